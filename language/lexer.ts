@@ -1,0 +1,72 @@
+/**
+ * The one lexer instance of the language (ARCHITECTURE.md convention 2).
+ *
+ * Why a wrapper: besides Chevrotain's own lexing errors, a few tokens exist only to be reported
+ * (`2min`, a bad string escape, a line break inside a string); `lex` turns them into
+ * diagnostics and removes them (or, for the unterminated string, turns the line break into the
+ * string's end) so the parser sees a clean stream and recovers gracefully.
+ */
+import { endOf } from './source-position.js';
+import { Lexer, type IToken, type TokenType } from 'chevrotain';
+import { BadNumber, Duration, lexerDefinition, NumberLiteral, StringBadEscape, StringEnd, StringUnterminated } from './tokens.js';
+import type { Diagnostic } from './diagnostics.js';
+import { diagnostic } from './diagnostics.js';
+
+const lexer = new Lexer(lexerDefinition, {
+  positionTracking: 'full',
+  ensureOptimizations: true,
+  skipValidations: process.env.RECON_VALIDATE_GRAMMAR !== '1',
+});
+
+export interface LexResult {
+  tokens: IToken[];
+  comments: IToken[];
+  diagnostics: Diagnostic[];
+}
+
+/** Splits `text` into tokens; never throws. Offsets are 0-based, `endOffset` inclusive (Chevrotain). */
+export function lex(text: string): LexResult {
+  const result = lexer.tokenize(text);
+  const diagnostics: Diagnostic[] = [];
+  for (const error of result.errors) {
+    const char = text.charAt(error.offset);
+    diagnostics.push(
+      diagnostic('syntax-unexpected-character', error.offset, error.offset + Math.max(1, error.length), {
+        char: char === '\n' ? '\\n' : char,
+      }),
+    );
+  }
+  const tokens: IToken[] = [];
+  for (const token of result.tokens) {
+    const end = endOf(token);
+    if (token.tokenType === BadNumber) {
+      diagnostics.push(diagnostic('syntax-bad-number', token.startOffset, end, { text: token.image }));
+      tokens.push(repairBadNumber(token));
+    } else if (token.tokenType === StringBadEscape) {
+      diagnostics.push(diagnostic('syntax-bad-escape', token.startOffset, end, { text: token.image }));
+    } else if (token.tokenType === StringUnterminated) {
+      diagnostics.push(diagnostic('syntax-unterminated-string', token.startOffset, token.startOffset, {}));
+      tokens.push(retype(token, StringEnd, ''));
+    } else {
+      tokens.push(token);
+    }
+  }
+  const comments = (result.groups.comments as IToken[] | undefined) ?? [];
+  return { tokens, comments, diagnostics };
+}
+
+/** A token of another type over the same text (the parser matches on `tokenTypeIdx`). */
+function retype(token: IToken, type: TokenType, image: string): IToken {
+  return { ...token, image, tokenType: type, tokenTypeIdx: type.tokenTypeIdx!, endOffset: token.startOffset + image.length - 1 };
+}
+
+/**
+ * After reporting `2min`, hand the parser what the author most likely meant (a duration when the
+ * letters start with a unit, else the number), so one typo does not cascade into more errors.
+ */
+function repairBadNumber(token: IToken): IToken {
+  const match = /^(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)([A-Za-z_])/.exec(token.image)!;
+  const unit = match[2]!;
+  if ('smhd'.includes(unit) && !/[eE]/.test(match[1]!)) return retype(token, Duration, match[1]! + unit);
+  return retype(token, NumberLiteral, match[1]!);
+}

@@ -1,0 +1,705 @@
+/**
+ * The Chevrotain `CstParser` of the grammar in LANGUAGE.md section 6, with error recovery on.
+ *
+ * Why a CST first: Chevrotain recovers from syntax errors by re-syncing and inserting tokens, and
+ * the CST keeps what it could read; `ast-builder.ts` turns that into the typed AST and marks the
+ * invented parts. There is one parser instance (ARCHITECTURE.md convention 2), reset per input.
+ *
+ * Reading guide: rule names follow the grammar; where the grammar says `NAME`, we consume the
+ * token category `NameWord`, so contextual keywords (`key`, `desired`, ...) serve as names.
+ */
+import { CstParser, type CstNode, type IToken, type IRecognitionException } from 'chevrotain';
+import * as T from './tokens.js';
+
+const K = T.Keyword;
+
+class ReconParser extends CstParser {
+  constructor() {
+    super(T.allTokenTypes, {
+      recoveryEnabled: true,
+      maxLookahead: 3,
+      skipValidations: process.env.RECON_VALIDATE_GRAMMAR !== '1',
+    });
+    this.performSelfAnalysis();
+  }
+
+  file = this.RULE('file', () => {
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.importDecl) },
+        { ALT: () => this.SUBRULE(this.letDecl) },
+        { ALT: () => this.SUBRULE(this.groupDecl) },
+        { ALT: () => this.SUBRULE(this.sourceDecl) },
+        { ALT: () => this.SUBRULE(this.profileDecl) },
+        { ALT: () => this.SUBRULE(this.policyDecl) },
+        { ALT: () => this.SUBRULE(this.testDecl) },
+      ]);
+    });
+  });
+
+  importDecl = this.RULE('importDecl', () => {
+    this.CONSUME(K.import);
+    this.SUBRULE(this.stringLiteral);
+    this.OPTION(() => {
+      this.CONSUME(K.as);
+      this.CONSUME(T.NameWord);
+    });
+  });
+
+  letDecl = this.RULE('letDecl', () => {
+    this.CONSUME(K.let);
+    this.CONSUME(T.NameWord);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expr);
+  });
+
+  groupDecl = this.RULE('groupDecl', () => {
+    this.CONSUME(K.group);
+    this.CONSUME(T.NameWord);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.list);
+  });
+
+  ref = this.RULE('ref', () => {
+    this.CONSUME(T.NameWord);
+    this.OPTION(() => {
+      this.CONSUME(T.Dot);
+      this.CONSUME2(T.NameWord);
+    });
+  });
+
+  // ------------------------------------------------------------ source
+
+  sourceDecl = this.RULE('sourceDecl', () => {
+    this.CONSUME(K.source);
+    this.CONSUME(T.NameWord);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.fromStmt) },
+        { ALT: () => this.SUBRULE(this.keyStmt) },
+        { ALT: () => this.SUBRULE(this.fieldsStmt) },
+        { ALT: () => this.SUBRULE(this.selectStmt) },
+        { ALT: () => this.SUBRULE(this.whereStmt) },
+        { ALT: () => this.SUBRULE(this.writeStmt) },
+      ]);
+    });
+    this.CONSUME(T.RCurly);
+  });
+
+  fromStmt = this.RULE('fromStmt', () => {
+    this.CONSUME(K.from);
+    this.SUBRULE(this.call);
+  });
+
+  keyStmt = this.RULE('keyStmt', () => {
+    this.CONSUME(K.key);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.path) });
+  });
+
+  fieldsStmt = this.RULE('fieldsStmt', () => {
+    this.CONSUME(K.fields);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.fieldDecl));
+    this.CONSUME(T.RCurly);
+  });
+
+  fieldDecl = this.RULE('fieldDecl', () => {
+    this.SUBRULE(this.fieldName);
+    this.CONSUME(T.Colon);
+    this.CONSUME(T.NameWord);
+    this.OPTION(() => this.CONSUME(T.Comma));
+  });
+
+  selectStmt = this.RULE('selectStmt', () => {
+    this.CONSUME(K.select);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.selectLine));
+    this.CONSUME(T.RCurly);
+  });
+
+  selectLine = this.RULE('selectLine', () => {
+    this.SUBRULE(this.fieldName);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expr);
+  });
+
+  whereStmt = this.RULE('whereStmt', () => {
+    this.CONSUME(K.where);
+    this.SUBRULE(this.expr);
+  });
+
+  writeStmt = this.RULE('writeStmt', () => {
+    this.CONSUME(K.write);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.SUBRULE(this.mapBlock) }, { ALT: () => this.SUBRULE(this.writeOp) }]);
+    });
+    this.CONSUME(T.RCurly);
+  });
+
+  /** `create POST "url"` | `create exec(...)`; the operation word is checked by the checker. */
+  writeOp = this.RULE('writeOp', () => {
+    this.CONSUME(T.Identifier);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME2(T.Identifier);
+          this.SUBRULE(this.stringLiteral);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.call) },
+    ]);
+  });
+
+  mapBlock = this.RULE('mapBlock', () => {
+    this.CONSUME(K.map);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.mapLine));
+    this.CONSUME(T.RCurly);
+  });
+
+  mapLine = this.RULE('mapLine', () => {
+    this.SUBRULE(this.path);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expr);
+  });
+
+  // ------------------------------------------------------------ profile and policy
+
+  profileDecl = this.RULE('profileDecl', () => {
+    this.CONSUME(K.profile);
+    this.CONSUME(T.NameWord);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.compareRule));
+    this.CONSUME(T.RCurly);
+  });
+
+  policyDecl = this.RULE('policyDecl', () => {
+    this.CONSUME(K.policy);
+    this.CONSUME(T.NameWord);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.policyStmt));
+    this.CONSUME(T.RCurly);
+  });
+
+  policyStmt = this.RULE('policyStmt', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(K.description);
+          this.SUBRULE(this.stringLiteral);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.owner);
+          this.SUBRULE2(this.stringLiteral);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.severity);
+          this.CONSUME(T.NameWord);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.mode);
+          this.CONSUME2(T.NameWord);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.desired);
+          this.SUBRULE(this.ref);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.actual);
+          this.SUBRULE2(this.ref);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.compareBlock) },
+      { ALT: () => this.SUBRULE(this.remediateBlock) },
+      { ALT: () => this.SUBRULE(this.limitsBlock) },
+      {
+        ALT: () => {
+          this.CONSUME(K.retry);
+          this.CONSUME(T.NumberLiteral);
+          this.OPTION(() => {
+            this.CONSUME(K.backoff);
+            this.CONSUME(T.Duration);
+            this.CONSUME(T.DotDot);
+            this.CONSUME2(T.Duration);
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.rate);
+          this.CONSUME2(T.NumberLiteral);
+          this.CONSUME(T.Slash);
+          this.CONSUME3(T.NameWord);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.concurrency);
+          this.CONSUME3(T.NumberLiteral);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.schedule);
+          this.CONSUME(K.every);
+          this.CONSUME3(T.Duration);
+        },
+      },
+    ]);
+  });
+
+  compareBlock = this.RULE('compareBlock', () => {
+    this.CONSUME(K.compare);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(K.default);
+            this.CONSUME(T.NameWord);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(K.use);
+            this.SUBRULE(this.ref);
+          },
+        },
+        { ALT: () => this.SUBRULE(this.compareRule) },
+      ]);
+    });
+    this.CONSUME(T.RCurly);
+  });
+
+  compareRule = this.RULE('compareRule', () => {
+    this.SUBRULE(this.comparePath);
+    this.SUBRULE(this.comparator);
+  });
+
+  comparator = this.RULE('comparator', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(K.within);
+          this.OR2([
+            { ALT: () => this.CONSUME(T.NumberLiteral) },
+            { ALT: () => this.CONSUME(T.Percentage) },
+            { ALT: () => this.CONSUME(T.Duration) },
+          ]);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.normalize);
+          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.normalizer) });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.unordered);
+          this.OPTION(() => {
+            this.CONSUME(K.by);
+            this.SUBRULE(this.path);
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME2(K.by);
+          this.SUBRULE(this.expr);
+        },
+      },
+      { ALT: () => this.CONSUME(T.Identifier) },
+    ]);
+  });
+
+  normalizer = this.RULE('normalizer', () => {
+    this.CONSUME(T.NameWord);
+    this.OPTION(() => {
+      this.CONSUME(T.LParen);
+      this.CONSUME(T.NumberLiteral);
+      this.CONSUME(T.RParen);
+    });
+  });
+
+  remediateBlock = this.RULE('remediateBlock', () => {
+    this.CONSUME(K.remediate);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.rule));
+    this.CONSUME(T.RCurly);
+  });
+
+  rule = this.RULE('rule', () => {
+    this.CONSUME(K.on);
+    this.CONSUME(T.NameWord);
+    this.OPTION(() => {
+      this.CONSUME(K.when);
+      this.SUBRULE(this.expr);
+    });
+    this.CONSUME(T.Arrow);
+    this.CONSUME2(T.NameWord);
+    this.OPTION2(() => this.SUBRULE(this.stringLiteral));
+    this.OPTION3(() => {
+      this.CONSUME(K.requires);
+      this.CONSUME(K.approval);
+      this.OPTION4(() => {
+        this.CONSUME(K.from);
+        this.SUBRULE(this.ref);
+      });
+    });
+    this.OPTION5(() => {
+      this.CONSUME(K.because);
+      this.SUBRULE2(this.stringLiteral);
+    });
+    this.OPTION6(() => {
+      this.CONSUME(K.until);
+      this.SUBRULE3(this.stringLiteral);
+    });
+  });
+
+  limitsBlock = this.RULE('limitsBlock', () => {
+    this.CONSUME(K.limits);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.limitEntry));
+    this.CONSUME(T.RCurly);
+  });
+
+  limitEntry = this.RULE('limitEntry', () => {
+    this.CONSUME(T.NameWord);
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLiteral) },
+      { ALT: () => this.CONSUME(T.Percentage) },
+      { ALT: () => this.CONSUME2(T.NameWord) },
+    ]);
+  });
+
+  // ------------------------------------------------------------ test
+
+  testDecl = this.RULE('testDecl', () => {
+    this.CONSUME(K.test);
+    this.SUBRULE(this.stringLiteral);
+    this.CONSUME(T.LCurly);
+    this.CONSUME(K.policy);
+    this.SUBRULE(this.ref);
+    this.CONSUME(K.desired);
+    this.SUBRULE(this.list);
+    this.CONSUME(K.actual);
+    this.SUBRULE2(this.list);
+    this.CONSUME(K.expect);
+    this.OR([
+      { ALT: () => this.CONSUME(T.Identifier) },
+      {
+        ALT: () => {
+          this.CONSUME2(T.LCurly);
+          this.MANY(() => this.SUBRULE(this.expectEntry));
+          this.CONSUME2(T.RCurly);
+        },
+      },
+    ]);
+    this.CONSUME(T.RCurly);
+  });
+
+  expectEntry = this.RULE('expectEntry', () => {
+    this.OR([
+      {
+        // action ACTION on KEY [requires approval]
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          this.CONSUME(T.NameWord);
+          this.CONSUME(K.on);
+          this.OR2([
+            { ALT: () => this.SUBRULE(this.stringLiteral) },
+            { ALT: () => this.CONSUME(T.NumberLiteral) },
+            { ALT: () => this.SUBRULE(this.list) },
+          ]);
+          this.OPTION(() => {
+            this.CONSUME(K.requires);
+            this.CONSUME(K.approval);
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME2(T.NameWord);
+          this.CONSUME2(T.NumberLiteral);
+        },
+      },
+    ]);
+  });
+
+  // ------------------------------------------------------------ paths and names
+
+  fieldName = this.RULE('fieldName', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.NameWord) }, { ALT: () => this.SUBRULE(this.stringLiteral) }]);
+  });
+
+  path = this.RULE('path', () => {
+    this.SUBRULE(this.fieldName);
+    this.SUBRULE(this.pathTail);
+  });
+
+  /** A compare rule's path: `default` and `use` start statements there, so they must be quoted. */
+  comparePath = this.RULE('comparePath', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.CompareFieldWord) }, { ALT: () => this.SUBRULE(this.stringLiteral) }]);
+    this.SUBRULE(this.pathTail);
+  });
+
+  pathTail = this.RULE('pathTail', () => {
+    this.MANY(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(T.Dot);
+            this.CONSUME(T.NameWord);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.LBracket);
+            this.OR2([{ ALT: () => this.SUBRULE(this.stringLiteral) }, { ALT: () => this.CONSUME(T.NumberLiteral) }]);
+            this.CONSUME(T.RBracket);
+          },
+        },
+      ]);
+    });
+  });
+
+  // ------------------------------------------------------------ expressions
+
+  call = this.RULE('call', () => {
+    this.CONSUME(T.NameWord);
+    this.CONSUME(T.LParen);
+    this.OPTION(() => this.SUBRULE(this.args));
+    this.CONSUME(T.RParen);
+  });
+
+  args = this.RULE('args', () => {
+    this.SUBRULE(this.arg);
+    this.MANY(() => {
+      this.CONSUME(T.Comma);
+      this.SUBRULE2(this.arg);
+    });
+    this.OPTION(() => this.CONSUME2(T.Comma));
+  });
+
+  arg = this.RULE('arg', () => {
+    this.OPTION(() => {
+      this.CONSUME(T.NameWord);
+      this.CONSUME(T.Colon);
+    });
+    this.SUBRULE(this.expr);
+  });
+
+  expr = this.RULE('expr', () => {
+    this.SUBRULE(this.andExpr);
+    this.MANY(() => {
+      this.CONSUME(K.or);
+      this.SUBRULE2(this.andExpr);
+    });
+  });
+
+  andExpr = this.RULE('andExpr', () => {
+    this.SUBRULE(this.notExpr);
+    this.MANY(() => {
+      this.CONSUME(K.and);
+      this.SUBRULE2(this.notExpr);
+    });
+  });
+
+  notExpr = this.RULE('notExpr', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(K.not);
+          this.SUBRULE(this.notExpr);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.comparison) },
+    ]);
+  });
+
+  comparison = this.RULE('comparison', () => {
+    this.SUBRULE(this.sum);
+    this.OPTION(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.EqEq) },
+        { ALT: () => this.CONSUME(T.NotEq) },
+        { ALT: () => this.CONSUME(T.LessEq) },
+        { ALT: () => this.CONSUME(T.GreaterEq) },
+        { ALT: () => this.CONSUME(T.Less) },
+        { ALT: () => this.CONSUME(T.Greater) },
+        { ALT: () => this.CONSUME(K.in) },
+        { ALT: () => this.CONSUME(K.matches) },
+      ]);
+      this.SUBRULE2(this.sum);
+    });
+  });
+
+  sum = this.RULE('sum', () => {
+    this.SUBRULE(this.product);
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Plus) }, { ALT: () => this.CONSUME(T.Minus) }]);
+      this.SUBRULE2(this.product);
+    });
+  });
+
+  product = this.RULE('product', () => {
+    this.SUBRULE(this.unary);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Star) },
+        { ALT: () => this.CONSUME(T.Slash) },
+        { ALT: () => this.CONSUME(T.PercentSign) },
+      ]);
+      this.SUBRULE2(this.unary);
+    });
+  });
+
+  unary = this.RULE('unary', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Minus);
+          this.SUBRULE(this.unary);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.postfix) },
+    ]);
+  });
+
+  postfix = this.RULE('postfix', () => {
+    this.SUBRULE(this.primary);
+    this.MANY(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(T.Dot);
+            this.CONSUME(T.NameWord);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.LBracket);
+            this.SUBRULE(this.expr);
+            this.CONSUME(T.RBracket);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.LParen);
+            this.OPTION(() => this.SUBRULE(this.args));
+            this.CONSUME(T.RParen);
+          },
+        },
+      ]);
+    });
+  });
+
+  private primaryAlternatives?: { ALT: () => unknown }[];
+
+  primary = this.RULE('primary', () => {
+    this.OR(
+      (this.primaryAlternatives ??= [
+        { ALT: () => this.CONSUME(T.NameWord) },
+        { ALT: () => this.SUBRULE(this.stringLiteral) },
+        { ALT: () => this.CONSUME(T.NumberLiteral) },
+        { ALT: () => this.CONSUME(T.Duration) },
+        { ALT: () => this.CONSUME(T.Percentage) },
+        { ALT: () => this.CONSUME(K.true) },
+        { ALT: () => this.CONSUME(K.false) },
+        { ALT: () => this.CONSUME(K.null) },
+        { ALT: () => this.SUBRULE(this.list) },
+        { ALT: () => this.SUBRULE(this.object) },
+        {
+          ALT: () => {
+            this.CONSUME(T.LParen);
+            this.SUBRULE(this.expr);
+            this.CONSUME(T.RParen);
+          },
+        },
+      ]),
+    );
+  });
+
+  list = this.RULE('list', () => {
+    this.CONSUME(T.LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.expr);
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.expr);
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    this.CONSUME(T.RBracket);
+  });
+
+  object = this.RULE('object', () => {
+    this.CONSUME(T.LCurly);
+    this.OPTION(() => {
+      this.SUBRULE(this.objectEntry);
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.objectEntry);
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    this.CONSUME(T.RCurly);
+  });
+
+  objectEntry = this.RULE('objectEntry', () => {
+    this.SUBRULE(this.fieldName);
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.expr);
+  });
+
+  stringLiteral = this.RULE('stringLiteral', () => {
+    this.CONSUME(T.StringStart);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.StringText) },
+        { ALT: () => this.CONSUME(T.StringEscapedInterpolation) },
+        {
+          ALT: () => {
+            this.CONSUME(T.InterpolationStart);
+            this.SUBRULE(this.expr);
+            this.CONSUME(T.InterpolationEnd);
+          },
+        },
+      ]);
+    });
+    this.CONSUME(T.StringEnd);
+  });
+}
+
+/** The one parser instance. */
+const parser = new ReconParser();
+
+export interface ParseResult {
+  cst: CstNode;
+  errors: IRecognitionException[];
+}
+
+/** Parses a token stream into a CST; never throws. */
+export function parseTokens(tokens: IToken[]): ParseResult {
+  parser.input = tokens;
+  const cst = parser.file();
+  return { cst, errors: [...parser.errors] };
+}
+
+/** Names of the grammar rules, for tests that each rule is exercised. */
+export function grammarRuleNames(): string[] {
+  return Object.keys(parser.getGAstProductions());
+}

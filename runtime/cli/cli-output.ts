@@ -1,0 +1,28 @@
+/**
+ * Where the CLI writes, and whether it may colour: one object passed to every command so tests
+ * can capture output and `--no-color` / `NO_COLOR` / non-TTY are decided once.
+ */
+import pc from 'picocolors';
+
+export interface CliOutput {
+  out(text: string): void;
+  err(text: string): void;
+  /** Colour functions, all identity when colour is off. */
+  colors: ReturnType<typeof pc.createColors>;
+  useColor: boolean;
+  /** True when stdout is a terminal (progress bars, interactive prompts). */
+  isTty: boolean;
+}
+
+/** The process's own streams. */
+export function processOutput(noColorFlag: boolean): CliOutput {
+  const isTty = process.stdout.isTTY === true;
+  const useColor = isTty && !noColorFlag && !('NO_COLOR' in process.env);
+  return {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    colors: pc.createColors(useColor),
+    useColor,
+    isTty,
+  };
+}

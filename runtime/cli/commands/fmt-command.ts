@@ -1,0 +1,42 @@
+/**
+ * `recon fmt [--check] [PATHS]`: rewrite files in canonical form (LANGUAGE.md section 5).
+ * A file with syntax errors is never rewritten; it is reported and makes the exit code 1.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { formatText } from '../../../language/formatter.js';
+import { parseCommandArgs } from '../cli-args.js';
+import type { CliOutput } from '../cli-output.js';
+import { locateDiagnostics, printDiagnosticsText } from '../diagnostic-output.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { findReconFiles } from '../find-recon-files.js';
+
+export function runFmtCommand(args: string[], output: CliOutput): ExitCode {
+  const { values, positionals } = parseCommandArgs('fmt', args, { check: { type: 'boolean' } });
+  const checkOnly = values.check === true;
+  let failed = false;
+  let changedCount = 0;
+  const files = findReconFiles(positionals);
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    const result = formatText(text);
+    const shown = relative(process.cwd(), file) || file;
+    if (result.diagnostics.some((d) => d.severity === 'error')) {
+      failed = true;
+      const located = locateDiagnostics(result.diagnostics.map((d) => ({ ...d, file })), () => text);
+      printDiagnosticsText(output, located);
+      continue;
+    }
+    if (!result.changed) continue;
+    changedCount++;
+    if (checkOnly) {
+      failed = true;
+      output.out(`${shown}: would be reformatted\n`);
+    } else {
+      writeFileSync(file, result.text);
+      output.out(`${shown}: formatted\n`);
+    }
+  }
+  if (checkOnly && changedCount === 0 && !failed) output.err(`${files.length} file(s) already formatted\n`);
+  return failed ? EXIT.error : EXIT.ok;
+}

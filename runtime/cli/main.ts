@@ -1,0 +1,57 @@
+/**
+ * The `recon` command line: dispatches to one file per command and turns every failure into one
+ * clear line and an exit code (RUNTIME.md section 2). A stack trace is shown only with
+ * RECON_DEBUG=1.
+ */
+import { CliError } from './cli-error.js';
+import { processOutput, type CliOutput } from './cli-output.js';
+import { runCheckCommand } from './commands/check-command.js';
+import { runCompileCommand } from './commands/compile-command.js';
+import { runFmtCommand } from './commands/fmt-command.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+
+type Command = (args: string[], output: CliOutput) => ExitCode | Promise<ExitCode>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  check: { run: runCheckCommand, summary: 'parse and check .recon files' },
+  fmt: { run: runFmtCommand, summary: 'rewrite .recon files in canonical form (--check: only report)' },
+  compile: { run: runCompileCommand, summary: 'write the IR of a file (JSON)' },
+};
+
+/** Registers a command (plan, test, apply, ... add themselves here from their own files). */
+export function registerCommand(name: string, run: Command, summary: string): void {
+  COMMANDS[name] = { run, summary };
+}
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  recon ${name.padEnd(8)} ${c.summary}`);
+  return `Usage: recon <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nCommon options: --format, --no-color, --state-dir DIR, --root DIR\n`;
+}
+
+/** Runs the CLI with `argv` (without node and the script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const noColor = argv.includes('--no-color');
+  const output = processOutput(noColor);
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    output.out(usage());
+    return name ? EXIT.ok : EXIT.error;
+  }
+  if (name === '--version') {
+    output.out('recon 0.1.0\n');
+    return EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    output.err(`recon: unknown command '${name}'\n\n${usage()}`);
+    return EXIT.error;
+  }
+  try {
+    return await command.run(rest, output);
+  } catch (error) {
+    if (process.env.RECON_DEBUG === '1') output.err(`${error instanceof Error ? error.stack : String(error)}\n`);
+    const message = error instanceof CliError ? error.message : `recon ${name}: ${error instanceof Error ? error.message : String(error)}`;
+    output.err(`${output.colors.red('error')}: ${message}\n`);
+    return EXIT.error;
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * What every connector of this folder shares: batching, option reading, resolving the source's
+ * file inside the workspace, turning I/O failures into one-line `ConnectorError`s.
+ *
+ * Why shared: each connector file keeps only its format (ARCHITECTURE.md: one file per
+ * connector), and every connector reports errors the same way (`source NAME: ...` with `at`).
+ */
+import { stat } from 'node:fs/promises';
+import type { IrSource } from '../../language/ir/ir-types.js';
+import { ownValue } from '../expressions/own-properties.js';
+import { resolveWorkspacePath, WorkspacePathError } from '../workspace/workspace-paths.js';
+import {
+  ConnectorError,
+  type ConnectorContext,
+  type RawRecord,
+  type RawRecordOrigin,
+  type RecordBatch,
+  type UnreadableRecord,
+} from './connector.js';
+
+/** Records per batch: large enough to amortise async overhead, small enough to stay streaming. */
+export const BATCH_SIZE = 4096;
+
+/** Collects records and unreadable rows into batches of `BATCH_SIZE` entries. */
+export class BatchBuilder {
+  private batch: RecordBatch = { records: [], origins: [], unreadable: [] };
+
+  add(record: RawRecord, origin: RawRecordOrigin): void {
+    this.batch.records.push(record);
+    this.batch.origins.push(origin);
+  }
+
+  addUnreadable(entry: UnreadableRecord): void {
+    this.batch.unreadable.push(entry);
+  }
+
+  get full(): boolean {
+    return this.batch.records.length + this.batch.unreadable.length >= BATCH_SIZE;
+  }
+
+  get empty(): boolean {
+    return this.batch.records.length === 0 && this.batch.unreadable.length === 0;
+  }
+
+  /** The batch so far; the builder starts a new one. */
+  take(): RecordBatch {
+    const batch = this.batch;
+    this.batch = { records: [], origins: [], unreadable: [] };
+    return batch;
+  }
+}
+
+/** `source ledger`, the prefix of every connector message. */
+export function sourceLabel(source: IrSource): string {
+  return `source ${source.name}`;
+}
+
+/** The kind of value an option takes, checked after evaluating it. */
+export type OptionKind = 'string' | 'boolean' | 'character';
+
+/**
+ * Evaluates the connector's named options; unknown options and values of the wrong kind are
+ * `ConnectorError`s pointing at the option.
+ */
+export function readOptions(
+  source: IrSource,
+  context: ConnectorContext,
+  allowed: Readonly<Record<string, OptionKind>>,
+): Map<string, unknown> {
+  const values = new Map<string, unknown>();
+  for (const option of source.connector.options) {
+    const kind = Object.prototype.hasOwnProperty.call(allowed, option.name) ? allowed[option.name] : undefined;
+    if (kind === undefined) {
+      const known = Object.keys(allowed);
+      throw new ConnectorError(
+        `${sourceLabel(source)}: ${source.connector.kind}() has no option "${option.name}"` +
+          (known.length > 0 ? ` (options: ${known.join(', ')})` : ''),
+        option.at,
+      );
+    }
+    const value = context.evaluate(option.value);
+    const ok =
+      kind === 'boolean'
+        ? typeof value === 'boolean'
+        : kind === 'character'
+          ? typeof value === 'string' && [...value].length === 1
+          : typeof value === 'string';
+    if (!ok) {
+      const expected = kind === 'boolean' ? 'true or false' : kind === 'character' ? 'a single character' : 'text';
+      throw new ConnectorError(`${sourceLabel(source)}: option ${option.name} must be ${expected}, got ${JSON.stringify(value)}`, option.at);
+    }
+    values.set(option.name, value);
+  }
+  return values;
+}
+
+/** The absolute path of a file connector's file, checked to exist inside the workspace. */
+export async function resolveSourceFile(source: IrSource, context: ConnectorContext): Promise<string> {
+  const requested = source.connector.path;
+  if (requested === undefined) {
+    throw new ConnectorError(`${sourceLabel(source)}: ${source.connector.kind}() needs a file path`, source.connector.at);
+  }
+  let absolute: string;
+  try {
+    absolute = await resolveWorkspacePath(context.workspaceRoot, requested);
+  } catch (error) {
+    if (error instanceof WorkspacePathError) throw new ConnectorError(`${sourceLabel(source)}: ${error.message}`, source.connector.at);
+    throw error;
+  }
+  let info;
+  try {
+    info = await stat(absolute);
+  } catch (error) {
+    throw fileError(source, error);
+  }
+  if (!info.isFile()) throw new ConnectorError(`${sourceLabel(source)}: ${requested} is not a file`, source.connector.at);
+  return absolute;
+}
+
+/** A one-line error for a failed read of the source's file. */
+export function fileError(source: IrSource, error: unknown): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  const file = source.connector.path ?? '(no path)';
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const why =
+    code === 'ENOENT'
+      ? 'the file does not exist'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : error instanceof Error
+            ? error.message
+            : String(error);
+  return new ConnectorError(`${sourceLabel(source)}: cannot read ${file}: ${why}`, source.connector.at);
+}
+
+/** Throws a `ConnectorError` when the read was cancelled (editor preview, time budget). */
+export function throwIfAborted(source: IrSource, context: ConnectorContext): void {
+  if (context.signal?.aborted) {
+    throw new ConnectorError(`${sourceLabel(source)}: reading was cancelled`, source.connector.at);
+  }
+}
+
+/**
+ * The list at a dotted `items` path (`data.rows`) inside a parsed document, walking own
+ * properties only; the document itself when there is no path.
+ */
+export function itemsAt(source: IrSource, document: unknown, itemsPath: string | undefined): unknown[] {
+  const file = source.connector.path ?? source.connector.kind;
+  let current = document;
+  if (itemsPath !== undefined && itemsPath !== '') {
+    for (const name of itemsPath.split('.')) {
+      current = ownValue(current, name);
+      if (current === undefined) {
+        throw new ConnectorError(`${sourceLabel(source)}: ${file} has nothing at items path "${itemsPath}"`, source.connector.at);
+      }
+    }
+    if (!Array.isArray(current)) {
+      throw new ConnectorError(`${sourceLabel(source)}: ${file}: items path "${itemsPath}" holds ${describeKind(current)}, not a list`, source.connector.at);
+    }
+    return current;
+  }
+  if (!Array.isArray(current)) {
+    throw new ConnectorError(
+      `${sourceLabel(source)}: ${file} holds ${describeKind(current)} at the top level, not a list of records (set items: "path.to.list")`,
+      source.connector.at,
+    );
+  }
+  return current;
+}
+
+/** `an object`, `a number`, ... for messages about what a document holds. */
+export function describeKind(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value === 'boolean' ? 'bool' : typeof value}`;
+}
+
+/**
+ * Streams the elements of a parsed list as batches: objects are records, anything else is an
+ * unreadable entry. `lineOf` gives the 1-based line of element `i` when the format knows it.
+ */
+export async function* batchesOfItems(
+  source: IrSource,
+  context: ConnectorContext,
+  items: readonly unknown[],
+  lineOf?: (index: number) => number | undefined,
+): AsyncGenerator<RecordBatch> {
+  const file = source.connector.path ?? source.connector.kind;
+  const builder = new BatchBuilder();
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const line = lineOf?.(i);
+    const origin: RawRecordOrigin = line === undefined ? { position: i + 1 } : { position: i + 1, line };
+    if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
+      builder.add(item as RawRecord, origin);
+    } else {
+      const where = line === undefined ? `${file}: record ${i + 1}` : `${file}:${line}: record ${i + 1}`;
+      builder.addUnreadable({ origin, error: `${where} is ${describeKind(item)}, not an object` });
+    }
+    if (builder.full) {
+      throwIfAborted(source, context);
+      yield builder.take();
+    }
+  }
+  if (!builder.empty) yield builder.take();
+}

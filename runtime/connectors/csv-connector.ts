@@ -1,0 +1,249 @@
+/**
+ * `csv(path, delimiter: ",", header: true)`: reads a CSV file as a stream of raw records.
+ *
+ * Why built this way: the file is read in chunks (constant memory per chunk, any file size);
+ * `CsvRowScanner` checks each row's structure and line, and udsv parses the well-formed rows in
+ * bulk (see the scanner's comment for why udsv alone is not enough). A malformed row — a wrong
+ * number of fields, an unterminated quote, text after a closing quote — becomes an
+ * `UnreadableRecord` with its line, never a silently merged or dropped row.
+ *
+ * Values are text, as in the file; an empty cell (quoted or not) is absent: the field is not set
+ * on the record. With `header: false` the fields are named `column1`, `column2`, ... Blank lines
+ * are skipped and do not count as records; record positions count data rows, unreadable ones
+ * included. A line may end with `\n` or `\r\n`.
+ */
+import { createReadStream } from 'node:fs';
+import { initParser, type Parser } from 'udsv';
+import type { IrSource } from '../../language/ir/ir-types.js';
+import { setOwn } from '../expressions/own-properties.js';
+import {
+  ConnectorError,
+  type Connector,
+  type ConnectorContext,
+  type ConnectorFactory,
+  type RawRecord,
+  type RecordBatch,
+} from './connector.js';
+import {
+  BatchBuilder,
+  fileError,
+  readOptions,
+  resolveSourceFile,
+  sourceLabel,
+  throwIfAborted,
+} from './connector-support.js';
+import { CsvRowScanner, type ScannedRow } from './csv-row-scanner.js';
+
+const CHUNK_BYTES = 1 << 20;
+
+/** One data row of the current chunk, in file order: parsed later when well formed. */
+interface RowEntry {
+  position: number;
+  line: number;
+  error: string | null;
+  record: RawRecord | null;
+}
+
+function makeParser(columns: number, delimiter: string, rowDelimiter: string): Parser {
+  // udsv drops a single-column row whose only value is quoted; rows of one column are given a
+  // second, empty column (see `pieceOf`), so the parser always has at least two.
+  const count = Math.max(columns, 2);
+  const schema = {
+    col: delimiter,
+    row: rowDelimiter,
+    encl: '"',
+    esc: '"',
+    trim: false,
+    skip: 0, // read by initParser though not in udsv's types: no header rows to skip
+    cols: Array.from({ length: count }, (_, i) => ({
+      name: String(i),
+      type: 's' as const,
+      repl: { empty: undefined, null: undefined, NaN: undefined },
+    })),
+  };
+  return initParser(schema);
+}
+
+class CsvConnector implements Connector {
+  readonly canWrite = true;
+
+  constructor(
+    private readonly source: IrSource,
+    private readonly context: ConnectorContext,
+  ) {}
+
+  async *read(): AsyncGenerator<RecordBatch> {
+    const { source, context } = this;
+    const options = readOptions(source, context, { delimiter: 'string', header: 'boolean' });
+    const delimiter = (options.get('delimiter') as string | undefined) ?? ',';
+    if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+      const at = source.connector.options.find((o) => o.name === 'delimiter')?.at ?? source.connector.at;
+      throw new ConnectorError(`${sourceLabel(source)}: the CSV delimiter must be one character other than a quote or a line break, got ${JSON.stringify(delimiter)}`, at);
+    }
+    const hasHeader = (options.get('header') as boolean | undefined) ?? true;
+    const absolute = await resolveSourceFile(source, context);
+    const file = source.connector.path ?? absolute;
+
+    const scanner = new CsvRowScanner(delimiter.charCodeAt(0));
+    const builder = new BatchBuilder();
+    let names: string[] | null = null;
+    let columns = 0;
+    let rowDelimiter = '\n';
+    let parser: Parser | null = null;
+    let position = 0;
+    let pending: string[] = []; // text of the row in progress, from earlier chunks
+
+    // Per chunk: the rows in order, the text udsv parses (well-formed rows only), and the run of
+    // consecutive well-formed rows that can be handed over as one slice.
+    let chunk = '';
+    let base = 0;
+    let entries: RowEntry[] = [];
+    let pieces: string[] = [];
+    let runStart = -1;
+    let runEnd = -1;
+
+    const flushRun = () => {
+      if (runStart >= 0) pieces.push(chunk.slice(runStart, runEnd));
+      runStart = -1;
+    };
+    const contentOf = (row: ScannedRow): string => {
+      if (row.start >= base) return chunk.slice(row.start - base, row.contentEnd - base);
+      const text = pending.join('') + chunk.slice(0, Math.max(0, row.end - base));
+      return text.slice(0, text.length - (row.end - row.contentEnd));
+    };
+    const pieceOf = (content: string, atEnd: boolean) =>
+      (columns === 1 ? content + delimiter : content) + (atEnd ? '' : rowDelimiter);
+
+    const parseRows = (text: string): string[][] => {
+      const rows: string[][] = [];
+      parser!.stringArrs(text, (row: string[]) => {
+        rows.push(row);
+      });
+      return rows;
+    };
+
+    const onRow = (row: ScannedRow) => {
+      const continued = row.start < base;
+      if (row.contentEnd === row.start && row.error === null) {
+        // A blank line: not a record.
+        flushRun();
+        if (continued) pending = [];
+        return;
+      }
+      if (names === null) {
+        const content = contentOf(row);
+        if (continued) pending = [];
+        if (row.error !== null) {
+          throw new ConnectorError(`${sourceLabel(source)}: ${file}:${row.line}: the ${hasHeader ? 'header row' : 'first row'} cannot be read: ${row.error}`, source.connector.at);
+        }
+        columns = row.fields;
+        if (row.end - row.contentEnd === 2) rowDelimiter = '\r\n';
+        parser = makeParser(columns, delimiter, rowDelimiter);
+        if (hasHeader) {
+          const header = parseRows(pieceOf(content, false))[0] ?? [];
+          names = header.slice(0, columns);
+          checkHeader(source, file, row.line, names);
+          return;
+        }
+        names = Array.from({ length: columns }, (_, i) => `column${i + 1}`);
+        position++;
+        entries.push({ position, line: row.line, error: null, record: null });
+        pieces.push(pieceOf(content, row.end === row.contentEnd));
+        return;
+      }
+      position++;
+      let error = row.error;
+      if (error === null && row.fields !== columns) {
+        error = `${row.fields} field${row.fields === 1 ? '' : 's'} where ${hasHeader ? 'the header has' : 'the first row has'} ${columns}`;
+      }
+      if (error !== null) {
+        flushRun();
+        if (continued) pending = [];
+        entries.push({ position, line: row.line, error: `${file}:${row.line}: ${error}`, record: null });
+        return;
+      }
+      entries.push({ position, line: row.line, error: null, record: null });
+      const atEnd = row.end === row.contentEnd;
+      const terminatorMatches = atEnd || row.end - row.contentEnd === rowDelimiter.length;
+      if (!continued && terminatorMatches && columns > 1) {
+        if (runStart < 0) runStart = row.start - base;
+        runEnd = row.end - base;
+      } else {
+        flushRun();
+        pieces.push(pieceOf(contentOf(row), atEnd));
+        if (continued) pending = [];
+      }
+    };
+
+    const finishChunk = function* (): Generator<RecordBatch> {
+      flushRun();
+      const wellFormed = entries.filter((e) => e.error === null);
+      if (wellFormed.length > 0) {
+        const rows = parseRows(pieces.join(''));
+        if (rows.length !== wellFormed.length) {
+          throw new ConnectorError(`${sourceLabel(source)}: ${file}: internal error: the CSV parser read ${rows.length} rows where ${wellFormed.length} were expected`, source.connector.at);
+        }
+        for (let i = 0; i < rows.length; i++) wellFormed[i].record = toRecord(names!, rows[i], columns);
+      }
+      for (const entry of entries) {
+        const origin = { position: entry.position, line: entry.line };
+        if (entry.error !== null) builder.addUnreadable({ origin, error: entry.error });
+        else builder.add(entry.record!, origin);
+        if (builder.full) yield builder.take();
+      }
+      entries = [];
+      pieces = [];
+    };
+
+    const stream = createReadStream(absolute, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });
+    try {
+      let first = true;
+      for await (const data of stream) {
+        throwIfAborted(source, context);
+        chunk = data as string;
+        if (first && chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+        first = false;
+        base = scanner.consumed;
+        scanner.scan(chunk, onRow);
+        if (scanner.pendingRowStart < base + chunk.length) {
+          pending.push(chunk.slice(Math.max(0, scanner.pendingRowStart - base)));
+        }
+        yield* finishChunk();
+      }
+      chunk = '';
+      base = scanner.consumed;
+      scanner.finish(onRow);
+      yield* finishChunk();
+    } catch (error) {
+      throw fileError(source, error);
+    } finally {
+      stream.destroy();
+    }
+    if (!builder.empty) yield builder.take();
+  }
+}
+
+function checkHeader(source: IrSource, file: string, line: number, names: string[]): void {
+  const seen = new Set<string>();
+  names.forEach((name, i) => {
+    if (name === '') {
+      throw new ConnectorError(`${sourceLabel(source)}: ${file}:${line}: column ${i + 1} of the header has no name`, source.connector.at);
+    }
+    if (seen.has(name)) {
+      throw new ConnectorError(`${sourceLabel(source)}: ${file}:${line}: the header names column "${name}" twice`, source.connector.at);
+    }
+    seen.add(name);
+  });
+}
+
+function toRecord(names: string[], values: string[], columns: number): RawRecord {
+  const record: RawRecord = {};
+  for (let i = 0; i < columns; i++) {
+    const value = values[i];
+    if (value !== '' && value !== undefined) setOwn(record, names[i], value);
+  }
+  return record;
+}
+
+/** The `csv` connector factory. */
+export const createCsvConnector: ConnectorFactory = (source, context) => new CsvConnector(source, context);

@@ -1,0 +1,85 @@
+/**
+ * `jsonl(path)`: reads a file of one JSON object per line (JSON Lines / NDJSON).
+ *
+ * Why streamed line by line: such files are often appended logs or exports far larger than
+ * memory allows as one document. A line that is not a JSON object is an unreadable record with
+ * its line number (the other lines are still read); blank lines are skipped and are not records.
+ * Lines may end with `\n` or `\r\n`.
+ */
+import { createReadStream } from 'node:fs';
+import type { IrSource } from '../../language/ir/ir-types.js';
+import type { Connector, ConnectorContext, ConnectorFactory, RawRecord, RecordBatch } from './connector.js';
+import { BatchBuilder, describeKind, fileError, readOptions, resolveSourceFile, throwIfAborted } from './connector-support.js';
+
+const CHUNK_BYTES = 1 << 20;
+
+class JsonlConnector implements Connector {
+  readonly canWrite = true;
+
+  constructor(
+    private readonly source: IrSource,
+    private readonly context: ConnectorContext,
+  ) {}
+
+  async *read(): AsyncGenerator<RecordBatch> {
+    const { source, context } = this;
+    readOptions(source, context, {});
+    const absolute = await resolveSourceFile(source, context);
+    const file = source.connector.path ?? absolute;
+    const builder = new BatchBuilder();
+    let line = 0;
+    let position = 0;
+    let carry = '';
+
+    const takeLine = (text: string) => {
+      line++;
+      const content = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
+      if (content.trim() === '') return;
+      position++;
+      const origin = { position, line };
+      let value: unknown;
+      try {
+        value = JSON.parse(content);
+      } catch (error) {
+        const detail = (error instanceof Error ? error.message : String(error))
+          .replace(/ in JSON at position (\d+).*$/, (_m, p: string) => ` at column ${Number(p) + 1}`)
+          .replace(/, ".*" is not valid JSON$/, '');
+        builder.addUnreadable({ origin, error: `${file}:${line}: not valid JSON: ${detail}` });
+        return;
+      }
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) builder.add(value as RawRecord, origin);
+      else builder.addUnreadable({ origin, error: `${file}:${line}: the line holds ${describeKind(value)}, not an object` });
+    };
+
+    const stream = createReadStream(absolute, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });
+    try {
+      let first = true;
+      for await (const data of stream) {
+        throwIfAborted(source, context);
+        let chunk = data as string;
+        if (first && chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+        first = false;
+        let start = 0;
+        for (let lf = chunk.indexOf('\n'); lf >= 0; lf = chunk.indexOf('\n', start)) {
+          const text = chunk.slice(start, lf);
+          if (carry !== '') {
+            takeLine(carry + text);
+            carry = '';
+          } else takeLine(text);
+          start = lf + 1;
+          if (builder.full) yield builder.take();
+        }
+        carry += chunk.slice(start);
+      }
+      if (carry !== '') takeLine(carry);
+    } catch (error) {
+      throw fileError(source, error);
+    } finally {
+      stream.destroy();
+    }
+    if (!builder.empty) yield builder.take();
+  }
+}
+
+/** The `jsonl` connector factory. */
+export const createJsonlConnector: ConnectorFactory = (source: IrSource, context: ConnectorContext) => new JsonlConnector(source, context);

@@ -1,0 +1,72 @@
+/**
+ * `yaml(path, items: "data.rows")`: reads a YAML file holding a list of records, at the top level
+ * or at the dotted `items` path — like `json`, with the `yaml` package (YAML 1.2 core schema:
+ * timestamps stay text, so coercion decides what a datetime is).
+ *
+ * Why the document API: besides values it gives node ranges, so every record carries the line it
+ * starts on, and a syntax error names `file:line:col`.
+ */
+import { readFile } from 'node:fs/promises';
+import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import type { IrSource } from '../../language/ir/ir-types.js';
+import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory, type RecordBatch } from './connector.js';
+import { batchesOfItems, fileError, itemsAt, readOptions, resolveSourceFile, sourceLabel } from './connector-support.js';
+
+class YamlConnector implements Connector {
+  readonly canWrite = true;
+
+  constructor(
+    private readonly source: IrSource,
+    private readonly context: ConnectorContext,
+  ) {}
+
+  async *read(): AsyncGenerator<RecordBatch> {
+    const { source, context } = this;
+    const options = readOptions(source, context, { items: 'string' });
+    const itemsPath = options.get('items') as string | undefined;
+    const absolute = await resolveSourceFile(source, context);
+    const file = source.connector.path ?? absolute;
+    let text: string;
+    try {
+      text = await readFile(absolute, { encoding: 'utf8', signal: context.signal });
+    } catch (error) {
+      throw fileError(source, error);
+    }
+    const lineCounter = new LineCounter();
+    const document = parseDocument(text, { lineCounter, prettyErrors: false });
+    const problem = document.errors[0];
+    if (problem) {
+      const pos = problem.linePos?.[0] ?? lineCounter.linePos(problem.pos[0]);
+      const detail = problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+      throw new ConnectorError(`${sourceLabel(source)}: ${file}:${pos.line}:${pos.col}: not valid YAML: ${detail}`, source.connector.at);
+    }
+    let value: unknown;
+    try {
+      value = document.toJS({ maxAliasCount: 10000 });
+    } catch (error) {
+      throw new ConnectorError(`${sourceLabel(source)}: ${file}: ${error instanceof Error ? error.message : String(error)}`, source.connector.at);
+    }
+    const items = itemsAt(source, value, itemsPath);
+    const sequence = findSequence(document.contents, itemsPath);
+    yield* batchesOfItems(source, context, items, (i) => {
+      const start = sequence?.items[i]?.range?.[0];
+      return start === undefined ? undefined : lineCounter.linePos(start).line;
+    });
+  }
+}
+
+/** The sequence node at the dotted path, for record line numbers (null when not found). */
+function findSequence(root: unknown, itemsPath: string | undefined): { items: (YamlNode | null)[] } | null {
+  let node = root;
+  if (itemsPath) {
+    for (const name of itemsPath.split('.')) {
+      if (isMap(node)) node = node.get(name, true);
+      else if (isSeq(node) && /^(?:0|[1-9][0-9]*)$/.test(name)) node = node.items[Number(name)];
+      else return null;
+    }
+  }
+  return isSeq(node) ? (node as unknown as { items: (YamlNode | null)[] }) : null;
+}
+
+/** The `yaml` connector factory. */
+export const createYamlConnector: ConnectorFactory = (source: IrSource, context: ConnectorContext) => new YamlConnector(source, context);

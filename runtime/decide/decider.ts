@@ -1,0 +1,274 @@
+/**
+ * The decider: turns a policy's diff into decided plan items (LANGUAGE.md 2.3, RUNTIME.md 3).
+ *
+ * Why one function per policy: rules decide items one by one, but mode and limits look at the
+ * whole policy, and both must be settled before anything is written to the plan. The decision is
+ * a pure function of the policy, the diff and the run's `observed_at`, so plans are reproducible.
+ */
+import type { IrActionKind, IrDocument, IrPolicy, IrRemediationRule, IrSource } from '../../language/ir/ir-types.js';
+import type { DiffItem, DiffResult } from '../diff/diff-result.js';
+import { sha256OfCanonical } from '../plan/canonical-json.js';
+import type { FieldDelta, Gate, PlanItem, PolicyPlan } from '../plan/change-plan.js';
+import { itemId } from '../plan/item-id.js';
+import { createDecideExpressions, type DecideExpressions } from './decide-expressions.js';
+import { buildEffect } from './effect-builder.js';
+import { checkLimits } from './limit-checker.js';
+
+/** What the decider needs besides the policy and its diff. */
+export interface DecideContext {
+  /** The run's `observed_at`: `now()`, `age()` and `until` read it, never the clock. */
+  observedAt: string;
+  /** The IR the policy belongs to (for its sources). */
+  ir: IrDocument;
+  /** Variables for `env()` in conditions and `secret()` in connector options (default `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Apply `limits` (default true); `recon test` turns them off. */
+  applyLimits?: boolean;
+  /** Replaces the expression evaluator (tests of the decider alone); default: the runtime's evaluator. */
+  expressions?: DecideExpressions;
+}
+
+/** The acting actions: the ones that write to the actual side and that limits count. */
+export const ACTING_ACTIONS: ReadonlySet<IrActionKind> = new Set(['create', 'update', 'delete']);
+
+/** The date part (`YYYY-MM-DD`, UTC) of an ISO instant, for `until`. */
+export function observedDate(observedAt: string): string {
+  const parsed = Date.parse(observedAt);
+  if (Number.isFinite(parsed)) return new Date(parsed).toISOString().slice(0, 10);
+  return observedAt.slice(0, 10);
+}
+
+/** True when a rule's `until` day has passed: after that day the rule no longer matches. */
+export function ruleExpired(rule: IrRemediationRule, observedAt: string): boolean {
+  return rule.until !== null && observedDate(observedAt) > rule.until;
+}
+
+/**
+ * Decides every item of one policy's diff: action, gate, approvers, reason, effect and
+ * precondition, then applies the policy's mode and limits.
+ */
+export function decidePolicy(policy: IrPolicy, diff: DiffResult, ctx: DecideContext): PolicyPlan {
+  const expressions = ctx.expressions ?? createDecideExpressions({ observedAt: ctx.observedAt, env: ctx.env });
+  const actualSource: IrSource | undefined = ctx.ir.sources.find((source) => source.name === policy.actual);
+  const items: PlanItem[] = diff.items.map((item) => decideItem(policy, item, actualSource, expressions, ctx));
+
+  if (policy.mode === 'audit') {
+    for (const item of items) {
+      if (ACTING_ACTIONS.has(item.action)) {
+        item.gate = 'blocked';
+        appendMessage(item, 'blocked: the policy is in mode audit (never acts)');
+      }
+    }
+  }
+
+  let limits = { exceeded: false, reasons: [] as string[] };
+  if (ctx.applyLimits !== false) {
+    const acting = items.filter((item) => ACTING_ACTIONS.has(item.action));
+    limits = checkLimits(policy.limits, {
+      acting: acting.length,
+      deletes: acting.filter((item) => item.action === 'delete').length,
+      desired: diff.summary.desired,
+    });
+    if (limits.exceeded) {
+      for (const item of acting) {
+        if (policy.limits.on_exceed === 'abort') {
+          if (item.gate !== 'blocked') {
+            item.gate = 'blocked';
+            appendMessage(item, 'blocked: the policy exceeds its limits (on_exceed abort)');
+          }
+        } else if (item.gate === 'auto') {
+          item.gate = 'approval';
+          appendMessage(item, 'needs approval: the policy exceeds its limits (on_exceed approve)');
+        }
+      }
+    }
+  }
+
+  return {
+    policy: policy.name,
+    mode: policy.mode,
+    summary: { ...diff.summary },
+    limits,
+    items,
+  };
+}
+
+function decideItem(
+  policy: IrPolicy,
+  item: DiffItem,
+  actualSource: IrSource | undefined,
+  expressions: DecideExpressions,
+  ctx: DecideContext,
+): PlanItem {
+  const id = itemId(policy.name, {
+    kind: item.kind,
+    keyValues: item.keyValues ?? (item.key ? Object.values(item.key) : null),
+    side: item.side,
+    position: item.origin?.position ?? null,
+  });
+  const warnings: string[] = [];
+  const base = {
+    id,
+    kind: item.kind,
+    key: item.key,
+    side: item.kind === 'invalid' ? item.side : null,
+    fields: itemFields(item),
+    precondition: item.actualRaw ? sha256OfCanonical(item.actualRaw) : null,
+  };
+
+  if (item.kind === 'invalid') {
+    return finish(base, {
+      action: 'report',
+      gate: 'none',
+      approvers: null,
+      reason: {
+        rule: null,
+        at: null,
+        because: null,
+        message: `invalid ${[item.side, 'record'].filter(Boolean).join(' ')}${item.origin ? ` #${item.origin.position}` : ''}: ${item.invalidReason ?? 'it broke its source rules'}`,
+      },
+      effect: null,
+      warnings,
+    });
+  }
+
+  const data: Record<string, unknown> = {
+    desired: item.desired ?? null,
+    actual: item.actual ?? null,
+    key: item.key ?? null,
+    diff: [...item.diff],
+  };
+  const rule = matchRule(policy, item, data, expressions, ctx.observedAt, warnings);
+  if (!rule) {
+    return finish(base, {
+      action: 'report',
+      gate: 'none',
+      approvers: null,
+      reason: { rule: null, at: null, because: null, message: 'no remediation rule matched: report' },
+      effect: null,
+      warnings,
+    });
+  }
+
+  let title: string | null = null;
+  if (rule.action === 'ticket') {
+    title = ticketTitle(policy, item, rule, data, expressions, warnings);
+  }
+  const gate: Gate =
+    rule.action === 'ignore' || rule.action === 'report' ? 'none' : rule.approval.required ? 'approval' : 'auto';
+  const built = buildEffect({
+    action: rule.action,
+    item,
+    source: actualSource,
+    title,
+    data,
+    evaluateValue: (expr, values) => expressions.value(expr, values),
+    evaluateShown: (expr, values) => expressions.shown(expr, values),
+  });
+  warnings.push(...built.warnings);
+  return finish(base, {
+    action: rule.action,
+    gate,
+    approvers: gate === 'approval' ? rule.approval.group : null,
+    reason: { rule: rule.index, at: rule.at, because: rule.because },
+    effect: built.effect,
+    warnings,
+  });
+}
+
+/**
+ * The first rule whose kind matches (`any`: every kind but invalid), whose `until` has not
+ * passed and whose `when` holds. A `when` that fails to evaluate does not hold and leaves a
+ * warning; an expired exception that would still match leaves a warning too.
+ */
+function matchRule(
+  policy: IrPolicy,
+  item: DiffItem,
+  data: Record<string, unknown>,
+  expressions: DecideExpressions,
+  observedAt: string,
+  warnings: string[],
+): IrRemediationRule | null {
+  for (const rule of policy.remediate) {
+    if (rule.on !== item.kind && !(rule.on === 'any' && item.kind !== 'invalid')) continue;
+    const expired = ruleExpired(rule, observedAt);
+    let holds = true;
+    if (rule.when !== null) {
+      const result = expressions.condition(rule.when, data);
+      if (result.warning) warnings.push(`rule ${rule.index} (${rule.at}): condition could not be evaluated, taken as false: ${result.warning}`);
+      holds = result.value;
+    }
+    if (!holds) continue;
+    if (expired) {
+      warnings.push(`rule ${rule.index} (${rule.at}) expired after ${rule.until}: the exception no longer applies`);
+      continue;
+    }
+    return rule;
+  }
+  return null;
+}
+
+function ticketTitle(
+  policy: IrPolicy,
+  item: DiffItem,
+  rule: IrRemediationRule,
+  data: Record<string, unknown>,
+  expressions: DecideExpressions,
+  warnings: string[],
+): string {
+  const fallback = `${policy.name}: ${item.kind} ${Object.values(item.key ?? {}).map(String).join(', ')}`;
+  if (rule.title === null) return fallback;
+  const result = expressions.shown(rule.title, data);
+  if (result.warning) {
+    warnings.push(`rule ${rule.index} (${rule.at}): ticket title could not be evaluated: ${result.warning}`);
+    if (result.value === null || result.value === undefined) return fallback;
+  }
+  if (result.value === null || result.value === undefined) return '';
+  return typeof result.value === 'string' ? result.value : JSON.stringify(result.value);
+}
+
+/**
+ * The fields an item shows: the differing ones for `changed`, and the whole record for the
+ * others (desired values for missing, actual values for extra, the broken record's for invalid).
+ */
+function itemFields(item: DiffItem): FieldDelta[] {
+  if (item.kind === 'changed' || item.fields.length > 0) return item.fields.map((field) => ({ ...field }));
+  const record =
+    item.kind === 'missing'
+      ? item.desired
+      : item.kind === 'extra'
+        ? item.actual
+        : item.side === 'actual'
+          ? (item.actual ?? item.actualRaw)
+          : (item.desired ?? item.desiredRaw);
+  if (!record) return [];
+  const onDesired = item.kind === 'missing' || (item.kind === 'invalid' && item.side !== 'actual');
+  return Object.entries(record)
+    .filter(([, value]) => value !== undefined)
+    .map(([path, value]) => (onDesired ? { path, desired: value, actual: null } : { path, desired: null, actual: value }));
+}
+
+function finish(
+  base: Pick<PlanItem, 'id' | 'kind' | 'key' | 'side' | 'fields' | 'precondition'>,
+  decided: Pick<PlanItem, 'action' | 'gate' | 'approvers' | 'reason' | 'effect'> & { warnings: string[] },
+): PlanItem {
+  const item: PlanItem = {
+    id: base.id,
+    kind: base.kind,
+    key: base.key,
+    side: base.side,
+    fields: base.fields,
+    action: decided.action,
+    gate: decided.gate,
+    approvers: decided.approvers,
+    reason: decided.reason,
+    precondition: base.precondition,
+    effect: decided.effect,
+  };
+  if (decided.warnings.length > 0) item.warnings = [...new Set(decided.warnings)];
+  return item;
+}
+
+function appendMessage(item: PlanItem, message: string): void {
+  item.reason = { ...item.reason, message: item.reason.message ? `${item.reason.message}; ${message}` : message };
+}

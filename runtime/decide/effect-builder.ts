@@ -1,0 +1,204 @@
+/**
+ * Builds an item's `effect`: exactly what `recon apply` would do for the decided action.
+ *
+ * Why in the plan: a reviewer approves what they can see — the request, the argv and stdin, the
+ * SQL statement or the file record — so the plan spells it out, and apply performs that, nothing
+ * else. Everything shown is evaluated in "shown" mode: `secret(...)`-derived text is `***`.
+ */
+import type { IrActionKind, IrExpr, IrSource, IrWriteOp } from '../../language/ir/ir-types.js';
+import { FILE_CONNECTORS } from '../../language/ir/ir-types.js';
+import type { DiffItem } from '../diff/diff-result.js';
+import type { Effect } from '../plan/change-plan.js';
+import { topField } from './raw-path.js';
+import { mapToRaw, type ValueEvaluator } from './raw-record-mapper.js';
+
+export interface EffectInput {
+  action: IrActionKind;
+  item: DiffItem;
+  /** The policy's actual source (where create/update/delete write); undefined when the IR lacks it. */
+  source: IrSource | undefined;
+  /** The evaluated ticket title, for `ticket`. */
+  title: string | null;
+  /** The roots of write URLs and argv: `desired`, `actual`, `key`, `diff`. */
+  data: Record<string, unknown>;
+  /** Evaluates with real values (for `map` lines, which never hold secrets). */
+  evaluateValue: ValueEvaluator;
+  /** Evaluates for display: secret-derived text is `***`. */
+  evaluateShown: ValueEvaluator;
+}
+
+export interface EffectResult {
+  effect: Effect;
+  warnings: string[];
+}
+
+/** The effect of one decided item (null for ignore/report, or when nothing can be written). */
+export function buildEffect(input: EffectInput): EffectResult {
+  const { action, item, source } = input;
+  if (action === 'ignore' || action === 'report') return { effect: null, warnings: [] };
+  if (action === 'ticket') return { effect: { kind: 'ticket', title: input.title ?? '' }, warnings: [] };
+  if (!source) return { effect: null, warnings: [`the actual source is not in the IR: ${action} has no effect`] };
+
+  const warnings: string[] = [];
+  const keyFields = source.key.map((path) => topField(path));
+  const body = rawBody(action, item, source, keyFields, input.evaluateValue, warnings);
+  const kind = source.connector.kind;
+
+  if (FILE_CONNECTORS.includes(kind)) {
+    return {
+      effect: {
+        kind: 'file',
+        connector: kind,
+        path: source.connector.path ?? '',
+        op: action,
+        key: { ...(item.key ?? {}) },
+        record: body.record,
+      },
+      warnings,
+    };
+  }
+  if (kind === 'http' || kind === 'exec') {
+    const op = source.write?.ops.find((candidate) => candidate.op === action);
+    if (!op) {
+      warnings.push(`source ${source.name} has no "write { ${action} … }" operation: ${action} cannot be applied`);
+      return { effect: null, warnings };
+    }
+    const payload = action === 'delete' ? null : body.record;
+    if (op.http) return { effect: httpEffect(op, source, payload, input, warnings), warnings };
+    if (op.exec) return { effect: execEffect(op, payload, input, warnings), warnings };
+    warnings.push(`the ${action} operation of source ${source.name} (${op.at}) is neither a request nor a program`);
+    return { effect: null, warnings };
+  }
+  if (kind === 'postgres') {
+    const effect = sqlEffect(action, source, body, input, warnings);
+    return { effect, warnings };
+  }
+  warnings.push(`source ${source.name} (${kind}) cannot be written: ${action} cannot be applied`);
+  return { effect: null, warnings };
+}
+
+interface RawBody {
+  /** create: the whole raw record; update: key + changed raw fields; delete: the raw key. */
+  record: Record<string, unknown>;
+  /** The raw key fields. */
+  key: Record<string, unknown> | null;
+  /** update: the raw fields of the changed fields (without the key). */
+  changes: Record<string, unknown>;
+}
+
+function rawBody(
+  action: 'create' | 'update' | 'delete',
+  item: DiffItem,
+  source: IrSource,
+  keyFields: string[],
+  evaluate: ValueEvaluator,
+  warnings: string[],
+): RawBody {
+  const from = action === 'delete' ? (item.actual ?? item.desired ?? keysOnly(item)) : (item.desired ?? keysOnly(item));
+  const keyMapping = mapToRaw(from, source, keyFields, evaluate);
+  warnings.push(...keyMapping.warnings);
+  if (action === 'delete') return { record: keyMapping.raw, key: keyMapping.raw, changes: {} };
+  if (action === 'create') {
+    const whole = mapToRaw(from, source, null, evaluate);
+    warnings.push(...whole.warnings);
+    return { record: whole.raw, key: keyMapping.raw, changes: {} };
+  }
+  const changed = changedFields(item).filter((name) => !keyFields.includes(name));
+  const changes = mapToRaw(from, source, changed, evaluate);
+  warnings.push(...changes.warnings);
+  const both = mapToRaw(from, source, [...keyFields, ...changed], evaluate);
+  return { record: both.raw, key: keyMapping.raw, changes: changes.raw };
+}
+
+/** The top-level fields an update touches: those of the differing paths, in order. */
+function changedFields(item: DiffItem): string[] {
+  const names: string[] = [];
+  for (const path of [...item.fields.map((field) => field.path), ...item.diff]) {
+    const name = topField(path);
+    if (!names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+function keysOnly(item: DiffItem): Record<string, unknown> {
+  return { ...(item.key ?? {}) };
+}
+
+function httpEffect(op: IrWriteOp, source: IrSource, body: unknown, input: EffectInput, warnings: string[]): Effect {
+  const http = op.http as { method: string; url: IrExpr };
+  const url = shownText(http.url, input, warnings, `URL of ${op.op} (${op.at})`);
+  const headers: Record<string, string> = {};
+  const option = source.connector.options.find((candidate) => candidate.name === 'headers');
+  if (option) {
+    const result = input.evaluateShown(option.value, input.data);
+    if (result.warning) warnings.push(`headers (${option.at}): ${result.warning}`);
+    if (result.value !== null && typeof result.value === 'object' && !Array.isArray(result.value)) {
+      for (const [name, value] of Object.entries(result.value as Record<string, unknown>)) {
+        headers[name] = value === null || value === undefined ? '' : String(value);
+      }
+    }
+  }
+  if (body !== null) headers['Content-Type'] = 'application/json';
+  return { kind: 'http', method: http.method.toUpperCase(), url, headers, body };
+}
+
+function execEffect(op: IrWriteOp, stdin: unknown, input: EffectInput, warnings: string[]): Effect {
+  const exec = op.exec as { command: IrExpr; args: IrExpr[] };
+  const argv = [shownText(exec.command, input, warnings, `program of ${op.op} (${op.at})`)];
+  for (const arg of exec.args) {
+    const result = input.evaluateShown(arg, input.data);
+    if (result.warning) warnings.push(`argument of ${op.op} (${op.at}): ${result.warning}`);
+    const values = Array.isArray(result.value) ? result.value : [result.value];
+    for (const value of values) argv.push(textOf(value));
+  }
+  return { kind: 'exec', argv, stdin };
+}
+
+function sqlEffect(action: 'create' | 'update' | 'delete', source: IrSource, body: RawBody, input: EffectInput, warnings: string[]): Effect {
+  const option = source.connector.options.find((candidate) => candidate.name === 'table');
+  if (!option) {
+    warnings.push(`source ${source.name} reads a query, not a table: ${action} cannot be applied`);
+    return null;
+  }
+  const table = shownText(option.value, input, warnings, `table (${option.at})`)
+    .split('.')
+    .map(quoteIdent)
+    .join('.');
+  const params: unknown[] = [];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const where = (): string =>
+    Object.entries(body.key ?? {})
+      .map(([column, value]) => `${quoteIdent(column)} = ${param(value)}`)
+      .join(' AND ');
+  if (action === 'create') {
+    const columns = Object.keys(body.record);
+    const values = columns.map((column) => param(body.record[column]));
+    return { kind: 'sql', statement: `INSERT INTO ${table} (${columns.map(quoteIdent).join(', ')}) VALUES (${values.join(', ')})`, params };
+  }
+  if (action === 'update') {
+    const sets = Object.entries(body.changes).map(([column, value]) => `${quoteIdent(column)} = ${param(value)}`);
+    return { kind: 'sql', statement: `UPDATE ${table} SET ${sets.join(', ')} WHERE ${where()}`, params };
+  }
+  return { kind: 'sql', statement: `DELETE FROM ${table} WHERE ${where()}`, params };
+}
+
+function quoteIdent(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+function shownText(expr: IrExpr, input: EffectInput, warnings: string[], what: string): string {
+  const result = input.evaluateShown(expr, input.data);
+  if (result.warning) warnings.push(`${what}: ${result.warning}`);
+  return textOf(result.value);
+}
+
+function textOf(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}

@@ -1,0 +1,36 @@
+/**
+ * What the diff engine hands the decider: one item per difference, plus counts.
+ *
+ * Why records are carried: the decider evaluates `when` over `desired`/`actual`, builds effects
+ * from the raw records, and fingerprints the actual record for the item's precondition.
+ */
+import type { IrDiffKind } from '../../language/ir/ir-types.js';
+import type { RawRecord, RawRecordOrigin } from '../connectors/connector.js';
+import type { FieldDelta, PolicySummary } from '../plan/change-plan.js';
+
+export interface DiffItem {
+  kind: IrDiffKind;
+  /** Key fields by name (null for an invalid record without a usable key). */
+  key: Record<string, unknown> | null;
+  /** Key values in key order, as text (for item ids): see `itemId`. */
+  keyValues: unknown[] | null;
+  /** Presented records (after select/fields); null for an absent side. */
+  desired: Record<string, unknown> | null;
+  actual: Record<string, unknown> | null;
+  /** Raw records as read; null for an absent side. */
+  desiredRaw: RawRecord | null;
+  actualRaw: RawRecord | null;
+  /** changed: the differing fields; missing/extra: empty. */
+  fields: FieldDelta[];
+  /** The differing field paths (the `diff` root of conditions). */
+  diff: string[];
+  /** invalid: which side and where, and why. */
+  side: 'desired' | 'actual' | null;
+  origin: RawRecordOrigin | null;
+  invalidReason: string | null;
+}
+
+export interface DiffResult {
+  summary: PolicySummary;
+  items: DiffItem[];
+}

@@ -1,0 +1,56 @@
+/**
+ * Plan item ids (RUNTIME.md section 3): `policy/kind/key`, or `policy/invalid/<side>/<n>`.
+ *
+ * Why a fixed scheme: `recon approve --item ID` and the audit log name items by id across runs,
+ * so the id must depend only on the policy, the kind and the key, never on the run.
+ */
+import type { IrDiffKind } from '../../language/ir/ir-types.js';
+import { canonicalJson } from './canonical-json.js';
+
+/**
+ * The text of one key value inside an id: strings as they are, numbers and booleans as JSON
+ * writes them, instants as ISO 8601, anything else as canonical JSON; `null` as the empty text.
+ */
+export function keyValueText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : value.toISOString();
+  return canonicalJson(value);
+}
+
+/** Percent-encodes the three characters that carry meaning in an id: `%`, `/` and `,`. */
+export function encodeIdPart(text: string): string {
+  return text.replace(/[%/,]/g, (character) => '%' + character.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+}
+
+/** Undoes `encodeIdPart` (for showing a key read back from an id). */
+export function decodeIdPart(text: string): string {
+  return text.replace(/%(25|2F|2C)/gi, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/** The id of a missing, extra or changed item: key values in key order, joined by `,`. */
+export function keyedItemId(policy: string, kind: IrDiffKind, keyValues: readonly unknown[]): string {
+  return `${policy}/${kind}/${keyValues.map((value) => encodeIdPart(keyValueText(value))).join(',')}`;
+}
+
+/** The id of an invalid item: its side and its 1-based position in that side's source. */
+export function invalidItemId(policy: string, side: 'desired' | 'actual', position: number): string {
+  return `${policy}/invalid/${side}/${position}`;
+}
+
+/** What `itemId` needs to know about an item. */
+export interface ItemIdInput {
+  kind: IrDiffKind;
+  keyValues: readonly unknown[] | null;
+  side: 'desired' | 'actual' | null;
+  position: number | null;
+}
+
+/** The id of any item: invalid items by side and position, the others by key. */
+export function itemId(policy: string, item: ItemIdInput): string {
+  if (item.kind === 'invalid') {
+    return invalidItemId(policy, item.side ?? 'desired', item.position ?? 0);
+  }
+  return keyedItemId(policy, item.kind, item.keyValues ?? []);
+}
