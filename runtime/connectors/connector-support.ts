@@ -78,7 +78,12 @@ export function readOptions(
         option.at,
       );
     }
-    const value = context.evaluate(option.value);
+    let value: unknown;
+    try {
+      value = context.evaluate(option.value);
+    } catch (error) {
+      throw new ConnectorError(`${sourceLabel(source)}: option ${option.name}: ${error instanceof Error ? error.message : String(error)}`, option.at);
+    }
     const ok =
       kind === 'boolean'
         ? typeof value === 'boolean'

@@ -24,7 +24,12 @@ class InlineConnector implements Connector {
     if (args.length !== 1) {
       throw new ConnectorError(`${sourceLabel(source)}: inline() takes one list of records, got ${args.length} arguments`, source.connector.at);
     }
-    const value = context.evaluate(args[0]);
+    let value: unknown;
+    try {
+      value = context.evaluate(args[0]);
+    } catch (error) {
+      throw new ConnectorError(`${sourceLabel(source)}: inline(): ${error instanceof Error ? error.message : String(error)}`, source.connector.at);
+    }
     if (!Array.isArray(value)) {
       throw new ConnectorError(`${sourceLabel(source)}: inline() needs a list of records, got ${describeKind(value)}`, source.connector.at);
     }

@@ -1,0 +1,272 @@
+/**
+ * The comparators of compare rules (LANGUAGE.md 2.3): given one field's two values, report the
+ * paths that differ.
+ *
+ * Why comparators report paths rather than a boolean: the plan names what differs as precisely
+ * as the rule allows — `metadata.labels.app` rather than `metadata`, the list element
+ * `containers[name=web].image` for `unordered by name` — so `changed("...")` and `only("...")` in
+ * conditions can be specific.
+ *
+ * Shared semantics:
+ * - Values arrive coerced (`value-coercion.ts`): absent is null, a declared type has been applied
+ *   to both sides. A side that could not be coerced is passed as `UNCOERCIBLE` and is unequal to
+ *   anything.
+ * - Every comparator but `by` accepts two exactly equal values (so a record always equals
+ *   itself; the fast path of the diff engine relies on it), then applies its tolerance.
+ * - `exact`: null-safe, numbers and instants by value; objects are compared field by field (a
+ *   null field equals an absent one) and lists of equal length element by element, reporting the
+ *   deepest differing paths; lists of different lengths are reported whole.
+ * - `ignore_case`: like `normalize lower`.
+ * - `within N` (absolute) and `within P%` (relative to the desired value): numbers, or text that
+ *   reads as a decimal number; a few units in the last place of floating-point slack are allowed
+ *   so that `0.3` and `0.295` are within `0.005`.
+ * - `within DURATION`: datetimes (instants or ISO text), whatever their zones.
+ * - `unordered`: two lists are equal when they hold the same elements the same number of times.
+ * - `unordered by FIELD`: list elements are matched on FIELD (in order of appearance when a value
+ *   repeats), each pair compared exactly; an element without a partner is reported at
+ *   `list[FIELD=VALUE]` with null on the other side.
+ * - `normalize F, ...`: normalizers on both sides, then exact.
+ * - `by EXPR`: the expression decides over the whole records `desired` and `actual` (and `key`);
+ *   true means equal. An expression that fails at run time counts as unequal, with a warning.
+ */
+import type { IrComparator, IrFieldType, IrNormalizer } from '../../language/ir/ir-types.js';
+import { evaluateCondition, type EvaluationContext } from '../expressions/expression-evaluator.js';
+import { isPlainObject, ownValue } from '../expressions/own-properties.js';
+import type { FieldDelta } from '../plan/change-plan.js';
+import { childPath, indexPath, matchPath } from './field-path.js';
+import { applyNormalizers } from './normalizers.js';
+import { Instant, parseInstant, toInstant, toNumber, valuesEqual } from './value-coercion.js';
+
+/** Marks a value that could not be coerced to the field's declared type. */
+export const UNCOERCIBLE: unique symbol = Symbol('uncoercible');
+
+/** What a comparator may need beyond the two values. */
+export interface ComparisonScope {
+  /** The whole presented records and the key, for `by` rules. */
+  desiredRecord: Record<string, unknown> | null;
+  actualRecord: Record<string, unknown> | null;
+  key: Record<string, unknown> | null;
+  evaluation: EvaluationContext;
+  /** Run-time errors of `by` expressions are appended here. */
+  warnings: string[];
+}
+
+/**
+ * One difference to report: the path, and the values to show for it (the record's own values at
+ * the top level, so a datetime is shown as written rather than as an internal instant).
+ */
+function report(out: FieldDelta[], path: string, desired: unknown, actual: unknown): void {
+  out.push({ path, desired: shown(desired), actual: shown(actual) });
+}
+
+function shown(value: unknown): unknown {
+  if (value === undefined || value === UNCOERCIBLE) return null;
+  if (value instanceof Instant) return value.toISOString();
+  return value;
+}
+
+/**
+ * Compares exactly and reports the deepest differing paths. `shownDesired`/`shownActual` are what
+ * the report shows when the difference is at `path` itself.
+ */
+export function compareExact(
+  desired: unknown,
+  actual: unknown,
+  type: IrFieldType | null,
+  path: string,
+  out: FieldDelta[],
+  shownDesired: unknown = desired,
+  shownActual: unknown = actual,
+): void {
+  if (desired === UNCOERCIBLE || actual === UNCOERCIBLE) {
+    report(out, path, shownDesired, shownActual);
+    return;
+  }
+  if (valuesEqual(desired, actual, type)) return;
+  if (isPlainObject(desired) && isPlainObject(actual)) {
+    const before = out.length;
+    for (const name of unionKeys(desired, actual)) {
+      compareExact(ownValue(desired, name), ownValue(actual, name), null, childPath(path, name), out);
+    }
+    if (out.length === before) report(out, path, shownDesired, shownActual);
+    return;
+  }
+  if (Array.isArray(desired) && Array.isArray(actual) && desired.length === actual.length) {
+    const before = out.length;
+    for (let i = 0; i < desired.length; i++) compareExact(desired[i], actual[i], null, indexPath(path, i), out);
+    if (out.length === before) report(out, path, shownDesired, shownActual);
+    return;
+  }
+  report(out, path, shownDesired, shownActual);
+}
+
+/** The field names of two objects: the first one's in order, then those only the second has. */
+export function unionKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  const keys = Object.keys(a);
+  for (const k of Object.keys(b)) if (!Object.prototype.hasOwnProperty.call(a, k)) keys.push(k);
+  return keys;
+}
+
+const LOWER: readonly IrNormalizer[] = [{ name: 'lower' }];
+
+/** Floating-point slack for `within`: a few units in the last place of the operands. */
+function withinTolerance(difference: number, tolerance: number, a: number, b: number): boolean {
+  const slack = 4 * Number.EPSILON * Math.max(Math.abs(a), Math.abs(b), Math.abs(tolerance));
+  return difference <= tolerance + slack;
+}
+
+/**
+ * Applies one comparator to one field's coerced values, appending the differences to `out`.
+ * `shownDesired`/`shownActual` are the record's own values at `path`.
+ */
+export function compareWith(
+  comparator: IrComparator,
+  desired: unknown,
+  actual: unknown,
+  type: IrFieldType | null,
+  path: string,
+  out: FieldDelta[],
+  scope: ComparisonScope,
+  shownDesired: unknown = desired,
+  shownActual: unknown = actual,
+): void {
+  switch (comparator.kind) {
+    case 'ignore':
+      return;
+    case 'exact':
+      compareExact(desired, actual, type, path, out, shownDesired, shownActual);
+      return;
+    case 'ignore_case':
+    case 'normalize': {
+      if (desired === UNCOERCIBLE || actual === UNCOERCIBLE) {
+        report(out, path, shownDesired, shownActual);
+        return;
+      }
+      if (valuesEqual(desired, actual, type)) return;
+      const normalizers = comparator.kind === 'ignore_case' ? LOWER : comparator.normalizers;
+      const nd = applyNormalizers(desired, normalizers);
+      const na = applyNormalizers(actual, normalizers);
+      if (!valuesEqual(nd, na, type)) report(out, path, shownDesired, shownActual);
+      return;
+    }
+    case 'within': {
+      if (desired === UNCOERCIBLE || actual === UNCOERCIBLE) {
+        report(out, path, shownDesired, shownActual);
+        return;
+      }
+      if (valuesEqual(desired, actual, type)) return;
+      if (!withinEqual(comparator, desired, actual)) report(out, path, shownDesired, shownActual);
+      return;
+    }
+    case 'unordered': {
+      if (desired === UNCOERCIBLE || actual === UNCOERCIBLE) {
+        report(out, path, shownDesired, shownActual);
+        return;
+      }
+      if (valuesEqual(desired, actual, type)) return;
+      if (!Array.isArray(desired) || !Array.isArray(actual)) {
+        report(out, path, shownDesired, shownActual);
+        return;
+      }
+      if (comparator.by === null) {
+        if (!sameMultiset(desired, actual)) report(out, path, shownDesired, shownActual);
+      } else {
+        compareMatched(comparator.by, desired, actual, path, out);
+      }
+      return;
+    }
+    case 'by': {
+      const result = evaluateCondition(
+        comparator.expr,
+        { desired: scope.desiredRecord, actual: scope.actualRecord, key: scope.key, diff: [] },
+        scope.evaluation,
+      );
+      if (result.warning !== null) scope.warnings.push(`${path}: the "by" rule could not be evaluated: ${result.warning}`);
+      if (!result.value) report(out, path, shownDesired, shownActual);
+      return;
+    }
+  }
+}
+
+function withinEqual(comparator: Extract<IrComparator, { kind: 'within' }>, desired: unknown, actual: unknown): boolean {
+  if (desired === null || desired === undefined || actual === null || actual === undefined) return false;
+  if ('duration_ms' in comparator) {
+    const d = toInstant(desired);
+    const a = toInstant(actual);
+    if (d === null || a === null) return false;
+    return withinTolerance(Math.abs(d.millisSince(a)), comparator.duration_ms, d.epochMillis, a.epochMillis);
+  }
+  const d = toNumber(desired);
+  const a = toNumber(actual);
+  if (d === null || a === null) return false;
+  const tolerance = 'absolute' in comparator ? comparator.absolute : comparator.relative * Math.abs(d);
+  return withinTolerance(Math.abs(d - a), tolerance, d, a);
+}
+
+/**
+ * A text that identifies a value up to exact equality: object fields sorted and null fields
+ * dropped, ISO instants as instants, numbers by value.
+ */
+export function canonicalKey(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (value instanceof Instant) return `@${value.epochSeconds}.${value.nanos}`;
+  if (typeof value === 'string') {
+    const instant = parseInstant(value);
+    return instant === null ? JSON.stringify(value) : `@${instant.epochSeconds}.${instant.nanos}`;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalKey).join(',')}]`;
+  if (isPlainObject(value)) {
+    const parts: string[] = [];
+    for (const k of Object.keys(value).sort()) {
+      const v = value[k];
+      if (v !== null && v !== undefined) parts.push(`${JSON.stringify(k)}:${canonicalKey(v)}`);
+    }
+    return `{${parts.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? String(value);
+}
+
+function sameMultiset(desired: readonly unknown[], actual: readonly unknown[]): boolean {
+  if (desired.length !== actual.length) return false;
+  const counts = new Map<string, number>();
+  for (const element of desired) {
+    const k = canonicalKey(element);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  for (const element of actual) {
+    const k = canonicalKey(element);
+    const n = counts.get(k);
+    if (!n) return false;
+    counts.set(k, n - 1);
+  }
+  return true;
+}
+
+/** `unordered by FIELD`: pairs elements on FIELD, compares pairs exactly, reports per element. */
+function compareMatched(field: string, desired: readonly unknown[], actual: readonly unknown[], path: string, out: FieldDelta[]): void {
+  const pool = new Map<string, unknown[]>();
+  for (const element of actual) {
+    const k = canonicalKey(ownValue(element, field));
+    const list = pool.get(k);
+    if (list) list.push(element);
+    else pool.set(k, [element]);
+  }
+  for (const element of desired) {
+    const matchValue = ownValue(element, field);
+    const k = canonicalKey(matchValue);
+    const candidates = pool.get(k);
+    const partner = candidates && candidates.length > 0 ? candidates.shift() : undefined;
+    const elementPath = matchPath(path, field, matchValue ?? null);
+    if (partner === undefined) report(out, elementPath, element, null);
+    else compareExact(element, partner, null, elementPath, out);
+  }
+  for (const element of actual) {
+    const matchValue = ownValue(element, field);
+    const candidates = pool.get(canonicalKey(matchValue));
+    if (candidates && candidates.includes(element)) {
+      candidates.splice(candidates.indexOf(element), 1);
+      report(out, matchPath(path, field, matchValue ?? null), null, element);
+    }
+  }
+}

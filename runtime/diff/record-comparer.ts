@@ -1,0 +1,239 @@
+/**
+ * Compares one desired record with one actual record under a policy's `compare` block.
+ *
+ * Why a prepared object: the rules are resolved once per policy (profile rules overridden by the
+ * policy's own, paths parsed into a tree, field types looked up), then applied to every pair.
+ *
+ * Which fields are compared (LANGUAGE.md 2.3): with `default exact`, every field of the desired
+ * record except the key — its source's declared `fields`, else its `select` names, else the
+ * fields the record has — plus every field a rule names; with `default ignore`, only the fields
+ * rules name. A field only the actual side has is compared only when a rule names it.
+ *
+ * Nested rules: a rule on `metadata.labels.app` applies to that path only. When a field has rules
+ * below it, the comparison descends into it: the names of both sides are compared with the
+ * field's own comparator (exact by default; nothing under `ignore` but the paths rules name), and
+ * the named paths with their rules. Key fields are never compared (the join matched them).
+ *
+ * Types: a top-level field declared by either source (the desired source's declaration first) is
+ * coerced on both sides before comparing; a value that cannot be coerced is unequal to anything.
+ */
+import type { IrComparator, IrCompareRule, IrFieldType, IrPolicy, IrSource } from '../../language/ir/ir-types.js';
+import type { EvaluationContext } from '../expressions/expression-evaluator.js';
+import { isPlainObject, ownValue } from '../expressions/own-properties.js';
+import type { FieldDelta } from '../plan/change-plan.js';
+import { compareWith, UNCOERCIBLE, unionKeys, type ComparisonScope } from './comparators.js';
+import { childPath, indexPath, parsePath, type PathSegment } from './field-path.js';
+import { coerceForCompare } from './value-coercion.js';
+
+interface RuleNode {
+  comparator: IrComparator | null;
+  children: Map<PathSegment, RuleNode>;
+}
+
+const EXACT: IrComparator = { kind: 'exact' };
+const IGNORE: IrComparator = { kind: 'ignore' };
+
+/** The outcome of comparing two records. */
+export interface RecordComparison {
+  /** The differing paths with their values, in field order. */
+  fields: FieldDelta[];
+  /** Run-time errors of `by` rules (they count as unequal). */
+  warnings: string[];
+}
+
+/**
+ * The effective rules of a policy: one per path, a rule written in the policy overriding a
+ * profile's rule for the same path, and a later rule overriding an earlier one.
+ */
+export function effectiveRules(policy: IrPolicy): IrCompareRule[] {
+  const byPath = new Map<string, IrCompareRule>();
+  for (const rule of policy.compare.rules) {
+    const previous = byPath.get(rule.path);
+    if (previous && previous.profile === null && rule.profile !== null) continue;
+    byPath.delete(rule.path);
+    byPath.set(rule.path, rule);
+  }
+  return [...byPath.values()];
+}
+
+/** Compares desired and actual records of one policy. */
+export class RecordComparer {
+  private readonly root: RuleNode = { comparator: null, children: new Map() };
+  private readonly defaultComparator: IrComparator;
+  /** Top-level fields compared for every record, or null when they come from each record. */
+  private readonly baseFields: string[] | null;
+  private readonly keyFields: Set<string>;
+  private readonly types = new Map<string, IrFieldType>();
+  /** Whether some rule is `by EXPR` (not reflexive: the fast path must not skip pairs). */
+  readonly hasByRule: boolean;
+
+  constructor(
+    policy: IrPolicy,
+    private readonly desiredSource: IrSource,
+    actualSource: IrSource,
+    private readonly evaluation: EvaluationContext,
+  ) {
+    this.defaultComparator = policy.compare.default === 'ignore' ? IGNORE : EXACT;
+    const rules = effectiveRules(policy);
+    this.hasByRule = rules.some((rule) => rule.comparator.kind === 'by');
+    for (const rule of rules) this.addRule(parsePath(rule.path), rule.comparator);
+    this.keyFields = new Set(desiredSource.key);
+    for (const key of desiredSource.key) {
+      const segments = parsePath(key);
+      if (segments.length > 1) this.addRule(segments, IGNORE, false);
+    }
+    for (const f of actualSource.fields ?? []) this.types.set(f.name, f.type);
+    for (const f of desiredSource.fields ?? []) this.types.set(f.name, f.type);
+    this.baseFields = desiredSource.fields
+      ? desiredSource.fields.map((f) => f.name)
+      : desiredSource.select
+        ? desiredSource.select.map((s) => s.name)
+        : null;
+  }
+
+  private addRule(segments: PathSegment[], comparator: IrComparator, override = true): void {
+    let node = this.root;
+    for (const segment of segments) {
+      let child = node.children.get(segment);
+      if (!child) {
+        child = { comparator: null, children: new Map() };
+        node.children.set(segment, child);
+      }
+      node = child;
+    }
+    if (override || node.comparator === null) node.comparator = comparator;
+  }
+
+  /** The declared type of a top-level field (the desired source's first), or null. */
+  typeOf(field: string): IrFieldType | null {
+    return this.types.get(field) ?? null;
+  }
+
+  /**
+   * Every top-level field that may take part in a comparison, given the fields desired records
+   * can have (`recordFields`, used when the desired source declares neither `fields` nor
+   * `select`). Key fields and fields whose whole value is ignored are left out. The fast path
+   * fingerprints exactly these.
+   */
+  comparedTopLevelFields(recordFields: readonly string[]): string[] {
+    const names: string[] = [];
+    const seen = new Set<string>();
+    const add = (name: string) => {
+      if (seen.has(name) || this.keyFields.has(name)) return;
+      seen.add(name);
+      const node = this.root.children.get(name);
+      const comparator = node?.comparator ?? this.defaultComparator;
+      if (comparator.kind === 'ignore' && (!node || node.children.size === 0)) return;
+      names.push(name);
+    };
+    if (this.defaultComparator.kind !== 'ignore') for (const name of this.baseFields ?? recordFields) add(name);
+    for (const segment of this.root.children.keys()) if (typeof segment === 'string') add(segment);
+    return names;
+  }
+
+  /** Compares two presented records of one key. */
+  compare(
+    desired: Record<string, unknown>,
+    actual: Record<string, unknown>,
+    key: Record<string, unknown> | null,
+  ): RecordComparison {
+    const fields: FieldDelta[] = [];
+    const scope: ComparisonScope = {
+      desiredRecord: desired,
+      actualRecord: actual,
+      key,
+      evaluation: this.evaluation,
+      warnings: [],
+    };
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name) || this.keyFields.has(name)) return;
+      seen.add(name);
+      const node = this.root.children.get(name);
+      const rawD = ownValue(desired, name);
+      const rawA = ownValue(actual, name);
+      const type = this.typeOf(name);
+      const cd = coerceForCompare(rawD, type);
+      const ca = coerceForCompare(rawA, type);
+      this.compareNode(
+        node,
+        this.defaultComparator,
+        cd.ok ? cd.value : UNCOERCIBLE,
+        ca.ok ? ca.value : UNCOERCIBLE,
+        type,
+        name,
+        fields,
+        scope,
+        rawD,
+        rawA,
+      );
+    };
+    if (this.defaultComparator.kind !== 'ignore') {
+      for (const name of this.baseFields ?? Object.keys(desired)) visit(name);
+    }
+    for (const segment of this.root.children.keys()) if (typeof segment === 'string') visit(segment);
+    return { fields, warnings: scope.warnings };
+  }
+
+  private compareNode(
+    node: RuleNode | undefined,
+    inherited: IrComparator,
+    desired: unknown,
+    actual: unknown,
+    type: IrFieldType | null,
+    path: string,
+    out: FieldDelta[],
+    scope: ComparisonScope,
+    shownDesired: unknown,
+    shownActual: unknown,
+  ): void {
+    const comparator = node?.comparator ?? inherited;
+    if (!node || node.children.size === 0) {
+      compareWith(comparator, desired, actual, type, path, out, scope, shownDesired, shownActual);
+      return;
+    }
+    const containers = sameContainerKind(desired, actual);
+    if (!containers && comparator.kind !== 'ignore') {
+      compareWith(comparator, desired, actual, type, path, out, scope, shownDesired, shownActual);
+      return;
+    }
+    // Descend: the names of both sides under the node's comparator, and the named paths.
+    const below = comparator.kind === 'ignore' ? IGNORE : comparator;
+    const names: PathSegment[] = [];
+    if (below.kind !== 'ignore' && containers) {
+      if (Array.isArray(desired) || Array.isArray(actual)) {
+        const length = Math.max(Array.isArray(desired) ? desired.length : 0, Array.isArray(actual) ? actual.length : 0);
+        for (let i = 0; i < length; i++) names.push(i);
+      } else {
+        names.push(...unionKeys(asObject(desired), asObject(actual)));
+      }
+    }
+    for (const segment of node.children.keys()) {
+      if (!names.includes(segment)) names.push(segment);
+    }
+    for (const segment of names) {
+      const d = ownValue(desired, segment);
+      const a = ownValue(actual, segment);
+      const childPathText = typeof segment === 'number' ? indexPath(path, segment) : childPath(path, segment);
+      this.compareNode(node.children.get(segment), below, d, a, null, childPathText, out, scope, d, a);
+    }
+  }
+}
+
+/** Both sides are absent, objects or lists, and not an object against a list. */
+function sameContainerKind(a: unknown, b: unknown): boolean {
+  const ka = containerKind(a);
+  const kb = containerKind(b);
+  if (ka === 'scalar' || kb === 'scalar') return false;
+  return ka === 'null' || kb === 'null' || ka === kb;
+}
+
+function containerKind(value: unknown): 'null' | 'object' | 'list' | 'scalar' {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return 'list';
+  return isPlainObject(value) ? 'object' : 'scalar';
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return isPlainObject(value) ? value : {};
+}
