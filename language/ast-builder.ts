@@ -9,10 +9,11 @@
  * Chevrotain stores children by token or rule name, in order per name; where the order across
  * names matters (operators, postfix chains, string parts) we merge by token offset.
  */
-import { endOf } from './source-position.js';
+import { endOf, LineMap } from './source-position.js';
 import type { CstNode, IToken } from 'chevrotain';
 import type * as A from './ast.js';
 import { DURATION_UNITS_MS } from './literals.js';
+import { diagnostic, type Diagnostic } from './diagnostics.js';
 
 type Children = Record<string, (CstNode | IToken)[] | undefined>;
 
@@ -36,34 +37,31 @@ function isReal(tok: IToken | undefined): tok is IToken {
   return tok !== undefined && !Number.isNaN(tok.startOffset) && tok.isInsertedInRecovery !== true;
 }
 
-/** Offsets of a CST node: the smallest start and largest end of the real tokens below it. */
+/**
+ * Offsets of a CST node (end exclusive), from Chevrotain's node location tracking; null when the
+ * node holds no real token (everything in it was invented by recovery).
+ */
 function span(node: CstNode | undefined): A.Span | null {
-  let start = Infinity;
-  let end = -Infinity;
-  const visit = (n: CstNode): void => {
-    for (const list of Object.values(n.children)) {
-      for (const item of list ?? []) {
-        if ('tokenType' in item) {
-          if (isReal(item)) {
-            if (item.startOffset < start) start = item.startOffset;
-            if (endOf(item) > end) end = endOf(item);
-          }
-        } else {
-          visit(item);
-        }
-      }
-    }
-  };
-  if (node) visit(node);
-  return start === Infinity ? null : { start, end };
+  const location = node?.location;
+  if (!location || Number.isNaN(location.startOffset) || location.endOffset === undefined || Number.isNaN(location.endOffset)) return null;
+  return { start: location.startOffset, end: location.endOffset + 1 };
 }
 
 /** Builds the AST of one file from its CST. */
 export class AstBuilder {
   /** Where missing nodes are placed when nothing better is known: the end of the last real token seen. */
   private fallback = 0;
+  /** Syntax errors only visible once the flat expressions are given their precedence. */
+  readonly diagnostics: Diagnostic[] = [];
 
-  constructor(private readonly comments: IToken[], private readonly tokenList: IToken[]) {}
+  private readonly lines: LineMap;
+
+  constructor(
+    private readonly comments: IToken[],
+    private readonly text: string,
+  ) {
+    this.lines = new LineMap(text);
+  }
 
   private spanOr(node: CstNode | undefined): A.Span {
     const s = span(node);
@@ -137,26 +135,42 @@ export class AstBuilder {
     return { kind: 'File', declarations, comments, start: 0, end: textLength };
   }
 
-  /** The comment block that ends on the line directly above the declaration's first token. */
+  /**
+   * The comment block that ends on the line directly above the declaration's first token: the
+   * declaration's documentation. A comment that trails code on its line is not documentation.
+   */
   private docFor(start: number): string | null {
-    const first = this.tokenList.find((t) => t.startOffset === start);
-    if (!first || first.startLine === undefined) return null;
-    let line = first.startLine - 1;
+    let line = this.lines.lineColumn(start).line - 1;
     const lines: string[] = [];
-    for (let i = this.comments.length - 1; i >= 0; i--) {
+    // comments are in offset order; walk back from the last one before the declaration
+    let i = this.commentIndexBefore(start);
+    for (; i >= 0; i--) {
       const c = this.comments[i]!;
-      if (c.startOffset >= start) continue;
-      if (c.startLine !== line) {
-        if (c.startLine! < line) break;
-        continue;
-      }
-      // a comment that trails code on the same line is not documentation
-      const before = this.tokenList.find((t) => t.startLine === c.startLine && t.startOffset < c.startOffset);
-      if (before) break;
+      const position = this.lines.lineColumn(c.startOffset);
+      if (position.line !== line) break;
+      const lineStart = c.startOffset - position.column + 1;
+      if (this.text.slice(lineStart, c.startOffset).trim() !== '') break;
       lines.unshift(c.image.replace(/^#\s?/, ''));
       line--;
     }
     return lines.length > 0 ? lines.join('\n') : null;
+  }
+
+  /** Index of the last comment starting before `offset` (binary search), or -1. */
+  private commentIndexBefore(offset: number): number {
+    let low = 0;
+    let high = this.comments.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (this.comments[mid]!.startOffset < offset) {
+        found = mid;
+        low = mid + 1;
+      } else {
+        high = mid - 1;
+      }
+    }
+    return found;
   }
 
   private declaration(node: CstNode): A.Decl | null {
@@ -523,35 +537,7 @@ export class AstBuilder {
   expr(node: CstNode): A.Expr {
     switch (node.name) {
       case 'expr':
-        return this.binaryChain(node, 'andExpr', ['KwOr']);
-      case 'andExpr':
-        return this.binaryChain(node, 'notExpr', ['KwAnd']);
-      case 'notExpr': {
-        const inner = child(node, 'notExpr');
-        if (inner) {
-          const operand = this.expr(inner);
-          const notTok = token(node, 'KwNot')!;
-          return { kind: 'Unary', operator: 'not', operand, start: notTok.startOffset, end: operand.end };
-        }
-        return this.exprOr(child(node, 'comparison'));
-      }
-      case 'comparison':
-        return this.binaryChain(node, 'sum', ['EqEq', 'NotEq', 'LessEq', 'GreaterEq', 'Less', 'Greater', 'KwIn', 'KwMatches']);
-      case 'sum':
-        return this.binaryChain(node, 'product', ['Plus', 'Minus']);
-      case 'product':
-        return this.binaryChain(node, 'unary', ['Star', 'Slash', 'PercentSign']);
-      case 'unary': {
-        const inner = child(node, 'unary');
-        if (inner) {
-          const operand = this.expr(inner);
-          const minus = token(node, 'Minus')!;
-          return { kind: 'Unary', operator: '-', operand, start: minus.startOffset, end: operand.end };
-        }
-        return this.exprOr(child(node, 'postfix'));
-      }
-      case 'postfix':
-        return this.postfix(node);
+        return this.flatExpression(node);
       case 'primary':
         return this.primary(node);
       case 'list':
@@ -565,21 +551,65 @@ export class AstBuilder {
     }
   }
 
-  private binaryChain(node: CstNode, operandRule: string, operatorNames: string[]): A.Expr {
-    const operands = nodes(node, operandRule);
-    if (operands.length === 0) return this.missingExpr();
-    const operators = operatorNames.flatMap((n) => tokens(node, n)).filter(isReal).sort((a, b) => a.startOffset - b.startOffset);
-    let left = this.expr(operands[0]!);
-    for (let i = 1; i < operands.length; i++) {
-      const opTok = operators[i - 1];
-      const right = this.expr(operands[i]!);
-      if (!opTok) break;
-      left = { kind: 'Binary', operator: operatorText(opTok), left, right, start: left.start, end: right.end };
-    }
-    return left;
+  /**
+   * Applies LANGUAGE.md's precedence to the flat `operand (operator operand)*` the parser read.
+   * Lowest first: or, and, not, comparison, + -, * / %, unary -, postfix. Also reports what the
+   * grammar of section 6 forbids but the flat reading lets through: a `not` where only a sum may
+   * stand (`a == not b`, `-not a`) and chained comparisons (`a < b < c`).
+   */
+  private flatExpression(node: CstNode): A.Expr {
+    const operandNodes = nodes(node, 'operand');
+    if (operandNodes.length === 0) return this.missingExpr();
+    const operators = tokens(node, 'BinaryOperator');
+    const slots = operandNodes.map((o) => ({
+      prefixes: tokens(o, 'PrefixOperator').filter(isReal),
+      prefixIndex: 0,
+      core: this.operandCore(o),
+    }));
+    let slotIndex = 0;
+    let operatorIndex = 0;
+
+    const parseLevel = (minPrecedence: number): A.Expr => {
+      let left = parsePrefixed(minPrecedence);
+      let previousWasComparison = false;
+      while (operatorIndex < operators.length && operatorIndex < slots.length - 1) {
+        const operatorToken = operators[operatorIndex]!;
+        const precedence = BINARY_PRECEDENCE[operatorToken.image] ?? 0;
+        if (precedence < minPrecedence) break;
+        operatorIndex++;
+        if (precedence === COMPARISON && previousWasComparison) {
+          this.diagnostics.push(diagnostic('syntax-error', operatorToken.startOffset, endOf(operatorToken), { detail: `comparisons do not chain: put the first one in parentheses before '${operatorToken.image}'` }));
+        }
+        previousWasComparison = precedence === COMPARISON;
+        const right = parseLevel(precedence + 1);
+        left = { kind: 'Binary', operator: operatorToken.image as A.BinaryOperator, left, right, start: left.start, end: right.end };
+      }
+      return left;
+    };
+
+    const parsePrefixed = (minPrecedence: number): A.Expr => {
+      const slot = slots[Math.min(slotIndex, slots.length - 1)]!;
+      if (slot.prefixIndex < slot.prefixes.length) {
+        const prefix = slot.prefixes[slot.prefixIndex++]!;
+        if (prefix.image === '-') {
+          const operand = parsePrefixed(UNARY);
+          return { kind: 'Unary', operator: '-', operand, start: prefix.startOffset, end: operand.end };
+        }
+        if (minPrecedence > NOT) {
+          this.diagnostics.push(diagnostic('syntax-error', prefix.startOffset, endOf(prefix), { detail: "'not' cannot stand here: put 'not ...' in parentheses" }));
+        }
+        const operand = parseLevel(NOT);
+        return { kind: 'Unary', operator: 'not', operand, start: prefix.startOffset, end: operand.end };
+      }
+      slotIndex++;
+      return slot.core;
+    };
+
+    return parseLevel(0);
   }
 
-  private postfix(node: CstNode): A.Expr {
+  /** An operand's primary with its postfix chain (`.name`, `[expr]`, `(args)`), without prefixes. */
+  private operandCore(node: CstNode): A.Expr {
     let result = this.exprOr(child(node, 'primary'));
     const names = tokens(node, 'NameWord');
     const exprs = nodes(node, 'expr');
@@ -713,9 +743,27 @@ export function stringText(str: A.StringLiteral): string {
   return str.parts.filter((p): p is string => typeof p === 'string').join('');
 }
 
-function operatorText(tok: IToken): A.BinaryOperator {
-  return tok.image as A.BinaryOperator;
-}
+/** Binding strength of binary operators (LANGUAGE.md section 3); `not` sits between and and comparisons. */
+const NOT = 3;
+const COMPARISON = 4;
+const UNARY = 7;
+const BINARY_PRECEDENCE: Record<string, number> = {
+  or: 1,
+  and: 2,
+  '==': COMPARISON,
+  '!=': COMPARISON,
+  '<': COMPARISON,
+  '<=': COMPARISON,
+  '>': COMPARISON,
+  '>=': COMPARISON,
+  in: COMPARISON,
+  matches: COMPARISON,
+  '+': 5,
+  '-': 5,
+  '*': 6,
+  '/': 6,
+  '%': 6,
+};
 
 /** Decodes JSON escapes of a string chunk (the lexer guarantees they are valid). */
 function decodeJsonEscapes(raw: string): string {

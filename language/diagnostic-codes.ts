@@ -90,6 +90,11 @@ export const DIAGNOSTIC_CODES = {
 
   // Tests
   'unknown-expectation': entry('error', "unknown expectation '{name}'{hint}", 'expect { missing N  extra N  changed N  invalid N  ignored N  action ACTION on KEY }.'),
+
+  // Compiler (AST to IR)
+  'compile-incomplete': entry('error', 'cannot compile {what}: it is incomplete (fix the syntax errors first)', 'The compiler only turns files that parse into an IR; fix the syntax errors reported for this file.'),
+  'invalid-test-key': entry('error', 'a test key must be a string, a number or a list of strings and numbers', 'Write the key of `action ACTION on KEY` as "t1", 42, or ["acme", "2026-11-01"] for a composite key.'),
+  'internal-compiler-error': entry('error', 'internal compiler error: {detail}', 'The compiler produced something it should not have; please report it with the .recon file that causes it.'),
 } as const satisfies Record<string, DiagnosticCodeEntry>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -8,7 +8,7 @@
  */
 import { endOf } from './source-position.js';
 import { Lexer, type IToken, type TokenType } from 'chevrotain';
-import { BadNumber, Duration, lexerDefinition, NumberLiteral, StringBadEscape, StringEnd, StringUnterminated } from './tokens.js';
+import { BadNumber, Duration, Identifier, KEYWORD_BY_WORD, lexerDefinition, NumberLiteral, StringBadEscape, StringEnd, StringUnterminated } from './tokens.js';
 import type { Diagnostic } from './diagnostics.js';
 import { diagnostic } from './diagnostics.js';
 
@@ -38,6 +38,15 @@ export function lex(text: string): LexResult {
   }
   const tokens: IToken[] = [];
   for (const token of result.tokens) {
+    if (token.tokenType === Identifier) {
+      const keywordType = KEYWORD_BY_WORD.get(token.image);
+      if (keywordType) {
+        token.tokenType = keywordType;
+        token.tokenTypeIdx = keywordType.tokenTypeIdx!;
+      }
+      tokens.push(token);
+      continue;
+    }
     const end = endOf(token);
     if (token.tokenType === BadNumber) {
       diagnostics.push(diagnostic('syntax-bad-number', token.startOffset, end, { text: token.image }));

@@ -63,13 +63,7 @@ const RULE_DISPLAY: Record<string, string> = {
   expectEntry: 'an expectation (missing N, extra N, changed N, invalid N, ignored N, action ACTION on KEY)',
   writeOp: 'a write operation (create|update|delete METHOD "url", or exec(...))',
   expr: 'an expression',
-  andExpr: 'an expression',
-  notExpr: 'an expression',
-  comparison: 'an expression',
-  sum: 'an expression',
-  product: 'an expression',
-  unary: 'an expression',
-  postfix: 'an expression',
+  operand: 'an expression',
   list: 'a list element or ]',
   object: 'an object entry or }',
   limitEntry: 'a limit (max_changes N, max_ratio N%, max_deletes N, on_exceed abort|approve)',
@@ -112,7 +106,9 @@ export function parseFile(text: string): ParsedFile {
   const parsed = parseTokens(lexed.tokens);
   const diagnostics = [...lexed.diagnostics];
   for (const error of parsed.errors) diagnostics.push(syntaxDiagnostic(error, lexed.tokens, text.length));
+  const builder = new AstBuilder(lexed.comments, text);
+  const ast = builder.file(parsed.cst, text.length);
+  diagnostics.push(...builder.diagnostics);
   diagnostics.sort((a, b) => a.start - b.start);
-  const ast = new AstBuilder(lexed.comments, lexed.tokens).file(parsed.cst, text.length);
   return { text, ast, tokens: lexed.tokens, comments: lexed.comments, diagnostics };
 }

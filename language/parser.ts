@@ -18,6 +18,8 @@ class ReconParser extends CstParser {
     super(T.allTokenTypes, {
       recoveryEnabled: true,
       maxLookahead: 3,
+      // Node offsets let the AST builder take spans without walking subtrees.
+      nodeLocationTracking: 'onlyOffset',
       skipValidations: process.env.RECON_VALIDATE_GRAMMAR !== '1',
     });
     this.performSelfAnalysis();
@@ -502,86 +504,24 @@ class ReconParser extends CstParser {
     this.SUBRULE(this.expr);
   });
 
+  /**
+   * An expression is read flat — operands separated by binary operators — and the AST builder
+   * applies the precedence of LANGUAGE.md section 3. Why: a rule per precedence level makes
+   * Chevrotain build ten nested CST nodes for every literal, and the garbage dominates parse time.
+   */
   expr = this.RULE('expr', () => {
-    this.SUBRULE(this.andExpr);
+    this.SUBRULE(this.operand);
     this.MANY(() => {
-      this.CONSUME(K.or);
-      this.SUBRULE2(this.andExpr);
+      this.CONSUME(T.BinaryOperator);
+      this.SUBRULE2(this.operand);
     });
   });
 
-  andExpr = this.RULE('andExpr', () => {
-    this.SUBRULE(this.notExpr);
-    this.MANY(() => {
-      this.CONSUME(K.and);
-      this.SUBRULE2(this.notExpr);
-    });
-  });
-
-  notExpr = this.RULE('notExpr', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(K.not);
-          this.SUBRULE(this.notExpr);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.comparison) },
-    ]);
-  });
-
-  comparison = this.RULE('comparison', () => {
-    this.SUBRULE(this.sum);
-    this.OPTION(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.EqEq) },
-        { ALT: () => this.CONSUME(T.NotEq) },
-        { ALT: () => this.CONSUME(T.LessEq) },
-        { ALT: () => this.CONSUME(T.GreaterEq) },
-        { ALT: () => this.CONSUME(T.Less) },
-        { ALT: () => this.CONSUME(T.Greater) },
-        { ALT: () => this.CONSUME(K.in) },
-        { ALT: () => this.CONSUME(K.matches) },
-      ]);
-      this.SUBRULE2(this.sum);
-    });
-  });
-
-  sum = this.RULE('sum', () => {
-    this.SUBRULE(this.product);
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Plus) }, { ALT: () => this.CONSUME(T.Minus) }]);
-      this.SUBRULE2(this.product);
-    });
-  });
-
-  product = this.RULE('product', () => {
-    this.SUBRULE(this.unary);
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Star) },
-        { ALT: () => this.CONSUME(T.Slash) },
-        { ALT: () => this.CONSUME(T.PercentSign) },
-      ]);
-      this.SUBRULE2(this.unary);
-    });
-  });
-
-  unary = this.RULE('unary', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Minus);
-          this.SUBRULE(this.unary);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.postfix) },
-    ]);
-  });
-
-  postfix = this.RULE('postfix', () => {
+  /** `{ not | - } primary { .name | [expr] | (args) }` */
+  operand = this.RULE('operand', () => {
+    this.MANY(() => this.CONSUME(T.PrefixOperator));
     this.SUBRULE(this.primary);
-    this.MANY(() => {
+    this.MANY2(() => {
       this.OR([
         {
           ALT: () => {

@@ -19,6 +19,11 @@ export const NameWord = createToken({ name: 'NameWord', pattern: Lexer.NA });
 /** Names allowed as a compare rule's field: every NameWord but `default` and `use`. */
 export const CompareFieldWord = createToken({ name: 'CompareFieldWord', pattern: Lexer.NA, categories: [NameWord] });
 
+/** Every binary operator of expressions (precedence is applied by the AST builder). */
+export const BinaryOperator = createToken({ name: 'BinaryOperator', pattern: Lexer.NA });
+/** `not` and unary `-`. */
+export const PrefixOperator = createToken({ name: 'PrefixOperator', pattern: Lexer.NA });
+
 export const Identifier = createToken({
   name: 'Identifier',
   pattern: /[A-Za-z_][A-Za-z0-9_]*/,
@@ -45,16 +50,27 @@ const COMPARE_STATEMENT = ['default', 'use'] as const;
 export type ReservedWord = (typeof RESERVED)[number];
 export type KeywordWord = ReservedWord | (typeof CONTEXTUAL)[number] | (typeof COMPARE_STATEMENT)[number];
 
+/**
+ * Keywords are not matched by the lexer: every word is lexed as an `Identifier`, and `lex` retypes
+ * the words found in `KEYWORD_BY_WORD` (one map lookup instead of trying dozens of patterns per
+ * word — the lexer runs several times faster this way).
+ */
 function keyword(word: string, categories: TokenType[]): TokenType {
   const name = 'Kw' + word.charAt(0).toUpperCase() + word.slice(1);
-  return createToken({ name, pattern: new RegExp(word), longer_alt: Identifier, categories });
+  return createToken({ name, pattern: Lexer.NA, categories });
 }
 
 /** Keyword token types by their word. */
 export const Keyword: Record<KeywordWord, TokenType> = {} as Record<KeywordWord, TokenType>;
-for (const word of RESERVED) Keyword[word] = keyword(word, []);
+for (const word of RESERVED) {
+  const operator = word === 'and' || word === 'or' || word === 'in' || word === 'matches';
+  Keyword[word] = keyword(word, operator ? [BinaryOperator] : word === 'not' ? [PrefixOperator] : []);
+}
 for (const word of CONTEXTUAL) Keyword[word] = keyword(word, [CompareFieldWord, NameWord]);
 for (const word of COMPARE_STATEMENT) Keyword[word] = keyword(word, [NameWord]);
+
+/** Keyword token types by word, for the lexer's retyping pass. */
+export const KEYWORD_BY_WORD: ReadonlyMap<string, TokenType> = new Map(Object.entries(Keyword));
 
 /** Every keyword of the language, for completion and hover. */
 export const KEYWORDS: readonly string[] = [...RESERVED, ...CONTEXTUAL, ...COMPARE_STATEMENT];
@@ -72,22 +88,22 @@ export const NumberLiteral = createToken({ name: 'NumberLiteral', pattern: /\d+(
 export const BadNumber = createToken({ name: 'BadNumber', pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[A-Za-z_][A-Za-z0-9_]*/ });
 
 export const Arrow = createToken({ name: 'Arrow', pattern: /=>/ });
-export const EqEq = createToken({ name: 'EqEq', pattern: /==/ });
-export const NotEq = createToken({ name: 'NotEq', pattern: /!=/ });
-export const LessEq = createToken({ name: 'LessEq', pattern: /<=/ });
-export const GreaterEq = createToken({ name: 'GreaterEq', pattern: />=/ });
-export const Less = createToken({ name: 'Less', pattern: /</ });
-export const Greater = createToken({ name: 'Greater', pattern: />/ });
+export const EqEq = createToken({ name: 'EqEq', pattern: /==/, categories: [BinaryOperator] });
+export const NotEq = createToken({ name: 'NotEq', pattern: /!=/, categories: [BinaryOperator] });
+export const LessEq = createToken({ name: 'LessEq', pattern: /<=/, categories: [BinaryOperator] });
+export const GreaterEq = createToken({ name: 'GreaterEq', pattern: />=/, categories: [BinaryOperator] });
+export const Less = createToken({ name: 'Less', pattern: /</, categories: [BinaryOperator] });
+export const Greater = createToken({ name: 'Greater', pattern: />/, categories: [BinaryOperator] });
 export const Equals = createToken({ name: 'Equals', pattern: /=/ });
 export const DotDot = createToken({ name: 'DotDot', pattern: /\.\./ });
 export const Dot = createToken({ name: 'Dot', pattern: /\./ });
 export const Comma = createToken({ name: 'Comma', pattern: /,/ });
 export const Colon = createToken({ name: 'Colon', pattern: /:/ });
-export const Plus = createToken({ name: 'Plus', pattern: /\+/ });
-export const Minus = createToken({ name: 'Minus', pattern: /-/ });
-export const Star = createToken({ name: 'Star', pattern: /\*/ });
-export const Slash = createToken({ name: 'Slash', pattern: /\// });
-export const PercentSign = createToken({ name: 'PercentSign', pattern: /%/ });
+export const Plus = createToken({ name: 'Plus', pattern: /\+/, categories: [BinaryOperator] });
+export const Minus = createToken({ name: 'Minus', pattern: /-/, categories: [BinaryOperator, PrefixOperator] });
+export const Star = createToken({ name: 'Star', pattern: /\*/, categories: [BinaryOperator] });
+export const Slash = createToken({ name: 'Slash', pattern: /\//, categories: [BinaryOperator] });
+export const PercentSign = createToken({ name: 'PercentSign', pattern: /%/, categories: [BinaryOperator] });
 export const LParen = createToken({ name: 'LParen', pattern: /\(/ });
 export const RParen = createToken({ name: 'RParen', pattern: /\)/ });
 export const LBracket = createToken({ name: 'LBracket', pattern: /\[/ });
@@ -135,7 +151,6 @@ const codeTokens: TokenType[] = [
   Percentage,
   NumberLiteral,
   BadNumber,
-  ...Object.values(Keyword),
   Identifier,
   Arrow,
   EqEq,
@@ -173,6 +188,9 @@ export const lexerDefinition = {
 
 /** Every token type the parser may see (categories included). */
 export const allTokenTypes: TokenType[] = [
+  BinaryOperator,
+  PrefixOperator,
+  ...Object.values(Keyword),
   NameWord,
   CompareFieldWord,
   LCurly,

@@ -70,6 +70,7 @@ class CsvConnector implements Connector {
   constructor(
     private readonly source: IrSource,
     private readonly context: ConnectorContext,
+    private readonly chunkBytes: number,
   ) {}
 
   async *read(): AsyncGenerator<RecordBatch> {
@@ -195,7 +196,7 @@ class CsvConnector implements Connector {
       pieces = [];
     };
 
-    const stream = createReadStream(absolute, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });
+    const stream = createReadStream(absolute, { encoding: 'utf8', highWaterMark: this.chunkBytes });
     try {
       let first = true;
       for await (const data of stream) {
@@ -246,4 +247,12 @@ function toRecord(names: string[], values: string[], columns: number): RawRecord
 }
 
 /** The `csv` connector factory. */
-export const createCsvConnector: ConnectorFactory = (source, context) => new CsvConnector(source, context);
+export const createCsvConnector: ConnectorFactory = (source, context) => new CsvConnector(source, context, CHUNK_BYTES);
+
+/**
+ * A `csv` factory reading the file in chunks of `bytes` bytes instead of 1 MiB: tests use tiny
+ * chunks to put chunk boundaries everywhere (inside quotes, between `\r` and `\n`, ...).
+ */
+export function createCsvConnectorWithChunkSize(bytes: number): ConnectorFactory {
+  return (source, context) => new CsvConnector(source, context, bytes);
+}

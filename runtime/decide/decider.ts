@@ -106,7 +106,7 @@ function decideItem(
     side: item.side,
     position: item.origin?.position ?? null,
   });
-  const warnings: string[] = [];
+  const warnings: string[] = [...(item.warnings ?? [])];
   const base = {
     id,
     kind: item.kind,

@@ -103,7 +103,8 @@ function rawBody(
     warnings.push(...whole.warnings);
     return { record: whole.raw, key: keyMapping.raw, changes: {} };
   }
-  const changed = changedFields(item).filter((name) => !keyFields.includes(name));
+  const known = [...Object.keys(item.desired ?? {}), ...Object.keys(item.actual ?? {}), ...(source.select ?? []).map((line) => line.name)];
+  const changed = changedFields(item, known).filter((name) => !keyFields.includes(name));
   const changes = mapToRaw(from, source, changed, evaluate);
   warnings.push(...changes.warnings);
   const both = mapToRaw(from, source, [...keyFields, ...changed], evaluate);
@@ -111,10 +112,10 @@ function rawBody(
 }
 
 /** The top-level fields an update touches: those of the differing paths, in order. */
-function changedFields(item: DiffItem): string[] {
+function changedFields(item: DiffItem, known: readonly string[]): string[] {
   const names: string[] = [];
   for (const path of [...item.fields.map((field) => field.path), ...item.diff]) {
-    const name = topField(path);
+    const name = topField(path, known);
     if (!names.includes(name)) names.push(name);
   }
   return names;

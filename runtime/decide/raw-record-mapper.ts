@@ -8,7 +8,7 @@
  * to that field as it is), and `map` has the last word.
  */
 import type { IrExpr, IrSource } from '../../language/ir/ir-types.js';
-import { setPath, topField } from './raw-path.js';
+import { setPath as setPathIn } from './raw-path.js';
 
 /** Evaluates an IR expression over some data (for `map` lines: the record to write). */
 export type ValueEvaluator = (expr: IrExpr, data: Record<string, unknown>) => { value: unknown; warning: string | null };
@@ -23,7 +23,8 @@ export interface RawMapping {
  *
  * `fields` names the presented fields to write (the key's and the changed ones for an update);
  * null writes the whole record (a create). Requested fields whose value is absent are written as
- * `null` (an update clears them); a create leaves absent fields out.
+ * `null` (an update clears them); a create leaves absent fields out. CSV rows are flat, so for a
+ * `csv` source a raw path is one column name (`user.id`), never a nesting.
  */
 export function mapToRaw(
   record: Record<string, unknown>,
@@ -31,6 +32,8 @@ export function mapToRaw(
   fields: readonly string[] | null,
   evaluate: ValueEvaluator,
 ): RawMapping {
+  const flat = source.connector.kind === 'csv';
+  const setPath = (target: Record<string, unknown>, path: string, value: unknown): void => setPathIn(target, path, value, flat);
   const raw: Record<string, unknown> = {};
   const warnings: string[] = [];
   const whole = fields === null;
@@ -60,12 +63,13 @@ export function mapToRaw(
       }
       const covered = line.reads.length > 0 && line.reads.every((path) => mapPaths.has(path));
       if (covered) {
+        if (whole && (value === null || !present)) continue;
         mapLines.forEach((mapLine, index) => {
           if (line.reads.includes(mapLine.path)) chosenMapLines.add(index);
         });
-      } else if (line.reads.length === 1 && topField(line.reads[0]) === line.name) {
+      } else if (line.reads.length === 1 && line.reads[0] === line.name) {
         if (!mapPaths.has(line.reads[0]) && present) setPath(raw, line.reads[0], value);
-      } else {
+      } else if (present && value !== null) {
         warnings.push(
           `field "${line.name}" of source ${source.name} is computed by select (${line.at}) and no write map line writes it back`,
         );
@@ -74,11 +78,14 @@ export function mapToRaw(
   }
 
   mapLines.forEach((mapLine, index) => {
+    const reads = readsOf(mapLine.expr);
     if (whole) {
-      chosenMapLines.add(index);
+      // A create writes every map line, except those over fields the record does not have.
+      if (reads === 'all' || reads.size === 0 || [...reads].some((name) => record[name] !== undefined && record[name] !== null)) {
+        chosenMapLines.add(index);
+      }
       return;
     }
-    const reads = readsOf(mapLine.expr);
     if (reads === 'all' || fields.some((name) => reads.has(name))) chosenMapLines.add(index);
   });
   const data: Record<string, unknown> = { ...record };

@@ -28,6 +28,11 @@ export interface DiffItem {
   side: 'desired' | 'actual' | null;
   origin: RawRecordOrigin | null;
   invalidReason: string | null;
+  /**
+   * Run-time errors met while comparing this pair (a `by` rule whose expression failed counts as
+   * unequal, and says why here). Optional: absent when there were none.
+   */
+  warnings?: string[];
 }
 
 export interface DiffResult {

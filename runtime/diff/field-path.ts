@@ -12,79 +12,19 @@
  * other than letters, digits and `_ - . : / @ +`: `containers[name="a b"]`).
  */
 import { ownValue } from '../expressions/own-properties.js';
+import { parseFieldPath, type PathSegment } from '../observe/field-path.js';
 
-/** One step of a path: a field name or a list index. */
-export type PathSegment = string | number;
+export type { PathSegment } from '../observe/field-path.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const BARE_MATCH_VALUE = /^[A-Za-z0-9_\-.:/@+]+$/;
 
 /**
- * The segments of a rule path. Text that is not a well-formed path (a top-level name such as
- * `cost-center`) is one field name.
+ * The segments of a rule path, parsed as the read pipeline parses key paths (so both agree on
+ * what a path reaches); text that is not a path at all is one field name.
  */
 export function parsePath(path: string): PathSegment[] {
-  const segments: PathSegment[] = [];
-  let i = 0;
-  const n = path.length;
-  const fail = (): PathSegment[] => [path];
-  const readName = (): string | null => {
-    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(path.slice(i));
-    if (!m) return null;
-    i += m[0].length;
-    return m[0];
-  };
-  if (path.startsWith('"')) {
-    const end = closingQuote(path, 0);
-    if (end < 0) return fail();
-    try {
-      segments.push(JSON.parse(path.slice(0, end + 1)) as string);
-    } catch {
-      return fail();
-    }
-    i = end + 1;
-  } else {
-    const first = readName();
-    if (first === null) return fail();
-    segments.push(first);
-  }
-  while (i < n) {
-    const c = path[i];
-    if (c === '.') {
-      i++;
-      const name = readName();
-      if (name === null) return fail();
-      segments.push(name);
-    } else if (c === '[') {
-      const close = path[i + 1] === '"' ? closingQuote(path, i + 1) : path.indexOf(']', i);
-      if (close < 0) return fail();
-      if (path[i + 1] === '"') {
-        if (path[close + 1] !== ']') return fail();
-        try {
-          segments.push(JSON.parse(path.slice(i + 1, close + 1)) as string);
-        } catch {
-          return fail();
-        }
-        i = close + 2;
-      } else {
-        const inner = path.slice(i + 1, close);
-        if (!/^(?:0|[1-9][0-9]*)$/.test(inner)) return fail();
-        segments.push(Number(inner));
-        i = close + 1;
-      }
-    } else {
-      return fail();
-    }
-  }
-  return segments;
-}
-
-function closingQuote(text: string, open: number): number {
-  for (let j = open + 1; j < text.length; j++) {
-    if (text[j] === '\\') j++;
-    else if (text[j] === '"') return j;
-  }
-  return -1;
+  return parseFieldPath(path) ?? [path];
 }
 
 /** Appends a field name to a printed path (see the module comment for the notation). */

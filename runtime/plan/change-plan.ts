@@ -62,6 +62,11 @@ export interface PolicyPlan {
   summary: PolicySummary;
   limits: { exceeded: boolean; reasons: string[] };
   items: PlanItem[];
+  /**
+   * Warnings about the policy as a whole, not one item (a `where` that failed to evaluate on
+   * some records, say). Optional: only present when there are some.
+   */
+  warnings?: string[];
 }
 
 export interface ChangePlan {

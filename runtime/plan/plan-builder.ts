@@ -41,21 +41,25 @@ export function buildChangePlan(ir: IrDocument, policyPlans: readonly PolicyPlan
   };
   const policies: PolicyPlan[] = [...policyPlans]
     .sort((a, b) => declared(a.policy) - declared(b.policy) || compareText(a.policy, b.policy))
-    .map((policy) => ({
-      policy: policy.policy,
-      mode: policy.mode,
-      summary: {
-        desired: policy.summary.desired,
-        actual: policy.summary.actual,
-        unchanged: policy.summary.unchanged,
-        missing: policy.summary.missing,
-        extra: policy.summary.extra,
-        changed: policy.summary.changed,
-        invalid: policy.summary.invalid,
-      },
-      limits: { exceeded: policy.limits.exceeded, reasons: [...policy.limits.reasons] },
-      items: sortItems(policy.items).map(normalizeItem),
-    }));
+    .map((policy) => {
+      const normalized: PolicyPlan = {
+        policy: policy.policy,
+        mode: policy.mode,
+        summary: {
+          desired: policy.summary.desired,
+          actual: policy.summary.actual,
+          unchanged: policy.summary.unchanged,
+          missing: policy.summary.missing,
+          extra: policy.summary.extra,
+          changed: policy.summary.changed,
+          invalid: policy.summary.invalid,
+        },
+        limits: { exceeded: policy.limits.exceeded, reasons: [...policy.limits.reasons] },
+        items: sortItems(policy.items).map(normalizeItem),
+      };
+      if (policy.warnings && policy.warnings.length > 0) normalized.warnings = [...policy.warnings];
+      return normalized;
+    });
   const unhashed: Omit<ChangePlan, 'plan_hash'> = {
     version: 1,
     ir_hash: computeIrHash(ir),

@@ -83,6 +83,10 @@ export function renderHtml(plan: ChangePlan, options: HtmlRenderOptions = {}): s
   parts.push('<h2 id="summary-heading">Summary</h2>');
   parts.push(renderChart(plan.policies));
   parts.push(renderSummaryTable(plan.policies));
+  const policyWarnings = plan.policies.flatMap((policy) => (policy.warnings ?? []).map((warning) => `${policy.policy}: ${warning}`));
+  if (policyWarnings.length > 0) {
+    parts.push(`<ul class="warnings">${policyWarnings.map((warning) => `<li class="warning">${h(warning)}</li>`).join('')}</ul>`);
+  }
   parts.push('</section>');
 
   parts.push('<section aria-labelledby="items-heading">');

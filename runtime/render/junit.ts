@@ -13,13 +13,23 @@ export interface JunitOptions {
 
 /** Escapes text for XML content and attributes, dropping characters XML 1.0 cannot hold. */
 export function escapeXml(text: string): string {
-  return text
-    .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
+  return Array.from(text)
+    .filter(isXmlChar)
+    .join('')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&apos;');
+}
+
+/** True for the characters XML 1.0 allows: tab, newlines, and everything from space on but surrogates and U+FFFE/FFFF. */
+function isXmlChar(character: string): boolean {
+  const code = character.codePointAt(0) ?? 0;
+  if (code === 0x09 || code === 0x0a || code === 0x0d) return true;
+  if (code < 0x20) return false;
+  if (code >= 0xd800 && code <= 0xdfff) return false;
+  return code !== 0xfffe && code !== 0xffff;
 }
 
 /**

@@ -49,7 +49,7 @@ export function renderMarkdown(plan: ChangePlan, options: MarkdownRenderOptions 
     );
   }
   for (const policy of plan.policies) {
-    if (policy.items.length === 0 && !policy.limits.exceeded) continue;
+    if (policy.items.length === 0 && !policy.limits.exceeded && !policy.warnings?.length) continue;
     out.push('');
     renderPolicyDetails(policy, out, maxItems, maxFields);
   }
@@ -70,6 +70,8 @@ function renderPolicyDetails(policy: PolicyPlan, out: string[], maxItems: number
     for (const reason of policy.limits.reasons) out.push(`- ${escapeMd(reason)}`);
     out.push('');
   }
+  for (const warning of policy.warnings ?? []) out.push(`- ⚠️ ${escapeMd(warning)}`);
+  if (policy.warnings?.length) out.push('');
   if (policy.items.length > 0) {
     out.push('| item | kind | action | gate | fields (changed: desired → actual) | reason |');
     out.push('|---|---|---|---|---|---|');

@@ -79,6 +79,7 @@ function renderPolicy(policy: PolicyPlan, lines: string[], c: Colors, maxItems: 
     lines.push(c.red(`  limits exceeded${blocked ? ': every acting item is blocked' : ': every acting item needs approval'}`));
     for (const reason of policy.limits.reasons) lines.push(c.red(`    ${reason}`));
   }
+  for (const warning of policy.warnings ?? []) lines.push(c.yellow(`  warning: ${warning}`));
   if (policy.items.length === 0) {
     lines.push(c.green('  no drift'));
     return;

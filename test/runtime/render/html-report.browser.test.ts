@@ -68,7 +68,7 @@ describe('HTML report in headless Chromium', () => {
 
   const visibleIds = () =>
     page.$$eval('#items tbody tr', (rows) =>
-      rows.filter((row) => !(row as HTMLElement).hidden).map((row) => row.getAttribute('data-id')),
+      rows.filter((row) => !row.hasAttribute('hidden')).map((row) => row.getAttribute('data-id')),
     );
 
   itInChromium('loads with no request but the page itself, no script error and no dialog', () => {

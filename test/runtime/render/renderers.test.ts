@@ -10,7 +10,15 @@ import { renderText } from '../../../runtime/render/text-renderer.js';
 import { HOSTILE_KEY, renderFixturePlan, SECRET } from './render-fixture.js';
 
 const plan: ChangePlan = renderFixturePlan();
-const ANSI = /\u001b\[/;
+
+interface SarifResult {
+  ruleId: string;
+  ruleIndex: number;
+  level: string;
+  locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number; startColumn: number } } }[];
+  properties: { item: string; gate: string };
+}
+const ANSI = new RegExp(String.fromCharCode(27) + '\\[');
 
 describe('the fixture plan', () => {
   it('holds what the renderer tests rely on', () => {
@@ -153,7 +161,7 @@ describe('html (static checks)', () => {
 describe('sarif', () => {
   const log = buildSarif(plan) as {
     version: string;
-    runs: { tool: { driver: { name: string; rules: { id: string }[] } }; results: Record<string, any>[] }[];
+    runs: { tool: { driver: { name: string; rules: { id: string }[] } }; results: SarifResult[] }[];
   };
   const results = log.runs[0].results;
 

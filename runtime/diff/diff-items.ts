@@ -1,0 +1,181 @@
+/**
+ * Builds `DiffItem`s and the policy summary, and puts items in their deterministic order.
+ *
+ * Why shared: the generic hash join (`diff-engine.ts`) and the CSV fast path
+ * (`csv-fast-diff.ts`) must produce identical results for the same inputs; both build every item
+ * through these functions.
+ *
+ * Order: kind (missing, extra, changed, invalid), then the key's text (`keyText`, compared by
+ * UTF-16 code unit) for keyed items, then for invalid items the side (desired first) and the
+ * record's position in its source.
+ */
+import type { IrDiffKind, IrSource } from '../../language/ir/ir-types.js';
+import type { InvalidRecord, ObservedRecord } from '../observe/observed-record.js';
+import type { PolicySummary } from '../plan/change-plan.js';
+import type { DiffItem } from './diff-result.js';
+import type { RecordComparer } from './record-comparer.js';
+
+/** The key fields of a record by name (the source's key paths), for `DiffItem.key`. */
+export function keyObject(source: IrSource, values: readonly unknown[]): Record<string, unknown> {
+  const key: Record<string, unknown> = {};
+  source.key.forEach((name, i) => {
+    Object.defineProperty(key, name, { value: values[i] ?? null, enumerable: true, writable: true, configurable: true });
+  });
+  return key;
+}
+
+/** A `missing` item: the desired record has no actual counterpart. */
+export function missingItem(desiredSource: IrSource, record: ObservedRecord): DiffItem {
+  return {
+    kind: 'missing',
+    key: keyObject(desiredSource, record.key),
+    keyValues: record.key,
+    desired: record.record,
+    actual: null,
+    desiredRaw: record.raw,
+    actualRaw: null,
+    fields: [],
+    diff: [],
+    side: null,
+    origin: null,
+    invalidReason: null,
+  };
+}
+
+/** An `extra` item: the actual record has no desired counterpart. */
+export function extraItem(actualSource: IrSource, record: ObservedRecord): DiffItem {
+  return {
+    kind: 'extra',
+    key: keyObject(actualSource, record.key),
+    keyValues: record.key,
+    desired: null,
+    actual: record.record,
+    desiredRaw: null,
+    actualRaw: record.raw,
+    fields: [],
+    diff: [],
+    side: null,
+    origin: null,
+    invalidReason: null,
+  };
+}
+
+/** A `changed` item when the pair differs under the rules, else null (unchanged). */
+export function changedItem(
+  comparer: RecordComparer,
+  desiredSource: IrSource,
+  desired: ObservedRecord,
+  actual: ObservedRecord,
+): DiffItem | null {
+  const key = keyObject(desiredSource, desired.key);
+  const comparison = comparer.compare(desired.record, actual.record, key);
+  if (comparison.fields.length === 0) return null;
+  const item: DiffItem = {
+    kind: 'changed',
+    key,
+    keyValues: desired.key,
+    desired: desired.record,
+    actual: actual.record,
+    desiredRaw: desired.raw,
+    actualRaw: actual.raw,
+    fields: comparison.fields,
+    diff: comparison.fields.map((field) => field.path),
+    side: null,
+    origin: null,
+    invalidReason: null,
+  };
+  if (comparison.warnings.length > 0) item.warnings = comparison.warnings;
+  return item;
+}
+
+/** An `invalid` item for a record that broke its source's rules. */
+export function invalidItem(source: IrSource, record: InvalidRecord): DiffItem {
+  const keyValues = record.key === null ? null : source.key.map((name) => record.key![name] ?? null);
+  return {
+    kind: 'invalid',
+    key: record.key,
+    keyValues,
+    desired: record.side === 'desired' ? record.record : null,
+    actual: record.side === 'actual' ? record.record : null,
+    desiredRaw: null,
+    actualRaw: null,
+    fields: [],
+    diff: [],
+    side: record.side,
+    origin: record.origin,
+    invalidReason: record.reason,
+  };
+}
+
+const MAX_LISTED_POSITIONS = 10;
+
+/**
+ * The `invalid` items of records that share a key on one side: each of them, with the reason
+ * naming the key and where the others are.
+ */
+export function duplicateItems(source: IrSource, side: 'desired' | 'actual', records: readonly ObservedRecord[]): DiffItem[] {
+  const sorted = [...records].sort((a, b) => a.origin.position - b.origin.position);
+  const positions = sorted.map((r) => r.origin.position);
+  const listed =
+    positions.length > MAX_LISTED_POSITIONS
+      ? `${positions.slice(0, MAX_LISTED_POSITIONS).join(', ')} and ${positions.length - MAX_LISTED_POSITIONS} more`
+      : positions.join(', ');
+  return sorted.map((record) => {
+    const key = keyObject(source, record.key);
+    return {
+      kind: 'invalid' as const,
+      key,
+      keyValues: record.key,
+      desired: side === 'desired' ? record.record : null,
+      actual: side === 'actual' ? record.record : null,
+      desiredRaw: side === 'desired' ? record.raw : null,
+      actualRaw: side === 'actual' ? record.raw : null,
+      fields: [],
+      diff: [],
+      side,
+      origin: record.origin,
+      invalidReason: `duplicate key ${describeKey(key)}: ${positions.length} records of the ${side} source have it (positions ${listed})`,
+    };
+  });
+}
+
+function describeKey(key: Record<string, unknown>): string {
+  return Object.entries(key)
+    .map(([name, value]) => `${name}=${JSON.stringify(value)}`)
+    .join(', ');
+}
+
+const KIND_RANK: Record<IrDiffKind, number> = { missing: 0, extra: 1, changed: 2, invalid: 3 };
+
+/** Sort entries: an item with the text it is ordered by within its kind. */
+export interface SortableItem {
+  item: DiffItem;
+  /** `keyText` for keyed items; ignored for invalid ones. */
+  keyText: string;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Puts items in the deterministic order described in the module comment. */
+export function sortItems(entries: SortableItem[]): DiffItem[] {
+  entries.sort((x, y) => {
+    const a = x.item;
+    const b = y.item;
+    const byKind = KIND_RANK[a.kind] - KIND_RANK[b.kind];
+    if (byKind !== 0) return byKind;
+    if (a.kind !== 'invalid') return compareText(x.keyText, y.keyText);
+    const bySide = (a.side === 'actual' ? 1 : 0) - (b.side === 'actual' ? 1 : 0);
+    if (bySide !== 0) return bySide;
+    return (a.origin?.position ?? 0) - (b.origin?.position ?? 0);
+  });
+  return entries.map((entry) => entry.item);
+}
+
+/** The policy summary from the records in scope per side, the unchanged pairs and the items. */
+export function summarize(desired: number, actual: number, unchanged: number, items: readonly DiffItem[]): PolicySummary {
+  const summary: PolicySummary = { desired, actual, unchanged, missing: 0, extra: 0, changed: 0, invalid: 0 };
+  for (const item of items) summary[item.kind]++;
+  return summary;
+}

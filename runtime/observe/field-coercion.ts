@@ -1,0 +1,138 @@
+/**
+ * Coerces a value to a declared field type (`string`, `number`, `integer`, `bool`, `datetime`,
+ * `json`).
+ *
+ * Why a table of our own rather than JSON Schema coercion: the rules must say exactly what CSV
+ * text and JSON values become, and datetimes must come out canonical so two sources compare as
+ * instants whatever their zones. The diff engine reuses `coerceValue` for "when one side declares
+ * a field's type, the other side's value is coerced to it" (LANGUAGE.md 2.3).
+ *
+ * The table (a value that fits no rule cannot be coerced, and makes its record invalid):
+ *
+ * | type     | accepts                                                                          |
+ * |----------|----------------------------------------------------------------------------------|
+ * | string   | text as is; a number or bool as its JSON text (`12.5`, `true`)                   |
+ * | number   | a finite number; decimal text (`12`, `-0.5`, `1e3`, spaces around allowed)      |
+ * | integer  | as number, and a whole number within ±(2^53-1), so no digit is silently lost   |
+ * | bool     | true/false; text `true`/`false`, `yes`/`no`, `1`/`0` (any case); numbers 1/0   |
+ * | datetime | ISO 8601 text: `2026-11-26`, `2026-11-26T12:00`, `...:00.123+01:00`, `T` or a space; no zone means UTC; becomes `YYYY-MM-DDTHH:mm:ss.sssZ` |
+ * | json     | text is parsed as JSON; any other value is kept as it is                         |
+ *
+ * `null` stays `null` for every type, and empty text is `null` for every type but `string` (an
+ * empty cell means "no value", as an absent one does).
+ */
+import type { IrFieldType } from '../../language/ir/ir-types.js';
+import { describeValue } from '../expressions/value-semantics.js';
+
+/** A coerced value, or why the value cannot be coerced (`"abc" is not a number`). */
+export type CoercionResult = { ok: true; value: unknown } | { ok: false; reason: string };
+
+const NUMBER_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const DATETIME_TEXT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const TRUE_TEXT = new Set(['true', 'yes', '1']);
+const FALSE_TEXT = new Set(['false', 'no', '0']);
+
+function fail(value: unknown, what: string): CoercionResult {
+  return { ok: false, reason: `${describeValue(value)} is not ${what}` };
+}
+
+function toNumber(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? (value === 0 ? 0 : value) : null;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (!NUMBER_TEXT.test(text)) return null;
+    const n = Number(text);
+    return Number.isFinite(n) ? (n === 0 ? 0 : n) : null;
+  }
+  return null;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  return month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1];
+}
+
+function isLeap(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+/**
+ * The canonical UTC instant (`YYYY-MM-DDTHH:mm:ss.sssZ`) of ISO 8601 text, or null. A date alone
+ * is midnight UTC; a time without a zone is UTC (never the machine's zone: plans must not depend
+ * on where they run). Fractions beyond milliseconds are truncated.
+ */
+export function canonicalInstant(text: string): string | null {
+  const m = DATETIME_TEXT.exec(text.trim());
+  if (!m) return null;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = m[4] === undefined ? 0 : Number(m[4]);
+  const minute = m[5] === undefined ? 0 : Number(m[5]);
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  const millis = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  if (hour > 23 || minute > 59 || second > 59) return null;
+  let offsetMinutes = 0;
+  const zone = m[8];
+  if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
+    const digits = zone.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2));
+    const om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+    if (oh > 23 || om > 59) return null;
+    offsetMinutes = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, millis);
+  const ms = date.getTime() - offsetMinutes * 60_000;
+  const result = new Date(ms);
+  if (Number.isNaN(ms) || result.getUTCFullYear() < 0 || result.getUTCFullYear() > 9999) return null;
+  return result.toISOString();
+}
+
+/** Coerces `value` to `type` following the table in this module's comment. */
+export function coerceValue(value: unknown, type: IrFieldType): CoercionResult {
+  if (value === null || value === undefined) return { ok: true, value: null };
+  if (value === '' && type !== 'string') return { ok: true, value: null };
+  switch (type) {
+    case 'string':
+      if (typeof value === 'string') return { ok: true, value };
+      if (typeof value === 'number' || typeof value === 'boolean') return { ok: true, value: String(value) };
+      return fail(value, 'text');
+    case 'number': {
+      const n = toNumber(value);
+      return n === null ? fail(value, 'a number') : { ok: true, value: n };
+    }
+    case 'integer': {
+      const n = toNumber(value);
+      if (n === null || !Number.isInteger(n)) return fail(value, 'a whole number');
+      if (!Number.isSafeInteger(n)) return fail(value, 'a whole number that fits exactly (at most 2^53-1)');
+      return { ok: true, value: n };
+    }
+    case 'bool':
+      if (typeof value === 'boolean') return { ok: true, value };
+      if (typeof value === 'number') return value === 1 ? { ok: true, value: true } : value === 0 ? { ok: true, value: false } : fail(value, 'a bool');
+      if (typeof value === 'string') {
+        const text = value.trim().toLowerCase();
+        if (TRUE_TEXT.has(text)) return { ok: true, value: true };
+        if (FALSE_TEXT.has(text)) return { ok: true, value: false };
+      }
+      return fail(value, 'a bool (true/false, yes/no, 1/0)');
+    case 'datetime': {
+      const instant = typeof value === 'string' ? canonicalInstant(value) : null;
+      return instant === null ? fail(value, 'an ISO 8601 datetime') : { ok: true, value: instant };
+    }
+    case 'json':
+      if (typeof value !== 'string') return { ok: true, value };
+      try {
+        return { ok: true, value: JSON.parse(value) as unknown };
+      } catch {
+        return fail(value, 'valid JSON');
+      }
+    default:
+      return { ok: false, reason: `unknown field type ${JSON.stringify(type)}` };
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * `recon test` without the command line: runs a file's `test` blocks (LANGUAGE.md 2.4).
+ *
+ * Why no I/O: a test's records replace both sources, written as the sources present them (so
+ * `select` is skipped) while `fields` coercion and `where` still apply; the diff and the decider
+ * are the very ones `recon plan` uses, with limits off — tests check the rules, not the blast
+ * radius.
+ */
+import type { IrDocument, IrTest } from '../../language/ir/ir-types.js';
+import { diffPolicy } from '../diff/diff-engine.js';
+import { decidePolicy } from '../decide/decider.js';
+import type { EvaluationContext } from '../expressions/expression-evaluator.js';
+import { observeRecords, type ObservedBatch } from '../observe/record-reader.js';
+import type { PolicyPlan } from './change-plan.js';
+import { currentObservedAt, policySources } from './policy-selection.js';
+import { checkExpectations } from './test-expectations.js';
+
+export interface RunTestsOptions {
+  /** The instant `now()` and `until` read (ISO 8601); default: now. */
+  observedAt?: string;
+  /** Variables for `env()` (default `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Run only the tests with this name. */
+  only?: string;
+}
+
+/** The outcome of one `test` block. */
+export interface PolicyTestResult {
+  name: string;
+  /** The `.recon` file, relative to the workspace root. */
+  file: string;
+  policy: string;
+  /** Where the test is declared (`file:line:col`). */
+  at: string;
+  passed: boolean;
+  /** Every failed expectation, one sentence each (empty when passed or on error). */
+  failures: string[];
+  /** Set when the test could not run at all (an unknown policy, a source missing from the IR). */
+  error?: string;
+  /** Warnings raised while reading its records or deciding (a `where` that failed, say). */
+  warnings: string[];
+  durationMs: number;
+  /** The decided plan of the test's records, for showing what happened. */
+  plan?: PolicyPlan;
+}
+
+/** Runs every `test` of the IR (or those named `options.only`), in declaration order. */
+export async function runTests(ir: IrDocument, options: RunTestsOptions = {}): Promise<PolicyTestResult[]> {
+  const observedAt = options.observedAt ?? currentObservedAt();
+  const results: PolicyTestResult[] = [];
+  for (const test of ir.tests) {
+    if (options.only !== undefined && test.name !== options.only) continue;
+    results.push(await runOneTest(ir, test, observedAt, options.env));
+  }
+  return results;
+}
+
+async function runOneTest(
+  ir: IrDocument,
+  test: IrTest,
+  observedAt: string,
+  env: Readonly<Record<string, string | undefined>> | undefined,
+): Promise<PolicyTestResult> {
+  const started = performance.now();
+  const base = { name: test.name, file: ir.file, policy: test.policy, at: test.at };
+  const policy = ir.policies.find((candidate) => candidate.name === test.policy);
+  if (!policy) {
+    return {
+      ...base,
+      passed: false,
+      failures: [],
+      error: `${test.at}: test "${test.name}" names the unknown policy "${test.policy}"`,
+      warnings: [],
+      durationMs: performance.now() - started,
+    };
+  }
+  try {
+    const sources = policySources(ir, policy);
+    const evaluation: EvaluationContext = { observedAt, env };
+    const desired = observeRecords(test.desired, sources.desired, 'desired', evaluation);
+    const actual = observeRecords(test.actual, sources.actual, 'actual', evaluation);
+    const diff = await diffPolicy(policy, sources.desired, sources.actual, once(desired), once(actual), { evaluation });
+    const plan = decidePolicy(policy, diff, { observedAt, ir, env, applyLimits: false });
+    const failures = checkExpectations(test, plan);
+    const warnings = [...new Set([...desired.warnings, ...actual.warnings, ...plan.items.flatMap((item) => item.warnings ?? [])])];
+    return { ...base, passed: failures.length === 0, failures, warnings, durationMs: performance.now() - started, plan };
+  } catch (error) {
+    return {
+      ...base,
+      passed: false,
+      failures: [],
+      error: `${test.at}: test "${test.name}": ${error instanceof Error ? error.message : String(error)}`,
+      warnings: [],
+      durationMs: performance.now() - started,
+    };
+  }
+}
+
+async function* once(batch: ObservedBatch): AsyncGenerator<ObservedBatch> {
+  yield batch;
+}
