@@ -53,6 +53,9 @@ export const DIAGNOSTIC_CODES = {
   'unknown-field': entry('error', "'{name}' is not a field of source '{source}'{hint}", 'A compare rule, condition or key must name a field the typed source has.'),
   'unknown-write-operation': entry('error', "unknown write operation '{name}'{hint}", 'Write operations: create, update, delete, map.'),
   'write-not-supported': entry('error', "{connector} sources write through their connector; a '{op}' operation is only for http and exec", 'csv, json, jsonl, yaml and postgres write natively.'),
+  'connector-read-only': entry('error', "{connector} sources are read-only: a '{op}' operation cannot be declared", 'inline sources cannot be written; remediation on them can only ticket, ignore or report.'),
+  'write-form-mismatch': entry('error', "{connector} sources write with {expected}", 'http sources write with `create POST "url"`, exec sources with `create exec("program", ["args"])`.'),
+  'unknown-http-method': entry('error', "unknown HTTP method '{name}'{hint}", 'Write operations of http sources use POST, PUT, PATCH, DELETE or GET.'),
 
   // Expressions
   'unknown-function': entry('error', "unknown function '{name}'{hint}", 'See the built-in functions of LANGUAGE.md section 3.'),
@@ -62,6 +65,7 @@ export const DIAGNOSTIC_CODES = {
   'invalid-regex': entry('error', "invalid regular expression {pattern}: {detail}", 'The right side of `matches` must be a valid regular expression.'),
   'not-constant': entry('error', '{what} must be a constant value', 'Tests, groups and file paths need values known at compile time.'),
   'let-cycle': entry('error', "let '{name}' depends on itself: {cycle}", 'A let may not refer to itself, directly or through other lets.'),
+  'function-not-available': entry('error', "{name}() is not available here: {detail}", 'changed() and only() read the differing fields, which exist only in remediation rules and `by` comparators.'),
 
   // Policies
   'missing-desired': entry('error', "policy '{name}' has no 'desired' source", 'Every policy needs `desired SOURCE`.'),
@@ -77,9 +81,10 @@ export const DIAGNOSTIC_CODES = {
   'unknown-action': entry('error', "unknown action '{name}'{hint}", 'Actions: create, update, delete, ticket "title", ignore, report.'),
   'action-not-applicable': entry('error', "'{action}' does not apply to {kind} items", 'create fits missing, update fits changed, delete fits extra.'),
   'ticket-needs-title': entry('error', 'ticket needs a title: ticket "..."', 'A ticket action reads `ticket "title"`.'),
+  'title-without-ticket': entry('error', "only 'ticket' takes a title; '{action}' does not", 'Write `=> ticket "title"`, or remove the string after the action.'),
   'unreachable-rule': entry('warning', "this rule can never fire: the unconditional rule at line {line} already matches every {kind} item", 'Rules are tried in order; put specific rules before the catch-all.'),
   'source-not-writable': entry('error', "'{action}' writes to '{source}', which cannot be written{detail}", 'inline sources are read-only; http and exec sources need a `write { }` block.'),
-  'uncovered-computed-field': entry('error', "'{action}' writes to '{source}', but its computed field '{field}' has no inverse in write {{ map }}", 'A field computed in `select` needs a `map` line for every raw path it reads.'),
+  'uncovered-computed-field': entry('error', "'{action}' writes to '{source}', but its computed field '{field}' has no inverse in write { map }", 'A field computed in `select` needs a `map` line for every raw path it reads.'),
   'until-expired': entry('warning', "the exception expired on {date}: this rule no longer matches", 'An `until` date in the past means known drift is reported again; renew or remove the rule.'),
   'invalid-date': entry('error', "'{text}' is not a date YYYY-MM-DD", '`until` takes a calendar date.'),
   'until-without-ignore': entry('warning', "'until' only has an effect on 'ignore' rules", 'Exceptions with an expiry are written `=> ignore ... until "YYYY-MM-DD"`.'),
@@ -90,6 +95,7 @@ export const DIAGNOSTIC_CODES = {
 
   // Tests
   'unknown-expectation': entry('error', "unknown expectation '{name}'{hint}", 'expect { missing N  extra N  changed N  invalid N  ignored N  action ACTION on KEY }.'),
+  'test-key-arity': entry('error', "the key {key} has {actual} part(s), but policy '{policy}' is keyed by {expected} field(s)", 'A composite key is written as a list with one value per key field: on ["acme", "2026-11-01"].'),
 
   // Compiler (AST to IR)
   'compile-incomplete': entry('error', 'cannot compile {what}: it is incomplete (fix the syntax errors first)', 'The compiler only turns files that parse into an IR; fix the syntax errors reported for this file.'),

@@ -96,8 +96,11 @@ export function describeType(type: ValueType): string {
   }
 }
 
-/** Whether a value of type `actual` fits where `allowed` types are expected. */
-function fits(actual: ValueType, allowed: readonly ValueType[]): boolean {
+/**
+ * Whether a value of type `actual` fits where `allowed` types are expected: unknown, json and
+ * null always fit; an integer or a duration is a number; a datetime is a string.
+ */
+export function typeFits(actual: ValueType, allowed: readonly ValueType[]): boolean {
   if (LENIENT.has(actual) || allowed.includes(actual)) return true;
   if (actual === 'integer' && allowed.includes('number')) return true;
   if (actual === 'datetime' && allowed.includes('string')) return true;
@@ -309,7 +312,7 @@ class ExpressionChecker {
     expr.args.forEach((arg, i) => {
       const type = argTypes[i]!;
       const allowed = functionParamTypes(f, i);
-      if (allowed.length > 0 && !fits(type, allowed)) {
+      if (allowed.length > 0 && !typeFits(type, allowed)) {
         this.report(
           diagnostic('type-mismatch', arg.value.start, arg.value.end, {
             detail: `${f.name}() needs ${allowed.filter((t) => t !== 'integer' && t !== 'duration' && t !== 'datetime').map(describeType).join(' or ')} as argument ${i + 1}, got ${describeType(type)}`,

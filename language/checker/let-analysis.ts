@@ -48,7 +48,6 @@ export function referencedLets(expr: A.Expr, module: Module): { decl: A.LetDecl;
       const target = constantLet(e, module);
       if (target) {
         found.push({ ...target, at: e });
-        if (e.kind === 'NameRef') return;
         return;
       }
     }

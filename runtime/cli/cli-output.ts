@@ -3,6 +3,7 @@
  * can capture output and `--no-color` / `NO_COLOR` / non-TTY are decided once.
  */
 import pc from 'picocolors';
+import { shouldUseColor } from '../render/render-plan.js';
 
 export interface CliOutput {
   out(text: string): void;
@@ -17,7 +18,7 @@ export interface CliOutput {
 /** The process's own streams. */
 export function processOutput(noColorFlag: boolean): CliOutput {
   const isTty = process.stdout.isTTY === true;
-  const useColor = isTty && !noColorFlag && !('NO_COLOR' in process.env);
+  const useColor = shouldUseColor({ noColor: noColorFlag, isTTY: isTty });
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),

@@ -8,6 +8,8 @@ import { processOutput, type CliOutput } from './cli-output.js';
 import { runCheckCommand } from './commands/check-command.js';
 import { runCompileCommand } from './commands/compile-command.js';
 import { runFmtCommand } from './commands/fmt-command.js';
+import { runPlanCommand } from './commands/plan-command.js';
+import { runTestCommand } from './commands/test-command.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 
 type Command = (args: string[], output: CliOutput) => ExitCode | Promise<ExitCode>;
@@ -16,12 +18,9 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   check: { run: runCheckCommand, summary: 'parse and check .recon files' },
   fmt: { run: runFmtCommand, summary: 'rewrite .recon files in canonical form (--check: only report)' },
   compile: { run: runCompileCommand, summary: 'write the IR of a file (JSON)' },
+  plan: { run: runPlanCommand, summary: 'observe, diff and decide: show the change plan (a dry run)' },
+  test: { run: runTestCommand, summary: 'run the test blocks of .recon files' },
 };
-
-/** Registers a command (plan, test, apply, ... add themselves here from their own files). */
-export function registerCommand(name: string, run: Command, summary: string): void {
-  COMMANDS[name] = { run, summary };
-}
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  recon ${name.padEnd(8)} ${c.summary}`);

@@ -66,10 +66,6 @@ export interface ObserveContext extends EvaluationContext {
   signal?: AbortSignal;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * The read pipeline of one source for one side, shared by `observeSource` (raw records from the
  * connector) and `observeRecords` (records as presented, from a `test`). Keeps the warnings

@@ -1,0 +1,46 @@
+/**
+ * `recon plan FILE [--policy NAME] [-o PLAN.json] [--format text|json|markdown|html|sarif|github]`:
+ * observe, diff and decide — a dry run that touches no system. Writes only `-o` (always the JSON
+ * plan) and the state directory's audit log and metrics. Exit: 0 no drift, 2 drift, 4 a limit
+ * was exceeded, 1 error (RUNTIME.md section 2).
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { runPlan } from '../../plan/plan-runner.js';
+import { PLAN_FORMATS, renderPlan } from '../../render/render-plan.js';
+import { newRunId, recordPlan } from '../../state/plan-recording.js';
+import { resolveStateDir } from '../../state/state-dir.js';
+import { enumFlag, parseCommandArgs } from '../cli-args.js';
+import { CliError } from '../cli-error.js';
+import type { CliOutput } from '../cli-output.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { compileForRun } from '../load-ir.js';
+import { ObserveProgress } from '../observe-progress.js';
+
+export async function runPlanCommand(args: string[], output: CliOutput): Promise<ExitCode> {
+  const { values, positionals } = parseCommandArgs('plan', args, {
+    policy: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+  });
+  if (positionals.length !== 1) throw new CliError('recon plan: expected exactly one FILE');
+  const format = enumFlag('plan', 'format', values.format, PLAN_FORMATS, 'text');
+  const { ir, workspaceRoot } = compileForRun(positionals[0]!, output, values.root as string | undefined);
+  const started = performance.now();
+  const progress = new ObserveProgress(output);
+  let plan;
+  try {
+    plan = await runPlan(ir, {
+      workspaceRoot: resolve(workspaceRoot),
+      policy: values.policy as string | undefined,
+      onProgress: (event) => progress.update(event),
+    });
+  } finally {
+    progress.stop();
+  }
+  const stateDir = resolveStateDir(workspaceRoot, values['state-dir'] as string | undefined);
+  recordPlan(stateDir, plan, { command: 'plan', runId: newRunId(), durationSeconds: (performance.now() - started) / 1000 });
+  if (typeof values.output === 'string') writeFileSync(values.output, JSON.stringify(plan, null, 2) + '\n');
+  output.out(renderPlan(plan, format, { color: output.useColor }));
+  if (plan.policies.some((p) => p.limits.exceeded)) return EXIT.limitExceeded;
+  return plan.drift ? EXIT.drift : EXIT.ok;
+}

@@ -1,0 +1,28 @@
+/**
+ * The one place the CLI joins the two halves: a `.recon` file through the language pipeline to
+ * an IR, or a saved IR/plan JSON loaded and schema-checked. Diagnostics are printed; failure is
+ * a CliError (exit 1).
+ */
+import { DiskModuleHost } from '../../language/module-host.js';
+import { compileFile } from '../../language/pipeline.js';
+import type { IrDocument } from '../../language/ir/ir-types.js';
+import { CliError } from './cli-error.js';
+import type { CliOutput } from './cli-output.js';
+import { locateDiagnostics, printDiagnosticsText, programTexts } from './diagnostic-output.js';
+
+export interface LoadedIr {
+  ir: IrDocument;
+  workspaceRoot: string;
+}
+
+/** Compiles FILE; prints its diagnostics (warnings too) to stderr; throws on errors. */
+export function compileForRun(file: string, output: CliOutput, rootOverride?: string): LoadedIr {
+  const compiled = compileFile(file, new DiskModuleHost());
+  const located = locateDiagnostics(compiled.diagnostics, programTexts(compiled.program));
+  if (located.length > 0) printDiagnosticsText({ ...output, out: output.err }, located);
+  if (!compiled.ir) {
+    const errors = located.filter((d) => d.severity === 'error').length;
+    throw new CliError(`${file}: ${errors} error${errors === 1 ? '' : 's'}; nothing was run`);
+  }
+  return { ir: compiled.ir, workspaceRoot: rootOverride ?? compiled.program.workspaceRoot };
+}

@@ -1,0 +1,83 @@
+/**
+ * Prometheus text metrics (RUNTIME.md section 5): written to `metrics.prom` after each run and
+ * served by `recon watch --metrics-port`. Counters accumulate across runs in the file itself, so
+ * the file is the single source both for scrapers of the file and for the HTTP endpoint.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const METRICS_FILE = 'metrics.prom';
+
+interface MetricFamily {
+  help: string;
+  type: 'counter' | 'gauge';
+}
+
+/** The metric families Recon exports, with their help text and type. */
+export const METRIC_FAMILIES: Record<string, MetricFamily> = {
+  recon_reconcile_total: { help: 'Runs per policy and outcome (no_drift, drift, limit_exceeded, converged, error, ...).', type: 'counter' },
+  recon_drift_items: { help: 'Drift items found by the last run, per policy and kind.', type: 'gauge' },
+  recon_actions_total: { help: 'Actions per policy, action and outcome (applied, failed, stale, skipped).', type: 'counter' },
+  recon_retries_total: { help: 'Retried action attempts per policy.', type: 'counter' },
+  recon_time_to_converge_seconds: { help: 'Seconds from the first run that found drift to the run that converged, per policy.', type: 'gauge' },
+  recon_run_duration_seconds: { help: 'Duration of the last run per policy.', type: 'gauge' },
+};
+
+/** A sample key: the metric name and its sorted labels. */
+function sampleKey(name: string, labels: Record<string, string>): string {
+  const inner = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${labels[k]!.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .join(',');
+  return `${name}{${inner}}`;
+}
+
+/** Metric samples keyed by `name{labels}`; parsed from and written to the Prometheus text format. */
+export class MetricsStore {
+  private readonly samples = new Map<string, number>();
+
+  static load(stateDir: string): MetricsStore {
+    const store = new MetricsStore();
+    const path = join(stateDir, METRICS_FILE);
+    if (!existsSync(path)) return store;
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      if (line.startsWith('#') || line.trim() === '') continue;
+      const space = line.lastIndexOf(' ');
+      const value = Number(line.slice(space + 1));
+      if (space > 0 && Number.isFinite(value)) store.samples.set(line.slice(0, space), value);
+    }
+    return store;
+  }
+
+  inc(name: string, labels: Record<string, string>, by = 1): void {
+    const key = sampleKey(name, labels);
+    this.samples.set(key, (this.samples.get(key) ?? 0) + by);
+  }
+
+  set(name: string, labels: Record<string, string>, value: number): void {
+    this.samples.set(sampleKey(name, labels), value);
+  }
+
+  get(name: string, labels: Record<string, string>): number | undefined {
+    return this.samples.get(sampleKey(name, labels));
+  }
+
+  /** The Prometheus text exposition of every sample, families in a fixed order. */
+  render(): string {
+    const lines: string[] = [];
+    for (const [name, family] of Object.entries(METRIC_FAMILIES)) {
+      const keys = [...this.samples.keys()].filter((k) => k.startsWith(`${name}{`)).sort();
+      if (keys.length === 0) continue;
+      lines.push(`# HELP ${name} ${family.help}`, `# TYPE ${name} ${family.type}`);
+      for (const key of keys) lines.push(`${key} ${this.samples.get(key)}`);
+    }
+    return lines.join('\n') + '\n';
+  }
+
+  /** Writes `metrics.prom` atomically (a scraper never reads half a file). */
+  save(stateDir: string): void {
+    const path = join(stateDir, METRICS_FILE);
+    writeFileSync(`${path}.tmp`, this.render());
+    renameSync(`${path}.tmp`, path);
+  }
+}
