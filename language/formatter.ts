@@ -1,6 +1,6 @@
 /**
  * `recon fmt`: prints a `.recon` file in its one canonical layout (LANGUAGE.md section 5), keeping
- * every comment. The layout is described in `format/printer.ts` and docs/dev/formatter.md.
+ * every comment. The layout is described in `format/printer.ts`.
  *
  * Why the guarantees are enforced here and not only tested: the formatter rewrites users' files.
  * A file with syntax errors is never formatted (recovery may have invented or dropped code), and

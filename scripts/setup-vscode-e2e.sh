@@ -39,8 +39,9 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
   step "apt-get install ${missing[*]}"
   if [ "$(id -u)" != 0 ]; then echo "setup-vscode-e2e: need root to install: ${missing[*]}" >&2; exit 1; fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Another apt run (a parallel setup) may hold the lock: wait for it rather than fail.
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # node-gyp must build against the installed Node's headers instead of downloading them.
@@ -84,7 +85,8 @@ step "check that it starts"
 node -e 'for (const m of ["@vscode/spdlog", "node-pty", "native-watchdog", "kerberos", "@parcel/watcher"]) require(m)'
 (cd "$INSTALL" && node -e 'require("argon2")')
 probe="$(mktemp -d)"
-version="$(XDG_CONFIG_HOME="$probe/config" XDG_DATA_HOME="$probe/data" "$BIN" --version | head -1)"
+# (it logs a line about its config file first; the version line starts with the number)
+version="$(XDG_CONFIG_HOME="$probe/config" XDG_DATA_HOME="$probe/data" "$BIN" --version 2>&1 | grep -E '^[0-9]+\.[0-9]+\.' | head -1 || true)"
 rm -rf "$probe"
 case "$version" in
   "$CODE_SERVER_VERSION"*) ;;

@@ -10,34 +10,9 @@ import type * as A from '../ast.js';
 import type { Module } from '../program.js';
 import type { ValueType } from './builtin-functions.js';
 import { constantLet } from './constant-values.js';
+import { childExpressions, someExpression } from './expression-walk.js';
 import { constantScope } from './expression-scope.js';
 import { inferExpressionType, type ExpressionHost } from './expression-types.js';
-
-/** Every expression directly inside `expr` (children), for generic walks. */
-export function childExpressions(expr: A.Expr): A.Expr[] {
-  switch (expr.kind) {
-    case 'String':
-      return expr.parts.filter((p): p is A.Expr => typeof p !== 'string');
-    case 'List':
-      return expr.elements;
-    case 'Object':
-      return expr.entries.map((e) => e.value);
-    case 'Paren':
-      return [expr.expr];
-    case 'Member':
-      return [expr.object];
-    case 'Index':
-      return [expr.object, expr.index];
-    case 'Call':
-      return [expr.callee, ...expr.args.map((a) => a.value)];
-    case 'Unary':
-      return [expr.operand];
-    case 'Binary':
-      return [expr.left, expr.right];
-    default:
-      return [];
-  }
-}
 
 /** The lets an expression in a let-only scope refers to (bare names and `alias.name`). */
 export function referencedLets(expr: A.Expr, module: Module): { decl: A.LetDecl; module: Module; at: A.Expr }[] {
@@ -64,8 +39,7 @@ export function referencedLets(expr: A.Expr, module: Module): { decl: A.LetDecl;
 
 /** Whether an expression calls `secret()` itself (not through lets). */
 function callsSecret(expr: A.Expr): boolean {
-  if (expr.kind === 'Call' && expr.callee.kind === 'NameRef' && expr.callee.name.text === 'secret') return true;
-  return childExpressions(expr).some(callsSecret);
+  return someExpression(expr, (e) => e.kind === 'Call' && e.callee.kind === 'NameRef' && e.callee.name.text === 'secret');
 }
 
 /** Program-wide let facts, computed lazily and cached. */

@@ -33,14 +33,17 @@
  *
  * Bare names, by scope (`ExpressionScope`):
  * - `record` (select over the raw record, where over the presented record, map over the record
- *   to write): a declared or selected field is `{"var": "name"}`; `record` is the record itself,
- *   `{"var": ""}`; a `let` that is not a known field is `{"var": ["name", <let value>]}`, so a
- *   field of that name shadows it when the record has one (LANGUAGE.md section 3); any other
- *   name is a field, `{"var": "name"}`.
+ *   to write): `record` is the record itself, `{"var": ""}`. When the record's fields are known
+ *   (a source with `fields` or `select`; the same shapes the checker uses), a field is
+ *   `{"var": "name"}` and a let that is not a field is its value, inlined. When they are not
+ *   known (the raw record of `select`, a source with neither), every other name is a field, and
+ *   one that is also a let is `{"var": ["name", <let value>]}`: a field of that name shadows the
+ *   let when the record has one (LANGUAGE.md section 3), the let's value stands in otherwise.
  * - `rule` (when, by, ticket titles, write URLs and exec arguments): the roots `desired`,
  *   `actual`, `key` and `diff` are `var`s; a let is its value, inlined.
  * - `constant` (let values, connector arguments and options): a let is its value, inlined.
- * Lets of an imported module are reached as `alias.name` and always inlined.
+ * Lets of an imported module are reached as `alias.name` and inlined, except over a record of
+ * unknown fields, where `alias.name` is a field path like any other.
  */
 import type * as A from '../ast.js';
 import type { IrExpr } from '../ir/ir-types.js';
@@ -54,11 +57,14 @@ export type ExpressionScope =
   | {
       kind: 'record';
       /**
-       * Fields the record is known to have (declared in `fields` or built by `select`): these
-       * names are always fields. Empty when nothing is known (the raw record).
+       * The fields the record is known to have (declared in `fields` or built by `select`), or
+       * null when they are not known (the raw record, an untyped source).
        */
-      fields: ReadonlySet<string>;
-      /** When given, every raw path the expression reads is appended (select `reads`). */
+      fields: ReadonlySet<string> | null;
+      /**
+       * When given, every raw path the expression reads is appended (select `reads`): the
+       * longest static path of each read, `""` for a read of the whole record.
+       */
       reads?: string[];
     }
   | { kind: 'rule' }
@@ -119,21 +125,20 @@ export function compileExpression(ctx: CompileContext, module: Module, expr: A.E
 }
 
 /**
- * The raw path that `expr` is, when it is a plain path over the record of a `record` scope:
+ * The raw path that `expr` is, when it is a plain path over the raw record (a `select` line):
  * a field followed by static steps (`id`, `meta.labels.app`, `items[0]`), or `record` followed by
  * at least one static step (`record["cost-center"]`). Null for anything else, including a name
- * that means a let. Select lines use it for `plainPath`.
+ * that is a let (the checker counts it as the let: nothing to write back). Select lines use it
+ * for `plainPath`.
  */
-export function plainRecordPath(module: Module, expr: A.Expr, fields: ReadonlySet<string>): string | null {
+export function plainRawPath(module: Module, expr: A.Expr): string | null {
   const { base, steps } = flattenAccess(expr);
   if (base.kind !== 'NameRef' || base.missing) return null;
   if (steps.some((s) => s.kind === 'dynamic')) return null;
   const name = base.name.text;
   const staticSteps = steps.map((s) => (s as StaticStep).value);
-  if (fields.has(name)) return formatFieldPath([name, ...staticSteps]);
   if (name === 'record') return staticSteps.length > 0 ? formatFieldPath(staticSteps) : null;
   if (findLet(module, name)) return null;
-  if (isImportAlias(module, name) && typeof staticSteps[0] === 'string' && findImportedLet(module, name, staticSteps[0])) return null;
   return formatFieldPath([name, ...staticSteps]);
 }
 
@@ -304,19 +309,18 @@ class ExpressionCompiler {
     const name = base.name.text;
     const scope = this.scope;
 
+    const local = findLet(this.module, name);
     if (scope.kind === 'rule' && RULE_ROOTS.has(name)) return this.path([name], steps, false);
     if (scope.kind === 'record') {
-      if (scope.fields.has(name)) return this.path([name], steps, true);
-      if (name === 'record') return this.path([], steps, true);
-    }
-    const local = findLet(this.module, name);
-    if (local) {
-      if (scope.kind === 'record') {
-        scope.reads?.push(formatFieldPath([name]));
-        return this.gets({ var: [name, this.letValue(local, base)] }, steps);
+      if (name === 'record' && !scope.fields?.has(name)) return this.path([], steps, true);
+      if (scope.fields === null) {
+        // Only the data knows whether the record has this field; a let of the name stands in.
+        if (local) return this.gets({ var: [name, this.letValue(local, base)] }, steps);
+        return this.path([name], steps, true);
       }
-      return this.gets(this.letValue(local, base), steps);
+      if (scope.fields.has(name)) return this.path([name], steps, true);
     }
+    if (local) return this.gets(this.letValue(local, base), steps);
     const first = steps[0];
     if (isImportAlias(this.module, name) && first?.kind === 'static' && typeof first.value === 'string') {
       const imported = findImportedLet(this.module, name, first.value);
@@ -338,7 +342,7 @@ class ExpressionCompiler {
         if (step.kind !== 'static') break;
         read.push(step.value);
       }
-      if (read.length > 0) this.scope.reads.push(formatFieldPath(read));
+      this.scope.reads.push(formatFieldPath(read));
     }
     const segments: FieldPathSegment[] = [...prefix];
     let used = 0;

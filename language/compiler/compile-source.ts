@@ -14,9 +14,10 @@
  *   operation `{"secret": ["X"]}` for the runtime to evaluate and redact); only the path of a
  *   file connector must be a constant string.
  * - `reads` lists the raw paths a select expression reads, in order of first use, each the
- *   longest static path (`tags[k]` reads `tags`); a read of the whole record (`len(record)`) is
- *   not listed. A let name read in select is listed too, since a raw field of that name
- *   shadows it.
+ *   longest static path (`tags[k]` reads `tags`), and `""` for a read of the whole record
+ *   (`len(record)`, `record[k]`), which no `map` line can cover. A name that is a let is not a
+ *   read (as for the checker: the let is a constant, nothing to write back), though at run
+ *   time a raw field of that name would shadow it.
  * - HTTP methods are written upper-case (`post` is `POST`).
  * - `writable` is true for connectors that write natively (csv, json, jsonl, yaml, postgres)
  *   and for http and exec sources whose `write` block has at least one operation.
@@ -29,7 +30,7 @@ import { stringText } from '../ast-builder.js';
 import { FILE_CONNECTORS, type IrConnector, type IrConnectorKind, type IrExpr, type IrFieldType, type IrSource, type IrWriteOp } from '../ir/ir-types.js';
 import { isInside, type Module } from '../program.js';
 import { toPosix, type CompileContext } from './compile-context.js';
-import { compileExpression, plainRecordPath } from './compile-expression.js';
+import { compileExpression, plainRawPath } from './compile-expression.js';
 import { foldString } from './constant-folding.js';
 import { pathText } from './field-path-text.js';
 
@@ -46,10 +47,11 @@ export function fieldNameText(name: A.Name | A.StringLiteral): string {
 
 /**
  * The fields a source's presented record is known to have: its declared `fields` and the
- * names its `select` builds. Bare names in `where` and `map` that are among them are always
- * fields, never lets.
+ * names its `select` builds; null when it has neither (an untyped source: any name may be a
+ * field). The checker types `where` and `map` by the same rule.
  */
-export function knownFields(decl: A.SourceDecl): Set<string> {
+export function knownFields(decl: A.SourceDecl): Set<string> | null {
+  if (!decl.statements.some((s) => s.kind === 'Fields' || s.kind === 'Select')) return null;
   const names = new Set<string>();
   for (const statement of decl.statements) {
     if (statement.kind === 'Fields') for (const field of statement.fields) names.add(fieldNameText(field.name));
@@ -75,7 +77,7 @@ export function compileSource(ctx: CompileContext, module: Module, decl: A.Sourc
   const connector = from ? compileConnector(ctx, module, from) : null;
   if (!connector || !key) return null;
 
-  const fields = known(ctx, module, statements);
+  const fields = compileFields(ctx, module, statements);
   const presented = knownFields(decl);
   const selectLines = statements.flatMap((s) => (s.kind === 'Select' ? s.lines : []));
   const hasSelect = statements.some((s) => s.kind === 'Select');
@@ -108,7 +110,7 @@ export function compileSource(ctx: CompileContext, module: Module, decl: A.Sourc
   };
 }
 
-function known(ctx: CompileContext, module: Module, statements: A.SourceStmt[]): IrSource['fields'] {
+function compileFields(ctx: CompileContext, module: Module, statements: A.SourceStmt[]): IrSource['fields'] {
   const blocks = statements.filter((s): s is A.FieldsStmt => s.kind === 'Fields');
   if (blocks.length === 0) return null;
   const fields: { name: string; type: IrFieldType }[] = [];
@@ -143,8 +145,7 @@ function compileConnector(ctx: CompileContext, module: Module, from: A.FromStmt)
   const positional = call.args.filter((a) => a.name === null);
   const named = call.args.filter((a) => a.name !== null);
   const constant = { kind: 'constant' } as const;
-  const connector: IrConnector = { kind, args: [], options: [], at: ctx.at(module, call.start) };
-
+  let path: string | null = null;
   let rest = positional;
   if (FILE_CONNECTORS.includes(kind)) {
     const first = positional[0];
@@ -152,18 +153,21 @@ function compileConnector(ctx: CompileContext, module: Module, from: A.FromStmt)
       ctx.report(module, 'connector-arguments', call, { connector: kind, detail: `the file path is missing: ${kind}("data/file.${kind}")` });
       return null;
     }
-    const path = filePath(ctx, module, kind, first.value);
+    path = filePath(ctx, module, kind, first.value);
     if (path === null) return null;
-    connector.path = path;
     rest = positional.slice(1);
   }
-  connector.args = rest.map((arg) => compileExpression(ctx, module, arg.value, constant));
-  connector.options = named.map((arg) => ({
-    name: arg.name!.text,
-    value: compileExpression(ctx, module, arg.value, constant),
-    at: ctx.at(module, arg.start),
-  }));
-  return connector;
+  return {
+    kind,
+    ...(path === null ? {} : { path }),
+    args: rest.map((arg) => compileExpression(ctx, module, arg.value, constant)),
+    options: named.map((arg) => ({
+      name: arg.name!.text,
+      value: compileExpression(ctx, module, arg.value, constant),
+      at: ctx.at(module, arg.start),
+    })),
+    at: ctx.at(module, call.start),
+  };
 }
 
 /** The path of a file connector: constant, resolved against the declaring file, inside the root. */
@@ -189,17 +193,17 @@ function filePath(ctx: CompileContext, module: Module, kind: IrConnectorKind, ex
 
 function compileSelectLine(ctx: CompileContext, module: Module, line: A.SelectLine): NonNullable<IrSource['select']>[number] {
   const reads: string[] = [];
-  const expr = compileExpression(ctx, module, line.value, { kind: 'record', fields: new Set(), reads });
+  const expr = compileExpression(ctx, module, line.value, { kind: 'record', fields: null, reads });
   return {
     name: fieldNameText(line.name),
     expr,
     reads: [...new Set(reads)],
-    plainPath: plainRecordPath(module, line.value, new Set()),
+    plainPath: plainRawPath(module, line.value),
     at: ctx.at(module, line.start),
   };
 }
 
-function compileWrite(ctx: CompileContext, module: Module, writes: A.WriteStmt[], presented: ReadonlySet<string>): NonNullable<IrSource['write']> {
+function compileWrite(ctx: CompileContext, module: Module, writes: A.WriteStmt[], presented: ReadonlySet<string> | null): NonNullable<IrSource['write']> {
   const ops: IrWriteOp[] = [];
   const map: NonNullable<IrSource['write']>['map'] = [];
   for (const item of writes.flatMap((w) => w.items)) {

@@ -7,16 +7,20 @@
  * `tags["x"]` and `tags.x` must come out the same, and the form the runtime reads most often
  * should be the simplest one: dotted.
  *
- * The syntax (also what `runtime/diff/field-path.ts` and `runtime/decide/raw-path.ts` parse):
+ * The syntax (what the runtime's `parseFieldPath` in `runtime/observe/field-path.ts` reads, and
+ * what the checker prints):
  *
  * | segment                          | printed as                     | example                |
  * |----------------------------------|--------------------------------|------------------------|
- * | first, an identifier             | as is                          | `amount`               |
- * | first, alone, no `.` `[` `]` `"` | as is                          | `cost-center`          |
- * | first, otherwise                 | a JSON string                  | `"cost-center".code`   |
+ * | first, a name                    | as is                          | `amount`, `cost-center` |
  * | later, an identifier             | `.name`                        | `metadata.labels.app`  |
  * | later, a list index              | `[n]`                          | `items[0].sku`         |
  * | later, any other name            | `["name"]` (a JSON string)     | `tags["cost-center"]`  |
+ *
+ * The first segment is always the field name as written (`cost-center.code` is the field
+ * `cost-center`, then `code`), as users write paths in `changed("...")`. A first name holding
+ * `.` or `[` cannot be told apart from a longer path; the runtime then also tries the whole text
+ * as one field name (a CSV column `user.id`).
  *
  * An index written as a string that is an identifier becomes a dotted segment (`tags["x"]` is
  * `tags.x`); a number index that is not a non-negative integer is a name (`a[1.5]` is `a["1.5"]`).
@@ -27,8 +31,6 @@ import type { Path } from '../ast.js';
 export type FieldPathSegment = string | number;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Characters that would make a bare first segment read as more than one segment. */
-const PATH_SYNTAX = /[.[\]"]/;
 
 /** Whether `value` is a list index the runtime reads as one (`0`, `12`, never `01` or `1.5`). */
 export function isListIndex(value: number): boolean {
@@ -49,10 +51,7 @@ export function formatFieldPath(segments: readonly FieldPathSegment[]): string {
   let out = '';
   segments.forEach((segment, index) => {
     if (index === 0) {
-      if (typeof segment === 'number') out = `[${segment}]`;
-      else if (IDENTIFIER.test(segment)) out = segment;
-      else if (segments.length === 1 && segment !== '' && segment.trim() === segment && !PATH_SYNTAX.test(segment)) out = segment;
-      else out = JSON.stringify(segment);
+      out = typeof segment === 'number' ? `[${segment}]` : segment;
       return;
     }
     if (typeof segment === 'number') out += `[${segment}]`;

@@ -29,11 +29,15 @@ export interface IndentDoc {
   k: 'indent';
   doc: Doc;
 }
-/** Printed flat when it fits on the rest of the line, else broken; `broken: true` forces the latter. */
+/**
+ * Printed flat when it fits on the rest of the line, else broken; `broken: true` forces the latter,
+ * `keepFlat: true` the former (unless it holds a comment).
+ */
 export interface GroupDoc {
   k: 'group';
   doc: Doc;
   broken: boolean;
+  keepFlat: boolean;
 }
 export interface IfBreakDoc {
   k: 'ifBreak';
@@ -59,8 +63,8 @@ export const blank: BlankDoc = { k: 'blank' };
 export function indent(doc: Doc): IndentDoc {
   return { k: 'indent', doc };
 }
-export function group(doc: Doc, broken = false): GroupDoc {
-  return { k: 'group', doc, broken };
+export function group(doc: Doc, options: { broken?: boolean; keepFlat?: boolean } = {}): GroupDoc {
+  return { k: 'group', doc, broken: options.broken ?? false, keepFlat: options.keepFlat ?? false };
 }
 export function ifBreak(broken: Doc, flat: Doc = ''): IfBreakDoc {
   return { k: 'ifBreak', broken, flat };
@@ -106,19 +110,28 @@ interface Command {
   doc: Doc;
 }
 
-/** Whether `next` printed flat, followed by `rest` up to its first line break, fits in `width` columns. */
+/**
+ * Whether `next` printed flat fits in `width` columns together with what directly follows it on
+ * the line: the rest up to its next line break or its next space. Stopping at a space keeps a call
+ * like `changed("a")` in a long remediation rule flat: breaking it would not make the rule fit, it
+ * would only scatter it; a list followed by `]`, `)` or `,` still counts those.
+ */
 function fits(next: Command, rest: Command[], width: number): boolean {
   let remaining = width;
   const stack: Command[] = [next];
   let restIndex = rest.length;
+  let inRest = false;
   while (remaining >= 0) {
     let cmd = stack.pop();
     if (!cmd) {
       if (restIndex === 0) return true;
       cmd = rest[--restIndex]!;
+      inRest = true;
     }
     const { doc, mode, indent: ind } = cmd;
     if (typeof doc === 'string') {
+      const space = inRest ? doc.indexOf(' ') : -1;
+      if (space >= 0) return remaining - space >= 0;
       remaining -= doc.length;
       continue;
     }
@@ -199,7 +212,7 @@ export function render(doc: Doc, width: number): string {
           break;
         }
         const flat: Command = { indent: ind, mode: 'flat', doc: d.doc };
-        const chosen: Mode = !d.broken && fits(flat, stack, width - current.length) ? 'flat' : 'break';
+        const chosen: Mode = !d.broken && (d.keepFlat || fits(flat, stack, width - current.length)) ? 'flat' : 'break';
         stack.push({ indent: ind, mode: chosen, doc: d.doc });
         break;
       }

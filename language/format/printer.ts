@@ -7,15 +7,16 @@
  * (placed by `CommentCursor`), blank lines the author left between statements, and the spelling of
  * numbers (kept in the literals' `text`).
  *
- * The layout, decided once here (docs/dev/formatter.md explains it to users):
+ * The layout, decided once here:
  * - two-space indent, one statement per line, `{` on the line of its statement, `}` alone;
  * - a blank line between top-level declarations, except that consecutive `import`s, `let`s or
  *   `group`s the author wrote on adjacent lines stay adjacent (a header of imports reads as one);
  * - inside blocks and broken lists, a blank line is kept where the author had one or more, never
  *   right after an opening or before a closing bracket;
  * - lists `[a, b]`, objects `{ a: 1 }` and call arguments `f(a, b)` stay on one line when they fit
- *   in 100 columns, else one element per line with a trailing comma; a list holding two or more
- *   objects (test records, inline data) is always one object per line;
+ *   in 100 columns (with what directly follows them), else one element per line with a trailing
+ *   comma; a list of records (every element an object: test data, inline sources) is one record
+ *   per line as soon as it has two, and each record stays on one line whatever its width;
  * - single spaces around binary operators and after commas; `rate 20/s`, `retry 3 backoff 1s..5s`;
  * - the author's parentheses are kept (they are `Paren` nodes), none is added or dropped;
  * - strings re-escaped canonically (JSON escapes, `$${` for a literal `${`), numbers, durations and
@@ -81,15 +82,23 @@ export class Printer {
     const items = this.file.declarations.map((d) => this.item(d, () => this.declaration(d)));
     const { entries, dangling } = this.collect(items, Infinity);
     const parts: Doc[] = [];
+    // Trailing comments after the first one (from inside an interpolation) stand on lines of their
+    // own; read again, they are the next declaration's leading comments, so the blank line between
+    // declarations goes above them.
+    let carried: Comment[] = [];
     entries.forEach((entry, i) => {
       if (i > 0) {
         const prev = this.file.declarations[i - 1]!.kind;
         const kind = this.file.declarations[i]!.kind;
         const adjacent = prev === kind && ONE_LINERS.has(kind) && !entry.blankBefore;
         parts.push(hardline, adjacent ? '' : hardline);
+        // a blank line below them, so they do not become the declaration's doc comment
+        if (carried.length > 0) parts.push(carried.map((c) => [comment(c.text), hardline]), hardline);
       }
-      parts.push(this.entryDoc(entry, ''));
+      carried = entry.trailing.slice(1);
+      parts.push(this.entryDoc({ ...entry, trailing: entry.trailing.slice(0, 1) }, ''));
     });
+    parts.push(carried.map((c) => [hardline, comment(c.text)]));
     dangling.forEach((d, i) => {
       if (i > 0 || entries.length > 0) parts.push(hardline, d.blankBefore ? hardline : '');
       parts.push(comment(d.text));
@@ -157,7 +166,7 @@ export class Printer {
   }
 
   /** A bracketed, comma-separated sequence: flat when it fits, else one element per line with a trailing comma. */
-  private sequence(open: string, close: string, items: Item[], end: number, spaced: boolean, alwaysBreak = false): Doc {
+  private sequence(open: string, close: string, items: Item[], end: number, spaced: boolean, layout: { broken?: boolean; keepFlat?: boolean } = {}): Doc {
     const { entries, dangling } = this.collect(items, end);
     if (entries.length === 0 && dangling.length === 0) return open + close;
     const body: Doc[] = [];
@@ -171,7 +180,7 @@ export class Printer {
       body.push(comment(d.text));
     });
     const pad = spaced ? line : softline;
-    return group([open, indent([pad, body]), pad, close], alwaysBreak);
+    return group([open, indent([pad, body]), pad, close], layout);
   }
 
   /** Comments in the middle of a statement, before `start`: each ends its line. */
@@ -423,6 +432,12 @@ export class Printer {
 
   // ---------------------------------------------------------------- expressions
 
+  /** `{ a: 1 }`; a record of a list of records stays on one line whatever its width (unless it holds a comment). */
+  private object(o: A.ObjectLiteral, record: boolean): Doc {
+    const items = o.entries.map((x) => this.item(x, () => [this.fieldName(x.key), ': ', this.expr(x.value)]));
+    return [this.at(o.start, ''), this.sequence('{', '}', items, o.end, true, { keepFlat: record })];
+  }
+
   expr(e: A.Expr): Doc {
     switch (e.kind) {
       case 'String':
@@ -438,14 +453,13 @@ export class Printer {
       case 'NameRef':
         return this.name(e.name);
       case 'List': {
-        const objects = e.elements.filter((x) => x.kind === 'Object').length;
-        const items = e.elements.map((x) => this.item(x, () => this.expr(x)));
-        return [this.at(e.start, ''), this.sequence('[', ']', items, e.end, false, objects >= 2)];
+        // a list of records (test data, inline sources): one record per line, each on one line
+        const records = e.elements.length > 0 && e.elements.every((x) => x.kind === 'Object');
+        const items = e.elements.map((x) => this.item(x, () => (x.kind === 'Object' && records ? this.object(x, true) : this.expr(x))));
+        return [this.at(e.start, ''), this.sequence('[', ']', items, e.end, false, { broken: records && e.elements.length >= 2 })];
       }
-      case 'Object': {
-        const items = e.entries.map((x) => this.item(x, () => [this.fieldName(x.key), ': ', this.expr(x.value)]));
-        return [this.at(e.start, ''), this.sequence('{', '}', items, e.end, true)];
-      }
+      case 'Object':
+        return this.object(e, false);
       case 'Member':
         return [this.expr(e.object), '.', this.name(e.property)];
       case 'Index':

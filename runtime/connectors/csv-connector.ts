@@ -34,7 +34,11 @@ import {
 } from './connector-support.js';
 import { CsvRowScanner, type ScannedRow } from './csv-row-scanner.js';
 
-const CHUNK_BYTES = 1 << 20;
+/** Read size: small enough that one chunk's rows die young (cheap scavenges), large enough to amortise I/O. */
+const CHUNK_BYTES = 64 * 1024;
+
+/** A row longer than this (in characters) is unreadable, so a stray quote cannot eat all memory. */
+const MAX_ROW_CHARS = 64 * 1024 * 1024;
 
 /** One data row of the current chunk, in file order: parsed later when well formed. */
 interface RowEntry {
@@ -71,6 +75,7 @@ class CsvConnector implements Connector {
     private readonly source: IrSource,
     private readonly context: ConnectorContext,
     private readonly chunkBytes: number,
+    private readonly maxRowChars: number,
   ) {}
 
   async *read(): AsyncGenerator<RecordBatch> {
@@ -93,6 +98,13 @@ class CsvConnector implements Connector {
     let parser: Parser | null = null;
     let position = 0;
     let pending: string[] = []; // text of the row in progress, from earlier chunks
+    let pendingChars = 0;
+    let pendingOverflow = false; // the row in progress exceeded MAX_ROW_CHARS: its text was dropped
+    const clearPending = () => {
+      pending = [];
+      pendingChars = 0;
+      pendingOverflow = false;
+    };
 
     // Per chunk: the rows in order, the text udsv parses (well-formed rows only), and the run of
     // consecutive well-formed rows that can be handed over as one slice.
@@ -125,15 +137,18 @@ class CsvConnector implements Connector {
 
     const onRow = (row: ScannedRow) => {
       const continued = row.start < base;
+      if (continued && pendingOverflow && row.error === null) {
+        row.error = `the row is longer than ${this.maxRowChars} characters (a stray quote?)`;
+      }
       if (row.contentEnd === row.start && row.error === null) {
         // A blank line: not a record.
         flushRun();
-        if (continued) pending = [];
+        if (continued) clearPending();
         return;
       }
       if (names === null) {
         const content = contentOf(row);
-        if (continued) pending = [];
+        if (continued) clearPending();
         if (row.error !== null) {
           throw new ConnectorError(`${sourceLabel(source)}: ${file}:${row.line}: the ${hasHeader ? 'header row' : 'first row'} cannot be read: ${row.error}`, source.connector.at);
         }
@@ -159,7 +174,7 @@ class CsvConnector implements Connector {
       }
       if (error !== null) {
         flushRun();
-        if (continued) pending = [];
+        if (continued) clearPending();
         entries.push({ position, line: row.line, error: `${file}:${row.line}: ${error}`, record: null });
         return;
       }
@@ -172,7 +187,7 @@ class CsvConnector implements Connector {
       } else {
         flushRun();
         pieces.push(pieceOf(contentOf(row), atEnd));
-        if (continued) pending = [];
+        if (continued) clearPending();
       }
     };
 
@@ -206,8 +221,13 @@ class CsvConnector implements Connector {
         first = false;
         base = scanner.consumed;
         scanner.scan(chunk, onRow);
-        if (scanner.pendingRowStart < base + chunk.length) {
-          pending.push(chunk.slice(Math.max(0, scanner.pendingRowStart - base)));
+        if (scanner.pendingRowStart < base + chunk.length && !pendingOverflow) {
+          const tail = chunk.slice(Math.max(0, scanner.pendingRowStart - base));
+          pendingChars += tail.length;
+          if (pendingChars > this.maxRowChars) {
+            pending = [];
+            pendingOverflow = true;
+          } else pending.push(tail);
         }
         yield* finishChunk();
       }
@@ -247,12 +267,13 @@ function toRecord(names: string[], values: string[], columns: number): RawRecord
 }
 
 /** The `csv` connector factory. */
-export const createCsvConnector: ConnectorFactory = (source, context) => new CsvConnector(source, context, CHUNK_BYTES);
+export const createCsvConnector: ConnectorFactory = (source, context) => new CsvConnector(source, context, CHUNK_BYTES, MAX_ROW_CHARS);
 
 /**
- * A `csv` factory reading the file in chunks of `bytes` bytes instead of 1 MiB: tests use tiny
- * chunks to put chunk boundaries everywhere (inside quotes, between `\r` and `\n`, ...).
+ * A `csv` factory reading the file in chunks of `bytes` bytes instead of 64 KiB (and refusing
+ * rows longer than `maxRowChars`): tests use tiny chunks to put chunk boundaries everywhere
+ * (inside quotes, between `\r` and `\n`, ...).
  */
-export function createCsvConnectorWithChunkSize(bytes: number): ConnectorFactory {
-  return (source, context) => new CsvConnector(source, context, bytes);
+export function createCsvConnectorWithChunkSize(bytes: number, maxRowChars = MAX_ROW_CHARS): ConnectorFactory {
+  return (source, context) => new CsvConnector(source, context, bytes, maxRowChars);
 }

@@ -11,7 +11,7 @@ import type { IrSource } from '../../language/ir/ir-types.js';
 import type { Connector, ConnectorContext, ConnectorFactory, RawRecord, RecordBatch } from './connector.js';
 import { BatchBuilder, describeKind, fileError, readOptions, resolveSourceFile, throwIfAborted } from './connector-support.js';
 
-const CHUNK_BYTES = 1 << 20;
+const CHUNK_BYTES = 64 * 1024;
 
 class JsonlConnector implements Connector {
   readonly canWrite = true;

@@ -42,7 +42,7 @@ class YamlConnector implements Connector {
     }
     let value: unknown;
     try {
-      value = document.toJS({ maxAliasCount: 10000 });
+      value = document.toJS(); // the default alias limit stops exponential expansion ("billion laughs")
     } catch (error) {
       throw new ConnectorError(`${sourceLabel(source)}: ${file}: ${error instanceof Error ? error.message : String(error)}`, source.connector.at);
     }

@@ -373,6 +373,10 @@ export interface ProbeLists {
   /** Second and later matches of one desired key: desired ref, actual local row. */
   repeats: Int32Array;
   repeatStarts: Float64Array;
+  /** Per suspect row (see `RangeOutcome.suspects`): key hash, fpLo, fpHi; and its key bytes. */
+  suspectHashes: Int32Array;
+  suspectKeyStart: Int32Array;
+  suspectKeys: Uint8Array;
 }
 
 /**
@@ -392,6 +396,10 @@ export class ActualProber implements RowSink {
   readonly repeatStarts = new NumberList(new Float64Array(32), (n) => new Float64Array(n));
   readonly suspects = new NumberList(new Int32Array(64), (n) => new Int32Array(n));
   readonly suspectStarts = new NumberList(new Float64Array(32), (n) => new Float64Array(n));
+  /** Per suspect row: key hash, fpLo, fpHi (the main thread probes the valid ones). */
+  readonly suspectHashes = new NumberList(new Int32Array(96), (n) => new Int32Array(n));
+  readonly suspectKeyStart = new NumberList(new Int32Array(32), (n) => new Int32Array(n));
+  readonly suspectKeys = new NumberList(new Uint8Array(1024), (n) => new Uint8Array(n));
   private local = 0;
 
   constructor(
@@ -399,6 +407,7 @@ export class ActualProber implements RowSink {
     private readonly table: Uint32Array,
   ) {
     this.extraKeyStart.push(0);
+    this.suspectKeyStart.push(0);
   }
 
   row(s: CsvByteScanner): void {
@@ -407,6 +416,11 @@ export class ActualProber implements RowSink {
       this.suspects.push(local);
       this.suspects.push(s.rowLine);
       this.suspectStarts.push(s.rowStart);
+      this.suspectHashes.push(s.keyHash);
+      this.suspectHashes.push(s.fpLo);
+      this.suspectHashes.push(s.fpHi);
+      appendBytes(this.suspectKeys, s.keyBytes, s.keyLength);
+      this.suspectKeyStart.push(this.suspectKeys.length);
       return;
     }
     const ref = probe(this.ranges, this.table, s.keyHash, s.keyBytes, s.keyLength);
@@ -414,12 +428,8 @@ export class ActualProber implements RowSink {
       this.extras.push(local);
       this.extraStarts.push(s.rowStart);
       this.extraHashes.push(s.keyHash);
-      const keys = this.extraKeys;
-      const length = s.keyLength;
-      if (keys.length + length > keys.data.length) keys.grow(keys.length + length);
-      keys.data.set(s.keyBytes.subarray(0, length), keys.length);
-      keys.length += length;
-      this.extraKeyStart.push(keys.length);
+      appendBytes(this.extraKeys, s.keyBytes, s.keyLength);
+      this.extraKeyStart.push(this.extraKeys.length);
       return;
     }
     recordMatch(this.ranges, ref, s.fpLo, s.fpHi, local, s.rowStart, this);
@@ -436,8 +446,17 @@ export class ActualProber implements RowSink {
       extraKeys: this.extraKeys.take(),
       repeats: this.repeats.take(),
       repeatStarts: this.repeatStarts.take(),
+      suspectHashes: this.suspectHashes.take(),
+      suspectKeyStart: this.suspectKeyStart.take(),
+      suspectKeys: this.suspectKeys.take(),
     };
   }
+}
+
+function appendBytes(list: NumberList<Uint8Array>, bytes: Uint8Array, length: number): void {
+  if (list.length + length > list.data.length) list.grow(list.length + length);
+  list.data.set(bytes.subarray(0, length), list.length);
+  list.length += length;
 }
 
 /** Records that actual row `local` matched desired row `ref`. */
@@ -453,15 +472,16 @@ export function recordMatch(
   const r = (ref / RANGE_STRIDE) | 0;
   const i = ref - r * RANGE_STRIDE;
   const range = ranges[r];
-  if ((range.flags[i] & FLAG_DUP) !== 0) return; // the key is out of the comparison
   const before = Atomics.or(range.flags, i, FLAG_MATCHED);
   if ((before & FLAG_MATCHED) !== 0) {
+    // A key the actual side repeats: all its actual rows are invalid (found by a second pass).
     Atomics.or(range.flags, i, FLAG_MATCHED_TWICE);
     into.repeats.push(ref);
     into.repeats.push(local);
     into.repeatStarts.push(rowStart);
     return;
   }
+  if ((before & FLAG_DUP) !== 0) return; // a desired duplicate: the key is out of the comparison
   if (range.fpLo[i] !== fpLo || range.fpHi[i] !== fpHi) {
     into.candidates.push(ref);
     into.candidates.push(local);

@@ -7,7 +7,7 @@
  */
 import { EvaluationError } from './expression-errors.js';
 import type { EvaluationScope, OperationTable } from './evaluation-scope.js';
-import { isPlainObject, ownValue, setOwn } from './own-properties.js';
+import { ownValue, setOwn } from './own-properties.js';
 import { describeValue, textOf } from './value-semantics.js';
 
 /**
@@ -77,6 +77,3 @@ export const DATA_OPERATIONS: OperationTable = {
   concat: concatOperation,
   coalesce: coalesceOperation,
 };
-
-/** Re-exported for callers that must know whether a value can hold fields. */
-export { isPlainObject };

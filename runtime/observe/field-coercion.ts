@@ -64,6 +64,8 @@ function isLeap(year: number): boolean {
  * on where they run). Fractions beyond milliseconds are truncated.
  */
 export function canonicalInstant(text: string): string | null {
+  const fast = canonicalUtcFastPath(text);
+  if (fast !== null) return fast;
   const m = DATETIME_TEXT.exec(text.trim());
   if (!m) return null;
   const year = Number(m[1]);
@@ -84,13 +86,46 @@ export function canonicalInstant(text: string): string | null {
     if (oh > 23 || om > 59) return null;
     offsetMinutes = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, millis);
-  const ms = date.getTime() - offsetMinutes * 60_000;
+  let ms = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  if (year < 100) {
+    // Date.UTC maps years 0-99 to 1900-1999.
+    const date = new Date(ms);
+    date.setUTCFullYear(year);
+    ms = date.getTime();
+  }
+  ms -= offsetMinutes * 60_000;
   const result = new Date(ms);
   if (Number.isNaN(ms) || result.getUTCFullYear() < 0 || result.getUTCFullYear() > 9999) return null;
   return result.toISOString();
+}
+
+function twoDigits(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48;
+  const b = text.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Text that already is a UTC instant to the second or millisecond (`...T12:00:00Z`,
+ * `...T12:00:00.000Z`), the common case for machine-written data, checked without building a
+ * Date; null for anything else (the general parser decides).
+ */
+function canonicalUtcFastPath(text: string): string | null {
+  const length = text.length;
+  if (length !== 20 && length !== 24) return null;
+  if (text.charCodeAt(length - 1) !== 90 /* Z */ || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') return null;
+  const century = twoDigits(text, 0);
+  const yy = twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return null;
+  if (day > daysInMonth(century * 100 + yy, month)) return null;
+  if (length === 20) return `${text.slice(0, 19)}.000Z`;
+  if (text[19] !== '.' || twoDigits(text, 20) < 0 || twoDigits(text, 21) < 0) return null;
+  return text;
 }
 
 /** Coerces `value` to `type` following the table in this module's comment. */

@@ -12,7 +12,6 @@ import { ownValue } from '../expressions/own-properties.js';
 export type PathSegment = string | number;
 
 const cache = new Map<string, PathSegment[] | null>();
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*/;
 
 function parse(path: string): PathSegment[] | null {
   const segments: PathSegment[] = [];
@@ -47,14 +46,9 @@ function parse(path: string): PathSegment[] | null {
       expectName = true;
     } else {
       if (!expectName) return null;
-      const match = IDENTIFIER.exec(path.slice(i));
-      // A name that is not an identifier (`cost-center`) runs to the next `.` or `[`.
-      let name: string;
-      if (match) name = match[0];
-      else {
-        const stop = path.slice(i).search(/[.[]/);
-        name = stop < 0 ? path.slice(i) : path.slice(i, i + stop);
-      }
+      // A name runs to the next `.` or `[` (the first may be any field name: `cost-center`).
+      const stop = path.slice(i).search(/[.[]/);
+      const name = stop < 0 ? path.slice(i) : path.slice(i, i + stop);
       if (name === '') return null;
       segments.push(name);
       i += name.length;

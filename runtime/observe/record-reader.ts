@@ -73,12 +73,15 @@ export interface ObserveContext extends EvaluationContext {
  */
 export class RecordPipeline {
   private readonly reported = new Set<string>();
+  private readonly declared: ReadonlySet<string>;
 
   constructor(
     readonly source: IrSource,
     readonly side: Side,
     private readonly ctx: EvaluationContext,
-  ) {}
+  ) {
+    this.declared = new Set((source.fields ?? []).map((f) => f.name));
+  }
 
   /** A new, empty batch to collect results in. */
   static emptyBatch(): ObservedBatch {
@@ -129,7 +132,7 @@ export class RecordPipeline {
         }
       }
       for (const name of Object.keys(presented)) {
-        if (!Object.prototype.hasOwnProperty.call(record, name)) setOwn(record, name, presented[name]);
+        if (!this.declared.has(name)) setOwn(record, name, presented[name]);
       }
       if (problems.length > 0) {
         out.invalid.push(this.invalid(origin, record, record, problems.join('; ')));

@@ -31,6 +31,8 @@ export interface RunPlanOptions {
   trusted?: boolean;
   /** Cancels the run (editor previews, time budgets). */
   signal?: AbortSignal;
+  /** Called as batches arrive with the records read so far on a side (progress bars). */
+  onProgress?: (event: { policy: string; side: 'desired' | 'actual'; records: number }) => void;
 }
 
 /**
@@ -58,8 +60,8 @@ export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<
       policy,
       sources.desired,
       sources.actual,
-      collectWarnings(observeSource(sources.desired, 'desired', observe), warnings),
-      collectWarnings(observeSource(sources.actual, 'actual', observe), warnings),
+      collectWarnings(observeSource(sources.desired, 'desired', observe), warnings, progressOf(options, policy.name, 'desired')),
+      collectWarnings(observeSource(sources.actual, 'actual', observe), warnings, progressOf(options, policy.name, 'actual')),
       { evaluation, signal: options.signal },
     );
     const plan = decidePolicy(policy, diff, { observedAt, ir, env: options.env });
@@ -69,13 +71,23 @@ export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<
   return buildChangePlan(ir, plans, observedAt);
 }
 
-/** Passes batches through, keeping their read warnings for the policy plan. */
+/** A progress callback for one policy and side, counting records (valid and invalid) as they arrive. */
+function progressOf(options: RunPlanOptions, policy: string, side: 'desired' | 'actual'): ((records: number) => void) | undefined {
+  const onProgress = options.onProgress;
+  return onProgress ? (records) => onProgress({ policy, side, records }) : undefined;
+}
+
+/** Passes batches through, keeping their read warnings for the policy plan and reporting progress. */
 export async function* collectWarnings(
   batches: AsyncIterable<ObservedBatch>,
   warnings: string[],
+  onRecords?: (records: number) => void,
 ): AsyncGenerator<ObservedBatch> {
+  let records = 0;
   for await (const batch of batches) {
     warnings.push(...batch.warnings);
+    records += batch.records.length + batch.invalid.length;
+    onRecords?.(records);
     yield batch;
   }
 }

@@ -182,7 +182,7 @@ describe('csv connector', () => {
       text += i % 1000 === 7 ? `t${i},"multi\nline, ""quoted"" ${i}",${i}\n` : `t${i},memo number ${i} with some padding text,${i}\n`;
     }
     text += 'broken,row\n';
-    expect(text.length).toBeGreaterThan(1 << 20); // more than one read chunk
+    expect(text.length).toBeGreaterThan(1 << 20); // many read chunks
     const result = await readCsv(text);
     expect(result.records).toHaveLength(rows);
     expect(result.batches).toBeGreaterThan(rows / BATCH_SIZE);

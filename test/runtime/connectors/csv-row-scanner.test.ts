@@ -70,3 +70,21 @@ describe('csv connector chunking', () => {
     );
   });
 });
+
+describe('csv connector row length limit', () => {
+  const ws = makeWorkspace({ 'long.csv': `id,v\na,1\nb,"${'x'.repeat(300)}\nmore"\nc,3\nd,"${'y'.repeat(300)}` });
+  afterAll(ws.cleanup);
+
+  it('reports a row longer than the limit as unreadable instead of buffering it', async () => {
+    const context = createConnectorContext({ workspaceRoot: ws.root, trusted: true, observedAt: OBSERVED_AT });
+    const result = await readAll(createCsvConnectorWithChunkSize(16, 100)(makeSource('csv', 'long.csv'), context));
+    expect(result.records).toEqual([
+      { id: 'a', v: '1' },
+      { id: 'c', v: '3' },
+    ]);
+    expect(result.unreadable).toEqual([
+      { origin: { position: 2, line: 3 }, error: 'long.csv:3: the row is longer than 100 characters (a stray quote?)' },
+      { origin: { position: 4, line: 6 }, error: expect.stringMatching(/^long\.csv:6: unterminated quoted field/) },
+    ]);
+  });
+});

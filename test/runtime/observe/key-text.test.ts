@@ -33,6 +33,7 @@ describe('readPath', () => {
     metadata: { labels: { app: 'web', 'app.kubernetes.io/name': 'api' } },
     items: [{ sku: 'A' }, { sku: 'B' }],
     'cost-center': 'cc1',
+    'cost-center2': { code: 7 },
     'user.id': 'u7',
   };
 
@@ -43,6 +44,8 @@ describe('readPath', () => {
     expect(readPath(record, 'metadata.labels["app.kubernetes.io/name"]')).toBe('api');
     expect(readPath(record, '["cost-center"]')).toBe('cc1');
     expect(readPath(record, 'cost-center')).toBe('cc1');
+    expect(readPath(record, 'cost-center2.code')).toBe(7);
+    expect(readPath(record, 'metadata.labels.app.x')).toBeUndefined();
   });
 
   it('falls back to a field named like the whole path', () => {

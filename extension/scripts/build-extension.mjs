@@ -1,0 +1,109 @@
+// Builds the VS Code extension into extension/dist/ with esbuild, and with `--package` also packs
+// it into extension/recon-<version>.vsix with @vscode/vsce. No network is needed for either.
+//
+// - dist/extension.cjs: the client (extension/client/extension.ts). CommonJS, because the VS Code
+//   versions we support (engines ^1.90) load an extension's `main` with require(); `vscode` stays
+//   external (the extension host provides it); vscode-languageclient is bundled in.
+// - dist/server.mjs: the language server (extension/server/server.ts) with everything it imports
+//   (language/, runtime/, vscode-languageserver, chevrotain, ajv, ...) in one ES module file. ESM
+//   because the language layer finds its stdlib through import.meta.url; the banner gives the
+//   bundled CommonJS dependencies a `require` for Node's built-in modules.
+// - stdlib/ and docs/diagnostics/ are copied beside package.json: the server looks for the package
+//   root (a folder holding package.json and stdlib/) above its own file.
+//
+// Usage: node extension/scripts/build-extension.mjs [--package] [--watch]
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, context } from 'esbuild';
+
+const EXTENSION = dirname(dirname(fileURLToPath(import.meta.url)));
+const ROOT = dirname(EXTENSION);
+const args = new Set(process.argv.slice(2));
+
+function fail(message) {
+  process.stderr.write(`build-extension: ${message}\n`);
+  process.exit(1);
+}
+
+const manifest = JSON.parse(readFileSync(join(EXTENSION, 'package.json'), 'utf8'));
+const rootManifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+if (manifest.version !== rootManifest.version) {
+  fail(`extension/package.json has version ${manifest.version}, package.json has ${rootManifest.version}: keep them equal`);
+}
+
+const clientEntry = join(EXTENSION, 'client', 'extension.ts');
+const serverEntry = join(EXTENSION, 'server', 'server.ts');
+for (const entry of [clientEntry, serverEntry]) {
+  if (!existsSync(entry)) fail(`${relative(ROOT, entry)} is missing`);
+}
+
+/** @type {import('esbuild').BuildOptions} */
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  sourcesContent: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  absWorkingDir: ROOT,
+};
+
+/** @type {import('esbuild').BuildOptions} */
+const client = {
+  ...common,
+  entryPoints: [clientEntry],
+  outfile: join(EXTENSION, 'dist', 'extension.cjs'),
+  format: 'cjs',
+  external: ['vscode'],
+  // vscode-languageclient ships CommonJS; prefer `main` over `module` like Node's require would.
+  mainFields: ['main', 'module'],
+};
+
+/** @type {import('esbuild').BuildOptions} */
+const server = {
+  ...common,
+  entryPoints: [serverEntry],
+  outfile: join(EXTENSION, 'dist', 'server.mjs'),
+  format: 'esm',
+  mainFields: ['module', 'main'],
+  banner: {
+    js: "import { createRequire as __reconCreateRequire } from 'node:module'; const require = __reconCreateRequire(import.meta.url);",
+  },
+};
+
+function copyPackageData() {
+  for (const folder of ['stdlib', join('docs', 'diagnostics')]) {
+    const from = join(ROOT, folder);
+    const to = join(EXTENSION, folder);
+    rmSync(to, { recursive: true, force: true });
+    if (existsSync(from)) cpSync(from, to, { recursive: true });
+  }
+}
+
+if (args.has('--watch')) {
+  copyPackageData();
+  const contexts = await Promise.all([context(client), context(server)]);
+  await Promise.all(contexts.map((c) => c.watch()));
+  process.stdout.write('build-extension: watching (Ctrl+C to stop)\n');
+} else {
+  rmSync(join(EXTENSION, 'dist'), { recursive: true, force: true });
+  copyPackageData();
+  await Promise.all([build(client), build(server)]);
+  process.stdout.write(`build-extension: wrote ${relative(ROOT, client.outfile)} and ${relative(ROOT, server.outfile)}\n`);
+
+  if (args.has('--package')) {
+    const vsix = join(EXTENSION, `${manifest.name}-${manifest.version}.vsix`);
+    const vsce = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+    if (!existsSync(vsce)) fail('@vscode/vsce is not installed (npm install)');
+    // --no-dependencies: everything the extension runs is in dist/ already.
+    // --allow-missing-repository: the project has no public repository URL to name; without the
+    // flag vsce would stop and ask on the terminal.
+    execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], {
+      cwd: EXTENSION,
+      stdio: 'inherit',
+    });
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * Decides whether a policy can take the CSV fast path, and prepares what its scanner needs.
+ *
+ * Why so strict: the fast path must give exactly the generic path's result. It skips the
+ * field-by-field comparison of pairs whose fingerprints (over the raw bytes of every field that
+ * may be compared) are equal, which is sound only when equal bytes always compare equal and the
+ * scanner can see every field's bytes. Eligible, exactly when all of these hold:
+ * - both sources are `csv(path)` with at most the options `delimiter` (one ASCII character) and
+ *   `header`, and neither has a `where`;
+ * - each `select`, if any, is plain paths without dots (`txn_id = id`), one line per raw column;
+ * - the key fields are plain names, undeclared or declared `string` on both sides;
+ * - no declared field is `json` (its validity needs parsing);
+ * - no compare rule is `by EXPR` (an expression need not say a record equals itself);
+ * - both files have a header of at least two distinct, named columns, and every key column
+ *   exists.
+ * Anything else, and any malformed row or non-UTF-8 key met while scanning, goes to the generic
+ * path. `reason` says why, for diagnostics.
+ */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import type { IrExpr, IrFieldType, IrSource } from '../../language/ir/ir-types.js';
+import type { ConnectorContext } from '../connectors/connector.js';
+import { resolveSourceFile } from '../connectors/connector-support.js';
+import { CsvRowScanner, type ScannedRow } from '../connectors/csv-row-scanner.js';
+import {
+  CHECK_BOOL,
+  CHECK_DATETIME,
+  CHECK_INTEGER,
+  CHECK_NONE,
+  CHECK_NUMBER,
+  type ScanPlan,
+} from './csv-byte-scanner.js';
+import { connectorParser } from './csv-row-reader.js';
+import type { RecordComparer } from './record-comparer.js';
+
+/** Everything the fast path needs about one side's file. */
+export interface FastSide {
+  source: IrSource;
+  /** Absolute path. */
+  file: string;
+  size: number;
+  /** Byte offset of the first data row (after the BOM and header). */
+  dataStart: number;
+  /** Column names, as the connector names them. */
+  names: string[];
+  delimiter: string;
+  rowDelimiter: string;
+  scan: ScanPlan;
+  /** Average bytes per row in the first part of the file, for sizing arrays. */
+  rowBytes: number;
+}
+
+export type FastPlan = { ok: true; desired: FastSide; actual: FastSide } | { ok: false; reason: string };
+
+const CHECKS: Record<Exclude<IrFieldType, 'json'>, number> = {
+  string: CHECK_NONE,
+  number: CHECK_NUMBER,
+  integer: CHECK_INTEGER,
+  bool: CHECK_BOOL,
+  datetime: CHECK_DATETIME,
+};
+
+function no(reason: string): FastPlan {
+  return { ok: false, reason };
+}
+
+/** The raw column a plain-path select line reads, or null when the line is not one. */
+function plainColumn(expr: IrExpr, plainPath: string | null): string | null {
+  if (plainPath === null || plainPath === '' || plainPath.includes('.')) return null;
+  if (expr === null || typeof expr !== 'object' || Array.isArray(expr)) return null;
+  const keys = Object.keys(expr);
+  if (keys.length !== 1 || keys[0] !== 'var') return null;
+  const arg = (expr as Record<string, unknown>).var;
+  const path = Array.isArray(arg) ? (arg.length === 1 ? arg[0] : null) : arg;
+  return path === plainPath ? plainPath : null;
+}
+
+/** Presented field name -> raw column name, or a reason the select is not plain. */
+function presentedColumns(source: IrSource): Map<string, string> | string {
+  const map = new Map<string, string>();
+  if (source.select === null) return map;
+  const used = new Set<string>();
+  for (const line of source.select) {
+    const column = plainColumn(line.expr, line.plainPath);
+    if (column === null) return `source ${source.name}: select ${line.name} is not a plain path`;
+    if (used.has(column)) return `source ${source.name}: column ${column} is selected twice`;
+    used.add(column);
+    map.set(line.name, column);
+  }
+  return map;
+}
+
+interface Header {
+  names: string[];
+  dataStart: number;
+  rowDelimiter: string;
+  rowBytes: number;
+}
+
+/** Reads the header as the csv connector does (BOM, blank lines, udsv for the names). */
+function readHeader(file: string, size: number, delimiter: string, hasHeader: boolean): Header | string {
+  const fd = openSync(file, 'r');
+  try {
+    let length = Math.min(size, 1 << 20);
+    for (;;) {
+      const buffer = Buffer.allocUnsafe(length);
+      const got = readSync(fd, buffer, 0, length, 0);
+      const bom = got >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+      const text = buffer.toString('utf8', bom, got);
+      const scanner = new CsvRowScanner(delimiter.charCodeAt(0));
+      let first: ScannedRow | null = null;
+      let rows = 0;
+      let sampleEnd = 0;
+      scanner.scan(text, (row) => {
+        if (row.contentEnd === row.start && row.error === null) return;
+        if (first === null) first = { ...row };
+        else {
+          rows++;
+          sampleEnd = row.end;
+        }
+      });
+      if (got === size) scanner.finish(() => undefined);
+      const header = first as ScannedRow | null;
+      if (header === null || (header.end === header.contentEnd && got < size)) {
+        if (got === size) return 'the file has no header row';
+        length = Math.min(size, length * 4);
+        continue;
+      }
+      if (header.error !== null) return `the header row cannot be read: ${header.error}`;
+      const rowDelimiter = header.end - header.contentEnd === 2 ? '\r\n' : '\n';
+      let names: string[];
+      const dataStartChars = hasHeader ? header.end : header.start;
+      if (hasHeader) {
+        const parser = connectorParser(header.fields, delimiter, rowDelimiter);
+        const content = text.slice(header.start, header.contentEnd);
+        const parsed: string[][] = [];
+        parser.stringArrs(content + (header.fields === 1 ? delimiter : '') + rowDelimiter, (row: string[]) => {
+          parsed.push(row);
+        });
+        names = (parsed[0] ?? []).slice(0, header.fields);
+      } else {
+        names = Array.from({ length: header.fields }, (_, i) => `column${i + 1}`);
+      }
+      if (names.length < 2) return 'the file has fewer than two columns';
+      if (names.some((name) => name === '') || new Set(names).size !== names.length) {
+        return 'the header has an empty or repeated column name';
+      }
+      const dataStart = bom + Buffer.byteLength(text.slice(0, dataStartChars));
+      const sampleBytes = Buffer.byteLength(text.slice(header.end, sampleEnd));
+      const rowBytes = rows > 0 ? Math.max(8, sampleBytes / rows) : 64;
+      return { names, dataStart, rowDelimiter, rowBytes };
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function optionsOf(source: IrSource, connectorContext: ConnectorContext): { delimiter: string; header: boolean } | string {
+  let delimiter = ',';
+  let header = true;
+  if (source.connector.args.length > 0) return `source ${source.name}: csv() has extra arguments`;
+  for (const option of source.connector.options) {
+    let value: unknown;
+    try {
+      value = connectorContext.evaluate(option.value);
+    } catch {
+      return `source ${source.name}: option ${option.name} could not be evaluated`;
+    }
+    if (option.name === 'delimiter' && typeof value === 'string') delimiter = value;
+    else if (option.name === 'header' && typeof value === 'boolean') header = value;
+    else return `source ${source.name}: option ${option.name} is not handled by the fast path`;
+  }
+  if (delimiter.length !== 1 || delimiter.charCodeAt(0) >= 128 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+    return `source ${source.name}: the delimiter is not a single ASCII character`;
+  }
+  return { delimiter, header };
+}
+
+async function sidePlan(
+  source: IrSource,
+  other: IrSource,
+  compared: (desiredNames: string[]) => string[],
+  isDesired: boolean,
+  connectorContext: ConnectorContext,
+  desiredNames: string[] | null,
+): Promise<FastSide | string> {
+  if (source.connector.kind !== 'csv' || source.connector.path === undefined) return `source ${source.name} is not a csv file`;
+  if (source.where !== null) return `source ${source.name} has a where`;
+  const options = optionsOf(source, connectorContext);
+  if (typeof options === 'string') return options;
+  const selected = presentedColumns(source);
+  if (typeof selected === 'string') return selected;
+  if (source.fields?.some((f) => f.type === 'json')) return `source ${source.name} declares a json field`;
+  for (const key of [...source.key, ...other.key]) {
+    if (key.includes('.') || key.includes('[')) return `key ${key} is not a plain field name`;
+  }
+  for (const key of source.key) {
+    const type = source.fields?.find((f) => f.name === key)?.type;
+    if (type !== undefined && type !== 'string') return `source ${source.name}: key ${key} is declared ${type}`;
+  }
+  let file: string;
+  try {
+    file = await resolveSourceFile(source, connectorContext);
+  } catch {
+    return `source ${source.name}: the file cannot be resolved`;
+  }
+  const size = statSync(file).size;
+  const header = readHeader(file, size, options.delimiter, options.header);
+  if (typeof header === 'string') return `source ${source.name}: ${header}`;
+  const columnIndex = new Map(header.names.map((name, i) => [name, i] as const));
+  const columnOf = (presented: string): number => {
+    const raw = source.select === null ? presented : selected.get(presented);
+    if (raw === undefined) return -1;
+    return columnIndex.get(raw) ?? -1;
+  };
+  const presentedNames = source.select !== null ? source.select.map((s) => s.name) : header.names;
+  const comparedFields = compared(isDesired ? presentedNames : (desiredNames ?? []));
+  const columns = header.names.length;
+  const fpSlot = new Int32Array(columns).fill(-1);
+  comparedFields.forEach((name, slot) => {
+    const col = columnOf(name);
+    if (col >= 0) fpSlot[col] = slot;
+  });
+  const keyComponent = new Int32Array(columns).fill(-1);
+  for (let k = 0; k < source.key.length; k++) {
+    const col = columnOf(source.key[k]);
+    if (col < 0) return `source ${source.name}: key column ${source.key[k]} is not in the file`;
+    if (keyComponent[col] >= 0) return `source ${source.name}: one column holds two key fields`;
+    keyComponent[col] = k;
+  }
+  const check = new Uint8Array(columns);
+  for (const field of source.fields ?? []) {
+    const col = columnOf(field.name);
+    if (col >= 0) check[col] = CHECKS[field.type as Exclude<IrFieldType, 'json'>];
+  }
+  return {
+    source,
+    file,
+    size,
+    dataStart: header.dataStart,
+    names: header.names,
+    delimiter: options.delimiter,
+    rowDelimiter: header.rowDelimiter,
+    scan: {
+      delimiter: options.delimiter.charCodeAt(0),
+      columns,
+      fpSlot,
+      fpSlots: comparedFields.length,
+      keyComponent,
+      keyComponents: source.key.length,
+      check,
+    },
+    rowBytes: header.rowBytes,
+  };
+}
+
+/** Checks eligibility (see the module comment) and prepares both sides' scan plans. */
+export async function planCsvFastPath(
+  comparer: RecordComparer,
+  desiredSource: IrSource,
+  actualSource: IrSource,
+  connectorContext: ConnectorContext,
+): Promise<FastPlan> {
+  if (comparer.hasByRule) return no('a compare rule is "by EXPR"');
+  if (desiredSource.key.length !== actualSource.key.length) return no('the sources have keys of different arity');
+  const compared = (names: string[]) => comparer.comparedTopLevelFields(names);
+  const desired = await sidePlan(desiredSource, actualSource, compared, true, connectorContext, null);
+  if (typeof desired === 'string') return no(desired);
+  const desiredNames = desiredSource.select !== null ? desiredSource.select.map((s) => s.name) : desired.names;
+  const actual = await sidePlan(actualSource, desiredSource, compared, false, connectorContext, desiredNames);
+  if (typeof actual === 'string') return no(actual);
+  if (desired.scan.fpSlots !== actual.scan.fpSlots) return no('internal: the sides disagree on the compared fields');
+  return { ok: true, desired, actual };
+}

@@ -1,0 +1,22 @@
+/**
+ * Worker-thread entry of the CSV fast path: runs the tasks it is sent (`csv-fast-tasks.ts`) and
+ * posts each result back.
+ *
+ * Why a file of its own: a worker starts from a module URL. Bundles must emit this file next to
+ * the module that contains `csv-worker-pool.ts` (as `csv-scan-worker.js`); when it is missing the
+ * fast path runs its tasks on the calling thread instead.
+ */
+import { parentPort } from 'node:worker_threads';
+import { runFastTask, type FastTask } from './csv-fast-tasks.js';
+
+const port = parentPort;
+if (port) {
+  port.on('message', (task: FastTask) => {
+    try {
+      const [result, transfer] = runFastTask(task);
+      port.postMessage({ ok: true, result }, transfer);
+    } catch (error) {
+      port.postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    }
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * A few worker threads for the CSV fast path, or none: the same tasks then run on the calling
+ * thread.
+ *
+ * Why optional: the worker module must exist next to this one (`csv-scan-worker.js` in a build,
+ * `csv-scan-worker.ts` when running the TypeScript through tsx or vitest, where the worker
+ * registers tsx itself). Where it does not, or where one thread is all there is, the fast path
+ * still works, on one core.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { runFastTask, type FastTask, type FastTaskResult } from './csv-fast-tasks.js';
+
+interface WorkerReply {
+  ok: boolean;
+  result?: FastTaskResult;
+  error?: string;
+}
+
+/** The worker module's URL and how to start it, or null when it cannot be found. */
+function workerEntry(): { url: URL; typescript: boolean } | null {
+  let here: string;
+  try {
+    here = import.meta.url;
+  } catch {
+    return null;
+  }
+  if (typeof here !== 'string' || !here.startsWith('file:')) return null;
+  const typescript = here.endsWith('.ts');
+  const url = new URL(`./csv-scan-worker.${typescript ? 'ts' : 'js'}`, here);
+  return existsSync(fileURLToPath(url)) ? { url, typescript } : null;
+}
+
+function startWorker(entry: { url: URL; typescript: boolean }): Worker {
+  if (!entry.typescript) return new Worker(entry.url);
+  // TypeScript sources (tests, tsx): register tsx inside the worker before importing the module.
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
+  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry.url.href)}); })`;
+  return new Worker(code, { eval: true });
+}
+
+/** How many workers the fast path uses by default: one per core, at most four. */
+export function defaultWorkerCount(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/** Runs fast-path tasks on worker threads (or inline). */
+export class FastWorkerPool {
+  private constructor(private readonly workers: Worker[]) {}
+
+  /** Starts up to `count` workers; zero (or no worker module) means tasks run inline. */
+  static start(count: number): FastWorkerPool {
+    const entry = count > 0 ? workerEntry() : null;
+    if (entry === null) return new FastWorkerPool([]);
+    const workers: Worker[] = [];
+    try {
+      for (let i = 0; i < count; i++) workers.push(startWorker(entry));
+    } catch {
+      for (const worker of workers) void worker.terminate();
+      return new FastWorkerPool([]);
+    }
+    return new FastWorkerPool(workers);
+  }
+
+  /** Number of threads tasks run on in parallel (1 when inline). */
+  get parallelism(): number {
+    return Math.max(1, this.workers.length);
+  }
+
+  /** Runs the tasks, task i on worker i mod n, and returns their results in order. */
+  async runAll<T extends FastTaskResult>(tasks: readonly FastTask[]): Promise<T[]> {
+    if (this.workers.length === 0) return tasks.map((task) => runFastTask(task)[0] as T);
+    const byWorker = new Map<number, number[]>();
+    tasks.forEach((_, i) => {
+      const w = i % this.workers.length;
+      byWorker.set(w, [...(byWorker.get(w) ?? []), i]);
+    });
+    const results: T[] = new Array(tasks.length);
+    await Promise.all(
+      [...byWorker.entries()].map(async ([w, indexes]) => {
+        for (const i of indexes) results[i] = await this.run<T>(this.workers[w], tasks[i]);
+      }),
+    );
+    return results;
+  }
+
+  private run<T extends FastTaskResult>(worker: Worker, task: FastTask): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const onMessage = (reply: WorkerReply) => {
+        cleanup();
+        if (reply.ok) resolve(reply.result as T);
+        else reject(new Error(`internal: a diff worker failed: ${reply.error ?? 'unknown error'}`));
+      };
+      const onError = (error: Error) => {
+        cleanup();
+        reject(error);
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        reject(new Error(`internal: a diff worker stopped (exit code ${code})`));
+      };
+      const cleanup = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage(task);
+    });
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The diff entry point the plan runner calls: observe both sources of a policy and diff them,
+ * on the CSV fast path when it applies, else on the generic path.
+ *
+ * Why one entry: callers should not care which path ran — both give the same `DiffResult` (the
+ * test suite checks it on generated files). The fast path is tried for two csv sources whose
+ * files together reach `minBytes` (default 8 MiB: below that, starting worker threads costs
+ * more than it saves) and that `csv-fast-plan.ts` finds eligible; when the scan meets input it
+ * cannot handle (a malformed row, say) it gives up and the generic path runs, so users get the
+ * generic path's exact messages.
+ */
+import { statSync } from 'node:fs';
+import type { IrPolicy, IrSource } from '../../language/ir/ir-types.js';
+import { createConnectorContext } from '../connectors/connector-registry.js';
+import { observeSource, type ObserveContext } from '../observe/record-reader.js';
+import { diffCsvFast } from './csv-fast-diff.js';
+import { planCsvFastPath } from './csv-fast-plan.js';
+import { defaultWorkerCount } from './csv-worker-pool.js';
+import { diffPolicy } from './diff-engine.js';
+import type { DiffResult } from './diff-result.js';
+import { RecordComparer } from './record-comparer.js';
+import { resolveWorkspacePathSync } from '../workspace/workspace-paths.js';
+
+/** Which path produced a result, and why the fast path was not taken. */
+export interface DiffPathReport {
+  path: 'fast' | 'generic';
+  /** Why the fast path was not used (null when it was). */
+  reason: string | null;
+}
+
+/** Fast-path settings; the defaults suit the command line. */
+export interface FastPathSettings {
+  /** `false` forces the generic path. Default true. */
+  enabled?: boolean;
+  /** Worker threads (0: all on the calling thread). Default: one per core, at most four. */
+  workers?: number;
+  /** Both files together must be at least this big. Default 8 MiB. */
+  minBytes?: number;
+  /** Smallest byte range per worker (tests lower it to exercise range splitting). */
+  minRangeBytes?: number;
+  /** Told which path ran. */
+  report?: (report: DiffPathReport) => void;
+}
+
+/** What `diffSources` needs: the read context, plus optional fast-path settings. */
+export interface DiffSourcesContext extends ObserveContext {
+  fastPath?: FastPathSettings;
+}
+
+function fileSize(source: IrSource, ctx: ObserveContext): number {
+  if (source.connector.kind !== 'csv' || source.connector.path === undefined) return 0;
+  try {
+    return statSync(resolveWorkspacePathSync(ctx.workspaceRoot, source.connector.path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Observes and diffs one policy's two sources. Connector failures throw `ConnectorError` (as
+ * `observeSource` does); everything else about the data ends up in the result's items.
+ */
+export async function diffSources(
+  policy: IrPolicy,
+  desiredSource: IrSource,
+  actualSource: IrSource,
+  ctx: DiffSourcesContext,
+): Promise<DiffResult> {
+  const settings = ctx.fastPath ?? {};
+  const comparer = new RecordComparer(policy, desiredSource, actualSource, ctx);
+  let reason: string | null = null;
+  if (settings.enabled === false) reason = 'the fast path is disabled';
+  else if (desiredSource.connector.kind !== 'csv' || actualSource.connector.kind !== 'csv') reason = 'the sources are not both csv files';
+  else if (fileSize(desiredSource, ctx) + fileSize(actualSource, ctx) < (settings.minBytes ?? 8 << 20)) reason = 'the files are small';
+  if (reason === null) {
+    const plan = await planCsvFastPath(comparer, desiredSource, actualSource, createConnectorContext(ctx));
+    if (plan.ok) {
+      const outcome = await diffCsvFast(policy, comparer, plan.desired, plan.actual, ctx, {
+        workers: settings.workers ?? defaultWorkerCount(),
+        minRangeBytes: settings.minRangeBytes,
+        signal: ctx.signal,
+      });
+      if (outcome.ok) {
+        settings.report?.({ path: 'fast', reason: null });
+        return outcome.result;
+      }
+      reason = outcome.reason;
+    } else {
+      reason = plan.reason;
+    }
+  }
+  settings.report?.({ path: 'generic', reason });
+  return diffPolicy(
+    policy,
+    desiredSource,
+    actualSource,
+    observeSource(desiredSource, 'desired', ctx),
+    observeSource(actualSource, 'actual', ctx),
+    { evaluation: ctx, signal: ctx.signal },
+  );
+}
