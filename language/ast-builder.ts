@@ -137,10 +137,14 @@ export class AstBuilder {
 
   /**
    * The comment block that ends on the line directly above the declaration's first token: the
-   * declaration's documentation. A comment that trails code on its line is not documentation.
+   * declaration's documentation. A comment that trails code on its line is not documentation,
+   * and a declaration that does not start its line has none.
    */
   private docFor(start: number): string | null {
-    let line = this.lines.lineColumn(start).line - 1;
+    const declPosition = this.lines.lineColumn(start);
+    // only a declaration that starts its line has documentation above it
+    if (this.text.slice(start - declPosition.column + 1, start).trim() !== '') return null;
+    let line = declPosition.line - 1;
     const lines: string[] = [];
     // comments are in offset order; walk back from the last one before the declaration
     let i = this.commentIndexBefore(start);

@@ -111,8 +111,7 @@ function checkWritable(ctx: CheckContext, rule: A.RemediationRule, action: 'crea
     return;
   }
   if (!actualModule) return;
-  const uncovered = uncoveredComputedFields(actual.decl, actualModule);
-  if (uncovered.length > 0) {
-    ctx.report(diagnostic('uncovered-computed-field', rule.action.start, rule.action.end, { action, source: actual.name, field: uncovered.map((u) => u.name).join("', '") }));
+  for (const field of uncoveredComputedFields(actual.decl, actualModule)) {
+    ctx.report(diagnostic('uncovered-computed-field', rule.action.start, rule.action.end, { action, source: actual.name, field: field.name }));
   }
 }

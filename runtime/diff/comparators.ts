@@ -211,7 +211,7 @@ export function canonicalKey(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (value instanceof Instant) return `@${value.epochSeconds}.${value.nanos}`;
   if (typeof value === 'string') {
-    const instant = parseInstant(value);
+    const instant = parseInstant(value, true);
     return instant === null ? JSON.stringify(value) : `@${instant.epochSeconds}.${instant.nanos}`;
   }
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);

@@ -181,6 +181,9 @@ export class CsvByteScanner {
         let contentEnd: number;
         let escaped = false;
         let more: boolean; // a delimiter followed: another field comes
+        let hashed = false; // fieldH1/fieldH2 hold the content's hash already
+        let fieldH1 = 0;
+        let fieldH2 = 0;
         if (pos >= end) {
           if (!eof) return rowStart;
           contentStart = contentEnd = pos;
@@ -238,16 +241,33 @@ export class CsvByteScanner {
             }
           }
         } else {
+          // Unquoted: find the end, hashing on the way when the column is fingerprinted.
           let p = pos;
-          while (p < end) {
-            const b = buf[p];
-            if (b === delim || b === LF) break;
-            p++;
+          const slot = col < columns ? fpSlot[col] : -1;
+          if (slot >= 0) {
+            let h1 = FNV_OFFSET_1;
+            let h2 = FNV_OFFSET_2;
+            while (p < end) {
+              const b = buf[p];
+              if (b === delim || b === LF) break;
+              h1 = Math.imul(h1 ^ b, PRIME_1);
+              h2 = Math.imul(h2 ^ b, PRIME_2);
+              p++;
+            }
+            fieldH1 = h1;
+            fieldH2 = h2;
+            hashed = true;
+          } else {
+            while (p < end) {
+              const b = buf[p];
+              if (b === delim || b === LF) break;
+              p++;
+            }
           }
           contentStart = pos;
           if (p >= end) {
             if (!eof) return rowStart;
-            contentEnd = p > pos && buf[p - 1] === CR ? p - 1 : p;
+            contentEnd = p;
             more = false;
             pos = p;
           } else if (buf[p] === delim) {
@@ -255,24 +275,33 @@ export class CsvByteScanner {
             more = true;
             pos = p + 1;
           } else {
-            contentEnd = p > pos && buf[p - 1] === CR ? p - 1 : p;
+            contentEnd = p;
             more = false;
             pos = p + 1;
+          }
+          if (contentEnd > contentStart && buf[contentEnd - 1] === CR && !more) {
+            contentEnd--; // a carriage return before the line end is not content
+            hashed = false;
           }
         }
 
         if (col < columns) {
           const slot = fpSlot[col];
           if (slot >= 0) {
-            let h1 = FNV_OFFSET_1;
-            let h2 = FNV_OFFSET_2;
-            let length = 0;
-            for (let i = contentStart; i < contentEnd; i++) {
-              const b = buf[i];
-              if (escaped && b === QUOTE) i++; // the first of a "" pair stands for one quote
-              h1 = Math.imul(h1 ^ b, PRIME_1);
-              h2 = Math.imul(h2 ^ b, PRIME_2);
-              length++;
+            let h1 = fieldH1;
+            let h2 = fieldH2;
+            let length = contentEnd - contentStart;
+            if (!hashed) {
+              h1 = FNV_OFFSET_1;
+              h2 = FNV_OFFSET_2;
+              length = 0;
+              for (let i = contentStart; i < contentEnd; i++) {
+                const b = buf[i];
+                if (escaped && b === QUOTE) i++; // the first of a "" pair stands for one quote
+                h1 = Math.imul(h1 ^ b, PRIME_1);
+                h2 = Math.imul(h2 ^ b, PRIME_2);
+                length++;
+              }
             }
             fp1[slot] = fmix32(h1 ^ length);
             fp2[slot] = fmix32(h2 ^ Math.imul(length, 0x27d4eb2d) ^ 0x27d4eb2d);

@@ -30,6 +30,19 @@ interface RuleNode {
   children: Map<PathSegment, RuleNode>;
 }
 
+/** How one top-level field is compared, prepared once. */
+interface FieldPlan {
+  name: string;
+  node: RuleNode | undefined;
+  comparator: IrComparator;
+  type: IrFieldType | null;
+  /** The side did not declare the type the field is compared as: its value is coerced. */
+  coerceDesired: boolean;
+  coerceActual: boolean;
+  /** No rules below it and not `by`: equal values are equal without looking further. */
+  simple: boolean;
+}
+
 const EXACT: IrComparator = { kind: 'exact' };
 const IGNORE: IrComparator = { kind: 'ignore' };
 
@@ -63,7 +76,14 @@ export class RecordComparer {
   /** Top-level fields compared for every record, or null when they come from each record. */
   private readonly baseFields: string[] | null;
   private readonly keyFields: Set<string>;
-  private readonly types = new Map<string, IrFieldType>();
+  private readonly desiredTypes = new Map<string, IrFieldType>();
+  private readonly actualTypes = new Map<string, IrFieldType>();
+  /** The plan of every top-level field met so far. */
+  private readonly plans = new Map<string, FieldPlan>();
+  /** The fields compared for every record (base fields and rule names), or null when dynamic. */
+  private readonly staticPlans: FieldPlan[] | null;
+  /** Rule names compared on top of each record's own fields, when the base is dynamic. */
+  private readonly rulePlans: FieldPlan[];
   /** Whether some rule is `by EXPR` (not reflexive: the fast path must not skip pairs). */
   readonly hasByRule: boolean;
 
@@ -82,13 +102,55 @@ export class RecordComparer {
       const segments = parsePath(key);
       if (segments.length > 1) this.addRule(segments, IGNORE, false);
     }
-    for (const f of actualSource.fields ?? []) this.types.set(f.name, f.type);
-    for (const f of desiredSource.fields ?? []) this.types.set(f.name, f.type);
+    for (const f of actualSource.fields ?? []) this.actualTypes.set(f.name, f.type);
+    for (const f of desiredSource.fields ?? []) this.desiredTypes.set(f.name, f.type);
     this.baseFields = desiredSource.fields
       ? desiredSource.fields.map((f) => f.name)
       : desiredSource.select
         ? desiredSource.select.map((s) => s.name)
         : null;
+    this.rulePlans = this.plansOf([...this.root.children.keys()].filter((k): k is string => typeof k === 'string'));
+    this.staticPlans =
+      this.baseFields === null
+        ? null
+        : this.plansOf([...(this.defaultComparator.kind === 'ignore' ? [] : this.baseFields), ...this.rulePlans.map((p) => p.name)]);
+  }
+
+  /** The plans of these top-level fields, without repeats, key fields and ignored fields. */
+  private plansOf(names: readonly string[]): FieldPlan[] {
+    const plans: FieldPlan[] = [];
+    const seen = new Set<string>();
+    for (const name of names) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const plan = this.planOf(name);
+      if (plan !== null) plans.push(plan);
+    }
+    return plans;
+  }
+
+  /** How one top-level field is compared; null when it never is (a key, or ignored). */
+  private planOf(name: string): FieldPlan | null {
+    const cached = this.plans.get(name);
+    if (cached !== undefined) return cached;
+    if (this.keyFields.has(name)) return null;
+    const node = this.root.children.get(name);
+    const comparator = node?.comparator ?? this.defaultComparator;
+    if (comparator.kind === 'ignore' && (!node || node.children.size === 0)) return null;
+    const desiredType = this.desiredTypes.get(name) ?? null;
+    const actualType = this.actualTypes.get(name) ?? null;
+    const type = desiredType ?? actualType;
+    const plan: FieldPlan = {
+      name,
+      node,
+      comparator,
+      type,
+      coerceDesired: type !== null && desiredType !== type,
+      coerceActual: type !== null && actualType !== type,
+      simple: (!node || node.children.size === 0) && comparator.kind !== 'by',
+    };
+    this.plans.set(name, plan);
+    return plan;
   }
 
   private addRule(segments: PathSegment[], comparator: IrComparator, override = true): void {
@@ -104,9 +166,9 @@ export class RecordComparer {
     if (override || node.comparator === null) node.comparator = comparator;
   }
 
-  /** The declared type of a top-level field (the desired source's first), or null. */
+  /** The type a top-level field is compared as (the desired source's declaration first), or null. */
   typeOf(field: string): IrFieldType | null {
-    return this.types.get(field) ?? null;
+    return this.desiredTypes.get(field) ?? this.actualTypes.get(field) ?? null;
   }
 
   /**
@@ -138,41 +200,46 @@ export class RecordComparer {
     key: Record<string, unknown> | null,
   ): RecordComparison {
     const fields: FieldDelta[] = [];
-    const scope: ComparisonScope = {
-      desiredRecord: desired,
-      actualRecord: actual,
-      key,
-      evaluation: this.evaluation,
-      warnings: [],
-    };
-    const seen = new Set<string>();
-    const visit = (name: string) => {
-      if (seen.has(name) || this.keyFields.has(name)) return;
-      seen.add(name);
-      const node = this.root.children.get(name);
+    let scope: ComparisonScope | null = null;
+    const plans = this.staticPlans ?? this.dynamicPlans(desired);
+    for (let p = 0; p < plans.length; p++) {
+      const plan = plans[p];
+      const name = plan.name;
       const rawD = ownValue(desired, name);
       const rawA = ownValue(actual, name);
-      const type = this.typeOf(name);
-      const cd = coerceForCompare(rawD, type);
-      const ca = coerceForCompare(rawA, type);
-      this.compareNode(
-        node,
-        this.defaultComparator,
-        cd.ok ? cd.value : UNCOERCIBLE,
-        ca.ok ? ca.value : UNCOERCIBLE,
-        type,
-        name,
-        fields,
-        scope,
-        rawD,
-        rawA,
-      );
-    };
-    if (this.defaultComparator.kind !== 'ignore') {
-      for (const name of this.baseFields ?? Object.keys(desired)) visit(name);
+      // Equal values need no coercion and pass every comparator but `by`.
+      if (plan.simple && (rawD === rawA || ((rawD === null || rawD === undefined) && (rawA === null || rawA === undefined)))) {
+        if (!plan.coerceDesired && !plan.coerceActual) continue;
+      }
+      scope ??= { desiredRecord: desired, actualRecord: actual, key, evaluation: this.evaluation, warnings: [] };
+      let d: unknown = rawD;
+      let a: unknown = rawA;
+      if (plan.coerceDesired) {
+        const c = coerceForCompare(rawD, plan.type);
+        d = c.ok ? c.value : UNCOERCIBLE;
+      }
+      if (plan.coerceActual) {
+        const c = coerceForCompare(rawA, plan.type);
+        a = c.ok ? c.value : UNCOERCIBLE;
+      }
+      this.compareNode(plan.node, this.defaultComparator, d, a, plan.type, name, fields, scope, rawD, rawA);
     }
-    for (const segment of this.root.children.keys()) if (typeof segment === 'string') visit(segment);
-    return { fields, warnings: scope.warnings };
+    return { fields, warnings: scope?.warnings ?? [] };
+  }
+
+  /** The fields compared for a record of an untyped, select-less desired source. */
+  private dynamicPlans(desired: Record<string, unknown>): FieldPlan[] {
+    const plans: FieldPlan[] = [];
+    if (this.defaultComparator.kind !== 'ignore') {
+      for (const name of Object.keys(desired)) {
+        const plan = this.planOf(name);
+        if (plan !== null) plans.push(plan);
+      }
+    }
+    for (const plan of this.rulePlans) {
+      if (this.defaultComparator.kind === 'ignore' || !Object.prototype.hasOwnProperty.call(desired, plan.name)) plans.push(plan);
+    }
+    return plans;
   }
 
   private compareNode(

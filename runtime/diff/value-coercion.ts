@@ -5,15 +5,16 @@
  * Why (LANGUAGE.md 2.3): when one side declares a field's type, the other side's value is coerced
  * to it before comparing — `"10.0"` equals `10` for a `number`, two datetimes are compared as
  * instants whatever their zones — and a value that cannot be coerced is unequal. The record
- * reader has already coerced the declaring side; coercing an already-coerced value is the
- * identity, so both sides simply go through `coerceForCompare`.
+ * reader has already coerced the declaring side; the other side goes through the same rules
+ * (`coerceForCompare`), so equal text always gives equal values on both sides.
  *
- * Instants keep nanoseconds: two timestamps that differ by a microsecond are different (a
- * millisecond `Date` would call them equal). A datetime without a zone is read as UTC; a date
- * alone is midnight UTC.
+ * Instants (`within DURATION`, untyped ISO text, `utc`) keep nanoseconds: two untyped timestamps
+ * that differ by a microsecond are different. A datetime without a zone is read as UTC; a date
+ * alone is midnight UTC. (Declared datetimes are canonicalised to milliseconds by the reader.)
  */
 import type { IrFieldType } from '../../language/ir/ir-types.js';
 import { isPlainObject } from '../expressions/own-properties.js';
+import { coerceValue } from '../observe/field-coercion.js';
 import { strictEquals } from '../expressions/value-semantics.js';
 
 /** A point in time: whole seconds since the epoch plus nanoseconds (0..999,999,999). */
@@ -49,8 +50,9 @@ export class Instant {
   }
 }
 
+/** The read pipeline's ISO 8601 grammar (`field-coercion.ts`), with the fraction kept whole. */
 const ISO_DATETIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -61,12 +63,15 @@ function daysIn(year: number, month: number): number {
 
 /**
  * Reads ISO 8601 text (`2026-11-26`, `2026-11-26T12:00:00Z`, `2026-11-26 13:00:00.123456+01:00`)
- * as an instant; null when the text is not such a datetime or names an impossible date.
+ * as an instant; null when the text is not such a datetime or names an impossible date. With
+ * `requireZone`, only a date and time with a zone (`Z` or an offset) is an instant, as for `==`
+ * in expressions: untyped text without a zone stays text.
  */
-export function parseInstant(text: string): Instant | null {
-  if (text.length < 10 || text.length > 48) return null;
+export function parseInstant(text: string, requireZone = false): Instant | null {
+  if (text.length < 10 || text.length > 64) return null;
   const m = ISO_DATETIME.exec(text.trim());
   if (!m) return null;
+  if (requireZone && m[8] === undefined && m[9] === undefined) return null;
   const year = Number(m[1]);
   const month = Number(m[2]);
   const day = Number(m[3]);
@@ -75,7 +80,7 @@ export function parseInstant(text: string): Instant | null {
   const second = m[6] === undefined ? 0 : Number(m[6]);
   if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return null;
   if (hour > 23 || minute > 59 || second > 59) return null;
-  const nanos = m[7] === undefined ? 0 : Number(m[7].padEnd(9, '0'));
+  const nanos = m[7] === undefined ? 0 : Number(m[7].slice(0, 9).padEnd(9, '0'));
   let offsetMinutes = 0;
   if (m[9] !== undefined) {
     const oh = Number(m[10]);
@@ -83,10 +88,10 @@ export function parseInstant(text: string): Instant | null {
     if (oh > 23 || om > 59) return null;
     offsetMinutes = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-  // Date.UTC maps years 0..99 to 1900..1999; set the full year explicitly.
-  const fixed = year < 100 ? new Date(ms).setUTCFullYear(year) : ms;
-  return new Instant(fixed / 1000 - offsetMinutes * 60, nanos);
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, 0);
+  return new Instant(date.getTime() / 1000 - offsetMinutes * 60, nanos);
 }
 
 /** An instant from any value that denotes one (an Instant, a Date, ISO text); null otherwise. */
@@ -117,54 +122,17 @@ export function toNumber(value: unknown): number | null {
 /** The outcome of coercing a value for comparison. */
 export type Coerced = { ok: true; value: unknown } | { ok: false };
 
-const FAILED: Coerced = { ok: false };
-const NULL: Coerced = { ok: true, value: null };
-
 /**
- * Coerces a value to a declared field type for comparison. `null` and absent stay `null`;
- * datetimes become `Instant`s; a value that does not denote the type fails (and so compares
- * unequal). `json` text is parsed; other values are taken as they are.
+ * Coerces the value of the side that did not declare the field's type to the type the other
+ * side declared, with the read pipeline's own rules (`coerceValue`), so both values end up in
+ * one representation (a datetime as canonical UTC text, as the declaring side's record holds it).
+ * A value that does not denote the type fails, and so compares unequal.
  */
 export function coerceForCompare(value: unknown, type: IrFieldType | null): Coerced {
-  if (value === null || value === undefined) return NULL;
-  switch (type) {
-    case null:
-      return { ok: true, value };
-    case 'string':
-      if (typeof value === 'string') return { ok: true, value };
-      if (typeof value === 'number' || typeof value === 'boolean') return { ok: true, value: String(value) };
-      if (value instanceof Instant) return { ok: true, value: value.toISOString() };
-      return FAILED;
-    case 'number': {
-      const n = toNumber(value);
-      return n === null ? FAILED : { ok: true, value: n === 0 ? 0 : n };
-    }
-    case 'integer': {
-      const n = toNumber(value);
-      return n === null || !Number.isInteger(n) ? FAILED : { ok: true, value: n === 0 ? 0 : n };
-    }
-    case 'bool':
-      if (typeof value === 'boolean') return { ok: true, value };
-      if (typeof value === 'string') {
-        const t = value.trim().toLowerCase();
-        if (t === 'true') return { ok: true, value: true };
-        if (t === 'false') return { ok: true, value: false };
-      }
-      return FAILED;
-    case 'datetime': {
-      const instant = toInstant(value);
-      return instant === null ? FAILED : { ok: true, value: instant };
-    }
-    case 'json':
-      if (typeof value === 'string') {
-        try {
-          return { ok: true, value: JSON.parse(value) as unknown };
-        } catch {
-          return FAILED;
-        }
-      }
-      return { ok: true, value };
-  }
+  if (value === null || value === undefined) return { ok: true, value: null };
+  if (type === null) return { ok: true, value };
+  const result = coerceValue(value, type);
+  return result.ok ? { ok: true, value: result.value } : { ok: false };
 }
 
 /**
@@ -185,9 +153,9 @@ export function valuesEqual(a: unknown, b: unknown, type: IrFieldType | null): b
   }
   if (type === 'string') return false;
   if (typeof a === 'string' && typeof b === 'string') {
-    const ia = parseInstant(a);
+    const ia = parseInstant(a, true);
     if (ia === null) return false;
-    const ib = parseInstant(b);
+    const ib = parseInstant(b, true);
     return ib !== null && ia.equals(ib);
   }
   if (typeof a === 'object' && typeof b === 'object') {

@@ -27,6 +27,11 @@ export function runFmtCommand(args: string[], output: CliOutput): ExitCode {
       printDiagnosticsText(output, located);
       continue;
     }
+    if (result.internalError) {
+      failed = true;
+      output.err(`${shown}: not formatted: ${result.internalError}\n`);
+      continue;
+    }
     if (!result.changed) continue;
     changedCount++;
     if (checkOnly) {
