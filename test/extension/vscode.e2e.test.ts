@@ -5,6 +5,7 @@
  * diagnostics as a squiggle and in the Problems panel, a hover, and the "Preview drift" code lens
  * opening the preview. Screenshots go to test-artifacts/vscode/.
  *
+ * RECON_E2E_VSIX=path tests that .vsix instead of packaging the working tree.
  * Runs whenever code-server (in ${RECON_E2E_DIR:-/tmp/recon-vscode-e2e}) and Chromium are there;
  * otherwise it says loudly that it skipped (`.ci/run` installs both).
  */
@@ -86,10 +87,13 @@ describe.skipIf(missing.length > 0)('the Recon extension in VS Code (code-server
     mkdirSync(SHOTS, { recursive: true });
     for (const old of ['1-diagnostics.png', '2-hover.png', '3-codelens.png', '4-preview.png']) rmSync(join(SHOTS, old), { force: true });
 
-    // The .vsix exactly as a user installs it.
-    execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'extension', 'package.json'), 'utf8')) as { name: string; version: string; publisher: string };
-    const vsix = join(ROOT, 'extension', `${manifest.name}-${manifest.version}.vsix`);
+    // The .vsix exactly as a user installs it: built and packaged now, or one given by RECON_E2E_VSIX.
+    let vsix = process.env.RECON_E2E_VSIX;
+    if (!vsix) {
+      execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+      const manifest = JSON.parse(readFileSync(join(ROOT, 'extension', 'package.json'), 'utf8')) as { name: string; version: string };
+      vsix = join(ROOT, 'extension', `${manifest.name}-${manifest.version}.vsix`);
+    }
     expect(existsSync(vsix)).toBe(true);
 
     // Every side effect of code-server (config, data, sockets) stays in a throw-away folder.

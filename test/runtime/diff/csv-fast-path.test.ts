@@ -1,0 +1,241 @@
+/**
+ * The CSV fast path gives exactly the generic path's result: property tests over small generated
+ * CSV files (quotes, escapes, line breaks in values, CRLF, BOM, blank lines, bad values,
+ * duplicate keys, column orders, select renames, typed and untyped sources, many rules), with
+ * the files split into many byte ranges; plus a few runs on real worker threads.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { IrComparator, IrFieldType, IrPolicy, IrSource } from '../../../language/ir/ir-types.js';
+import { diffSources, type DiffPathReport } from '../../../runtime/diff/diff-sources.js';
+import type { DiffResult } from '../../../runtime/diff/diff-result.js';
+import { csvCell, OBSERVED_AT, policy, source, workspace } from './diff-fixture.js';
+
+const COLUMNS = ['id', 'amount', 'currency', 'status', 'booked_at', 'qty', 'flag'] as const;
+type Column = (typeof COLUMNS)[number];
+type Row = Record<Column, string>;
+
+const TYPES: Record<Column, IrFieldType> = {
+  id: 'string',
+  amount: 'number',
+  currency: 'string',
+  status: 'string',
+  booked_at: 'datetime',
+  qty: 'integer',
+  flag: 'bool',
+};
+
+const rowArbitrary: fc.Arbitrary<Row> = fc.record({
+  id: fc.constantFrom('k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8', 'ké', 'a,b', 'q"t', 'x\ny', ''),
+  amount: fc.constantFrom('10', '10.0', '10.004', '10.02', '1e1', ' 10', '-0', 'abc', ''),
+  currency: fc.constantFrom('EUR', 'eur', 'USD', ''),
+  status: fc.constantFrom('ok', 'ok ', 'o  k', 'a,b', 'say "hi"', 'line\nbreak', 'tab\there', ''),
+  booked_at: fc.constantFrom(
+    '2024-01-01T00:00:00Z',
+    '2024-01-01T00:01:00Z',
+    '2024-01-01T01:00:00+01:00',
+    '2024-01-01',
+    '2024-01-01 00:00:00Z',
+    '2024-01-01T00:00:00.000001Z',
+    '2024-02-30T00:00:00Z',
+    'nope',
+    '',
+  ),
+  qty: fc.constantFrom('1', '01', '1.5', '2', '-3', ''),
+  flag: fc.constantFrom('true', 'false', 'TRUE', '1', 'yes', 'maybe', ''),
+});
+
+interface FileFormat {
+  crlf: boolean;
+  bom: boolean;
+  blankLines: boolean;
+  quoteAll: boolean;
+  trailingNewline: boolean;
+  order: Column[];
+}
+
+const formatArbitrary: fc.Arbitrary<FileFormat> = fc.record({
+  crlf: fc.boolean(),
+  bom: fc.boolean(),
+  blankLines: fc.boolean(),
+  quoteAll: fc.boolean(),
+  trailingNewline: fc.boolean(),
+  order: fc.shuffledSubarray([...COLUMNS], { minLength: COLUMNS.length, maxLength: COLUMNS.length }),
+});
+
+function writeCsv(rows: Row[], format: FileFormat, names: (c: Column) => string = (c) => c): Buffer {
+  const eol = format.crlf ? '\r\n' : '\n';
+  const lines = [format.order.map((c) => csvCell(names(c))).join(',')];
+  rows.forEach((row, i) => {
+    if (format.blankLines && i % 3 === 1) lines.push('');
+    lines.push(format.order.map((c) => csvCell(row[c], format.quoteAll && row[c] !== '')).join(','));
+  });
+  const text = lines.join(eol) + (format.trailingNewline ? eol : '');
+  return Buffer.from((format.bom ? '\ufeff' : '') + text, 'utf8');
+}
+
+const comparatorArbitraries: Record<string, fc.Arbitrary<IrComparator>> = {
+  amount: fc.constantFrom<IrComparator>(
+    { kind: 'exact' },
+    { kind: 'within', absolute: 0.005 },
+    { kind: 'within', relative: 0.01 },
+    { kind: 'ignore' },
+    { kind: 'normalize', normalizers: [{ name: 'round', digits: 1 }] },
+  ),
+  currency: fc.constantFrom<IrComparator>({ kind: 'exact' }, { kind: 'ignore_case' }, { kind: 'normalize', normalizers: [{ name: 'upper' }] }),
+  status: fc.constantFrom<IrComparator>(
+    { kind: 'exact' },
+    { kind: 'normalize', normalizers: [{ name: 'trim' }, { name: 'collapse_space' }] },
+    { kind: 'ignore' },
+  ),
+  booked_at: fc.constantFrom<IrComparator>({ kind: 'exact' }, { kind: 'within', duration_ms: 120000 }, { kind: 'normalize', normalizers: [{ name: 'utc' }] }),
+};
+
+const caseArbitrary = fc.record({
+  desired: fc.array(rowArbitrary, { maxLength: 25 }),
+  actual: fc.array(rowArbitrary, { maxLength: 25 }),
+  desiredFormat: formatArbitrary,
+  actualFormat: formatArbitrary,
+  desiredTyped: fc.boolean(),
+  actualTyped: fc.boolean(),
+  actualSelect: fc.boolean(),
+  rules: fc.record(comparatorArbitraries, { requiredKeys: [] }),
+  defaultIgnore: fc.boolean(),
+  minRangeBytes: fc.integer({ min: 1, max: 400 }),
+});
+
+type Case = typeof caseArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+function sources(c: Case): { d: IrSource; a: IrSource } {
+  const typed = (on: boolean, rename?: (col: Column) => string) => (on ? Object.fromEntries(COLUMNS.map((col) => [rename ? col : col, TYPES[col]])) : null);
+  const d = source('desired', { kind: 'csv', path: 'desired.csv', fields: typed(c.desiredTyped) });
+  const a = source('actual', {
+    kind: 'csv',
+    path: 'actual.csv',
+    fields: typed(c.actualTyped),
+    select: c.actualSelect ? Object.fromEntries(COLUMNS.map((col) => [col, `raw_${col}`])) : null,
+  });
+  return { d, a };
+}
+
+async function bothPaths(
+  p: IrPolicy,
+  d: IrSource,
+  a: IrSource,
+  root: string,
+  fast: { workers: number; minRangeBytes: number },
+): Promise<{ generic: DiffResult; fast: DiffResult; report: DiffPathReport | null }> {
+  const ctx = { observedAt: OBSERVED_AT, env: {}, workspaceRoot: root, trusted: true };
+  const generic = await diffSources(p, d, a, { ...ctx, fastPath: { enabled: false } });
+  let report: DiffPathReport | null = null;
+  const fastResult = await diffSources(p, d, a, {
+    ...ctx,
+    fastPath: { minBytes: 0, workers: fast.workers, minRangeBytes: fast.minRangeBytes, report: (r) => (report = r) },
+  });
+  return { generic, fast: fastResult, report };
+}
+
+describe('the CSV fast path', () => {
+  it('gives the generic path result on generated files', async () => {
+    let fastRuns = 0;
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(caseArbitrary, async (c) => {
+        const { d, a } = sources(c);
+        const p = policy(c.rules, c.defaultIgnore ? 'ignore' : 'exact');
+        const ws = workspace({
+          'desired.csv': writeCsv(c.desired, c.desiredFormat),
+          'actual.csv': writeCsv(c.actual, c.actualFormat, c.actualSelect ? (col) => `raw_${col}` : undefined),
+        });
+        try {
+          const result = await bothPaths(p, d, a, ws.root, { workers: 0, minRangeBytes: c.minRangeBytes });
+          runs++;
+          if (result.report?.path === 'fast') fastRuns++;
+          expect(result.fast).toEqual(result.generic);
+        } finally {
+          ws.cleanup();
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // Most generated files are well formed: the property must mostly exercise the fast path.
+    expect(fastRuns).toBeGreaterThan(runs / 2);
+  }, 120_000);
+
+  it('runs on worker threads with the same result, keys repeated across ranges included', async () => {
+    const rows: string[] = ['id,amount,currency,status'];
+    for (let i = 0; i < 3000; i++) rows.push(`t${i % 2900},${(i % 97) + 0.5},EUR,"ok, fine"`);
+    const actualRows: string[] = ['status,currency,amount,id'];
+    for (let i = 0; i < 3000; i++) {
+      const id = i < 2990 ? i : i + 5000;
+      actualRows.push(`"ok, fine",${i % 50 === 0 ? 'usd' : 'EUR'},${(i % 97) + 0.5 + (i % 40 === 0 ? 1 : 0)},t${id}`);
+    }
+    actualRows.push('"ok, fine",EUR,1,t10');
+    const ws = workspace({ 'desired.csv': rows.join('\n') + '\n', 'actual.csv': actualRows.join('\r\n') });
+    try {
+      const d = source('desired', { kind: 'csv', path: 'desired.csv', fields: { id: 'string', amount: 'number', currency: 'string', status: 'string' } });
+      const a = source('actual', { kind: 'csv', path: 'actual.csv' });
+      const p = policy({ currency: { kind: 'ignore_case' } });
+      const result = await bothPaths(p, d, a, ws.root, { workers: 2, minRangeBytes: 1000 });
+      expect(result.report).toEqual({ path: 'fast', reason: null });
+      expect(result.fast).toEqual(result.generic);
+      expect(result.fast.summary.invalid).toBeGreaterThan(0);
+      expect(result.fast.summary.changed).toBeGreaterThan(0);
+    } finally {
+      ws.cleanup();
+    }
+  }, 60_000);
+
+  it('falls back to the generic path on a malformed row, with the same result', async () => {
+    const ws = workspace({ 'desired.csv': 'id,amount\n1,2\n2,3,4\n3,"x"y\n', 'actual.csv': 'id,amount\n1,2\n' });
+    try {
+      const d = source('desired', { kind: 'csv', path: 'desired.csv' });
+      const a = source('actual', { kind: 'csv', path: 'actual.csv' });
+      const result = await bothPaths(policy(), d, a, ws.root, { workers: 0, minRangeBytes: 4 });
+      expect(result.report?.path).toBe('generic');
+      expect(result.report?.reason).toMatch(/field/);
+      expect(result.fast).toEqual(result.generic);
+      expect(result.fast.summary.invalid).toBe(2);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('restarts with one range when a range boundary falls inside a quoted line break', async () => {
+    const value = 'a\n'.repeat(50);
+    const rows = ['id,note'];
+    for (let i = 0; i < 40; i++) rows.push(`k${i},"${value}"`);
+    const ws = workspace({ 'desired.csv': rows.join('\n'), 'actual.csv': rows.slice(0, 30).join('\n') });
+    try {
+      const d = source('desired', { kind: 'csv', path: 'desired.csv' });
+      const a = source('actual', { kind: 'csv', path: 'actual.csv' });
+      const result = await bothPaths(policy(), d, a, ws.root, { workers: 0, minRangeBytes: 300 });
+      expect(result.report?.path).toBe('fast');
+      expect(result.fast).toEqual(result.generic);
+      expect(result.fast.summary.missing).toBe(11);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('is not taken for by rules, where, computed selects or json fields', async () => {
+    const ws = workspace({ 'desired.csv': 'id,a\n1,2\n', 'actual.csv': 'id,a\n1,2\n' });
+    try {
+      const d = source('desired', { kind: 'csv', path: 'desired.csv' });
+      const a = source('actual', { kind: 'csv', path: 'actual.csv' });
+      const byRule = policy({ a: { kind: 'by', expr: true } });
+      const result = await bothPaths(byRule, d, a, ws.root, { workers: 0, minRangeBytes: 1 });
+      expect(result.report?.path).toBe('generic');
+      expect(result.report?.reason).toMatch(/by EXPR/);
+      const json = source('actual', { kind: 'csv', path: 'actual.csv', fields: { id: 'string', a: 'json' } });
+      const second = await bothPaths(policy(), d, json, ws.root, { workers: 0, minRangeBytes: 1 });
+      expect(second.report?.reason).toMatch(/json/);
+      const computed: IrSource = { ...a, select: [{ name: 'id', expr: { var: 'id' }, reads: ['id'], plainPath: 'id', at: 'x:1:1' }, { name: 'a', expr: { upper: [{ var: 'a' }] }, reads: ['a'], plainPath: null, at: 'x:1:1' }] };
+      const third = await bothPaths(policy(), d, computed, ws.root, { workers: 0, minRangeBytes: 1 });
+      expect(third.report?.reason).toMatch(/not a plain path/);
+      expect(third.fast).toEqual(third.generic);
+    } finally {
+      ws.cleanup();
+    }
+  });
+});
