@@ -44,6 +44,9 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
+  // Minified (names kept, so errors still name their classes); the source maps stay out of the .vsix.
+  minify: !args.has('--watch'),
+  keepNames: true,
   sourcemap: 'linked',
   sourcesContent: false,
   legalComments: 'none',

@@ -373,7 +373,7 @@ class PolicyCompiler {
       action: action as IrActionKind,
       title: action === 'ticket' && rule.title ? compileExpression(ctx, module, rule.title, rule_) : null,
       approval: { required: rule.approval !== null, group },
-      because: rule.because ? foldString(ctx, module, rule.because, 'the because text') : null,
+      because: rule.because ? compileExpression(ctx, module, rule.because, rule_) : null,
       until,
       at: ctx.at(module, rule.start),
     };

@@ -289,7 +289,7 @@ export const IR_SCHEMA = {
           required: ['required', 'group'],
           additionalProperties: false,
         },
-        because: NULLABLE_STRING,
+        because: EXPR,
         until: { type: ['string', 'null'], pattern: IR_DATE_PATTERN },
         at: AT,
       },

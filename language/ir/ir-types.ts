@@ -180,7 +180,8 @@ export interface IrRemediationRule {
   /** For `ticket`: the title, an expression (interpolation over desired/actual/key/diff). */
   title: IrExpr | null;
   approval: { required: boolean; group: string | null };
-  because: string | null;
+  /** Shown with the decision: a string, or an interpolation over desired/actual/key/diff. */
+  because: IrExpr | null;
   /** `YYYY-MM-DD`: after that day the rule no longer matches. */
   until: string | null;
   at: IrLocation;

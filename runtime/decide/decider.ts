@@ -154,6 +154,7 @@ function decideItem(
   if (rule.action === 'ticket') {
     title = ticketTitle(policy, item, rule, data, expressions, warnings);
   }
+  const because = rule.because === null ? null : shownText(rule.because, 'because text', rule, data, expressions, warnings);
   const gate: Gate =
     rule.action === 'ignore' || rule.action === 'report' ? 'none' : rule.approval.required ? 'approval' : 'auto';
   const built = buildEffect({
@@ -170,7 +171,7 @@ function decideItem(
     action: rule.action,
     gate,
     approvers: gate === 'approval' ? rule.approval.group : null,
-    reason: { rule: rule.index, at: rule.at, because: rule.because },
+    reason: { rule: rule.index, at: rule.at, because },
     effect: built.effect,
     warnings,
   });
@@ -206,6 +207,22 @@ function matchRule(
     return rule;
   }
   return null;
+}
+
+/** A shown string (a `because` text): evaluated over the item, secrets as `***`, null on failure with a warning. */
+function shownText(
+  expr: NonNullable<IrRemediationRule['because']>,
+  what: string,
+  rule: IrRemediationRule,
+  data: Record<string, unknown>,
+  expressions: DecideExpressions,
+  warnings: string[],
+): string | null {
+  if (typeof expr === 'string') return expr;
+  const result = expressions.shown(expr, data);
+  if (result.warning) warnings.push(`rule ${rule.index} (${rule.at}): ${what} could not be evaluated: ${result.warning}`);
+  if (result.value === null || result.value === undefined) return null;
+  return typeof result.value === 'string' ? result.value : JSON.stringify(result.value);
 }
 
 function ticketTitle(

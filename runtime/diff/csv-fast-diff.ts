@@ -200,7 +200,8 @@ const trace = process.env.RECON_DIFF_TRACE
       let last = performance.now();
       return (label: string) => {
         const now = performance.now();
-        process.stderr.write(`[diff] ${label}: ${(now - last).toFixed(0)} ms\n`);
+        const m = process.memoryUsage();
+        process.stderr.write(`[diff] ${label}: ${(now - last).toFixed(0)} ms, rss ${(m.rss / 1048576).toFixed(0)} MB, heap ${(m.heapUsed / 1048576).toFixed(0)} MB, external ${(m.external / 1048576).toFixed(0)} MB\n`);
         last = now;
       };
     })()

@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { runFastTask, type FastTask, type FastTaskResult } from './csv-fast-tasks.js';
@@ -37,7 +38,10 @@ function workerEntry(): { url: URL; typescript: boolean } | null {
 function startWorker(entry: { url: URL; typescript: boolean }): Worker {
   if (!entry.typescript) return new Worker(entry.url);
   // TypeScript sources (tests, tsx): register tsx inside the worker before importing the module.
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
+  const require = createRequire(import.meta.url);
+  const manifestPath = require.resolve('tsx/package.json');
+  const manifest = require(manifestPath) as { exports: Record<string, { import: { default: string } }> };
+  const tsxApi = pathToFileURL(path.join(path.dirname(manifestPath), manifest.exports['./esm/api'].import.default)).href;
   const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry.url.href)}); })`;
   return new Worker(code, { eval: true });
 }

@@ -1,0 +1,109 @@
+/**
+ * The diff benchmark: Recon's diff against DuckDB's FULL OUTER JOIN on the same two CSV files.
+ *
+ *   node --expose-gc bench/diff-bench.mjs [--sizes 1000000,5000000] [--runs 3] [--generic]
+ *
+ * Why this shape:
+ * - The data is generated deterministically (`diff-bench-data.mjs`) into `bench/.data/<size>/`
+ *   (gitignored) and reused while its manifest matches.
+ * - Recon's diff is bundled with esbuild into `bench/.data/dist/` (the entry the plan runner
+ *   calls, `diffSources`, plus the fast path's worker module next to it), so the measurement
+ *   includes no TypeScript compilation; tsx is not involved.
+ * - Each engine runs in its own child process (`diff-bench-recon.mjs`, `diff-bench-duckdb.mjs`),
+ *   so `process.resourceUsage().maxRSS` is that engine's peak memory alone. Runs alternate
+ *   between the engines; the median time and the largest peak are reported.
+ * - Both write their drift rows to a file; both result counts are checked against the
+ *   generator's expected counts.
+ * `--generic` adds Recon's generic path (observe every record + hash join of objects) at the
+ * smallest size, for comparison.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { generate } from './diff-bench-data.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const dataDir = path.join(here, '.data');
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+const sizes = arg('--sizes', '1000000,5000000').split(',').map(Number);
+const runs = Number(arg('--runs', '3'));
+const withGeneric = process.argv.includes('--generic');
+
+const bundleDir = path.join(dataDir, 'dist');
+await build({
+  entryPoints: [path.join(root, 'runtime/diff/diff-sources.ts'), path.join(root, 'runtime/diff/csv-scan-worker.ts')],
+  outdir: bundleDir,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+  // Some dependencies are CommonJS and call require(): give the ESM bundle one.
+  banner: { js: "import { createRequire as __reconRequire } from 'node:module'; const require = __reconRequire(import.meta.url);" },
+});
+
+function child(script, args) {
+  const result = spawnSync(process.execPath, [path.join(here, script), ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (result.status !== 0) throw new Error(`${script} failed:\n${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').pop());
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
+
+const rows = [];
+for (const n of sizes) {
+  const dir = path.join(dataDir, n >= 1e6 ? `${n / 1e6}m` : `${n / 1e3}k`);
+  process.stdout.write(`generating ${n} records a side in ${path.relative(root, dir)} ...\n`);
+  const manifest = generate(dir, n);
+  const expected = manifest.counts;
+  const desiredFile = path.join(dir, 'desired.csv');
+  const actualFile = path.join(dir, 'actual.csv');
+  const recon = [];
+  const duck = [];
+  for (let r = 0; r < runs; r++) {
+    duck.push(child('diff-bench-duckdb.mjs', [desiredFile, actualFile, path.join(dir, 'duckdb.jsonl')]));
+    recon.push(child('diff-bench-recon.mjs', [bundleDir, dir]));
+  }
+  for (const result of recon) {
+    const s = result.summary;
+    if (result.path !== 'fast') throw new Error(`Recon took the generic path: ${result.reason}`);
+    if (s.missing !== expected.missing || s.extra !== expected.extra || s.changed !== expected.changed || s.unchanged !== expected.unchanged) {
+      throw new Error(`Recon's counts ${JSON.stringify(s)} differ from the expected ${JSON.stringify(expected)}`);
+    }
+  }
+  const expectedRows = expected.missing + expected.extra + expected.changed;
+  for (const result of duck) {
+    if (Number(result.rows) !== expectedRows) throw new Error(`DuckDB wrote ${result.rows} rows, expected ${expectedRows}`);
+  }
+  const row = {
+    records: n,
+    reconMs: median(recon.map((x) => x.ms)),
+    duckMs: median(duck.map((x) => x.ms)),
+    reconPeakKb: Math.max(...recon.map((x) => x.maxRssKb)),
+    duckPeakKb: Math.max(...duck.map((x) => x.maxRssKb)),
+    reconRuns: recon.map((x) => Math.round(x.ms)),
+    duckRuns: duck.map((x) => Math.round(x.ms)),
+  };
+  rows.push(row);
+  if (withGeneric && n === Math.min(...sizes)) {
+    const generic = child('diff-bench-recon.mjs', [bundleDir, dir, '--generic']);
+    row.genericMs = generic.ms;
+    row.genericPeakKb = generic.maxRssKb;
+  }
+  process.stdout.write(
+    `${n} records a side: Recon ${row.reconMs.toFixed(0)} ms (${mb(row.reconPeakKb)} peak), ` +
+      `DuckDB ${row.duckMs.toFixed(0)} ms (${mb(row.duckPeakKb)} peak): time ratio ${(row.reconMs / row.duckMs).toFixed(2)}, ` +
+      `memory ratio ${(row.reconPeakKb / row.duckPeakKb).toFixed(2)}` +
+      (row.genericMs ? `; generic path ${row.genericMs.toFixed(0)} ms (${mb(row.genericPeakKb)})` : '') +
+      `\n    runs: Recon ${row.reconRuns.join(', ')} ms; DuckDB ${row.duckRuns.join(', ')} ms\n`,
+  );
+}
+fs.writeFileSync(path.join(dataDir, 'diff-bench-results.json'), JSON.stringify(rows, null, 2));

@@ -1,0 +1,55 @@
+/**
+ * The one interface every writer implements: how `recon apply` changes the actual side.
+ *
+ * Why sessions: a file writer must rewrite its file atomically, and rewriting a large file once
+ * per action would be quadratic; a session collects actions and `commit` makes them durable
+ * together. Writers to remote systems (HTTP, exec, PostgreSQL) commit each action as it is
+ * performed and make `commit` a no-op (or end a transaction). The executor records an action as
+ * `applied` in the audit log only after the `commit` that made it durable returned.
+ */
+import type { IrSource } from '../../language/ir/ir-types.js';
+import type { Effect, PlanItem } from '../plan/change-plan.js';
+
+/** One action to perform: the plan item, its effect, and its idempotency key (`plan_hash` + item id). */
+export interface WriteAction {
+  item: PlanItem;
+  effect: NonNullable<Effect>;
+  idempotencyKey: string;
+}
+
+/** Raised by a writer; `transient` failures (network, timeout, 429, 5xx) may be retried. */
+export class WriteError extends Error {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+    /** Seconds to wait before retrying, when the system said so (HTTP `Retry-After`). */
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(message);
+    this.name = 'WriteError';
+  }
+}
+
+export interface WriteSession {
+  /** Performs (or stages) one action. Idempotent: a create of an existing key updates it; a delete of a missing key succeeds. */
+  perform(action: WriteAction, signal?: AbortSignal): Promise<void>;
+  /** Makes every staged action durable; returns the actions it committed. */
+  commit(): Promise<WriteAction[]>;
+  /** Releases resources without committing staged actions. */
+  close(): Promise<void>;
+}
+
+export interface Writer {
+  /** Whether `perform` only stages (true: file writers) or acts at once (false: remote systems). */
+  readonly staged: boolean;
+  open(): Promise<WriteSession>;
+}
+
+export interface WriterContext {
+  workspaceRoot: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  observedAt: string;
+}
+
+/** Builds the writer for an actual source; one factory per connector kind. */
+export type WriterFactory = (source: IrSource, context: WriterContext) => Writer;
