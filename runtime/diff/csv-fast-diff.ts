@@ -182,10 +182,9 @@ export async function diffCsvFast(
   ctx: ObserveContext,
   options: FastDiffOptions,
 ): Promise<FastDiffOutcome> {
-  void policy;
   const pool = FastWorkerPool.start(options.workers);
   try {
-    return { ok: true, result: await run(comparer, desired, actual, ctx, options, pool) };
+    return { ok: true, result: await run(policy, comparer, desired, actual, ctx, options, pool) };
   } catch (error) {
     if (error instanceof FastPathBail) return { ok: false, reason: error.message };
     throw error;
@@ -208,6 +207,7 @@ const trace = process.env.RECON_DIFF_TRACE
   : () => undefined;
 
 async function run(
+  policy: IrPolicy,
   comparer: RecordComparer,
   desired: FastSide,
   actual: FastSide,
@@ -277,7 +277,16 @@ async function run(
       for (let i = 0; i < range.count; i++) range.flags[i] &= ~(FLAG_MATCHED | FLAG_MATCHED_TWICE);
     }
   };
-  const aScan = await scanSide<ScanActualResult>(actual, pool, options, (range) => ({ kind: 'scan-actual', range, ranges, table }), clearMatches);
+  const sideOf = (side: FastSide) => ({
+    source: side.source,
+    file: side.file,
+    size: side.size,
+    names: side.names,
+    delimiter: side.delimiter,
+    rowDelimiter: side.rowDelimiter,
+  });
+  const check = { policy, desired: sideOf(desired), actual: sideOf(actual), evaluation: { observedAt: ctx.observedAt, env: ctx.env } };
+  const aScan = await scanSide<ScanActualResult>(actual, pool, options, (range) => ({ kind: 'scan-actual', range, ranges, table, check }), clearMatches);
 
   trace('scan+probe actual');
   // Suspect actual rows: judged by the pipeline; the valid ones are probed here.
@@ -404,8 +413,9 @@ async function run(
   // Candidate pairs (fingerprints differ), from the workers' lists and the main thread's.
   const pairs: { d: number; a: number }[] = [];
   const aWanted: Wanted[] = [];
-  const addPairs = (candidates: Int32Array, starts: Float64Array, positionOf: (local: number) => number) => {
+  const addPairs = (candidates: Int32Array, starts: Float64Array, verdicts: Uint8Array | null, positionOf: (local: number) => number) => {
     for (let j = 0; j < starts.length; j++) {
+      if (verdicts !== null && verdicts[j] === 0) continue; // compared equal by the worker
       const ref = candidates[2 * j];
       const r = refRange(ref);
       const i = ref - r * RANGE_STRIDE;
@@ -417,9 +427,9 @@ async function run(
     }
   };
   aScan.results.forEach((result, k) => {
-    addPairs(result.lists.candidates, result.lists.candidateStarts, (local) => aScan.rowsBefore[k] + local + 1);
+    addPairs(result.lists.candidates, result.lists.candidateStarts, result.verdicts, (local) => aScan.rowsBefore[k] + local + 1);
   });
-  addPairs(mainLists.candidates.take(), mainLists.candidateStarts.take(), (position0) => position0 + 1);
+  addPairs(mainLists.candidates.take(), mainLists.candidateStarts.take(), null, (position0) => position0 + 1);
 
   // Extras, grouped by key bytes (a key repeated among them is a duplicate).
   const extraGroups = new Map<string, Wanted[]>();

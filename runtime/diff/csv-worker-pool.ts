@@ -46,22 +46,25 @@ function startWorker(entry: { url: URL; typescript: boolean }): Worker {
   return new Worker(code, { eval: true });
 }
 
-/** How many workers the fast path uses by default: one per core, at most four. */
+/** How many threads the fast path uses by default: one per core, at most four. */
 export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
-/** Runs fast-path tasks on worker threads (or inline). */
+/**
+ * Runs fast-path tasks on `threads` threads: the calling thread and `threads - 1` workers (the
+ * calling thread would otherwise only wait; one isolate fewer also saves memory).
+ */
 export class FastWorkerPool {
   private constructor(private readonly workers: Worker[]) {}
 
-  /** Starts up to `count` workers; zero (or no worker module) means tasks run inline. */
-  static start(count: number): FastWorkerPool {
-    const entry = count > 0 ? workerEntry() : null;
+  /** Starts `threads - 1` workers; with one thread, or no worker module, tasks run inline. */
+  static start(threads: number): FastWorkerPool {
+    const entry = threads > 1 ? workerEntry() : null;
     if (entry === null) return new FastWorkerPool([]);
     const workers: Worker[] = [];
     try {
-      for (let i = 0; i < count; i++) workers.push(startWorker(entry));
+      for (let i = 1; i < threads; i++) workers.push(startWorker(entry));
     } catch {
       for (const worker of workers) void worker.terminate();
       return new FastWorkerPool([]);
@@ -69,25 +72,37 @@ export class FastWorkerPool {
     return new FastWorkerPool(workers);
   }
 
-  /** Number of threads tasks run on in parallel (1 when inline). */
+  /** Number of threads tasks run on in parallel. */
   get parallelism(): number {
-    return Math.max(1, this.workers.length);
+    return this.workers.length + 1;
   }
 
-  /** Runs the tasks, task i on worker i mod n, and returns their results in order. */
+  /**
+   * Runs the tasks, task i on thread i mod n (thread 0 is the calling one), and returns their
+   * results in order.
+   */
   async runAll<T extends FastTaskResult>(tasks: readonly FastTask[]): Promise<T[]> {
-    if (this.workers.length === 0) return tasks.map((task) => runFastTask(task)[0] as T);
-    const byWorker = new Map<number, number[]>();
-    tasks.forEach((_, i) => {
-      const w = i % this.workers.length;
-      byWorker.set(w, [...(byWorker.get(w) ?? []), i]);
-    });
+    const threads = this.parallelism;
     const results: T[] = new Array(tasks.length);
-    await Promise.all(
-      [...byWorker.entries()].map(async ([w, indexes]) => {
-        for (const i of indexes) results[i] = await this.run<T>(this.workers[w], tasks[i]);
-      }),
-    );
+    const workerRuns: Promise<void>[] = [];
+    for (let w = 1; w < threads; w++) {
+      const mine = tasks.map((_, i) => i).filter((i) => i % threads === w);
+      if (mine.length === 0) continue;
+      workerRuns.push(
+        (async () => {
+          for (const i of mine) results[i] = await this.run<T>(this.workers[w - 1], tasks[i]);
+        })(),
+      );
+    }
+    // The calling thread's share runs while the workers run theirs.
+    let inlineError: unknown = null;
+    try {
+      for (let i = 0; i < tasks.length; i += threads) results[i] = runFastTask(tasks[i])[0] as T;
+    } catch (error) {
+      inlineError = error;
+    }
+    await Promise.all(workerRuns);
+    if (inlineError !== null) throw inlineError;
     return results;
   }
 

@@ -142,7 +142,7 @@ describe('the CSV fast path', () => {
     await fc.assert(
       fc.asyncProperty(caseArbitrary, async (c) => {
         const { d, a } = sources(c);
-        const p = policy(c.rules, c.defaultIgnore ? 'ignore' : 'exact');
+        const p = policy(c.rules as Record<string, IrComparator>, c.defaultIgnore ? "ignore" : "exact");
         const ws = workspace({
           'desired.csv': writeCsv(c.desired, c.desiredFormat),
           'actual.csv': writeCsv(c.actual, c.actualFormat, c.actualSelect ? (col) => `raw_${col}` : undefined),

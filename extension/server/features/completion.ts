@@ -1,0 +1,218 @@
+/**
+ * `textDocument/completion`: context-aware suggestions — the statement keywords valid in the
+ * block at the cursor, the words of the vocabulary that fit (comparators after a compare path,
+ * actions after `=>`, ...), declarations of the right kind (sources after `desired`, profiles
+ * after `use`, groups after `approval from`), connector options inside a connector call, field
+ * names of typed sources (after `desired.`, in compare blocks, in test records), and in
+ * expressions the names in scope, the roots, the built-in functions and the operators.
+ *
+ * Why split from `completion-context.ts`: that file decides *what* fits at the cursor from the
+ * tokens; this one only turns each offer into items from the cached analysis (no re-check).
+ */
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { CompletionItemKind, MarkupKind, type CompletionItem } from 'vscode-languageserver';
+import type * as A from '../../../language/ast.js';
+import { BUILTIN_FUNCTIONS, CONNECTORS } from '../../../language/checker/builtin-functions.js';
+import { functionAvailable, namesInScope, resolveBareName } from '../../../language/checker/expression-scope.js';
+import type { RecordShape } from '../../../language/checker/source-shape.js';
+import type { Module, SymbolKind } from '../../../language/program.js';
+import { RESERVED_WORDS } from '../../../language/tokens.js';
+import type { DocumentAnalysis } from '../document-analysis.js';
+import { toRange } from '../lsp-conversions.js';
+import type { SourceInfo } from '../semantic-index.js';
+import { keywordDoc, ROOT_DOCS, WORD_DOCS, wordDoc } from '../word-docs.js';
+import { completionContext, type ExpressionSite, type Offer } from './completion-context.js';
+import { describeConnector } from './hover.js';
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const SYMBOL_ITEM_KIND: Record<SymbolKind, CompletionItemKind> = {
+  source: CompletionItemKind.Class,
+  profile: CompletionItemKind.Struct,
+  policy: CompletionItemKind.Interface,
+  group: CompletionItemKind.Enum,
+  let: CompletionItemKind.Constant,
+  test: CompletionItemKind.Event,
+};
+
+/** Ranks that order the list: the most specific suggestions first. */
+const RANK = { field: '0', root: '1', symbol: '2', option: '0', word: '1', function: '3', keyword: '4', operator: '5' } as const;
+
+/** The completion items at `offset`, from the cached analysis of the current version. */
+export function completion(analysis: DocumentAnalysis, offset: number): CompletionItem[] {
+  const context = completionContext(analysis, offset);
+  const range = toRange(analysis.lines, context.wordStart, offset);
+  const items = new Map<string, CompletionItem>();
+  const add = (label: string, kind: CompletionItemKind, rank: string, extra: Partial<CompletionItem> = {}): void => {
+    if (items.has(label)) return;
+    const { insertText, ...rest } = extra;
+    // plain text only (no snippets): every client supports it
+    items.set(label, { label, kind, sortText: `${rank}${label}`, textEdit: { range, newText: insertText ?? label }, ...rest });
+  };
+  for (const offer of context.offers) addOffer(offer, analysis, offset, add);
+  return [...items.values()];
+}
+
+type Add = (label: string, kind: CompletionItemKind, rank: string, extra?: Partial<CompletionItem>) => void;
+
+function markdown(value: string): { kind: 'markdown'; value: string } {
+  return { kind: MarkupKind.Markdown, value };
+}
+
+function addOffer(offer: Offer, analysis: DocumentAnalysis, offset: number, add: Add): void {
+  const module = analysis.module;
+  switch (offer.kind) {
+    case 'keywords':
+      for (const word of offer.words) {
+        const doc = keywordDoc(word);
+        add(word, CompletionItemKind.Keyword, RANK.keyword, doc ? { detail: doc.usage, documentation: markdown(doc.doc) } : {});
+      }
+      return;
+    case 'words': {
+      const words = offer.words ?? Object.keys(WORD_DOCS[offer.category]);
+      for (const word of words) {
+        const doc = wordDoc(offer.category, word) ?? keywordDoc(word)?.doc ?? null;
+        add(word, CompletionItemKind.EnumMember, RANK.word, { detail: offer.category.replace('-', ' '), ...(doc ? { documentation: markdown(doc) } : {}) });
+      }
+      return;
+    }
+    case 'declarations':
+      addDeclarations(module, offer.symbol, offer.alias, add);
+      return;
+    case 'fields':
+      if (offer.source) addFields(offer.source.shape.record, offer.source, offer.quoted, add, offer.exclude ?? []);
+      return;
+    case 'expression':
+      addExpressionNames(offer.site, module, add);
+      return;
+    case 'member':
+      addMembers(offer.site, offer.object, add);
+      return;
+    case 'operators':
+      for (const word of ['and', 'or', 'in', 'matches']) {
+        const doc = keywordDoc(word);
+        add(word, CompletionItemKind.Operator, RANK.operator, doc ? { detail: doc.usage, documentation: markdown(doc.doc) } : {});
+      }
+      return;
+    case 'connectors':
+      for (const spec of Object.values(CONNECTORS)) {
+        add(spec.name, CompletionItemKind.Function, RANK.function, { detail: 'connector', documentation: markdown(describeConnector(spec)) });
+      }
+      return;
+    case 'options':
+      for (const option of offer.spec.options) {
+        if (offer.used.includes(option.name)) continue;
+        add(option.name, CompletionItemKind.Property, RANK.option, {
+          detail: `option of ${offer.spec.name}()`,
+          documentation: markdown(option.doc),
+          insertText: `${option.name}: `,
+          filterText: option.name,
+        });
+      }
+      return;
+    case 'stdlib-modules': {
+      const text = analysis.text;
+      const quote = text.lastIndexOf('"', offset - 1);
+      const range = toRange(analysis.lines, quote + 1, offset);
+      for (const name of stdlibModules(analysis.program.host.stdlibRoot)) {
+        const label = `std/${name}`;
+        add(label, CompletionItemKind.Module, RANK.symbol, { detail: 'standard library module', textEdit: { range, newText: label } });
+      }
+      return;
+    }
+  }
+}
+
+/** Declarations of a kind: this module's, and imported ones as `alias.name` (or only `alias`'s after `alias.`). */
+function addDeclarations(module: Module, kind: SymbolKind, alias: string | null, add: Add): void {
+  const describe = (decl: A.Decl, where: string): Partial<CompletionItem> => ({ detail: `${kind}${where}`, ...(decl.doc ? { documentation: markdown(decl.doc) } : {}) });
+  if (alias !== null) {
+    const imp = module.imports.find((i) => i.alias === alias);
+    if (!imp?.module) return;
+    for (const [name, decl] of imp.module.symbols[kind] as Map<string, A.Decl>) add(name, SYMBOL_ITEM_KIND[kind], RANK.symbol, describe(decl, ` of module ${alias}`));
+    return;
+  }
+  for (const [name, decl] of module.symbols[kind] as Map<string, A.Decl>) add(name, SYMBOL_ITEM_KIND[kind], RANK.symbol, describe(decl, ''));
+  for (const imp of module.imports) {
+    if (!imp.module) continue;
+    for (const [name, decl] of imp.module.symbols[kind] as Map<string, A.Decl>) {
+      add(`${imp.alias}.${name}`, SYMBOL_ITEM_KIND[kind], RANK.symbol + 'z', describe(decl, ` of module ${imp.alias}`));
+    }
+  }
+}
+
+/** A field name as written where a path stands: quoted when it is not a plain identifier. */
+function fieldLabel(name: string, quoted: boolean): string | null {
+  if (IDENTIFIER.test(name) && !RESERVED_WORDS.has(name) && name !== 'default' && name !== 'use') return name;
+  return quoted ? JSON.stringify(name) : null;
+}
+
+function addFields(record: RecordShape, source: SourceInfo | null, quoted: boolean, add: Add, exclude: readonly string[] = []): void {
+  if (!record.fields) return;
+  for (const [name, type] of record.fields) {
+    if (exclude.includes(name)) continue;
+    const label = fieldLabel(name, quoted);
+    if (!label) continue;
+    const key = source?.shape.key?.includes(name) ? ', key' : '';
+    add(label, CompletionItemKind.Field, RANK.field, { detail: `${type === 'unknown' ? 'field' : type}${key}${source ? ` — ${source.qualifiedName}` : ''}` });
+  }
+}
+
+function addExpressionNames(site: ExpressionSite, module: Module, add: Add): void {
+  const scope = site.scope;
+  for (const name of namesInScope(scope)) {
+    const meaning = resolveBareName(name, scope);
+    if (meaning.kind === 'field') {
+      if (IDENTIFIER.test(name)) add(name, CompletionItemKind.Field, RANK.field, { detail: `${meaning.type === 'unknown' ? 'field' : meaning.type}${site.record ? ` — ${site.record.qualifiedName}` : ''}` });
+    } else if (meaning.kind === 'record') {
+      add('record', CompletionItemKind.Variable, RANK.root, { detail: 'the record', documentation: markdown('The record itself: `record["cost-center"]` reaches fields whose names are not identifiers.') });
+    } else if (meaning.kind === 'root') {
+      const source = meaning.root === 'diff' ? null : site[meaning.root];
+      add(name, CompletionItemKind.Variable, RANK.root, { detail: source ? `${name} — ${source.qualifiedName}` : name, documentation: markdown(ROOT_DOCS[name] ?? '') });
+    } else if (meaning.kind === 'let') {
+      const value = meaning.module.parsed.text.slice(meaning.decl.value.start, meaning.decl.value.end).replace(/\s+/g, ' ');
+      add(name, CompletionItemKind.Constant, RANK.symbol, { detail: `let ${name} = ${value.length > 40 ? value.slice(0, 39) + '…' : value}`, ...(meaning.decl.doc ? { documentation: markdown(meaning.decl.doc) } : {}) });
+    }
+  }
+  for (const imp of module.imports) if (imp.module) add(imp.alias, CompletionItemKind.Module, RANK.symbol, { detail: `module ${imp.alias}` });
+  for (const fn of Object.values(BUILTIN_FUNCTIONS)) {
+    if (!functionAvailable(fn, scope)) continue;
+    if (fn.name === 'secret' && !scope.allowSecret) continue;
+    add(fn.name, CompletionItemKind.Function, RANK.function, { detail: fn.signature, documentation: markdown(fn.doc) });
+  }
+  for (const word of ['true', 'false', 'null', 'not']) add(word, CompletionItemKind.Keyword, RANK.keyword);
+}
+
+function addMembers(site: ExpressionSite, object: string, add: Add): void {
+  const meaning = resolveBareName(object, site.scope);
+  if (meaning.kind === 'root' && meaning.root !== 'diff' && site.scope.roots) {
+    addFields(site.scope.roots[meaning.root], site[meaning.root], false, add);
+  } else if (meaning.kind === 'record' && site.scope.record) {
+    addFields(site.scope.record, site.record, false, add);
+  } else if (meaning.kind === 'module' && meaning.import.module) {
+    for (const [name, decl] of meaning.import.module.symbols.let) {
+      add(name, CompletionItemKind.Constant, RANK.symbol, { detail: `let of module ${object}`, ...(decl.doc ? { documentation: markdown(decl.doc) } : {}) });
+    }
+  }
+}
+
+/** The modules of the standard library, as `std/` names (`money`, `k8s/objects`). */
+function stdlibModules(root: string): string[] {
+  const names: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory() && depth < 4) walk(path, depth + 1);
+      else if (entry.isFile() && entry.name.endsWith('.recon')) names.push(relative(root, path).replace(/\\/g, '/').replace(/\.recon$/, ''));
+    }
+  };
+  walk(root, 0);
+  return names.sort();
+}
