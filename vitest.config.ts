@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One throw-away PostgreSQL cluster per run when the server is installed (else its tests skip loudly).
+    globalSetup: ['test/helpers/postgres-cluster.ts'],
   },
 });

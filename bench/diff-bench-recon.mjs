@@ -61,7 +61,11 @@ const result = await diffSources(policy, source('ledger', 'desired.csv'), source
   observedAt: '2026-11-26T12:00:00Z',
   workspaceRoot: workspace,
   trusted: true,
-  fastPath: { enabled: flag !== '--generic', report: (r) => { report = r; } },
+  fastPath: {
+    enabled: flag !== '--generic',
+    workers: process.env.RECON_DIFF_THREADS ? Number(process.env.RECON_DIFF_THREADS) : undefined,
+    report: (r) => { report = r; },
+  },
 });
 const tDiff = performance.now();
 const fd = fs.openSync(path.join(workspace, 'recon.jsonl'), 'w');

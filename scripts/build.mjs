@@ -1,9 +1,11 @@
 // Builds the CLI bundle (dist/cli.js) with esbuild. Dependencies stay external: the package
 // installs them, and native or worker-based ones must not be inlined.
+// dist/drift-preview-worker.js is the language server's drift-preview worker thread, which
+// `recon lsp` starts from beside dist/cli.js.
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { cli: 'runtime/cli/main.ts' },
+  entryPoints: { cli: 'runtime/cli/main.ts', 'drift-preview-worker': 'extension/server/drift-preview-worker.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

@@ -77,9 +77,8 @@ async function withServer<T>(title: string, run: (client: LanguageClient, token:
   });
 }
 
-function previewParams(uri: vscode.Uri, policy: string | undefined): PreviewDriftParams {
-  const { preview } = reconSettings();
-  return { uri: uri.toString(), policy, timeBudgetMs: Math.round(preview.timeBudget * 1000), recordCap: preview.recordCap };
+function previewParams(uri: vscode.Uri, policy: string | undefined, render?: 'markdown'): PreviewDriftParams {
+  return { uri: uri.toString(), ...(policy !== undefined ? { policy } : {}), ...(render ? { render } : {}) };
 }
 
 function needTarget(args: unknown[]): { uri: vscode.Uri; name?: string } | undefined {
@@ -137,11 +136,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const target = needTarget(args);
       if (!target) return;
       const result = await withServer(`Recon: planning ${fileName(target.uri)} (read-only)…`, (c, token) =>
-        c.sendRequest<unknown>(PREVIEW_DRIFT_REQUEST, previewParams(target.uri, target.name), token),
+        c.sendRequest<unknown>(PREVIEW_DRIFT_REQUEST, previewParams(target.uri, target.name, 'markdown'), token),
       );
       if (result === undefined) return;
-      const document = await vscode.workspace.openTextDocument(plans.put(target.uri, result));
-      await vscode.languages.setTextDocumentLanguage(document, 'json');
+      // The server renders the plan as `recon plan --format markdown` would; without a rendering
+      // (the preview did not complete) the result itself is shown, status and message included.
+      const rendered = (result as { rendered?: unknown }).rendered;
+      const document = await vscode.workspace.openTextDocument(
+        typeof rendered === 'string' ? plans.put(target.uri, rendered, 'md') : plans.put(target.uri, `${JSON.stringify(result, null, 2)}\n`, 'json'),
+      );
       await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
     }),
     vscode.commands.registerCommand(COMMANDS.runTests, (...args: unknown[]) => runTests(args, testOutput)),
@@ -160,12 +163,14 @@ async function runTests(args: unknown[], output: vscode.OutputChannel): Promise<
   );
   if (result === undefined) return;
   const report = testReportLines(result);
+  const status = (result as { status?: unknown }).status;
   output.clear();
   output.appendLine(`${fileName(target.uri)}${target.name ? ` — ${target.name}` : ''}`);
   for (const line of report.lines) output.appendLine(line);
   output.show(true);
   const summary = `Recon tests: ${report.passed} passed, ${report.failed} failed`;
-  if (report.failed > 0) void vscode.window.showErrorMessage(summary);
+  if (status !== undefined && status !== 'ok') void vscode.window.showErrorMessage(`Recon tests did not run: ${report.lines[0] ?? status}`);
+  else if (report.failed > 0) void vscode.window.showErrorMessage(summary);
   else void vscode.window.showInformationMessage(summary);
 }
 

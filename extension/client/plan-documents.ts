@@ -1,5 +1,6 @@
 /**
- * Read-only virtual documents (`recon-plan:` URIs) that hold a change plan as JSON. Why virtual:
+ * Read-only virtual documents (`recon-plan:` URIs) that hold a change plan (Markdown, as
+ * `recon plan --format markdown` prints it). Why virtual:
  * "Show plan" must not write a file into the workspace, and a read-only editor gives search,
  * folding and copy for free; VS Code never offers to save it.
  */
@@ -13,17 +14,20 @@ export class PlanDocuments implements vscode.TextDocumentContentProvider, vscode
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
 
-  /** Stores `plan` under a URI named after `source` (a `.recon` file) and returns that URI. */
-  put(source: vscode.Uri, plan: unknown): vscode.Uri {
+  /**
+   * Stores `text` (a rendered plan, `md`, or a preview result as `json`) under a URI named after
+   * `source` (a `.recon` file) and returns that URI; the extension picks the document's language.
+   */
+  put(source: vscode.Uri, text: string, extension: 'md' | 'json'): vscode.Uri {
     const name = source.path.split('/').pop() ?? 'plan';
-    const uri = vscode.Uri.from({ scheme: PLAN_SCHEME, path: `/${name}.plan.json`, query: source.toString() });
-    this.texts.set(uri.toString(), `${JSON.stringify(plan, null, 2)}\n`);
+    const uri = vscode.Uri.from({ scheme: PLAN_SCHEME, path: `/${name}.plan.${extension}`, query: source.toString() });
+    this.texts.set(uri.toString(), text);
     this.changed.fire(uri);
     return uri;
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? '// This plan is no longer available: run "Recon: Show plan" again.\n';
+    return this.texts.get(uri.toString()) ?? 'This plan is no longer available: run "Recon: Show plan" again.\n';
   }
 
   dispose(): void {

@@ -1,24 +1,13 @@
 /**
- * Turns a drift preview (the result of `recon/previewDrift`) into the HTML of the preview panel.
+ * Turns a drift preview (the result of `recon/previewDrift`, `DriftPreviewResult` in
+ * extension/server/features/drift-preview.ts) into the HTML of the preview panel, and a test run
+ * (`recon/runTests`) into lines for the output channel.
  *
  * Why apart from the panel: it is pure (no `vscode`), so tests run it directly; and it is the one
  * place that escapes record values, which come from the user's data and must never become markup.
- * It reads the result defensively (counts, items, notices; any other fields listed as facts), so a
- * field the server adds later shows up instead of breaking the panel.
+ * It reads the result defensively: a field missing or added later degrades the panel, never breaks it.
  */
 
-/** One policy's part of a preview, as far as the panel needs to know it. */
-interface PolicySection {
-  title: string;
-  counts: Array<[string, unknown]>;
-  items: Record<string, unknown>[];
-  notices: string[];
-  facts: Array<[string, unknown]>;
-}
-
-const NOTICE_KEYS = ['refused', 'error', 'errors', 'warning', 'warnings', 'message', 'messages', 'truncated', 'timedOut', 'timed_out', 'capped', 'cancelled', 'skipped', 'skippedSources'];
-const TITLE_KEYS = ['policy', 'name', 'title'];
-const COLUMN_ORDER = ['id', 'kind', 'key', 'action', 'gate', 'reason', 'diff', 'fields', 'changes', 'effect'];
 const MAX_ROWS = 500;
 const MAX_CELL = 240;
 
@@ -26,85 +15,126 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
 /** HTML-escapes text for element content and attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** A value as short display text: primitives as they are, lists joined, objects as compact JSON. */
+/** A value as short display text: strings as they are, other values as compact JSON. */
 export function cellText(value: unknown): string {
   let text: string;
   if (value === undefined) text = '';
-  else if (value === null) text = 'null';
   else if (typeof value === 'string') text = value;
-  else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
-  else if (Array.isArray(value) && value.every((v) => v === null || typeof v !== 'object')) text = value.map((v) => String(v)).join(', ');
-  else text = JSON.stringify(value);
+  else text = JSON.stringify(value) ?? String(value);
   return text.length > MAX_CELL ? `${text.slice(0, MAX_CELL - 1)}…` : text;
 }
 
-function noticeText(key: string, value: unknown): string | undefined {
-  if (value === undefined || value === null || value === false || (Array.isArray(value) && value.length === 0)) return undefined;
-  if (value === true) return key.replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-  return `${key}: ${cellText(value)}`;
+/** A record key for display: `a3` for one field, `account=acme, day=2026-11-01` for several. */
+export function keyText(key: unknown): string {
+  if (!isRecord(key)) return cellText(key);
+  const entries = Object.entries(key);
+  if (entries.length === 1) return cellText(entries[0]![1]);
+  return entries.map(([k, v]) => `${k}=${cellText(v)}`).join(', ');
 }
 
-function section(raw: Record<string, unknown>, fallbackTitle: string): PolicySection {
-  const titleKey = TITLE_KEYS.find((k) => typeof raw[k] === 'string');
-  const counts = isRecord(raw.counts) ? Object.entries(raw.counts) : [];
-  const items = (Array.isArray(raw.items) ? raw.items : []).filter(isRecord);
-  const notices = NOTICE_KEYS.map((k) => noticeText(k, raw[k])).filter((n): n is string => n !== undefined);
-  const shown = new Set(['counts', 'items', 'policies', ...NOTICE_KEYS, ...(titleKey ? [titleKey] : [])]);
-  const facts = Object.entries(raw).filter(([k, v]) => !shown.has(k) && (v === null || typeof v !== 'object'));
-  return { title: titleKey ? String(raw[titleKey]) : fallbackTitle, counts, items, notices, facts };
+/** What differs: `amount: 20 → 25` per changed field; for missing/extra, the side that has the record. */
+export function fieldsText(kind: unknown, fields: unknown): string {
+  if (!Array.isArray(fields)) return '';
+  return fields
+    .filter(isRecord)
+    .map((f) => {
+      const path = cellText(f.path);
+      if (kind === 'missing') return `${path}: ${cellText(f.desired)}`;
+      if (kind === 'extra') return `${path}: ${cellText(f.actual)}`;
+      return `${path}: ${cellText(f.desired)} → ${cellText(f.actual)}`;
+    })
+    .join('\n');
 }
 
-/** Splits a preview into one section per policy (`{ policies: [...] }`, a list, or one policy). */
-function sections(result: unknown): PolicySection[] {
-  if (Array.isArray(result)) return result.filter(isRecord).map((r, i) => section(r, `Policy ${i + 1}`));
-  if (!isRecord(result)) return [{ title: 'Preview', counts: [], items: [], notices: [cellText(result)], facts: [] }];
-  if (Array.isArray(result.policies)) {
-    const outer = section({ ...result, policies: undefined }, '');
-    const inner = result.policies.filter(isRecord).map((r, i) => section(r, `Policy ${i + 1}`));
-    if (inner.length > 0) {
-      inner[0]!.notices.unshift(...outer.notices);
-      inner[0]!.facts.unshift(...outer.facts);
-    }
-    return inner.length > 0 ? inner : [outer];
-  }
-  return [section(result, 'Preview')];
+function reasonText(reason: unknown): string {
+  if (!isRecord(reason)) return cellText(reason);
+  const parts: string[] = [];
+  if (typeof reason.rule === 'number') parts.push(`rule ${reason.rule}${typeof reason.at === 'string' ? ` (${reason.at})` : ''}`);
+  else parts.push('no rule matched');
+  if (typeof reason.because === 'string') parts.push(`because ${reason.because}`);
+  if (typeof reason.message === 'string') parts.push(reason.message);
+  return parts.join('; ');
 }
 
-function columnsOf(items: Record<string, unknown>[]): string[] {
-  const seen = new Set<string>();
-  for (const item of items.slice(0, MAX_ROWS)) for (const k of Object.keys(item)) seen.add(k);
-  const ordered = COLUMN_ORDER.filter((c) => seen.has(c));
-  return [...ordered, ...[...seen].filter((c) => !ordered.includes(c))].slice(0, 12);
+function effectText(effect: unknown): string {
+  if (!isRecord(effect)) return '';
+  switch (effect.kind) {
+    case 'http':
+      return `${cellText(effect.method)} ${cellText(effect.url)}`;
+    case 'file':
+      return `${cellText(effect.op)} in ${cellText(effect.path)}`;
+    case 'exec':
+      return strings(effect.argv).join(' ');
+    case 'sql':
+      return cellText(effect.statement);
+    case 'ticket':
+      return `ticket "${cellText(effect.title)}"`;
+    default:
+      return cellText(effect);
+  }
 }
 
-function renderSection(s: PolicySection): string {
-  const parts = [`<section><h2>${escapeHtml(s.title)}</h2>`];
-  if (s.counts.length > 0) {
-    parts.push(`<p class="counts">${s.counts.map(([k, v]) => `<span class="count"><b>${escapeHtml(cellText(v))}</b> ${escapeHtml(k)}</span>`).join(' ')}</p>`);
+function renderItems(items: Record<string, unknown>[]): string {
+  const head = ['key', 'kind', 'action', 'gate', 'what differs', 'why', 'effect'];
+  const rows = items.slice(0, MAX_ROWS).map((item) => {
+    const kind = typeof item.kind === 'string' ? item.kind : '';
+    const action = cellText(item.action);
+    const gate = item.gate === 'approval' && typeof item.approvers === 'string' ? `approval (${item.approvers})` : cellText(item.gate);
+    const cells = [keyText(item.key), kind, action, gate, fieldsText(kind, item.fields), reasonText(item.reason), effectText(item.effect)];
+    const warnings = strings(item.warnings);
+    if (warnings.length > 0) cells[5] = `${cells[5]}\n⚠ ${warnings.join('\n⚠ ')}`;
+    return `<tr class="kind-${escapeHtml(kind)}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+  });
+  const more = items.length > MAX_ROWS ? `<p class="notice">Showing ${MAX_ROWS} of ${items.length} items.</p>` : '';
+  return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>${more}`;
+}
+
+function renderPolicy(policy: Record<string, unknown>): string {
+  const name = cellText(policy.policy ?? 'policy');
+  const mode = typeof policy.mode === 'string' ? ` <span class="mode">mode ${escapeHtml(policy.mode)}</span>` : '';
+  const parts = [`<section><h2>${escapeHtml(name)}${mode}</h2>`];
+  if (typeof policy.skipped === 'string') parts.push(`<p class="notice">Not previewed: ${escapeHtml(policy.skipped)}</p>`);
+  if (isRecord(policy.summary)) {
+    const counts = Object.entries(policy.summary).map(([k, v]) => `<span class="count"><b>${escapeHtml(cellText(v))}</b> ${escapeHtml(k)}</span>`);
+    parts.push(`<p class="counts">${counts.join(' ')}</p>`);
   }
-  for (const notice of s.notices) parts.push(`<p class="notice">${escapeHtml(notice)}</p>`);
-  if (s.items.length > 0) {
-    const columns = columnsOf(s.items);
-    parts.push('<table><thead><tr>', ...columns.map((c) => `<th>${escapeHtml(c)}</th>`), '</tr></thead><tbody>');
-    for (const item of s.items.slice(0, MAX_ROWS)) {
-      const kind = typeof item.kind === 'string' ? ` class="kind-${escapeHtml(item.kind)}"` : '';
-      parts.push(`<tr${kind}>`, ...columns.map((c) => `<td>${escapeHtml(cellText(item[c]))}</td>`), '</tr>');
-    }
-    parts.push('</tbody></table>');
-    if (s.items.length > MAX_ROWS) parts.push(`<p class="notice">showing ${MAX_ROWS} of ${s.items.length} items</p>`);
-  } else {
-    parts.push('<p class="empty">No drift items.</p>');
+  const truncated = strings(policy.truncated);
+  if (truncated.length > 0) parts.push(`<p class="notice">Record cap reached for ${escapeHtml(truncated.join(', '))}: the counts cover the records read.</p>`);
+  if (isRecord(policy.limits) && policy.limits.exceeded === true) {
+    parts.push(`<p class="notice">Limits exceeded: ${escapeHtml(strings(policy.limits.reasons).join('; '))}</p>`);
   }
-  if (s.facts.length > 0) {
-    parts.push('<dl>', ...s.facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(cellText(v))}</dd>`), '</dl>');
-  }
+  for (const warning of strings(policy.warnings)) parts.push(`<p class="notice">⚠ ${escapeHtml(warning)}</p>`);
+  const items = (Array.isArray(policy.items) ? policy.items : []).filter(isRecord);
+  if (items.length > 0) parts.push(renderItems(items));
+  else if (policy.skipped === null || policy.skipped === undefined) parts.push('<p class="quiet">No drift.</p>');
   parts.push('</section>');
   return parts.join('');
+}
+
+function renderResult(result: unknown): string {
+  if (!isRecord(result)) return `<p class="notice">${escapeHtml(cellText(result))}</p>`;
+  const parts: string[] = [];
+  if (typeof result.status === 'string' && result.status !== 'ok') parts.push(`<p class="notice">Status: ${escapeHtml(result.status)}</p>`);
+  if (typeof result.message === 'string') parts.push(`<p class="notice">${escapeHtml(result.message)}</p>`);
+  const policies = (Array.isArray(result.policies) ? result.policies : [result]).filter(isRecord);
+  parts.push(...policies.map(renderPolicy));
+  const facts: Array<[string, string]> = [];
+  if (typeof result.observedAt === 'string') facts.push(['observed at', result.observedAt]);
+  if (typeof result.elapsedMs === 'number') facts.push(['took', `${result.elapsedMs} ms`]);
+  if (typeof result.timeBudgetMs === 'number') facts.push(['time budget', `${result.timeBudgetMs / 1000} s`]);
+  if (typeof result.recordCap === 'number') facts.push(['record cap', `${result.recordCap} a source`]);
+  if (typeof result.trusted === 'boolean') facts.push(['workspace', result.trusted ? 'trusted' : 'untrusted: exec and http sources are not run']);
+  if (facts.length > 0) parts.push(`<dl>${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`);
+  return parts.join('\n');
 }
 
 /**
@@ -112,7 +142,6 @@ function renderSection(s: PolicySection): string {
  * (the Content-Security-Policy forbids it) and loads nothing from outside.
  */
 export function renderPreviewHtml(result: unknown, heading: string, cspSource: string): string {
-  const body = sections(result).map(renderSection).join('');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -123,44 +152,46 @@ export function renderPreviewHtml(result: unknown, heading: string, cspSource: s
 <style>
   body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 12px; }
   h1 { font-size: 1.2em; } h2 { font-size: 1.05em; margin-top: 1.4em; }
+  .mode, .quiet, dl { color: var(--vscode-descriptionForeground); font-weight: normal; }
   .counts .count { margin-right: 1.2em; }
   .notice { color: var(--vscode-editorWarning-foreground); }
-  .empty { color: var(--vscode-descriptionForeground); }
   table { border-collapse: collapse; width: 100%; }
   th, td { text-align: left; padding: 2px 8px; border-bottom: 1px solid var(--vscode-panel-border, #8884); vertical-align: top; }
   th { font-weight: 600; }
   td { font-family: var(--vscode-editor-font-family); white-space: pre-wrap; word-break: break-word; }
+  td:nth-child(-n+4) { white-space: nowrap; }
   tr.kind-missing td:nth-child(2) { color: var(--vscode-gitDecoration-addedResourceForeground); }
   tr.kind-extra td:nth-child(2) { color: var(--vscode-gitDecoration-deletedResourceForeground); }
   tr.kind-changed td:nth-child(2) { color: var(--vscode-gitDecoration-modifiedResourceForeground); }
   tr.kind-invalid td:nth-child(2) { color: var(--vscode-errorForeground); }
-  dl { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; color: var(--vscode-descriptionForeground); }
+  dl { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; margin-top: 1.6em; }
   dd { margin: 0; }
 </style>
 </head>
 <body>
 <h1>${escapeHtml(heading)}</h1>
-<p class="empty">Read-only preview: nothing was applied.</p>
-${body}
+<p class="quiet">Read-only preview: nothing was applied.</p>
+${renderResult(result)}
 </body>
 </html>`;
 }
 
 /** A run of `recon/runTests` as lines for the output channel: one per test, then a total. */
 export function testReportLines(result: unknown): { lines: string[]; passed: number; failed: number } {
-  const list = Array.isArray(result) ? result : isRecord(result) && Array.isArray(result.tests) ? result.tests : isRecord(result) && Array.isArray(result.results) ? result.results : undefined;
-  if (!list) return { lines: [JSON.stringify(result, null, 2)], passed: 0, failed: 0 };
+  const list = isRecord(result) && Array.isArray(result.results) ? result.results : Array.isArray(result) ? result : undefined;
+  if (!list) return { lines: [JSON.stringify(result, null, 2)], passed: 0, failed: 1 };
+  const lines: string[] = [];
+  if (isRecord(result) && typeof result.message === 'string') lines.push(result.message);
   let passed = 0;
   let failed = 0;
-  const lines: string[] = [];
   for (const raw of list) {
     if (!isRecord(raw)) continue;
-    const ok = raw.passed === true || raw.ok === true || raw.status === 'pass' || raw.status === 'passed';
+    const ok = raw.passed === true;
     if (ok) passed++;
     else failed++;
-    const name = cellText(raw.name ?? raw.test ?? raw.title ?? '(unnamed test)');
-    const detail = raw.message ?? raw.failures ?? raw.error;
-    lines.push(`${ok ? 'PASS' : 'FAIL'}  ${name}${!ok && detail !== undefined ? `\n      ${cellText(detail)}` : ''}`);
+    lines.push(`${ok ? 'PASS' : 'FAIL'}  ${cellText(raw.name ?? '(unnamed test)')}${typeof raw.policy === 'string' ? `  (policy ${raw.policy})` : ''}`);
+    const details = [...(typeof raw.error === 'string' ? [raw.error] : []), ...strings(raw.failures), ...strings(raw.warnings).map((w) => `warning: ${w}`)];
+    for (const detail of details) lines.push(`      ${detail}`);
   }
   lines.push(`${passed} passed, ${failed} failed`);
   return { lines, passed, failed };

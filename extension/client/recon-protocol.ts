@@ -20,16 +20,14 @@ export interface WorkspaceTrustParams {
   trusted: boolean;
 }
 
-/** What the client sends with `recon/previewDrift`. */
+/** What the client sends with `recon/previewDrift` (the server reads the time budget and record cap from the settings). */
 export interface PreviewDriftParams {
-  /** The `.recon` file (a `file:` URI). */
+  /** The `.recon` file (a `file:` URI); its current buffer is previewed, saved or not. */
   uri: string;
   /** One policy of that file; absent: every policy of the file. */
   policy?: string;
-  /** The time budget in milliseconds (setting `recon.preview.timeBudget`, in seconds). */
-  timeBudgetMs?: number;
-  /** The most records read from each source (setting `recon.preview.recordCap`). */
-  recordCap?: number;
+  /** Also render the whole plan as text into `rendered` ("Show plan"). */
+  render?: 'markdown' | 'text';
 }
 
 /** What the client sends with `recon/runTests`. */
@@ -48,9 +46,10 @@ export interface ClientInitializationOptions {
 }
 
 /**
- * The client's commands. Code lenses from the server name these (with the arguments
- * `[uri, policyOrTestName]`), so the server must not register the same names as
- * `workspace/executeCommand` commands: VS Code allows one owner per command id.
+ * The client's commands. Code lenses from the server name these, with one argument
+ * `{ uri, policy }` or `{ uri, test }` (a command run from the palette has none and uses the
+ * active editor). The server's own `workspace/executeCommand` commands are named
+ * `recon.server.*`: VS Code allows one owner per command id.
  */
 export const COMMANDS = {
   previewDrift: 'recon.previewDrift',

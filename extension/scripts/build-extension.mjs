@@ -4,10 +4,14 @@
 // - dist/extension.cjs: the client (extension/client/extension.ts). CommonJS, because the VS Code
 //   versions we support (engines ^1.90) load an extension's `main` with require(); `vscode` stays
 //   external (the extension host provides it); vscode-languageclient is bundled in.
-// - dist/server.mjs: the language server (extension/server/server.ts) with everything it imports
-//   (language/, runtime/, vscode-languageserver, chevrotain, ajv, ...) in one ES module file. ESM
-//   because the language layer finds its stdlib through import.meta.url; the banner gives the
-//   bundled CommonJS dependencies a `require` for Node's built-in modules.
+// - dist/server.mjs: the language server (extension/server/server.ts, started on stdio as
+//   `recon lsp --stdio` starts it) with everything it imports (language/, runtime/,
+//   vscode-languageserver, chevrotain, ajv, ...) in one ES module file. ESM because the language
+//   layer finds its stdlib through import.meta.url; the banner gives the bundled CommonJS
+//   dependencies a `require` for Node's built-in modules.
+// - dist/drift-preview-worker.mjs: the worker thread in which the server runs drift previews
+//   (extension/server/drift-preview-worker.ts, found by the server beside its own file). A worker
+//   needs a file of its own; it is bundled the same way.
 // - stdlib/ and docs/diagnostics/ are copied beside package.json: the server looks for the package
 //   root (a folder holding package.json and stdlib/) above its own file.
 //
@@ -35,7 +39,8 @@ if (manifest.version !== rootManifest.version) {
 
 const clientEntry = join(EXTENSION, 'client', 'extension.ts');
 const serverEntry = join(EXTENSION, 'server', 'server.ts');
-for (const entry of [clientEntry, serverEntry]) {
+const workerEntry = join(EXTENSION, 'server', 'drift-preview-worker.ts');
+for (const entry of [clientEntry, serverEntry, workerEntry]) {
   if (!existsSync(entry)) fail(`${relative(ROOT, entry)} is missing`);
 }
 
@@ -66,15 +71,37 @@ const client = {
 };
 
 /** @type {import('esbuild').BuildOptions} */
-const server = {
+const esm = {
   ...common,
-  entryPoints: [serverEntry],
-  outfile: join(EXTENSION, 'dist', 'server.mjs'),
   format: 'esm',
   mainFields: ['module', 'main'],
   banner: {
     js: "import { createRequire as __reconCreateRequire } from 'node:module'; const require = __reconCreateRequire(import.meta.url);",
   },
+};
+
+/** @type {import('esbuild').BuildOptions} */
+const server = {
+  ...esm,
+  // server.ts exports startStdioServer() and starts nothing on import (the CLI's `lsp` command
+  // calls it); the bundle's entry calls it, and exits when the client closes the stream.
+  stdin: {
+    contents: [
+      "import { startStdioServer } from './server/server.ts';",
+      'startStdioServer().then(() => process.exit(0));',
+    ].join('\n'),
+    resolveDir: EXTENSION,
+    sourcefile: 'server-main.ts',
+    loader: 'ts',
+  },
+  outfile: join(EXTENSION, 'dist', 'server.mjs'),
+};
+
+/** @type {import('esbuild').BuildOptions} */
+const worker = {
+  ...esm,
+  entryPoints: [workerEntry],
+  outfile: join(EXTENSION, 'dist', 'drift-preview-worker.mjs'),
 };
 
 function copyPackageData() {
@@ -88,14 +115,14 @@ function copyPackageData() {
 
 if (args.has('--watch')) {
   copyPackageData();
-  const contexts = await Promise.all([context(client), context(server)]);
+  const contexts = await Promise.all([context(client), context(server), context(worker)]);
   await Promise.all(contexts.map((c) => c.watch()));
   process.stdout.write('build-extension: watching (Ctrl+C to stop)\n');
 } else {
   rmSync(join(EXTENSION, 'dist'), { recursive: true, force: true });
   copyPackageData();
-  await Promise.all([build(client), build(server)]);
-  process.stdout.write(`build-extension: wrote ${relative(ROOT, client.outfile)} and ${relative(ROOT, server.outfile)}\n`);
+  await Promise.all([build(client), build(server), build(worker)]);
+  process.stdout.write(`build-extension: wrote ${[client, server, worker].map((b) => relative(ROOT, b.outfile)).join(', ')}\n`);
 
   if (args.has('--package')) {
     const vsix = join(EXTENSION, `${manifest.name}-${manifest.version}.vsix`);

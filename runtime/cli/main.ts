@@ -5,11 +5,15 @@
  */
 import { CliError } from './cli-error.js';
 import { processOutput, type CliOutput } from './cli-output.js';
+import { runApplyCommand } from './commands/apply-command.js';
+import { runApproveCommand } from './commands/approve-command.js';
 import { runCheckCommand } from './commands/check-command.js';
 import { runCompileCommand } from './commands/compile-command.js';
 import { runFmtCommand } from './commands/fmt-command.js';
+import { runLspCommand } from './commands/lsp-command.js';
 import { runPlanCommand } from './commands/plan-command.js';
 import { runTestCommand } from './commands/test-command.js';
+import { runWatchCommand } from './commands/watch-command.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 
 type Command = (args: string[], output: CliOutput) => ExitCode | Promise<ExitCode>;
@@ -20,6 +24,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   compile: { run: runCompileCommand, summary: 'write the IR of a file (JSON)' },
   plan: { run: runPlanCommand, summary: 'observe, diff and decide: show the change plan (a dry run)' },
   test: { run: runTestCommand, summary: 'run the test blocks of .recon files' },
+  approve: { run: runApproveCommand, summary: 'approve items of a saved plan (bound to its hash)' },
+  apply: { run: runApplyCommand, summary: 'apply what is allowed, verify, and record (FILE or PLAN.json)' },
+  watch: { run: runWatchCommand, summary: 'plan and apply each policy on its schedule until stopped' },
+  lsp: { run: runLspCommand, summary: 'the language server (--stdio)' },
 };
 
 function usage(): string {

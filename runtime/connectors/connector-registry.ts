@@ -14,6 +14,7 @@ import { createCsvConnector } from './csv-connector.js';
 import { createInlineConnector } from './inline-connector.js';
 import { createJsonConnector } from './json-connector.js';
 import { createJsonlConnector } from './jsonl-connector.js';
+import { createPostgresConnector } from './postgres-connector.js';
 import { createYamlConnector } from './yaml-connector.js';
 
 function notAvailableYet(kind: IrConnectorKind): ConnectorFactory {
@@ -30,7 +31,7 @@ export const CONNECTOR_FACTORIES: Readonly<Record<IrConnectorKind, ConnectorFact
   yaml: createYamlConnector,
   inline: createInlineConnector,
   http: notAvailableYet('http'),
-  postgres: notAvailableYet('postgres'),
+  postgres: createPostgresConnector,
   exec: notAvailableYet('exec'),
 };
 
@@ -63,5 +64,6 @@ export function createConnectorContext(options: ConnectorContextOptions): Connec
     trusted: options.trusted,
     signal: options.signal,
     evaluate: (expr: IrExpr) => evaluateConnectorValue(expr, evaluation).value,
+    evaluateConnectorValue: (expr: IrExpr, data?: unknown) => evaluateConnectorValue(expr, evaluation, data),
   };
 }

@@ -6,7 +6,8 @@
  * connector), and every connector reports errors the same way (`source NAME: ...` with `at`).
  */
 import { stat } from 'node:fs/promises';
-import type { IrSource } from '../../language/ir/ir-types.js';
+import type { IrExpr, IrSource } from '../../language/ir/ir-types.js';
+import type { ConnectorValue } from '../expressions/expression-evaluator.js';
 import { ownValue } from '../expressions/own-properties.js';
 import { resolveWorkspacePath, WorkspacePathError } from '../workspace/workspace-paths.js';
 import {
@@ -17,6 +18,7 @@ import {
   type RecordBatch,
   type UnreadableRecord,
 } from './connector.js';
+import { evaluateTracked, scrubbedMessage, SecretScrubber } from './secret-scrubber.js';
 
 /** Records per batch: large enough to amortise async overhead, small enough to stay streaming. */
 export const BATCH_SIZE = 4096;
@@ -56,16 +58,41 @@ export function sourceLabel(source: IrSource): string {
 }
 
 /** The kind of value an option takes, checked after evaluating it. */
-export type OptionKind = 'string' | 'boolean' | 'character';
+export type OptionKind = 'string' | 'boolean' | 'character' | 'object' | 'number';
+
+function fitsKind(kind: OptionKind, value: unknown): boolean {
+  switch (kind) {
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'character':
+      return typeof value === 'string' && [...value].length === 1;
+    case 'object':
+      return value !== null && typeof value === 'object' && !Array.isArray(value);
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    default:
+      return typeof value === 'string';
+  }
+}
+
+const EXPECTED: Readonly<Record<OptionKind, string>> = {
+  boolean: 'true or false',
+  character: 'a single character',
+  object: 'an object',
+  number: 'a number (or a duration, like 30s)',
+  string: 'text',
+};
 
 /**
  * Evaluates the connector's named options; unknown options and values of the wrong kind are
- * `ConnectorError`s pointing at the option.
+ * `ConnectorError`s pointing at the option. Secrets an option reads are remembered in
+ * `scrubber` (when given), and a wrong value is shown redacted, never as is.
  */
 export function readOptions(
   source: IrSource,
   context: ConnectorContext,
   allowed: Readonly<Record<string, OptionKind>>,
+  scrubber: SecretScrubber = new SecretScrubber(),
 ): Map<string, unknown> {
   const values = new Map<string, unknown>();
   for (const option of source.connector.options) {
@@ -78,23 +105,19 @@ export function readOptions(
         option.at,
       );
     }
-    let value: unknown;
+    let value: ConnectorValue;
     try {
-      value = context.evaluate(option.value);
+      value = evaluateTracked(option.value, scrubber, context.evaluateConnectorValue?.bind(context), (expr) => context.evaluate(expr));
     } catch (error) {
-      throw new ConnectorError(`${sourceLabel(source)}: option ${option.name}: ${error instanceof Error ? error.message : String(error)}`, option.at);
+      throw new ConnectorError(`${sourceLabel(source)}: option ${option.name}: ${scrubbedMessage(error, scrubber)}`, option.at);
     }
-    const ok =
-      kind === 'boolean'
-        ? typeof value === 'boolean'
-        : kind === 'character'
-          ? typeof value === 'string' && [...value].length === 1
-          : typeof value === 'string';
-    if (!ok) {
-      const expected = kind === 'boolean' ? 'true or false' : kind === 'character' ? 'a single character' : 'text';
-      throw new ConnectorError(`${sourceLabel(source)}: option ${option.name} must be ${expected}, got ${JSON.stringify(value)}`, option.at);
+    if (!fitsKind(kind, value.value)) {
+      throw new ConnectorError(
+        `${sourceLabel(source)}: option ${option.name} must be ${EXPECTED[kind]}, got ${scrubber.scrub(JSON.stringify(value.redacted) ?? 'nothing')}`,
+        option.at,
+      );
     }
-    values.set(option.name, value);
+    values.set(option.name, value.value);
   }
   return values;
 }
@@ -148,21 +171,36 @@ export function throwIfAborted(source: IrSource, context: ConnectorContext): voi
 }
 
 /**
+ * Whether an IR expression reads `secret()` (the compiler inlines lets, so the call is always
+ * visible). Why: messages that quote a value must not quote one read from a secret.
+ */
+export function readsSecret(expr: IrExpr): boolean {
+  if (Array.isArray(expr)) return expr.some(readsSecret);
+  if (expr !== null && typeof expr === 'object') {
+    return Object.entries(expr).some(([operation, args]) => operation === 'secret' || readsSecret(args));
+  }
+  return false;
+}
+
+/**
  * The list at a dotted `items` path (`data.rows`) inside a parsed document, walking own
  * properties only; the document itself when there is no path.
  */
-export function itemsAt(source: IrSource, document: unknown, itemsPath: string | undefined): unknown[] {
-  const file = source.connector.path ?? source.connector.kind;
+export function itemsAt(source: IrSource, document: unknown, itemsPath: string | undefined, label?: string): unknown[] {
+  const file = label ?? source.connector.path ?? source.connector.kind;
   let current = document;
   if (itemsPath !== undefined && itemsPath !== '') {
+    // a path read from secret() is never quoted (LANGUAGE.md 2.1: secrets never appear)
+    const itemsOption = source.connector.options.find((o) => o.name === 'items');
+    const shownPath = itemsOption !== undefined && readsSecret(itemsOption.value) ? 'the items path (read from secret(), not shown)' : `items path "${itemsPath}"`;
     for (const name of itemsPath.split('.')) {
       current = ownValue(current, name);
       if (current === undefined) {
-        throw new ConnectorError(`${sourceLabel(source)}: ${file} has nothing at items path "${itemsPath}"`, source.connector.at);
+        throw new ConnectorError(`${sourceLabel(source)}: ${file} has nothing at ${shownPath}`, source.connector.at);
       }
     }
     if (!Array.isArray(current)) {
-      throw new ConnectorError(`${sourceLabel(source)}: ${file}: items path "${itemsPath}" holds ${describeKind(current)}, not a list`, source.connector.at);
+      throw new ConnectorError(`${sourceLabel(source)}: ${file}: ${shownPath} holds ${describeKind(current)}, not a list`, source.connector.at);
     }
     return current;
   }

@@ -38,6 +38,16 @@ export interface ConnectorContext {
   workspaceRoot: string;
   /** Evaluates an IR expression that may use env()/secret() (connector args and options). */
   evaluate(expr: import('../../language/ir/ir-types.js').IrExpr): unknown;
+  /**
+   * Evaluates like `evaluate`, and also returns the value as it may be shown (secrets as `***`)
+   * and the secret values read, so connectors that talk to systems (http, postgres, exec) can
+   * keep secrets out of every error message. Optional: without it, those connectors show no
+   * evaluated URL, header or argument at all.
+   */
+  evaluateConnectorValue?(
+    expr: import('../../language/ir/ir-types.js').IrExpr,
+    data?: unknown,
+  ): import('../expressions/expression-evaluator.js').ConnectorValue;
   /** Cancels long reads (editor previews, time budgets). */
   signal?: AbortSignal;
   /** False in an untrusted context (editor preview of an untrusted workspace): http/exec refuse. */

@@ -28,6 +28,7 @@ import {
   BatchBuilder,
   fileError,
   readOptions,
+  readsSecret,
   resolveSourceFile,
   sourceLabel,
   throwIfAborted,
@@ -83,8 +84,11 @@ class CsvConnector implements Connector {
     const options = readOptions(source, context, { delimiter: 'string', header: 'boolean' });
     const delimiter = (options.get('delimiter') as string | undefined) ?? ',';
     if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-      const at = source.connector.options.find((o) => o.name === 'delimiter')?.at ?? source.connector.at;
-      throw new ConnectorError(`${sourceLabel(source)}: the CSV delimiter must be one character other than a quote or a line break, got ${JSON.stringify(delimiter)}`, at);
+      const option = source.connector.options.find((o) => o.name === 'delimiter');
+      const at = option?.at ?? source.connector.at;
+      // a delimiter read from secret() is never quoted (LANGUAGE.md 2.1: secrets never appear)
+      const shown = option !== undefined && readsSecret(option.value) ? 'a value read from secret() (not shown)' : JSON.stringify(delimiter);
+      throw new ConnectorError(`${sourceLabel(source)}: the CSV delimiter must be one character other than a quote or a line break, got ${shown}`, at);
     }
     const hasHeader = (options.get('header') as boolean | undefined) ?? true;
     const absolute = await resolveSourceFile(source, context);

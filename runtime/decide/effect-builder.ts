@@ -9,6 +9,7 @@ import type { IrActionKind, IrExpr, IrSource, IrWriteOp } from '../../language/i
 import { FILE_CONNECTORS } from '../../language/ir/ir-types.js';
 import type { DiffItem } from '../diff/diff-result.js';
 import type { Effect } from '../plan/change-plan.js';
+import { buildSqlStatement } from '../connectors/postgres-sql.js';
 import { topField } from './raw-path.js';
 import { mapToRaw, type ValueEvaluator } from './raw-record-mapper.js';
 
@@ -161,33 +162,13 @@ function sqlEffect(action: 'create' | 'update' | 'delete', source: IrSource, bod
     warnings.push(`source ${source.name} reads a query, not a table: ${action} cannot be applied`);
     return null;
   }
-  const table = shownText(option.value, input, warnings, `table (${option.at})`)
-    .split('.')
-    .map(quoteIdent)
-    .join('.');
-  const params: unknown[] = [];
-  const param = (value: unknown): string => {
-    params.push(value);
-    return `$${params.length}`;
-  };
-  const where = (): string =>
-    Object.entries(body.key ?? {})
-      .map(([column, value]) => `${quoteIdent(column)} = ${param(value)}`)
-      .join(' AND ');
-  if (action === 'create') {
-    const columns = Object.keys(body.record);
-    const values = columns.map((column) => param(body.record[column]));
-    return { kind: 'sql', statement: `INSERT INTO ${table} (${columns.map(quoteIdent).join(', ')}) VALUES (${values.join(', ')})`, params };
+  const table = shownText(option.value, input, warnings, `table (${option.at})`);
+  const built = buildSqlStatement(action, table, body);
+  if ('error' in built) {
+    warnings.push(`source ${source.name}: ${built.error}: ${action} cannot be applied`);
+    return null;
   }
-  if (action === 'update') {
-    const sets = Object.entries(body.changes).map(([column, value]) => `${quoteIdent(column)} = ${param(value)}`);
-    return { kind: 'sql', statement: `UPDATE ${table} SET ${sets.join(', ')} WHERE ${where()}`, params };
-  }
-  return { kind: 'sql', statement: `DELETE FROM ${table} WHERE ${where()}`, params };
-}
-
-function quoteIdent(name: string): string {
-  return '"' + name.replace(/"/g, '""') + '"';
+  return { kind: 'sql', statement: built.statement, params: built.params };
 }
 
 function shownText(expr: IrExpr, input: EffectInput, warnings: string[], what: string): string {

@@ -55,6 +55,8 @@ export interface ScanPlan {
 /** Receives each data row the scanner completes; read the scanner's row fields inside the call. */
 export interface RowSink {
   row(scanner: CsvByteScanner): void;
+  /** Called once after the last row of the range. */
+  finish?(): void;
 }
 
 const FNV_OFFSET_1 = 0x811c9dc5 | 0;
@@ -87,6 +89,10 @@ export class CsvByteScanner {
   /** The key's bytes (components separated by 0xFF) in `keyBytes[0..keyLength)`. */
   keyBytes = new Uint8Array(1024);
   keyLength = 0;
+  /** The first 12 key bytes packed little-endian (zero beyond the key). */
+  keyWord0 = 0;
+  keyWord1 = 0;
+  keyWord2 = 0;
   /** True when the generic pipeline must decide whether the row is valid. */
   suspect = false;
 
@@ -338,6 +344,9 @@ export class CsvByteScanner {
 
       // The key: components in key order, separated by 0xFF (never part of valid UTF-8).
       let keyLength = 0;
+      let w0 = 0;
+      let w1 = 0;
+      let w2 = 0;
       let h = FNV_OFFSET_1;
       const scratch = this.keyScratch;
       let keyBytes = this.keyBytes;
@@ -351,12 +360,24 @@ export class CsvByteScanner {
           keyBytes = this.keyBytes = grown;
         }
         if (k > 0) {
+          if (keyLength < 12) {
+            const shift = (keyLength & 3) << 3;
+            if (keyLength < 4) w0 |= 0xff << shift;
+            else if (keyLength < 8) w1 |= 0xff << shift;
+            else w2 |= 0xff << shift;
+          }
           keyBytes[keyLength++] = 0xff;
           h = Math.imul(h ^ 0xff, PRIME_1);
         }
         for (let i = from; i < to; i++) {
           const b = scratch[i];
           if (b >= 0x80) high = true;
+          if (keyLength < 12) {
+            const shift = (keyLength & 3) << 3;
+            if (keyLength < 4) w0 |= b << shift;
+            else if (keyLength < 8) w1 |= b << shift;
+            else w2 |= b << shift;
+          }
           keyBytes[keyLength++] = b;
           h = Math.imul(h ^ b, PRIME_1);
         }
@@ -377,6 +398,9 @@ export class CsvByteScanner {
       this.fpLo = fmix32(lo);
       this.fpHi = fmix32(hi);
       this.keyLength = keyLength;
+      this.keyWord0 = w0;
+      this.keyWord1 = w1;
+      this.keyWord2 = w2;
       this.suspect = suspect;
       this.lineFeeds += rowLineFeeds + (pos > 0 && buf[pos - 1] === LF ? 1 : 0);
       this.rows++;

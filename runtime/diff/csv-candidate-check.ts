@@ -12,7 +12,9 @@ import type { IrPolicy, IrSource } from '../../language/ir/ir-types.js';
 import type { EvaluationContext } from '../expressions/expression-evaluator.js';
 import { RecordPipeline } from '../observe/record-reader.js';
 import { RANGE_STRIDE, type DesiredRange } from './csv-fast-join.js';
-import { readRowsAt } from './csv-row-reader.js';
+import { parseRowTexts, readRowTexts } from './csv-row-reader.js';
+
+const CHECK_BATCH = 2048;
 import { RecordComparer } from './record-comparer.js';
 
 /** One side's file, as the worker needs it to read rows again. */
@@ -54,23 +56,29 @@ export function checkCandidates(
     desiredOffsets[j] = ranges[r].rowStart[ref - r * RANGE_STRIDE];
   }
   const shape = (side: CheckSide) => ({ names: side.names, delimiter: side.delimiter, rowDelimiter: side.rowDelimiter });
-  const desiredRaws = readRowsAt(check.desired.file, check.desired.size, shape(check.desired), desiredOffsets);
-  const actualRaws = readRowsAt(check.actual.file, check.actual.size, shape(check.actual), starts);
+  // Texts first (compact), then parse and compare in small batches: the garbage dies young.
+  const desiredTexts = readRowTexts(check.desired.file, check.desired.size, check.desired.delimiter, desiredOffsets);
+  const actualTexts = readRowTexts(check.actual.file, check.actual.size, check.actual.delimiter, starts);
   const comparer = new RecordComparer(check.policy, check.desired.source, check.actual.source, check.evaluation);
   const desiredPipeline = new RecordPipeline(check.desired.source, 'desired', check.evaluation);
   const actualPipeline = new RecordPipeline(check.actual.source, 'actual', check.evaluation);
   const out = RecordPipeline.emptyBatch();
-  for (let j = 0; j < n; j++) {
-    out.records.length = 0;
-    out.invalid.length = 0;
-    desiredPipeline.fromRaw(desiredRaws[j], { position: 0 }, out);
-    actualPipeline.fromRaw(actualRaws[j], { position: 0 }, out);
-    if (out.records.length !== 2) {
-      verdicts[j] = 1;
-      continue;
+  for (let from = 0; from < n; from += CHECK_BATCH) {
+    const to = Math.min(n, from + CHECK_BATCH);
+    const desiredRaws = parseRowTexts(desiredTexts, shape(check.desired), from, to);
+    const actualRaws = parseRowTexts(actualTexts, shape(check.actual), from, to);
+    for (let j = from; j < to; j++) {
+      out.records.length = 0;
+      out.invalid.length = 0;
+      desiredPipeline.fromRaw(desiredRaws[j - from], { position: 0 }, out);
+      actualPipeline.fromRaw(actualRaws[j - from], { position: 0 }, out);
+      if (out.records.length !== 2) {
+        verdicts[j] = 1;
+        continue;
+      }
+      const [d, a] = out.records;
+      verdicts[j] = comparer.compare(d.record, a.record, null).fields.length > 0 ? 1 : 0;
     }
-    const [d, a] = out.records;
-    verdicts[j] = comparer.compare(d.record, a.record, null).fields.length > 0 ? 1 : 0;
   }
   return verdicts;
 }

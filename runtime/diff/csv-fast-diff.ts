@@ -33,6 +33,11 @@ import {
   MAX_RANGES,
   NumberList,
   probe,
+  clearFlags,
+  flagsAt,
+  keyTextAt,
+  keyView,
+  setFlags,
   RANGE_STRIDE,
   recordMatch,
   createTable,
@@ -40,7 +45,7 @@ import {
 } from './csv-fast-join.js';
 import type { FastSide } from './csv-fast-plan.js';
 import type { FastTask, RangeSpec, RepeatsResult, ScanActualResult, ScanDesiredResult } from './csv-fast-tasks.js';
-import { linesAt, readRowsAt } from './csv-row-reader.js';
+import { linesAt, parseRowTexts, readRowsAt, readRowTexts } from './csv-row-reader.js';
 import { FastWorkerPool } from './csv-worker-pool.js';
 import {
   changedItem,
@@ -197,14 +202,36 @@ export async function diffCsvFast(
 const trace = process.env.RECON_DIFF_TRACE
   ? (() => {
       let last = performance.now();
+      let lastCpu = process.cpuUsage();
       return (label: string) => {
         const now = performance.now();
+        const cpu = process.cpuUsage(lastCpu);
         const m = process.memoryUsage();
-        process.stderr.write(`[diff] ${label}: ${(now - last).toFixed(0)} ms, rss ${(m.rss / 1048576).toFixed(0)} MB, heap ${(m.heapUsed / 1048576).toFixed(0)} MB, external ${(m.external / 1048576).toFixed(0)} MB\n`);
+        process.stderr.write(
+          `[diff] ${label}: ${(now - last).toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms cpu, ` +
+            `rss ${(m.rss / 1048576).toFixed(0)} MB, heap ${(m.heapUsed / 1048576).toFixed(0)} MB\n`,
+        );
         last = now;
+        lastCpu = process.cpuUsage();
       };
     })()
   : () => undefined;
+
+/** What the join leaves for the item phase: only small lists, no shared arrays. */
+interface JoinedWork {
+  entries: SortableItem[];
+  dWanted: Wanted[];
+  /** Per `dWanted` row: 0 missing, 1 one side of a candidate pair, 2 a duplicate. */
+  dKinds: number[];
+  dupGroups: number[][];
+  pairs: { d: number; a: number }[];
+  aWanted: Wanted[];
+  extraSingles: number[];
+  actualDupGroups: number[][];
+  matchedOnce: number;
+  desiredTotal: number;
+  actualTotal: number;
+}
 
 async function run(
   policy: IrPolicy,
@@ -215,6 +242,21 @@ async function run(
   options: FastDiffOptions,
   pool: FastWorkerPool,
 ): Promise<DiffResult> {
+  const work = await join(policy, desired, actual, ctx, options, pool);
+  // The shared arrays, the table and the workers (with whatever their heaps hold) go before the
+  // items are built: the two phases' memory never adds up.
+  await pool.close();
+  return buildItems(work, comparer, desired, actual, ctx);
+}
+
+async function join(
+  policy: IrPolicy,
+  desired: FastSide,
+  actual: FastSide,
+  ctx: ObserveContext,
+  options: FastDiffOptions,
+  pool: FastWorkerPool,
+): Promise<JoinedWork> {
   const desiredSource: IrSource = desired.source;
   const actualSource: IrSource = actual.source;
   const desiredPipeline = new RecordPipeline(desiredSource, 'desired' as Side, ctx);
@@ -252,11 +294,12 @@ async function run(
         const [r, local] = where[i];
         const bad = seen.invalid[i];
         if (bad) {
-          ranges[r].flags[local] = FLAG_INVALID;
+          setFlags(ranges[r], local, FLAG_INVALID);
+          clearFlags(ranges[r], local, FLAG_SUSPECT);
           invalid.push(bad);
           invalidStarts.push(w.start);
         } else {
-          ranges[r].flags[local] &= ~FLAG_SUSPECT;
+          clearFlags(ranges[r], local, FLAG_SUSPECT);
         }
       });
       addLines(desired, invalid.map((record) => record.origin), invalidStarts);
@@ -274,7 +317,7 @@ async function run(
   // 4. The actual side probes the table.
   const clearMatches = () => {
     for (const range of ranges) {
-      for (let i = 0; i < range.count; i++) range.flags[i] &= ~(FLAG_MATCHED | FLAG_MATCHED_TWICE);
+      for (let i = 0; i < range.count; i++) clearFlags(range, i, FLAG_MATCHED | FLAG_MATCHED_TWICE);
     }
   };
   const sideOf = (side: FastSide) => ({
@@ -326,7 +369,7 @@ async function run(
         const keyFrom = lists.suspectKeyStart[j];
         const keyLength = lists.suspectKeyStart[j + 1] - keyFrom;
         const key = lists.suspectKeys.subarray(keyFrom, keyFrom + keyLength);
-        const ref = probe(ranges, table, hash, key, keyLength);
+        const ref = probe(ranges, table, keyView(hash, key));
         if (ref < 0) {
           suspectExtras.push({ position: w.position, start: w.start, key: Buffer.from(key).toString('latin1') });
           return;
@@ -346,7 +389,7 @@ async function run(
   let anyRepeat = false;
   for (const range of ranges) {
     for (let i = 0; i < range.count; i++) {
-      if ((range.flags[i] & FLAG_MATCHED_TWICE) !== 0) {
+      if ((flagsAt(range, i) & FLAG_MATCHED_TWICE) !== 0) {
         anyRepeat = true;
         break;
       }
@@ -373,7 +416,7 @@ async function run(
     });
     for (const match of suspectMatches) {
       const r = refRange(match.ref);
-      if ((ranges[r].flags[match.ref - r * RANGE_STRIDE] & FLAG_MATCHED_TWICE) === 0) continue;
+      if ((flagsAt(ranges[r], match.ref - r * RANGE_STRIDE) & FLAG_MATCHED_TWICE) === 0) continue;
       const list = repeatedRows.get(match.ref) ?? [];
       list.push({ start: match.start, position: match.position });
       repeatedRows.set(match.ref, list);
@@ -389,11 +432,10 @@ async function run(
   ranges.forEach((range, r) => {
     const before = dScan.rowsBefore[r];
     for (let i = 0; i < range.count; i++) {
-      const f = range.flags[i];
+      const f = flagsAt(range, i);
       if ((f & FLAG_INVALID) !== 0) continue;
       if ((f & FLAG_DUP) !== 0) {
-        const from = range.keyStart[i];
-        const key = Buffer.from(range.keyArena.buffer, range.keyArena.byteOffset + from, range.keyStart[i + 1] - from).toString('latin1');
+        const key = keyTextAt(range, i);
         const group = dupGroups.get(key) ?? [];
         group.push(dWanted.length);
         dupGroups.set(key, group);
@@ -419,7 +461,7 @@ async function run(
       const ref = candidates[2 * j];
       const r = refRange(ref);
       const i = ref - r * RANGE_STRIDE;
-      if ((ranges[r].flags[i] & FLAG_MATCHED_TWICE) !== 0) continue;
+      if ((flagsAt(ranges[r], i) & FLAG_MATCHED_TWICE) !== 0) continue;
       pairs.push({ d: dWanted.length, a: aWanted.length });
       dWanted.push({ start: ranges[r].rowStart[i], position: dScan.rowsBefore[r] + i + 1 });
       dKinds.push(1);
@@ -462,45 +504,94 @@ async function run(
   for (const group of repeatedRows.values()) actualDupGroups.push(group.map((w) => aWanted.push(w) - 1));
 
   trace('collect');
-  // 7. Read them, run the pipeline, compare.
-  const dSeen = observeRows(desired, desiredPipeline, dWanted);
-  const aSeen = observeRows(actual, actualPipeline, aWanted);
-  trace('re-read + pipeline');
-  const dRecord = (i: number): ObservedRecord => {
-    const record = dSeen.records[i];
-    if (record === null) throw new FastPathBail(`internal: desired row at position ${dWanted[i].position} was judged invalid on re-reading`);
-    return record;
+  return {
+    entries,
+    dWanted,
+    dKinds,
+    dupGroups: [...dupGroups.values()],
+    pairs,
+    aWanted,
+    extraSingles,
+    actualDupGroups,
+    matchedOnce,
+    desiredTotal: dScan.total,
+    actualTotal: aScan.total,
   };
-  const aRecord = (i: number): ObservedRecord => {
-    const record = aSeen.records[i];
-    if (record === null) throw new FastPathBail(`internal: actual row at position ${aWanted[i].position} was judged invalid on re-reading`);
-    return record;
-  };
+}
 
-  for (let i = 0; i < dWanted.length; i++) {
-    if (dKinds[i] === 0) {
-      const record = dRecord(i);
+/** Rows parsed and presented at a time while building items (their garbage dies young). */
+const ITEM_BATCH = 4096;
+
+/** Row texts of one side and a way to present a batch of them. */
+class SideRows {
+  private readonly texts: string[];
+  private readonly pipeline: RecordPipeline;
+
+  constructor(
+    private readonly side: FastSide,
+    private readonly wanted: readonly Wanted[],
+    name: Side,
+    ctx: ObserveContext,
+  ) {
+    this.texts = readRowTexts(side.file, side.size, side.delimiter, wanted.map((w) => w.start));
+    this.pipeline = new RecordPipeline(side.source, name, ctx);
+  }
+
+  /** The presented records of rows `indexes` (each read once: its text is dropped). */
+  observe(indexes: readonly number[]): ObservedRecord[] {
+    const texts = indexes.map((i) => this.texts[i]);
+    for (const i of indexes) this.texts[i] = '';
+    const raws = parseRowTexts(texts, { names: this.side.names, delimiter: this.side.delimiter, rowDelimiter: this.side.rowDelimiter });
+    const out = RecordPipeline.emptyBatch();
+    return indexes.map((index, n) => {
+      out.records.length = 0;
+      out.invalid.length = 0;
+      this.pipeline.fromRaw(raws[n], { position: this.wanted[index].position }, out);
+      if (out.records.length === 0) {
+        throw new FastPathBail(`internal: the ${this.side.source.name} row at position ${this.wanted[index].position} was judged invalid on re-reading`);
+      }
+      return out.records[0];
+    });
+  }
+}
+
+function buildItems(work: JoinedWork, comparer: RecordComparer, desired: FastSide, actual: FastSide, ctx: ObserveContext): DiffResult {
+  const { entries, dWanted, dKinds, pairs, aWanted, extraSingles, actualDupGroups, matchedOnce } = work;
+  const desiredSource: IrSource = desired.source;
+  const actualSource: IrSource = actual.source;
+  // 7. Read the rows' texts (in file order), then present and compare them batch by batch.
+  const dRows = new SideRows(desired, dWanted, 'desired', ctx);
+  const aRows = new SideRows(actual, aWanted, 'actual', ctx);
+  trace('re-read');
+  const missing: number[] = [];
+  for (let i = 0; i < dWanted.length; i++) if (dKinds[i] === 0) missing.push(i);
+  for (let from = 0; from < missing.length; from += ITEM_BATCH) {
+    for (const record of dRows.observe(missing.slice(from, from + ITEM_BATCH))) {
       entries.push({ item: missingItem(desiredSource, record), keyText: record.keyText });
     }
   }
   let changed = 0;
-  for (const pair of pairs) {
-    const d = dRecord(pair.d);
-    const a = aRecord(pair.a);
-    const item = changedItem(comparer, desiredSource, d, a);
-    if (item !== null) {
-      changed++;
-      entries.push({ item, keyText: d.keyText });
+  for (let from = 0; from < pairs.length; from += ITEM_BATCH) {
+    const batch = pairs.slice(from, from + ITEM_BATCH);
+    const ds = dRows.observe(batch.map((p) => p.d));
+    const as = aRows.observe(batch.map((p) => p.a));
+    for (let k = 0; k < batch.length; k++) {
+      const item = changedItem(comparer, desiredSource, ds[k], as[k]);
+      if (item !== null) {
+        changed++;
+        entries.push({ item, keyText: ds[k].keyText });
+      }
     }
   }
-  for (const i of extraSingles) {
-    const record = aRecord(i);
-    entries.push({ item: extraItem(actualSource, record), keyText: record.keyText });
+  for (let from = 0; from < extraSingles.length; from += ITEM_BATCH) {
+    for (const record of aRows.observe(extraSingles.slice(from, from + ITEM_BATCH))) {
+      entries.push({ item: extraItem(actualSource, record), keyText: record.keyText });
+    }
   }
-  const duplicateEntries = (side: FastSide, groups: number[][], wanted: Wanted[], record: (i: number) => ObservedRecord, name: 'desired' | 'actual') => {
+  const duplicateEntries = (side: FastSide, groups: number[][], wanted: Wanted[], rows: SideRows, name: 'desired' | 'actual') => {
     const all = groups.flat();
     if (all.length === 0) return;
-    const records = all.map(record);
+    const records = rows.observe(all);
     addLines(side, records.map((r) => r.origin), all.map((i) => wanted[i].start));
     const byIndex = new Map(all.map((i, n) => [i, records[n]] as const));
     for (const group of groups) {
@@ -508,11 +599,11 @@ async function run(
       for (const item of duplicateItems(side.source, name, members)) entries.push({ item, keyText: members[0].keyText });
     }
   };
-  duplicateEntries(desired, [...dupGroups.values()], dWanted, dRecord, 'desired');
-  duplicateEntries(actual, actualDupGroups, aWanted, aRecord, 'actual');
+  duplicateEntries(desired, work.dupGroups, dWanted, dRows, 'desired');
+  duplicateEntries(actual, actualDupGroups, aWanted, aRows, 'actual');
 
   trace('items');
   const items = sortItems(entries);
   trace('sort');
-  return { summary: summarize(dScan.total, aScan.total, matchedOnce - changed, items), items };
+  return { summary: summarize(work.desiredTotal, work.actualTotal, matchedOnce - changed, items), items };
 }

@@ -8,17 +8,18 @@
  * parses its own byte range straight into memory the other threads can read — rows are never
  * copied between threads. Every function here runs the same in a worker or on the main thread.
  *
- * Layout, per range of the desired file (one range per worker):
- * - `keyHash`, `fpLo`, `fpHi` (Int32): the key hash and the 64-bit fingerprint of the compared
- *   fields;
- * - `rowStart` (Float64): the byte offset of the row, to re-read it;
- * - `keyStart` (Uint32, count + 1 entries) into `keyArena` (Uint8): the key's bytes, to confirm
- *   every key hash match;
- * - `flags` (Uint8): `SUSPECT`, `INVALID`, `DUP`, `MATCHED`, `MATCHED_TWICE`.
+ * Layout, per range of the desired file (one range per thread): one `Int32Array` of records of
+ * `STRIDE` ints, so that probing a row touches one or two cache lines —
+ *   [0] key hash, [1] [2] the 64-bit fingerprint of the compared fields, [3] key length (low
+ *   24 bits) and flags (high 8 bits: `SUSPECT`, `INVALID`, `DUP`, `MATCHED`, `MATCHED_TWICE`),
+ *   [4..6] the key's bytes when it has at most 12 (little-endian, zero-padded), else [4] the
+ *   offset of the key in the range's `keyArena`;
+ * plus `rowStart` (Uint32, or Float64 for files of 4 GiB and more): the row's byte offset, to
+ * read it again. Every key hash match is confirmed on the key bytes.
  * The table is open addressing (linear probing) over `Uint32` slots holding `ref + 1`, where
  * `ref = range * 2^27 + row`; it is split in two halves by the key hash's top bit, so two
- * workers can build it at once without locks. Probing is read-only; matches are recorded with
- * `Atomics.or` on `flags`, so two workers probing at once see a key matched twice.
+ * threads can build it at once without locks. Probing is read-only; matches are recorded with
+ * `Atomics.or` on the flags, so two threads probing at once see a key matched twice.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { CsvByteScanner, type RowSink, type ScanPlan } from './csv-byte-scanner.js';
@@ -29,22 +30,57 @@ export const FLAG_DUP = 4;
 export const FLAG_MATCHED = 8;
 export const FLAG_MATCHED_TWICE = 16;
 
+/** Ints per row record. */
+export const STRIDE = 7;
+const LENGTH_MASK = 0xffffff;
+/** Rows probed together (see `ActualProber.flush`). */
+const PROBE_BATCH = 64;
+const INLINE_KEY = 12;
+
 /** Rows of one range are addressed as `range * RANGE_STRIDE + row`. */
 export const RANGE_STRIDE = 1 << 27;
 export const MAX_RANGES = 16;
 
-const READ_CHUNK = 8 << 20;
+const READ_CHUNK = 2 << 20;
 
 /** The desired side's arrays for one range (all SharedArrayBuffer-backed). */
 export interface DesiredRange {
   count: number;
-  keyHash: Int32Array;
-  fpLo: Int32Array;
-  fpHi: Int32Array;
-  rowStart: Float64Array;
-  keyStart: Uint32Array;
+  /** `count * STRIDE` ints: see the module comment. */
+  rows: Int32Array;
+  rowStart: Uint32Array | Float64Array;
+  /** Keys longer than 12 bytes. */
   keyArena: Uint8Array;
-  flags: Uint8Array;
+}
+
+/** The flags of row `i`. */
+export function flagsAt(range: DesiredRange, i: number): number {
+  return range.rows[i * STRIDE + 3] >>> 24;
+}
+
+/** Sets flags of row `i` (not atomic: for one thread at a time). */
+export function setFlags(range: DesiredRange, i: number, flags: number): void {
+  range.rows[i * STRIDE + 3] |= flags << 24;
+}
+
+/** Clears flags of row `i` (not atomic). */
+export function clearFlags(range: DesiredRange, i: number, flags: number): void {
+  range.rows[i * STRIDE + 3] &= ~(flags << 24);
+}
+
+/** The key bytes of row `i` as a latin1 string (one char per byte), for grouping. */
+export function keyTextAt(range: DesiredRange, i: number): string {
+  const o = i * STRIDE;
+  const length = range.rows[o + 3] & LENGTH_MASK;
+  if (length > INLINE_KEY) {
+    const from = range.rows[o + 4];
+    return Buffer.from(range.keyArena.buffer, range.keyArena.byteOffset + from, length).toString('latin1');
+  }
+  const bytes = Buffer.allocUnsafe(12);
+  bytes.writeInt32LE(range.rows[o + 4], 0);
+  bytes.writeInt32LE(range.rows[o + 5], 4);
+  bytes.writeInt32LE(range.rows[o + 6], 8);
+  return bytes.toString('latin1', 0, length);
 }
 
 /** What scanning one range reports besides its rows. */
@@ -182,6 +218,7 @@ export function scanRange(
       }
       pos = next;
     }
+    sink.finish?.();
     return { start, stoppedAt, rows: scanner.rows, lineFeeds: scanner.lineFeeds, bail: scanner.bail };
   } finally {
     closeSync(fd);
@@ -191,58 +228,58 @@ export function scanRange(
 /** Stores every row of a desired range into growable shared arrays. */
 export class DesiredStore implements RowSink {
   count = 0;
-  keyHash: Int32Array;
-  fpLo: Int32Array;
-  fpHi: Int32Array;
-  rowStart: Float64Array;
-  keyStart: Uint32Array;
+  rows: Int32Array;
+  rowStart: Uint32Array | Float64Array;
   keyArena: Uint8Array;
-  flags: Uint8Array;
   arenaUsed = 0;
   readonly suspects = new NumberList(new Int32Array(64), (n) => new Int32Array(n));
   readonly suspectStarts = new NumberList(new Float64Array(32), (n) => new Float64Array(n));
+  private readonly wide: boolean;
 
-  constructor(estimatedRows: number) {
+  /** `fileSize` decides the width of the row offsets (32 bits below 4 GiB). */
+  constructor(estimatedRows: number, fileSize: number) {
     const n = Math.max(estimatedRows, 1024);
-    this.keyHash = sharedInt32(n);
-    this.fpLo = sharedInt32(n);
-    this.fpHi = sharedInt32(n);
-    this.rowStart = sharedFloat64(n);
-    this.keyStart = sharedUint32(n + 1);
-    this.keyArena = sharedUint8(n * 12);
-    this.flags = sharedUint8(n);
+    this.wide = fileSize >= 2 ** 32;
+    this.rows = sharedInt32(n * STRIDE);
+    this.rowStart = this.wide ? sharedFloat64(n) : sharedUint32(n);
+    this.keyArena = sharedUint8(1024);
   }
 
   private growRows(): void {
-    const n = Math.ceil(this.keyHash.length * 1.25) + 1024;
-    this.keyHash = growShared(this.keyHash, n, sharedInt32);
-    this.fpLo = growShared(this.fpLo, n, sharedInt32);
-    this.fpHi = growShared(this.fpHi, n, sharedInt32);
-    this.rowStart = growShared(this.rowStart, n, sharedFloat64);
-    this.keyStart = growShared(this.keyStart, n + 1, sharedUint32);
-    this.flags = growShared(this.flags, n, sharedUint8);
+    const n = Math.ceil(this.rowStart.length * 1.25) + 1024;
+    this.rows = growShared(this.rows, n * STRIDE, sharedInt32);
+    this.rowStart = this.wide
+      ? growShared(this.rowStart as Float64Array, n, sharedFloat64)
+      : growShared(this.rowStart as Uint32Array, n, sharedUint32);
   }
 
   row(s: CsvByteScanner): void {
     const i = this.count;
-    if (i === this.keyHash.length) this.growRows();
-    this.keyHash[i] = s.keyHash;
-    this.fpLo[i] = s.fpLo;
-    this.fpHi[i] = s.fpHi;
-    this.rowStart[i] = s.rowStart;
+    if (i === this.rowStart.length) this.growRows();
+    const rows = this.rows;
+    const o = i * STRIDE;
     const length = s.keyLength;
-    let used = this.arenaUsed;
-    if (used + length > this.keyArena.length) {
-      this.keyArena = growShared(this.keyArena, Math.ceil((used + length) * 1.5) + 4096, sharedUint8);
+    rows[o] = s.keyHash;
+    rows[o + 1] = s.fpLo;
+    rows[o + 2] = s.fpHi;
+    rows[o + 3] = length | (s.suspect ? FLAG_SUSPECT << 24 : 0);
+    if (length <= INLINE_KEY) {
+      rows[o + 4] = s.keyWord0;
+      rows[o + 5] = s.keyWord1;
+      rows[o + 6] = s.keyWord2;
+    } else {
+      let used = this.arenaUsed;
+      if (used + length > this.keyArena.length) {
+        this.keyArena = growShared(this.keyArena, Math.ceil((used + length) * 1.5) + 4096, sharedUint8);
+      }
+      rows[o + 4] = used;
+      const arena = this.keyArena;
+      const bytes = s.keyBytes;
+      for (let k = 0; k < length; k++) arena[used++] = bytes[k];
+      this.arenaUsed = used;
     }
-    const arena = this.keyArena;
-    const bytes = s.keyBytes;
-    this.keyStart[i] = used;
-    for (let k = 0; k < length; k++) arena[used++] = bytes[k];
-    this.arenaUsed = used;
-    this.keyStart[i + 1] = used;
+    this.rowStart[i] = s.rowStart;
     if (s.suspect) {
-      this.flags[i] = FLAG_SUSPECT;
       this.suspects.push(i);
       this.suspects.push(s.rowLine);
       this.suspectStarts.push(s.rowStart);
@@ -252,16 +289,7 @@ export class DesiredStore implements RowSink {
 
   /** The arrays as the other threads see them. */
   range(): DesiredRange {
-    return {
-      count: this.count,
-      keyHash: this.keyHash,
-      fpLo: this.fpLo,
-      fpHi: this.fpHi,
-      rowStart: this.rowStart,
-      keyStart: this.keyStart,
-      keyArena: this.keyArena,
-      flags: this.flags,
-    };
+    return { count: this.count, rows: this.rows, rowStart: this.rowStart, keyArena: this.keyArena };
   }
 }
 
@@ -272,14 +300,20 @@ export function createTable(desiredRows: number): Uint32Array {
   return new Uint32Array(new SharedArrayBuffer(capacity * 4));
 }
 
+/** Whether desired rows `i` of `a` and `j` of `b` have the same key (their hashes are equal). */
 function keysEqual(a: DesiredRange, i: number, b: DesiredRange, j: number): boolean {
-  const aFrom = a.keyStart[i];
-  const length = a.keyStart[i + 1] - aFrom;
-  const bFrom = b.keyStart[j];
-  if (b.keyStart[j + 1] - bFrom !== length) return false;
-  const x = a.keyArena;
-  const y = b.keyArena;
-  for (let k = 0; k < length; k++) if (x[aFrom + k] !== y[bFrom + k]) return false;
+  const x = a.rows;
+  const y = b.rows;
+  const oi = i * STRIDE;
+  const oj = j * STRIDE;
+  const length = x[oi + 3] & LENGTH_MASK;
+  if ((y[oj + 3] & LENGTH_MASK) !== length) return false;
+  if (length <= INLINE_KEY) return x[oi + 4] === y[oj + 4] && x[oi + 5] === y[oj + 5] && x[oi + 6] === y[oj + 6];
+  const ax = a.keyArena;
+  const by = b.keyArena;
+  const af = x[oi + 4];
+  const bf = y[oj + 4];
+  for (let k = 0; k < length; k++) if (ax[af + k] !== by[bf + k]) return false;
   return true;
 }
 
@@ -292,13 +326,17 @@ export function buildPartition(ranges: readonly DesiredRange[], table: Uint32Arr
   const half = table.length >>> 1;
   const mask = half - 1;
   const base = partition * half;
+  const invalid = FLAG_INVALID << 24;
+  const dup = FLAG_DUP << 24;
   let duplicates = 0;
   for (let r = 0; r < ranges.length; r++) {
     const range = ranges[r];
-    const { keyHash, flags, count } = range;
+    const rows = range.rows;
+    const count = range.count;
     for (let i = 0; i < count; i++) {
-      const h = keyHash[i];
-      if (h >>> 31 !== partition || (flags[i] & FLAG_INVALID) !== 0) continue;
+      const o = i * STRIDE;
+      const h = rows[o];
+      if (h >>> 31 !== partition || (rows[o + 3] & invalid) !== 0) continue;
       let slot = h & mask;
       for (;;) {
         const v = table[base + slot];
@@ -310,12 +348,12 @@ export function buildPartition(ranges: readonly DesiredRange[], table: Uint32Arr
         const rr = (ref / RANGE_STRIDE) | 0;
         const ri = ref - rr * RANGE_STRIDE;
         const other = ranges[rr];
-        if (other.keyHash[ri] === h && keysEqual(other, ri, range, i)) {
-          if ((other.flags[ri] & FLAG_DUP) === 0) {
-            other.flags[ri] |= FLAG_DUP;
+        if (other.rows[ri * STRIDE] === h && keysEqual(other, ri, range, i)) {
+          if ((other.rows[ri * STRIDE + 3] & dup) === 0) {
+            other.rows[ri * STRIDE + 3] |= dup;
             duplicates++;
           }
-          flags[i] |= FLAG_DUP;
+          rows[o + 3] |= dup;
           duplicates++;
           break;
         }
@@ -326,17 +364,13 @@ export function buildPartition(ranges: readonly DesiredRange[], table: Uint32Arr
   return duplicates;
 }
 
-/** The desired row (`ref`) with these key bytes, or -1. */
-export function probe(
-  ranges: readonly DesiredRange[],
-  table: Uint32Array,
-  hash: number,
-  key: Uint8Array,
-  keyLength: number,
-): number {
+/** The desired row (`ref`) with the key the scanner just read, or -1. */
+export function probe(ranges: readonly DesiredRange[], table: Uint32Array, s: KeyView): number {
   const half = table.length >>> 1;
   const mask = half - 1;
+  const hash = s.keyHash;
   const base = (hash >>> 31) * half;
+  const keyLength = s.keyLength;
   let slot = hash & mask;
   for (;;) {
     const v = table[base + slot];
@@ -345,10 +379,15 @@ export function probe(
     const r = (ref / RANGE_STRIDE) | 0;
     const i = ref - r * RANGE_STRIDE;
     const range = ranges[r];
-    if (range.keyHash[i] === hash) {
-      const from = range.keyStart[i];
-      if (range.keyStart[i + 1] - from === keyLength) {
+    const rows = range.rows;
+    const o = i * STRIDE;
+    if (rows[o] === hash && (rows[o + 3] & LENGTH_MASK) === keyLength) {
+      if (keyLength <= INLINE_KEY) {
+        if (rows[o + 4] === s.keyWord0 && rows[o + 5] === s.keyWord1 && rows[o + 6] === s.keyWord2) return ref;
+      } else {
         const arena = range.keyArena;
+        const from = rows[o + 4];
+        const key = s.keyBytes;
         let k = 0;
         while (k < keyLength && arena[from + k] === key[k]) k++;
         if (k === keyLength) return ref;
@@ -356,6 +395,24 @@ export function probe(
     }
     slot = (slot + 1) & mask;
   }
+}
+
+/** A key as the scanner presents it (the scanner itself, or a key kept for later). */
+export interface KeyView {
+  keyHash: number;
+  keyLength: number;
+  keyBytes: Uint8Array;
+  keyWord0: number;
+  keyWord1: number;
+  keyWord2: number;
+}
+
+/** A `KeyView` of stored key bytes. */
+export function keyView(hash: number, bytes: Uint8Array): KeyView {
+  const padded = new Uint8Array(12);
+  padded.set(bytes.subarray(0, Math.min(12, bytes.length)));
+  const words = new Int32Array(padded.buffer);
+  return { keyHash: hash, keyLength: bytes.length, keyBytes: bytes, keyWord0: words[0], keyWord1: words[1], keyWord2: words[2] };
 }
 
 /** What probing one range of the actual file finds (lists of plain numbers, transferable). */
@@ -401,6 +458,17 @@ export class ActualProber implements RowSink {
   readonly suspectKeyStart = new NumberList(new Int32Array(32), (n) => new Int32Array(n));
   readonly suspectKeys = new NumberList(new Uint8Array(1024), (n) => new Uint8Array(n));
   private local = 0;
+  // Rows waiting to be probed: probing a batch lets the processor overlap the cache misses of
+  // independent rows (table slot, then row record) instead of waiting for each in turn.
+  private pending = 0;
+  private readonly batchInts = new Int32Array(PROBE_BATCH * 8);
+  private readonly batchStarts = new Float64Array(PROBE_BATCH);
+  private readonly batchKeys = new Uint8Array(PROBE_BATCH * 64);
+  private readonly batchKeyAt = new Int32Array(PROBE_BATCH);
+  private batchKeyUsed = 0;
+  private readonly slots = new Int32Array(PROBE_BATCH);
+  private readonly seen = new Int32Array(PROBE_BATCH);
+  private readonly view: KeyView = { keyHash: 0, keyLength: 0, keyBytes: new Uint8Array(0), keyWord0: 0, keyWord1: 0, keyWord2: 0 };
 
   constructor(
     private readonly ranges: readonly DesiredRange[],
@@ -412,27 +480,117 @@ export class ActualProber implements RowSink {
 
   row(s: CsvByteScanner): void {
     const local = this.local++;
-    if (s.suspect) {
-      this.suspects.push(local);
-      this.suspects.push(s.rowLine);
-      this.suspectStarts.push(s.rowStart);
-      this.suspectHashes.push(s.keyHash);
-      this.suspectHashes.push(s.fpLo);
-      this.suspectHashes.push(s.fpHi);
-      appendBytes(this.suspectKeys, s.keyBytes, s.keyLength);
-      this.suspectKeyStart.push(this.suspectKeys.length);
+    if (!s.suspect) {
+      const k = this.pending;
+      const o = k * 8;
+      const ints = this.batchInts;
+      ints[o] = s.keyHash;
+      ints[o + 1] = s.keyWord0;
+      ints[o + 2] = s.keyWord1;
+      ints[o + 3] = s.keyWord2;
+      ints[o + 4] = s.keyLength;
+      ints[o + 5] = s.fpLo;
+      ints[o + 6] = s.fpHi;
+      ints[o + 7] = local;
+      this.batchStarts[k] = s.rowStart;
+      const length = s.keyLength;
+      if (length > 12 || this.batchKeyUsed + length > this.batchKeys.length) {
+        // Long keys are probed at once (their bytes live in the scanner's buffer).
+        this.flush();
+        this.probeRow(s.keyHash, s.keyWord0, s.keyWord1, s.keyWord2, length, s.keyBytes, 0, s.fpLo, s.fpHi, local, s.rowStart);
+        return;
+      }
+      this.batchKeyAt[k] = this.batchKeyUsed;
+      this.batchKeys.set(s.keyBytes.subarray(0, length), this.batchKeyUsed);
+      this.batchKeyUsed += length;
+      this.pending = k + 1;
+      if (this.pending === PROBE_BATCH) this.flush();
       return;
     }
-    const ref = probe(this.ranges, this.table, s.keyHash, s.keyBytes, s.keyLength);
+    // A suspect row: listed for the main thread, which judges it and probes it if valid.
+    this.flush();
+    this.suspects.push(local);
+    this.suspects.push(s.rowLine);
+    this.suspectStarts.push(s.rowStart);
+    this.suspectHashes.push(s.keyHash);
+    this.suspectHashes.push(s.fpLo);
+    this.suspectHashes.push(s.fpHi);
+    appendBytes(this.suspectKeys, s.keyBytes, s.keyLength);
+    this.suspectKeyStart.push(this.suspectKeys.length);
+  }
+
+  /** Probes the pending rows: first all their table slots, then their records, then matches. */
+  flush(): void {
+    const n = this.pending;
+    if (n === 0) return;
+    const ints = this.batchInts;
+    const table = this.table;
+    const half = table.length >>> 1;
+    const mask = half - 1;
+    const slots = this.slots;
+    const seen = this.seen;
+    for (let k = 0; k < n; k++) {
+      const hash = ints[k * 8];
+      const slot = (hash >>> 31) * half + (hash & mask);
+      slots[k] = slot;
+      seen[k] = table[slot];
+    }
+    const ranges = this.ranges;
+    let touch = 0;
+    for (let k = 0; k < n; k++) {
+      const v = seen[k];
+      if (v === 0) continue;
+      const ref = v - 1;
+      const r = (ref / RANGE_STRIDE) | 0;
+      touch ^= ranges[r].rows[(ref - r * RANGE_STRIDE) * STRIDE];
+    }
+    this.touched ^= touch;
+    for (let k = 0; k < n; k++) {
+      const o = k * 8;
+      this.probeRow(ints[o], ints[o + 1], ints[o + 2], ints[o + 3], ints[o + 4], this.batchKeys, this.batchKeyAt[k], ints[o + 5], ints[o + 6], ints[o + 7], this.batchStarts[k]);
+    }
+    this.pending = 0;
+    this.batchKeyUsed = 0;
+  }
+
+  /** Keeps the record loads of `flush` from being optimised away. */
+  touched = 0;
+
+  private probeRow(
+    hash: number,
+    w0: number,
+    w1: number,
+    w2: number,
+    length: number,
+    keyBytes: Uint8Array,
+    keyFrom: number,
+    fpLo: number,
+    fpHi: number,
+    local: number,
+    rowStart: number,
+  ): void {
+    const view = this.view;
+    view.keyHash = hash;
+    view.keyWord0 = w0;
+    view.keyWord1 = w1;
+    view.keyWord2 = w2;
+    view.keyLength = length;
+    view.keyBytes = keyFrom === 0 ? keyBytes : keyBytes.subarray(keyFrom, keyFrom + length);
+    const ref = probe(this.ranges, this.table, view);
     if (ref < 0) {
       this.extras.push(local);
-      this.extraStarts.push(s.rowStart);
-      this.extraHashes.push(s.keyHash);
-      appendBytes(this.extraKeys, s.keyBytes, s.keyLength);
+      this.extraStarts.push(rowStart);
+      this.extraHashes.push(hash);
+      appendBytes(this.extraKeys, view.keyBytes, length);
       this.extraKeyStart.push(this.extraKeys.length);
       return;
     }
-    recordMatch(this.ranges, ref, s.fpLo, s.fpHi, local, s.rowStart, this);
+    recordMatch(this.ranges, ref, fpLo, fpHi, local, rowStart, this);
+  }
+
+  /** Called when the range is done. */
+  finish(): void {
+    this.flush();
   }
 
   lists(): ProbeLists {
@@ -471,18 +629,19 @@ export function recordMatch(
 ): void {
   const r = (ref / RANGE_STRIDE) | 0;
   const i = ref - r * RANGE_STRIDE;
-  const range = ranges[r];
-  const before = Atomics.or(range.flags, i, FLAG_MATCHED);
+  const rows = ranges[r].rows;
+  const o = i * STRIDE;
+  const before = Atomics.or(rows, o + 3, FLAG_MATCHED << 24) >>> 24;
   if ((before & FLAG_MATCHED) !== 0) {
     // A key the actual side repeats: all its actual rows are invalid (found by a second pass).
-    Atomics.or(range.flags, i, FLAG_MATCHED_TWICE);
+    Atomics.or(rows, o + 3, FLAG_MATCHED_TWICE << 24);
     into.repeats.push(ref);
     into.repeats.push(local);
     into.repeatStarts.push(rowStart);
     return;
   }
   if ((before & FLAG_DUP) !== 0) return; // a desired duplicate: the key is out of the comparison
-  if (range.fpLo[i] !== fpLo || range.fpHi[i] !== fpHi) {
+  if (rows[o + 1] !== fpLo || rows[o + 2] !== fpHi) {
     into.candidates.push(ref);
     into.candidates.push(local);
     into.candidateStarts.push(rowStart);
@@ -506,11 +665,10 @@ export class RepeatCollector implements RowSink {
   row(s: CsvByteScanner): void {
     const local = this.local++;
     if (s.suspect) return;
-    const ref = probe(this.ranges, this.table, s.keyHash, s.keyBytes, s.keyLength);
+    const ref = probe(this.ranges, this.table, s);
     if (ref < 0) return;
     const r = (ref / RANGE_STRIDE) | 0;
-    const i = ref - r * RANGE_STRIDE;
-    if ((this.ranges[r].flags[i] & FLAG_MATCHED_TWICE) === 0) return;
+    if ((flagsAt(this.ranges[r], ref - r * RANGE_STRIDE) & FLAG_MATCHED_TWICE) === 0) return;
     this.rows.push(ref);
     this.rows.push(local);
     this.starts.push(s.rowStart);

@@ -67,7 +67,7 @@ export function runFastTask(task: FastTask): [FastTaskResult, ArrayBuffer[]] {
   switch (task.kind) {
     case 'scan-desired': {
       const { range } = task;
-      const store = new DesiredStore(task.estimatedRows);
+      const store = new DesiredStore(task.estimatedRows, range.size);
       const outcome = scanRange(range.file, range.plan, range.from, range.guess, range.to, range.size, store);
       const suspects = store.suspects.take();
       const suspectStarts = store.suspectStarts.take();

@@ -90,14 +90,24 @@ function rowEnd(buf: Buffer, pos: number, end: number, delimiter: number): numbe
  * order. The rows are known to be well formed (the scanner checked them).
  */
 export function readRowsAt(file: string, fileSize: number, shape: CsvRecordShape, offsets: ArrayLike<number>): RawRecord[] {
+  return parseRowTexts(readRowTexts(file, fileSize, shape.delimiter, offsets), shape);
+}
+
+/**
+ * The text of each row starting at `offsets` (any order; without its line end), in the same
+ * order. Reading in offset order keeps the reads sequential; texts are compact, so callers can
+ * read everything first and parse in small batches.
+ */
+export function readRowTexts(file: string, fileSize: number, delimiterText: string, offsets: ArrayLike<number>): string[] {
   const n = offsets.length;
+  const sortedOffsets = new Float64Array(n);
+  for (let i = 0; i < n; i++) sortedOffsets[i] = offsets[i];
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  const sortedOffsets = Float64Array.from({ length: n }, (_, i) => offsets[i]);
   order.sort((a, b) => sortedOffsets[a] - sortedOffsets[b]);
 
   const texts: string[] = new Array(n);
-  const delimiter = shape.delimiter.charCodeAt(0);
+  const delimiter = delimiterText.charCodeAt(0);
   const fd = openSync(file, 'r');
   try {
     let buffer = Buffer.allocUnsafe(MAX_SPAN + GAP);
@@ -135,22 +145,22 @@ export function readRowsAt(file: string, fileSize: number, shape: CsvRecordShape
   } finally {
     closeSync(fd);
   }
-  return parseRowTexts(texts, shape);
+  return texts;
 }
 
-/** Parses row texts (without line ends) into raw records, in bulk. */
-export function parseRowTexts(texts: readonly string[], shape: CsvRecordShape): RawRecord[] {
+/** Parses row texts (without line ends) into raw records, in bulk (`from`..`to` of `texts`). */
+export function parseRowTexts(texts: readonly string[], shape: CsvRecordShape, from = 0, to = texts.length): RawRecord[] {
   const columns = shape.names.length;
   const parser = connectorParser(columns, shape.delimiter, shape.rowDelimiter);
-  const records: RawRecord[] = new Array(texts.length);
+  const records: RawRecord[] = new Array(to - from);
   const suffix = (columns === 1 ? shape.delimiter : '') + shape.rowDelimiter;
-  for (let start = 0; start < texts.length; start += PARSE_BATCH) {
-    const stop = Math.min(start + PARSE_BATCH, texts.length);
+  for (let start = from; start < to; start += PARSE_BATCH) {
+    const stop = Math.min(start + PARSE_BATCH, to);
     let text = '';
     for (let i = start; i < stop; i++) text += texts[i] + suffix;
     let i = start;
     parser.stringArrs(text, (row: string[]) => {
-      records[i++] = toRawRecord(shape.names, row);
+      records[i++ - from] = toRawRecord(shape.names, row);
     });
     if (i !== stop) throw new Error(`internal: re-read ${i - start} rows where ${stop - start} were expected`);
   }

@@ -10,6 +10,7 @@
  * record's position in its source.
  */
 import type { IrDiffKind, IrSource } from '../../language/ir/ir-types.js';
+import { setOwn } from '../expressions/own-properties.js';
 import type { InvalidRecord, ObservedRecord } from '../observe/observed-record.js';
 import type { PolicySummary } from '../plan/change-plan.js';
 import type { DiffItem } from './diff-result.js';
@@ -18,9 +19,7 @@ import type { RecordComparer } from './record-comparer.js';
 /** The key fields of a record by name (the source's key paths), for `DiffItem.key`. */
 export function keyObject(source: IrSource, values: readonly unknown[]): Record<string, unknown> {
   const key: Record<string, unknown> = {};
-  source.key.forEach((name, i) => {
-    Object.defineProperty(key, name, { value: values[i] ?? null, enumerable: true, writable: true, configurable: true });
-  });
+  for (let i = 0; i < source.key.length; i++) setOwn(key, source.key[i], values[i] ?? null);
   return key;
 }
 
@@ -160,17 +159,26 @@ function compareText(a: string, b: string): number {
 
 /** Puts items in the deterministic order described in the module comment. */
 export function sortItems(entries: SortableItem[]): DiffItem[] {
-  entries.sort((x, y) => {
-    const a = x.item;
-    const b = y.item;
-    const byKind = KIND_RANK[a.kind] - KIND_RANK[b.kind];
-    if (byKind !== 0) return byKind;
-    if (a.kind !== 'invalid') return compareText(x.keyText, y.keyText);
-    const bySide = (a.side === 'actual' ? 1 : 0) - (b.side === 'actual' ? 1 : 0);
-    if (bySide !== 0) return bySide;
-    return (a.origin?.position ?? 0) - (b.origin?.position ?? 0);
-  });
-  return entries.map((entry) => entry.item);
+  const byKind: SortableItem[][] = [[], [], [], []];
+  for (const entry of entries) byKind[KIND_RANK[entry.item.kind]].push(entry);
+  const sorted: DiffItem[] = [];
+  for (let rank = 0; rank < 3; rank++) {
+    const group = byKind[rank];
+    // Keys are unique within a kind: sort the texts natively (by UTF-16 code unit) and map back.
+    const byText = new Map<string, DiffItem>();
+    for (const entry of group) byText.set(entry.keyText, entry.item);
+    if (byText.size === group.length) {
+      const texts = [...byText.keys()].sort();
+      for (const text of texts) sorted.push(byText.get(text)!);
+    } else {
+      group.sort((x, y) => compareText(x.keyText, y.keyText));
+      for (const entry of group) sorted.push(entry.item);
+    }
+  }
+  const invalid = byKind[3].map((entry) => entry.item);
+  invalid.sort((a, b) => (a.side === 'actual' ? 1 : 0) - (b.side === 'actual' ? 1 : 0) || (a.origin?.position ?? 0) - (b.origin?.position ?? 0));
+  for (const item of invalid) sorted.push(item);
+  return sorted;
 }
 
 /** The policy summary from the records in scope per side, the unchanged pairs and the items. */

@@ -176,6 +176,11 @@ export interface ConnectorValue {
   redacted: unknown;
   /** Whether `secret()` was read while evaluating it. */
   secret: boolean;
+  /**
+   * The secret values read (empty when none), so a caller can also scrub text it did not build
+   * from `value` (a server's error message, a program's stderr) before showing it.
+   */
+  secrets: readonly string[];
 }
 
 /**
@@ -187,6 +192,6 @@ export interface ConnectorValue {
 export function evaluateConnectorValue(expr: IrExpr, ctx: EvaluationContext, data: unknown = {}): ConnectorValue {
   const secrets = new Set<string>();
   const value = run(expr, { data, context: ctx, secrets });
-  if (secrets.size === 0) return { value, redacted: value, secret: false };
-  return { value, redacted: redactSecrets(value, secrets), secret: true };
+  if (secrets.size === 0) return { value, redacted: value, secret: false, secrets: [] };
+  return { value, redacted: redactSecrets(value, secrets), secret: true, secrets: [...secrets] };
 }

@@ -48,6 +48,18 @@ export function cursor(marked: string): Cursor {
   return { text, offset: offsets[0]!, position: positions[0]!, offsets, positions };
 }
 
+/**
+ * `text` with a cursor placed by a snippet of it: `markAt(SAMPLE, 'desired.<|>amount')` finds
+ * `desired.amount` (its `nth` occurrence) and puts `<|>` where the snippet has it.
+ */
+export function markAt(text: string, snippet: string, nth = 0): string {
+  const inner = snippet.indexOf(CURSOR);
+  if (inner < 0) throw new Error(`no ${CURSOR} in the snippet '${snippet}'`);
+  const plain = snippet.replace(CURSOR, '');
+  const at = offsetOf(text, plain, nth) + inner;
+  return text.slice(0, at) + CURSOR + text.slice(at);
+}
+
 /** The LSP position of an offset in a text. */
 export function positionAt(text: string, offset: number): { line: number; character: number } {
   return new LineMap(text).position(offset);
@@ -61,6 +73,15 @@ export function offsetOf(text: string, needle: string, nth = 0): number {
     if (at < 0) throw new Error(`'${needle}' not found (occurrence ${nth})`);
   }
   return at;
+}
+
+/** Applies LSP text edits (non-overlapping, any order) to a text. */
+export function applyTextEdits(text: string, edits: readonly { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[]): string {
+  const lines = new LineMap(text);
+  const sorted = edits.map((e) => ({ start: lines.offset(e.range.start), end: lines.offset(e.range.end), text: e.newText })).sort((a, b) => b.start - a.start);
+  let result = text;
+  for (const edit of sorted) result = result.slice(0, edit.start) + edit.text + result.slice(edit.end);
+  return result;
 }
 
 export interface TestWorkspace {

@@ -397,12 +397,13 @@ describe('secrets', () => {
     expect(result.value).toEqual({ Authorization: 'Bearer s3cr3t-value', Accept: 'application/json' });
     expect(result.redacted).toEqual({ Authorization: 'Bearer ***', Accept: 'application/json' });
     expect(result.secret).toBe(true);
+    expect(result.secrets).toEqual(['s3cr3t-value']);
     expect(JSON.stringify(result.redacted)).not.toContain('s3cr3t');
   });
 
   it('leave values without secrets untouched', () => {
     const result = evaluateConnectorValue({ concat: ['https://', { env: ['REGION'] }] }, ctx);
-    expect(result).toEqual({ value: 'https://eu-west-1', redacted: 'https://eu-west-1', secret: false });
+    expect(result).toEqual({ value: 'https://eu-west-1', redacted: 'https://eu-west-1', secret: false, secrets: [] });
   });
 
   it('redact a transformed secret by hiding the whole value', () => {
@@ -422,7 +423,7 @@ describe('secrets', () => {
 
   it('an unset secret is null and nothing is redacted', () => {
     const result = evaluateConnectorValue({ secret: ['NOT_SET_ANYWHERE'] }, ctx);
-    expect(result).toEqual({ value: null, redacted: null, secret: false });
+    expect(result).toEqual({ value: null, redacted: null, secret: false, secrets: [] });
   });
 });
 

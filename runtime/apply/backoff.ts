@@ -1,0 +1,36 @@
+/**
+ * Retry delays: exponential backoff with full jitter between the policy's bounds (`retry 3
+ * backoff 200ms..10s`, LANGUAGE.md 2.3), and `Retry-After` honoured (RUNTIME.md 4).
+ *
+ * Why full jitter: when many actions fail at once (a 503 from an overloaded service), retrying
+ * them all after the same delay hits the service again in lockstep — the essay's "thundering
+ * retry". Drawing each delay uniformly between the lower bound and the exponential ceiling
+ * spreads them out; the ceiling never exceeds the upper bound.
+ */
+
+/** The retry settings of one policy, from the IR's `retry`. */
+export interface RetrySettings {
+  /** Attempts per action in total (1: no retry). */
+  attempts: number;
+  backoffMinMs: number;
+  backoffMaxMs: number;
+}
+
+/**
+ * The delay before attempt `failedAttempt + 1`, after attempt `failedAttempt` (1-based) failed:
+ * uniform in [min, min(max, min * 2^(failedAttempt-1))], and at least `retryAfterSeconds` when
+ * the system asked for it. `random` returns a number in [0, 1).
+ */
+export function backoffDelayMs(
+  settings: RetrySettings,
+  failedAttempt: number,
+  retryAfterSeconds: number | null = null,
+  random: () => number = Math.random,
+): number {
+  const min = Math.max(0, settings.backoffMinMs);
+  const max = Math.max(min, settings.backoffMaxMs);
+  const ceiling = Math.min(max, min * 2 ** Math.max(0, failedAttempt - 1));
+  const jittered = min + random() * (ceiling - min);
+  const asked = retryAfterSeconds !== null && Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? retryAfterSeconds * 1000 : 0;
+  return Math.round(Math.max(jittered, asked));
+}

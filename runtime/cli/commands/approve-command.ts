@@ -1,0 +1,85 @@
+/**
+ * `recon approve PLAN.json --by WHO [--item ID]... [-o APPROVALS.json]`: record approvals bound to
+ * that plan's hash (RUNTIME.md 2, 4).
+ *
+ * Without `--item`, approves every item with gate `approval` that WHO may approve. Exit 1 when
+ * WHO may not approve an item named (or any waiting item), or an item is unknown. With `-o`, the
+ * approvals are appended to the file (created when absent); without it they are printed as an
+ * approvals document. With `RECON_APPROVAL_KEY` set, each record is HMAC-signed. Every approval
+ * given is also recorded in the audit log (`approved`, actor WHO).
+ */
+import { ApprovalError, appendApprovals, approvalKey, createApprovals } from '../../apply/approvals.js';
+import { loadSavedPlan, SavedPlanError } from '../../apply/saved-plan.js';
+import type { ChangePlan } from '../../plan/change-plan.js';
+import { AuditLog } from '../../state/audit-log.js';
+import { newRunId } from '../../state/plan-recording.js';
+import { resolveStateDir } from '../../state/state-dir.js';
+import { parseCommandArgs } from '../cli-args.js';
+import { CliError } from '../cli-error.js';
+import type { CliOutput } from '../cli-output.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { workspaceRootFromCwd } from './apply-command.js';
+
+export async function runApproveCommand(args: string[], output: CliOutput): Promise<ExitCode> {
+  const { values, positionals } = parseCommandArgs('approve', args, {
+    by: { type: 'string' },
+    item: { type: 'string', multiple: true },
+    output: { type: 'string', short: 'o' },
+  });
+  if (positionals.length !== 1) throw new CliError('recon approve: expected exactly one PLAN.json (made by `recon plan -o PLAN.json`)');
+  if (typeof values.by !== 'string' || values.by.trim() === '') throw new CliError('recon approve: --by WHO is required (who approves)');
+  let plan: ChangePlan;
+  try {
+    plan = loadSavedPlan(positionals[0]!);
+  } catch (error) {
+    if (error instanceof SavedPlanError) throw new CliError(`recon approve: ${error.message}`);
+    throw error;
+  }
+  const items = Array.isArray(values.item) ? (values.item as string[]) : undefined;
+  let records;
+  try {
+    records = createApprovals(plan, values.by, { items, key: approvalKey(process.env) });
+  } catch (error) {
+    if (error instanceof ApprovalError) throw new CliError(`recon approve: ${error.message}`);
+    throw error;
+  }
+  if (records.length === 0) {
+    output.err('recon approve: no item of this plan waits for approval; nothing recorded\n');
+    return EXIT.ok;
+  }
+
+  const stateDir = resolveStateDir(workspaceRootFromCwd(values.root as string | undefined), values['state-dir'] as string | undefined);
+  const runId = newRunId();
+  const log = AuditLog.inStateDir(stateDir);
+  try {
+    log.appendMany(
+      records.map((record) => ({
+        ts: record.approved_at,
+        run_id: runId,
+        command: 'approve',
+        policy: record.item.split('/')[0] ?? null,
+        plan_hash: record.plan_hash,
+        item: record.item,
+        event: 'approved' as const,
+        attempt: null,
+        actor: record.approver,
+        error: null,
+        detail: { signed: record.signature !== undefined },
+      })),
+    );
+  } finally {
+    log.close();
+  }
+
+  if (typeof values.output === 'string') {
+    const document = appendApprovals(values.output, records);
+    output.out(
+      `approved ${records.length} item${records.length === 1 ? '' : 's'} of plan ${plan.plan_hash.replace(/^sha256:/, '').slice(0, 12)} as ${records[0]!.approver}` +
+        ` -> ${values.output} (${document.approvals.length} approval${document.approvals.length === 1 ? '' : 's'} in the file)\n`,
+    );
+    for (const record of records) output.out(`  ${record.item}\n`);
+  } else {
+    output.out(JSON.stringify({ version: 1, approvals: records }, null, 2) + '\n');
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,221 @@
+/**
+ * What the `postgres` connector and writer share: the connection (string evaluated with secrets
+ * tracked, a display name without password), how column types map to field types and values,
+ * and one-line, secret-free error messages.
+ *
+ * Why a module of its own: reading (a cursor in a read-only transaction) and writing (statements
+ * in bounded transactions) are different jobs, but both must open connections the same way, give
+ * the same values for the same columns (a value the reader shows is a value the writer can write
+ * back), and describe failures the same way.
+ *
+ * Column types and field types (values as records hold them):
+ *
+ * | column type                               | field type | value                              |
+ * |-------------------------------------------|------------|------------------------------------|
+ * | smallint, integer                          | integer    | number                             |
+ * | bigint                                     | integer    | number (text beyond ±2^53-1)       |
+ * | numeric, real, double precision, money*    | number     | number (text when digits would be lost, NaN, Infinity) |
+ * | boolean                                    | bool       | true / false                       |
+ * | timestamp, timestamptz                     | datetime   | ISO 8601 UTC text (`...Z`); a timestamp without zone is UTC |
+ * | date                                       | datetime   | `YYYY-MM-DD` text                  |
+ * | json, jsonb                                | json       | the parsed value                   |
+ * | bytea                                      | string     | `\x...` hex text                   |
+ * | anything else (text, varchar, uuid, ...)   | string     | text (arrays: lists)               |
+ *
+ * (*) money is text in PostgreSQL's own format and stays text.
+ */
+import pg from 'pg';
+import type { IrSource } from '../../language/ir/ir-types.js';
+import { canonicalInstant } from '../observe/field-coercion.js';
+import type { IrFieldType } from '../../language/ir/ir-types.js';
+import { sourceLabel } from './connector-support.js';
+import type { SecretScrubber } from './secret-scrubber.js';
+
+/** PostgreSQL type OIDs this module maps (from `pg_type`). */
+export const PG_TYPE = {
+  bool: 16,
+  bytea: 17,
+  int8: 20,
+  int2: 21,
+  int4: 23,
+  text: 25,
+  json: 114,
+  float4: 700,
+  float8: 701,
+  varchar: 1043,
+  date: 1082,
+  timestamp: 1114,
+  timestamptz: 1184,
+  numeric: 1700,
+  uuid: 2950,
+  jsonb: 3802,
+} as const;
+
+/** The field type a column of type `oid` presents as (see the table in the module comment). */
+export function columnFieldType(oid: number): IrFieldType {
+  switch (oid) {
+    case PG_TYPE.int2:
+    case PG_TYPE.int4:
+    case PG_TYPE.int8:
+      return 'integer';
+    case PG_TYPE.numeric:
+    case PG_TYPE.float4:
+    case PG_TYPE.float8:
+      return 'number';
+    case PG_TYPE.bool:
+      return 'bool';
+    case PG_TYPE.timestamp:
+    case PG_TYPE.timestamptz:
+    case PG_TYPE.date:
+      return 'datetime';
+    case PG_TYPE.json:
+    case PG_TYPE.jsonb:
+      return 'json';
+    default:
+      return 'string';
+  }
+}
+
+function parseInt8(text: string): number | string {
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : text;
+}
+
+/** Significant digits of a decimal text (`0012.3400` has 4). */
+function significantDigits(text: string): number {
+  const digits = text.replace(/^[+-]/, '').replace(/e.*$/i, '').replace('.', '').replace(/^0+/, '');
+  return digits.replace(/0+$/, '').length;
+}
+
+function parseNumeric(text: string): number | string {
+  const value = Number(text);
+  if (!Number.isFinite(value) || significantDigits(text) > 15) return text;
+  return value === 0 ? 0 : value;
+}
+
+function parseTimestamp(text: string, withZone: boolean): string {
+  const instant = canonicalInstant(withZone ? text : `${text}Z`);
+  return instant ?? text;
+}
+
+const identity = (text: string): string => text;
+
+/**
+ * Type parsers for every query of the connector and writer: the module comment's table. Types
+ * not named there keep node-postgres's own parsers (arrays become lists, and so on).
+ */
+export const RECON_PG_TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) => {
+    if (format === 'binary') return pg.types.getTypeParser(oid, 'binary');
+    switch (oid) {
+      case PG_TYPE.int8:
+        return parseInt8;
+      case PG_TYPE.numeric:
+        return parseNumeric;
+      case PG_TYPE.timestamp:
+        return (text: string) => parseTimestamp(text, false);
+      case PG_TYPE.timestamptz:
+        return (text: string) => parseTimestamp(text, true);
+      case PG_TYPE.date:
+      case PG_TYPE.bytea:
+        return identity;
+      default:
+        return pg.types.getTypeParser(oid, 'text');
+    }
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** The evaluated connection string, and how it may be named in messages. */
+export interface PostgresTarget {
+  connectionString: string;
+  /** `postgres://user@host:5432/db`: no password, no secret. */
+  shown: string;
+}
+
+/**
+ * How a connection string is named in messages: user, host, port and database, never the
+ * password (whether or not it came from `secret()`), and scrubbed of every secret.
+ */
+export function showConnectionString(connectionString: string, scrubber: SecretScrubber): string {
+  try {
+    const url = new URL(connectionString);
+    if (url.password !== '') url.password = '';
+    url.search = '';
+    url.hash = '';
+    return scrubber.scrub(url.toString());
+  } catch {
+    return 'the database (connection string not shown)';
+  }
+}
+
+/** The connection string of `source` (its first argument), evaluated with secrets tracked. */
+export function postgresTarget(source: IrSource, connectionString: unknown, scrubber: SecretScrubber): PostgresTarget {
+  if (typeof connectionString !== 'string' || connectionString.trim() === '') {
+    throw new PostgresConfigError(`${sourceLabel(source)}: postgres() needs a connection string (like "postgres://user@host:5432/db") as its first argument`);
+  }
+  return { connectionString, shown: showConnectionString(connectionString, scrubber) };
+}
+
+/** A mistake in the source's declaration (not a failure of the database). */
+export class PostgresConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PostgresConfigError';
+  }
+}
+
+/** A new client for `target` (not connected yet): recon's type parsers, a connect timeout. */
+export function newClient(target: PostgresTarget): pg.Client {
+  return new pg.Client({
+    connectionString: target.connectionString,
+    types: RECON_PG_TYPES,
+    application_name: 'recon',
+    connectionTimeoutMillis: 15_000,
+  });
+}
+
+/** PostgreSQL error fields node-postgres sets (`code` is the SQLSTATE). */
+interface PgErrorFields {
+  code?: string;
+  detail?: string;
+  hint?: string;
+  position?: string;
+  column?: string;
+  table?: string;
+}
+
+/** Network failures of the socket itself (Node error codes). */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+
+/**
+ * Whether a failure may pass by itself: the network, the server going away or being overloaded
+ * (SQLSTATE classes 08, 53, 57P0x), serialization failures and deadlocks (40001, 40P01).
+ */
+export function isTransientPgError(error: unknown): boolean {
+  const code = (error as PgErrorFields | null)?.code;
+  if (typeof code !== 'string') {
+    const message = error instanceof Error ? error.message : '';
+    return /Connection terminated|connection timeout|timeout expired/i.test(message);
+  }
+  if (NETWORK_CODES.has(code)) return true;
+  return code.startsWith('08') || code.startsWith('53') || /^57P0[1-3]$/.test(code) || code === '40001' || code === '40P01';
+}
+
+/** One line describing a database failure, with the SQLSTATE and detail, every secret scrubbed. */
+export function describePgError(error: unknown, target: PostgresTarget, scrubber: SecretScrubber): string {
+  const fields = (error ?? {}) as PgErrorFields;
+  const code = fields.code;
+  const base = error instanceof Error ? error.message : String(error);
+  let message: string;
+  if (code === 'ECONNREFUSED') message = `cannot connect to ${target.shown}: connection refused (is the server running?)`;
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') message = `cannot connect to ${target.shown}: unknown host`;
+  else if (typeof code === 'string' && NETWORK_CODES.has(code)) message = `${target.shown}: network error (${code}): ${base}`;
+  else if (/timeout expired|connection timeout/i.test(base)) message = `cannot connect to ${target.shown}: timed out`;
+  else {
+    const parts = [base];
+    if (fields.detail) parts.push(`detail: ${fields.detail}`);
+    if (fields.hint) parts.push(`hint: ${fields.hint}`);
+    message = `${target.shown}: ${parts.join('; ')}${typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? ` [SQLSTATE ${code}]` : ''}`;
+  }
+  return scrubber.scrub(message.replace(/\s*\n\s*/g, ' '));
+}

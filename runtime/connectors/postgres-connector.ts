@@ -1,0 +1,139 @@
+/**
+ * `postgres(url, table: "schema.table")` or `postgres(url, query: "SELECT ...")`: reads rows of a
+ * PostgreSQL table or query as records.
+ *
+ * Why a cursor in a read-only transaction: a table of millions of rows must not arrive as one
+ * result in memory, so rows come through a server-side cursor (`pg-cursor`), `BATCH_SIZE` at a
+ * time, each fetch a batch of records. The transaction is `REPEATABLE READ, READ ONLY`: every
+ * batch sees the same snapshot, and a `query:` that tries to write fails instead of changing the
+ * system a plan only observes. A table is read in key order (when the key fields are plain
+ * columns), so positions — and the ids of invalid items — are the same run after run; a query
+ * is read in the order it gives.
+ *
+ * Column values map to field values as `postgres-client.ts` documents (numbers for numeric
+ * columns, ISO instants for timestamps, parsed json). The connection string may use `secret()`;
+ * messages name the server without password or secret.
+ */
+import Cursor from 'pg-cursor';
+import type pg from 'pg';
+import type { IrSource } from '../../language/ir/ir-types.js';
+import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory, type RecordBatch } from './connector.js';
+import { BATCH_SIZE, BatchBuilder, readOptions, sourceLabel } from './connector-support.js';
+import { describePgError, isTransientPgError, newClient, postgresTarget, PostgresConfigError, RECON_PG_TYPES, type PostgresTarget } from './postgres-client.js';
+import { quoteTable, rawKeyColumns, tableSelect } from './postgres-sql.js';
+import { evaluateTracked, scrubbedMessage, SecretScrubber } from './secret-scrubber.js';
+
+/** How a postgres source is read: the SQL text, and the target it is read from. */
+interface ReadPlan {
+  target: PostgresTarget;
+  table: string | null;
+  query: string | null;
+}
+
+class PostgresConnector implements Connector {
+  readonly canWrite: boolean;
+  private readonly scrubber = new SecretScrubber();
+
+  constructor(
+    private readonly source: IrSource,
+    private readonly context: ConnectorContext,
+  ) {
+    this.canWrite = source.connector.options.some((option) => option.name === 'table');
+  }
+
+  private fail(message: string, at: string | null = this.source.connector.at, transient = false): ConnectorError {
+    return new ConnectorError(`${sourceLabel(this.source)}: ${this.scrubber.scrub(message)}`, at, transient);
+  }
+
+  private readPlan(): ReadPlan {
+    const { source, context, scrubber } = this;
+    const options = readOptions(source, context, { table: 'string', query: 'string' }, scrubber);
+    const table = (options.get('table') as string | undefined) ?? null;
+    const query = (options.get('query') as string | undefined) ?? null;
+    if (table === null && query === null) throw this.fail(`postgres() needs a "table" or a "query" option`);
+    if (table !== null && query !== null) throw this.fail(`postgres() takes a "table" or a "query", not both`);
+    if (table !== null && table.trim() === '') throw this.fail('the table name is empty');
+    if (query !== null && query.trim() === '') throw this.fail('the query is empty');
+    if (source.connector.args.length !== 1) {
+      throw this.fail(`postgres() takes one connection string and options, got ${source.connector.args.length} arguments`);
+    }
+    let url: unknown;
+    try {
+      url = evaluateTracked(source.connector.args[0], scrubber, context.evaluateConnectorValue?.bind(context), (expr) => context.evaluate(expr)).value;
+    } catch (error) {
+      throw this.fail(`the connection string: ${scrubbedMessage(error, scrubber)}`);
+    }
+    try {
+      return { target: postgresTarget(source, url, scrubber), table, query };
+    } catch (error) {
+      if (error instanceof PostgresConfigError) throw new ConnectorError(error.message, source.connector.at);
+      throw error;
+    }
+  }
+
+  async *read(): AsyncGenerator<RecordBatch> {
+    const plan = this.readPlan();
+    const { context } = this;
+    const client = newClient(plan.target);
+    const abort = (): void => {
+      void client.end().catch(() => undefined);
+    };
+    let cancelled = false;
+    const onAbort = (): void => {
+      cancelled = true;
+      abort();
+    };
+    context.signal?.addEventListener('abort', onAbort, { once: true });
+    client.on('error', () => undefined); // reported through the failing query
+    try {
+      if (context.signal?.aborted) throw this.fail('reading was cancelled');
+      await this.run(() => client.connect(), plan);
+      await this.run(() => client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY'), plan);
+      const text = plan.query ?? (await this.tableQuery(client, plan));
+      const cursor = client.query(new Cursor(text, [], { types: RECON_PG_TYPES }));
+      const builder = new BatchBuilder();
+      let position = 0;
+      for (;;) {
+        if (context.signal?.aborted) throw this.fail('reading was cancelled');
+        const rows = (await this.run(() => cursor.read(BATCH_SIZE), plan)) as Record<string, unknown>[];
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          position += 1;
+          builder.add(row, { position });
+        }
+        yield builder.take();
+      }
+      await this.run(() => cursor.close(), plan);
+      await this.run(() => client.query('ROLLBACK'), plan);
+    } catch (error) {
+      if (cancelled) throw this.fail('reading was cancelled');
+      throw error;
+    } finally {
+      context.signal?.removeEventListener('abort', onAbort);
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  /** `SELECT * FROM table ORDER BY key` when the key columns exist in the table. */
+  private async tableQuery(client: pg.Client, plan: ReadPlan): Promise<string> {
+    const table = plan.table as string;
+    const probe = await this.run(() => client.query({ text: `SELECT * FROM ${quoteTable(table)} LIMIT 0`, types: RECON_PG_TYPES }), plan);
+    const columns = new Set(probe.fields.map((field) => field.name));
+    const keys = rawKeyColumns(this.source) ?? [];
+    return tableSelect(table, keys.length > 0 && keys.every((key) => columns.has(key)) ? keys : []);
+  }
+
+  /** Runs one database call, turning its failure into a one-line, secret-free `ConnectorError`. */
+  private async run<T>(call: () => Promise<T>, plan: ReadPlan): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof ConnectorError) throw error;
+      const where = plan.table !== null ? `table ${plan.table}` : 'query';
+      throw this.fail(`${where}: ${describePgError(error, plan.target, this.scrubber)}`, this.source.connector.at, isTransientPgError(error));
+    }
+  }
+}
+
+/** The `postgres` connector factory. */
+export const createPostgresConnector: ConnectorFactory = (source, context) => new PostgresConnector(source, context);

@@ -1,0 +1,266 @@
+/**
+ * The writer shared by every file connector (`csv`, `json`, `jsonl`, `yaml`): a session reads the
+ * file once at `open()`, stages create/update/delete effects by key in memory, and `commit()`
+ * rewrites the file once, atomically.
+ *
+ * Why one session per rewrite: rewriting a large file per action would be quadratic, and a
+ * half-applied batch must never be visible. What each format preserves (column order, quoting,
+ * indentation, comments, the position of untouched records) is the format's business
+ * (`FileFormat`); what an action means is decided here, the same for every format:
+ *
+ * - create of a key that is not in the file appends the effect's record; of a key that exists,
+ *   it becomes an update (RUNTIME.md section 4: actions are idempotent);
+ * - update merges the effect's record into the record that has the key (`mergeRawRecord`); a
+ *   key that is not in the file is a failure, not transient (there is nothing to update: the
+ *   plan is out of date);
+ * - delete removes the record with the key; a key that is not there is a success (no-op);
+ * - a key that more than one record of the file has is a failure: such records are invalid
+ *   (LANGUAGE.md 2.1) and are never touched.
+ *
+ * The file is re-read at `open()` and never trusted afterwards: `commit()` checks that its bytes
+ * did not change in between (another writer), and fails with a transient error if they did, so
+ * the executor can open a new session on the new content. A failed `perform` changes nothing; a
+ * failed `commit` leaves the file as it was and keeps the staged actions (commit may be tried
+ * again); after a successful `commit` the session goes on and may stage and commit more.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import type { IrSource } from '../../language/ir/ir-types.js';
+import { ConnectorError, type RawRecord } from '../connectors/connector.js';
+import { createConnectorContext } from '../connectors/connector-registry.js';
+import { readOptions, type OptionKind } from '../connectors/connector-support.js';
+import { resolveWorkspacePathSync, WorkspacePathError } from '../workspace/workspace-paths.js';
+import { replaceFileAtomically, type AtomicFileSystem } from './atomic-file.js';
+import { diffRawRecords, mergeRawRecord, writtenRawPaths, type RawEdit } from './raw-record-edits.js';
+import { effectKeyText, RecordKeyIndex } from './record-key-index.js';
+import { WriteError, type WriteAction, type WriterContext, type WriteSession, type Writer, type WriterFactory } from './writer.js';
+
+/**
+ * A file's records as a format holds them while a session edits them. Entries are in file
+ * order; an entry that is not a readable record (a malformed CSV row, a list element that is not
+ * an object) is kept as it is and never matched.
+ */
+export interface FileDocument {
+  /** Number of entries read from the file (appended records not included). */
+  readonly length: number;
+  /** Calls `visit` for every entry in file order with its raw record (null when unreadable). */
+  forEachRecord(visit: (index: number, raw: RawRecord | null) => void): void;
+  /** The raw record of an entry as it currently is (after earlier edits), null when unreadable. */
+  recordAt(index: number): RawRecord | null;
+  /**
+   * Replaces an entry's record: `raw` is the whole new record, `edits` what changed (for
+   * formats that edit values in place and keep everything else).
+   */
+  replace(index: number, raw: RawRecord, edits: readonly RawEdit[]): void;
+  /** Removes an entry. */
+  remove(index: number): void;
+  /** Appends a record after the last one; returns its entry index (≥ `length`). */
+  append(raw: RawRecord): number;
+  /** The file's new text. */
+  render(): string;
+}
+
+/** What a format is told when it parses a file. */
+export interface FileFormatInput {
+  source: IrSource;
+  /** The file's text (a UTF-8 byte-order mark included when the file has one). */
+  text: string;
+  /** The path as the IR writes it, for messages. */
+  file: string;
+  /** The connector's evaluated options (only those the format declares). */
+  options: ReadonlyMap<string, unknown>;
+}
+
+/** One file format: which options it reads and how it parses a file into an editable document. */
+export interface FileFormat {
+  readonly kind: 'csv' | 'json' | 'jsonl' | 'yaml';
+  readonly options: Readonly<Record<string, OptionKind>>;
+  /** Throws `WriteError` (not transient) when the file cannot be understood. */
+  parse(input: FileFormatInput): FileDocument;
+}
+
+/** Options for tests: a file system whose calls can fail. */
+export interface FileWriterOptions {
+  fs?: AtomicFileSystem;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | null)?.code;
+}
+
+/** Failures worth retrying: the file system was busy, not wrong. */
+const TRANSIENT_CODES = new Set(['EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'EINTR', 'ETIMEDOUT']);
+
+function describeIoError(error: unknown): string {
+  const code = errorCode(error);
+  if (code === 'ENOENT') return 'the file does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'the file system is read-only';
+  if (code === 'ENOSPC') return 'no space left on the device';
+  if (code === 'EISDIR') return 'it is a folder';
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** `k1=v1, k2=v2` for messages. */
+function describeKey(key: Record<string, unknown>): string {
+  return Object.entries(key)
+    .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(', ');
+}
+
+class FileWriter implements Writer {
+  readonly staged = true;
+
+  constructor(
+    private readonly format: FileFormat,
+    private readonly source: IrSource,
+    private readonly context: WriterContext,
+    private readonly options: FileWriterOptions,
+  ) {}
+
+  async open(): Promise<WriteSession> {
+    const { source, context, format } = this;
+    const label = `source ${source.name}`;
+    const file = source.connector.path;
+    if (file === undefined) throw new WriteError(`${label}: ${source.connector.kind}() has no file path to write`, false);
+    let absolute: string;
+    try {
+      absolute = resolveWorkspacePathSync(context.workspaceRoot, file);
+    } catch (error) {
+      if (error instanceof WorkspacePathError) throw new WriteError(`${label}: ${error.message}`, false);
+      throw error;
+    }
+    let options: Map<string, unknown>;
+    try {
+      const connectorContext = createConnectorContext({ workspaceRoot: context.workspaceRoot, trusted: true, observedAt: context.observedAt, env: context.env });
+      options = readOptions(source, connectorContext, format.options);
+    } catch (error) {
+      if (error instanceof ConnectorError) throw new WriteError(error.message, false);
+      throw error;
+    }
+    let bytes: Buffer;
+    let mode: number;
+    try {
+      const info = statSync(absolute);
+      if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+      mode = info.mode & 0o7777;
+      bytes = readFileSync(absolute);
+    } catch (error) {
+      throw new WriteError(`${label}: cannot read ${file}: ${describeIoError(error)}`, TRANSIENT_CODES.has(errorCode(error) ?? ''));
+    }
+    const document = format.parse({ source, text: bytes.toString('utf8'), file, options });
+    const index = new RecordKeyIndex(source, { observedAt: context.observedAt, env: context.env });
+    document.forEachRecord((position, raw) => {
+      if (raw === null) return;
+      const key = index.keyOf(raw, position + 1);
+      if (key !== null) index.add(key, position);
+    });
+    return new FileWriteSession(source, file, absolute, mode, sha256(bytes), document, index, this.options);
+  }
+}
+
+class FileWriteSession implements WriteSession {
+  private readonly staged: WriteAction[] = [];
+  private readonly written;
+  private closed = false;
+
+  constructor(
+    private readonly source: IrSource,
+    private readonly file: string,
+    private readonly absolute: string,
+    private readonly mode: number,
+    /** sha256 of the file as this session last read or wrote it. */
+    private readHash: string,
+    private readonly document: FileDocument,
+    private readonly index: RecordKeyIndex,
+    private readonly options: FileWriterOptions,
+  ) {
+    this.written = writtenRawPaths(source);
+  }
+
+  async perform(action: WriteAction, signal?: AbortSignal): Promise<void> {
+    const label = `source ${this.source.name}`;
+    if (this.closed) throw new WriteError(`${label}: the write session is closed`, false);
+    if (signal?.aborted) throw new WriteError(`${label}: cancelled before ${action.item.id} was applied`, true);
+    const effect = action.effect;
+    if (effect.kind !== 'file') {
+      throw new WriteError(`${label}: ${action.item.id} has a ${effect.kind} effect; the ${this.source.connector.kind} writer applies file effects only`, false);
+    }
+    if (effect.path !== this.file || effect.connector !== this.source.connector.kind) {
+      throw new WriteError(`${label}: ${action.item.id} writes ${effect.connector}(${JSON.stringify(effect.path)}), not this source's ${this.source.connector.kind}(${JSON.stringify(this.file)})`, false);
+    }
+    const key = effectKeyText(this.source, effect.key);
+    if (key === null) throw new WriteError(`${label}: ${action.item.id} has no complete key (${this.source.key.join(', ')})`, false);
+    const record = effect.record;
+    if (effect.op !== 'delete' && (record === null || typeof record !== 'object' || Array.isArray(record))) {
+      throw new WriteError(`${label}: ${action.item.id}: the ${effect.op} effect carries no record`, false);
+    }
+    const found = this.index.find(key);
+    if (found.length > 1) {
+      throw new WriteError(
+        `${label}: ${this.file} has ${found.length} records with key ${describeKey(effect.key)}; records that share a key are invalid and are not touched`,
+        false,
+      );
+    }
+    const at = found[0];
+    if (effect.op === 'delete') {
+      if (at !== undefined) {
+        this.document.remove(at);
+        this.index.remove(key, at);
+      }
+    } else if (at === undefined) {
+      if (effect.op === 'update') {
+        throw new WriteError(`${label}: cannot update ${describeKey(effect.key)}: ${this.file} has no record with that key (any more)`, false);
+      }
+      const added = this.document.append(record as RawRecord);
+      this.index.add(key, added);
+    } else {
+      const before = this.document.recordAt(at);
+      if (before === null) throw new WriteError(`${label}: the record with key ${describeKey(effect.key)} cannot be read`, false);
+      const after = mergeRawRecord(before, record as RawRecord, this.written);
+      const edits = diffRawRecords(before, after);
+      if (edits.length > 0) this.document.replace(at, after, edits);
+    }
+    this.staged.push(action);
+  }
+
+  async commit(): Promise<WriteAction[]> {
+    const label = `source ${this.source.name}`;
+    if (this.closed) throw new WriteError(`${label}: the write session is closed`, false);
+    if (this.staged.length === 0) return [];
+    const text = this.document.render();
+    let current: Buffer;
+    try {
+      current = readFileSync(this.absolute);
+    } catch (error) {
+      throw new WriteError(`${label}: cannot rewrite ${this.file}: ${describeIoError(error)}`, TRANSIENT_CODES.has(errorCode(error) ?? ''));
+    }
+    if (sha256(current) !== this.readHash) {
+      throw new WriteError(`${label}: ${this.file} changed while recon was applying; nothing was written (apply again to re-read it)`, true);
+    }
+    const bytes = Buffer.from(text, 'utf8');
+    if (!bytes.equals(current)) {
+      try {
+        replaceFileAtomically(this.absolute, bytes, { mode: this.mode, fs: this.options.fs });
+      } catch (error) {
+        throw new WriteError(`${label}: cannot rewrite ${this.file}: ${describeIoError(error)}; the file was left as it was`, TRANSIENT_CODES.has(errorCode(error) ?? ''));
+      }
+      this.readHash = sha256(bytes);
+    }
+    return this.staged.splice(0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.staged.length = 0;
+  }
+}
+
+/** The `WriterFactory` of a file format (tests pass a file system whose calls fail). */
+export function fileWriterFactory(format: FileFormat, options: FileWriterOptions = {}): WriterFactory {
+  return (source, context) => new FileWriter(format, source, context, options);
+}

@@ -1,0 +1,180 @@
+/**
+ * Rewriting a JSON file (`json(path, items: "data.rows")`) with the least change.
+ *
+ * Why splice text rather than re-serialise: only the list of records changes, so everything
+ * else — the document around the list (`items` path), the indentation, the spacing between
+ * elements, the key order and number spelling of untouched records — keeps its bytes. The list
+ * is rebuilt from the original element texts: an untouched record is copied, an updated one is
+ * edited value by value (`json-text-edits.ts`), a deleted one is left out with its separator,
+ * and a created one is appended after the last element in the style of the others (one per line
+ * with their indentation, or all on one line when the file writes them so).
+ *
+ * The records are read with `JSON.parse`, exactly as the connector reads them; `jsonc-parser`
+ * gives the offsets of the list and its elements.
+ */
+import { parseTree, type Node as JsonNode } from 'jsonc-parser';
+import { ConnectorError, type RawRecord } from '../connectors/connector.js';
+import { itemsAt } from '../connectors/connector-support.js';
+import { parseJsonDocument } from '../connectors/json-connector.js';
+import { isPlainObject } from '../expressions/own-properties.js';
+import type { FileDocument, FileFormat, FileFormatInput } from './file-writer.js';
+import { detectJsonStyle, detectSpacing, editRecordText, stringifyMultiLine, stringifyOneLine, type JsonStyle } from './json-text-edits.js';
+import type { RawEdit } from './raw-record-edits.js';
+import { WriteError } from './writer.js';
+
+interface Element {
+  /** Index into the list's original elements, or -1 for an appended record. */
+  original: number;
+  value: unknown;
+  /** The element's current text. */
+  text: string;
+  removed: boolean;
+}
+
+/** The indentation of the line `offset` is on, when only whitespace precedes it there; else ''. */
+export function lineIndentBefore(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const before = text.slice(lineStart, offset);
+  return /^[ \t]*$/.test(before) ? before : '';
+}
+
+/** The leading whitespace of the line `offset` is on. */
+function lineIndentOf(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(lineStart))![0];
+}
+
+/** The list node at the dotted `items` path (the last of duplicate keys, as `JSON.parse` keeps). */
+function findList(root: JsonNode | undefined, itemsPath: string | undefined): JsonNode | undefined {
+  let node = root;
+  if (itemsPath !== undefined && itemsPath !== '') {
+    for (const name of itemsPath.split('.')) {
+      if (node?.type === 'object') {
+        const property = [...(node.children ?? [])].reverse().find((child) => child.children?.[0]?.value === name);
+        node = property?.children?.[1];
+      } else if (node?.type === 'array' && /^(?:0|[1-9][0-9]*)$/.test(name)) {
+        node = node.children?.[Number(name)];
+      } else return undefined;
+    }
+  }
+  return node?.type === 'array' ? node : undefined;
+}
+
+class JsonDocument implements FileDocument {
+  private readonly elements: Element[];
+  private readonly style: JsonStyle;
+  /** Elements each on their own line(s). */
+  private readonly listMultiLine: boolean;
+  /** Records spread over several lines (pretty-printed), not one line each. */
+  private readonly recordMultiLine: boolean;
+  /** Indentation of each element's line (new elements use the first one's). */
+  private readonly elementIndent: string;
+  private readonly listIndent: string;
+  private readonly separators: string[];
+  private readonly count: number;
+
+  constructor(
+    private readonly bom: string,
+    private readonly body: string,
+    private readonly list: JsonNode,
+    values: readonly unknown[],
+  ) {
+    const children = list.children ?? [];
+    this.count = children.length;
+    this.elements = children.map((child, i) => ({
+      original: i,
+      value: values[i],
+      text: body.slice(child.offset, child.offset + child.length),
+      removed: false,
+    }));
+    const first = children[0];
+    this.style = { ...detectJsonStyle(body), ...detectSpacing(first !== undefined ? this.elements[0].text : body) };
+    this.listIndent = lineIndentOf(body, list.offset);
+    const document = body.trim();
+    this.listMultiLine = first !== undefined ? body.slice(list.offset, first.offset).includes('\n') : document.includes('\n');
+    this.recordMultiLine = first !== undefined ? this.elements[0].text.includes('\n') : document.includes('\n');
+    this.elementIndent = first !== undefined ? lineIndentBefore(body, first.offset) : this.listIndent + this.style.indent;
+    this.separators = children.slice(0, -1).map((child, i) => body.slice(child.offset + child.length, children[i + 1].offset));
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  forEachRecord(visit: (index: number, raw: RawRecord | null) => void): void {
+    for (let i = 0; i < this.count; i++) {
+      const value = this.elements[i].value;
+      visit(i, isPlainObject(value) ? value : null);
+    }
+  }
+
+  recordAt(index: number): RawRecord | null {
+    const element = this.elements[index];
+    return element && !element.removed && isPlainObject(element.value) ? element.value : null;
+  }
+
+  replace(index: number, raw: RawRecord, edits: readonly RawEdit[]): void {
+    const element = this.elements[index];
+    const before = element.value as RawRecord;
+    const base = element.original >= 0 ? lineIndentBefore(this.body, this.list.children![element.original].offset) : this.elementIndent;
+    element.text = editRecordText(element.text, before, raw, edits, this.style, base);
+    element.value = raw;
+  }
+
+  remove(index: number): void {
+    this.elements[index].removed = true;
+  }
+
+  append(raw: RawRecord): number {
+    const text = this.recordMultiLine ? stringifyMultiLine(raw, this.style, this.elementIndent) : stringifyOneLine(raw, this.style);
+    this.elements.push({ original: -1, value: raw, text, removed: false });
+    return this.elements.length - 1;
+  }
+
+  render(): string {
+    const { body, list } = this;
+    const children = list.children ?? [];
+    const open = body.slice(0, list.offset + 1);
+    const close = body.slice(list.offset + list.length - 1);
+    const kept = this.elements.filter((element) => !element.removed);
+    if (kept.length === 0) return this.bom + open + close;
+    const defaultSeparator =
+      this.separators[0] ?? (this.listMultiLine ? `,${this.style.eol}${this.elementIndent}` : this.style.commaSpace ? ', ' : ',');
+    const lead = children.length > 0 ? body.slice(list.offset + 1, children[0].offset) : this.listMultiLine ? this.style.eol + this.elementIndent : '';
+    const last = children[children.length - 1];
+    const trail = last !== undefined ? body.slice(last.offset + last.length, list.offset + list.length - 1) : this.listMultiLine ? this.style.eol + this.listIndent : '';
+    let inner = '';
+    kept.forEach((element, k) => {
+      if (k > 0) {
+        const previous = kept[k - 1];
+        inner += previous.original >= 0 && previous.original < this.separators.length ? this.separators[previous.original] : defaultSeparator;
+      }
+      inner += element.text;
+    });
+    return this.bom + open + lead + inner + trail + close;
+  }
+}
+
+/** The `json` format: the list at the top level, or at the dotted `items` path. */
+export const jsonFileFormat: FileFormat = {
+  kind: 'json',
+  options: { items: 'string' },
+  parse(input: FileFormatInput): FileDocument {
+    const { source, file } = input;
+    const bom = input.text.charCodeAt(0) === 0xfeff ? '\ufeff' : '';
+    const body = bom ? input.text.slice(1) : input.text;
+    const itemsPath = input.options.get('items') as string | undefined;
+    let values: unknown[];
+    try {
+      values = itemsAt(source, parseJsonDocument(source, body), itemsPath);
+    } catch (error) {
+      if (error instanceof ConnectorError) throw new WriteError(error.message, false);
+      throw error;
+    }
+    const list = findList(parseTree(body, [], { disallowComments: true, allowTrailingComma: false }), itemsPath);
+    if (list === undefined || (list.children ?? []).length !== values.length) {
+      throw new WriteError(`source ${source.name}: ${file}: cannot locate the list of records in the text (duplicate keys on the items path?)`, false);
+    }
+    return new JsonDocument(bom, body, list, values);
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * Which factory builds the writer of each connector kind, and the one way to build one.
+ *
+ * Why a registry: the executor asks for "the writer of this policy's actual source" without
+ * knowing the kinds; adding a writer is one line here. The file connectors write natively
+ * (`file-writer.ts` with one format each). `http`, `postgres` and `exec` are registered but not
+ * available yet, and `inline` can never be written: building one fails with a clear,
+ * non-transient `WriteError` instead of an unknown-kind crash.
+ */
+import type { IrConnectorKind, IrSource } from '../../language/ir/ir-types.js';
+import { csvFileFormat } from './csv-file-format.js';
+import { fileWriterFactory } from './file-writer.js';
+import { jsonFileFormat } from './json-file-format.js';
+import { jsonlFileFormat } from './jsonl-file-format.js';
+import { yamlFileFormat } from './yaml-file-format.js';
+import { WriteError, type Writer, type WriterContext, type WriterFactory } from './writer.js';
+
+/** The `csv` writer: rewrites the file atomically, keeping header, quoting and row positions. */
+export const createCsvWriter: WriterFactory = fileWriterFactory(csvFileFormat);
+/** The `json` writer: rewrites the file atomically, keeping the document and its indentation. */
+export const createJsonWriter: WriterFactory = fileWriterFactory(jsonFileFormat);
+/** The `jsonl` writer: rewrites the file atomically, keeping line order. */
+export const createJsonlWriter: WriterFactory = fileWriterFactory(jsonlFileFormat);
+/** The `yaml` writer: rewrites the file atomically, keeping comments and layout. */
+export const createYamlWriter: WriterFactory = fileWriterFactory(yamlFileFormat);
+
+function notAvailableYet(kind: IrConnectorKind): WriterFactory {
+  return (source) => {
+    throw new WriteError(`source ${source.name}: writing through the ${kind} connector is not available yet in this version of recon`, false);
+  };
+}
+
+function neverWritable(kind: IrConnectorKind): WriterFactory {
+  return (source) => {
+    throw new WriteError(`source ${source.name}: an ${kind}() source cannot be written`, false);
+  };
+}
+
+/** Every connector kind of language version 1, mapped to its writer factory. */
+export const WRITER_FACTORIES: Readonly<Record<IrConnectorKind, WriterFactory>> = {
+  csv: createCsvWriter,
+  json: createJsonWriter,
+  jsonl: createJsonlWriter,
+  yaml: createYamlWriter,
+  inline: neverWritable('inline'),
+  http: notAvailableYet('http'),
+  postgres: notAvailableYet('postgres'),
+  exec: notAvailableYet('exec'),
+};
+
+/** Builds the writer for `source`; a non-transient `WriteError` for unknown or unavailable kinds. */
+export function createWriter(source: IrSource, context: WriterContext): Writer {
+  const kind = source.connector.kind;
+  const factory = Object.prototype.hasOwnProperty.call(WRITER_FACTORIES, kind) ? WRITER_FACTORIES[kind] : undefined;
+  if (!factory) throw new WriteError(`source ${source.name}: unknown connector "${String(kind)}"`, false);
+  return factory(source, context);
+}

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectorError } from '../../../runtime/connectors/connector.js';
+import { createConnector, createConnectorContext } from '../../../runtime/connectors/connector-registry.js';
+import { columnFieldType, PG_TYPE } from '../../../runtime/connectors/postgres-client.js';
+import { createTestDatabase, postgresInfo, warnIfSkipped, type TestDatabase } from '../../helpers/postgres-database.js';
+import { connectorFor, makeSource, OBSERVED_AT, readAll } from './source-fixture.js';
+
+const skipped = warnIfSkipped('PostgreSQL connector tests (test/runtime/connectors/postgres-connector.test.ts)');
+
+describe.skipIf(skipped)('postgres connector', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('connector');
+    await db.sql(`CREATE SCHEMA shop`);
+    await db.sql(`
+      CREATE TABLE shop."Order Lines" (
+        id text PRIMARY KEY,
+        qty integer,
+        big bigint,
+        huge bigint,
+        price numeric(12, 2),
+        precise numeric,
+        ratio double precision,
+        paid boolean,
+        at timestamptz,
+        local_at timestamp,
+        day date,
+        meta jsonb,
+        tags text[],
+        note text
+      )`);
+    await db.sql(`
+      INSERT INTO shop."Order Lines" VALUES
+        ('b', 2, 9007199254740991, 9007199254740993, 10.50, 1.23456789012345678, 0.25, true,
+         '2026-11-01 09:00:00+01', '2026-11-01 08:00:00', '2026-11-01', '{"a": [1, 2]}', '{x,y}', 'second'),
+        ('a', 1, 1, 2, 0, 3, 1.5, false, null, null, null, null, null, null)`);
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('reads a table in key order, column types mapped to field values', async () => {
+    const source = makeSource('postgres', [db.url], { options: { table: 'shop.Order Lines' } });
+    const { records, origins } = await readAll(connectorFor(source, '/nonexistent'));
+    expect(records.map((r) => r.id)).toEqual(['a', 'b']);
+    expect(origins.map((o) => o.position)).toEqual([1, 2]);
+    expect(records[1]).toEqual({
+      id: 'b',
+      qty: 2,
+      big: 9007199254740991,
+      huge: '9007199254740993',
+      price: 10.5,
+      precise: '1.23456789012345678',
+      ratio: 0.25,
+      paid: true,
+      at: '2026-11-01T08:00:00.000Z',
+      local_at: '2026-11-01T08:00:00.000Z',
+      day: '2026-11-01',
+      meta: { a: [1, 2] },
+      tags: ['x', 'y'],
+      note: 'second',
+    });
+    expect(records[0].at).toBeNull();
+    expect(records[0].price).toBe(0);
+  });
+
+  it('maps column types to field types', () => {
+    expect(columnFieldType(PG_TYPE.int8)).toBe('integer');
+    expect(columnFieldType(PG_TYPE.numeric)).toBe('number');
+    expect(columnFieldType(PG_TYPE.timestamptz)).toBe('datetime');
+    expect(columnFieldType(PG_TYPE.jsonb)).toBe('json');
+    expect(columnFieldType(PG_TYPE.bool)).toBe('bool');
+    expect(columnFieldType(PG_TYPE.uuid)).toBe('string');
+  });
+
+  it('reads a query in the order it gives', async () => {
+    const source = makeSource('postgres', [db.url], {
+      options: { query: 'SELECT id, qty * 10 AS qty10 FROM shop."Order Lines" ORDER BY id DESC' },
+    });
+    const { records } = await readAll(connectorFor(source, '/nonexistent'));
+    expect(records).toEqual([
+      { id: 'b', qty10: 20 },
+      { id: 'a', qty10: 10 },
+    ]);
+  });
+
+  it('reads in a read-only transaction: a query that writes fails and changes nothing', async () => {
+    const source = makeSource('postgres', [db.url], { options: { query: `DELETE FROM shop."Order Lines" RETURNING *` } });
+    await expect(readAll(connectorFor(source, '/nonexistent'))).rejects.toThrow(/read-only transaction/);
+    const count = await db.sql(`SELECT count(*)::int AS n FROM shop."Order Lines"`);
+    expect(count.rows[0].n).toBe(2);
+  });
+
+  it('streams through a cursor: batches arrive before the server has produced the last row', async () => {
+    // Row 100,000 divides by zero: the server fails only when the cursor fetches that far.
+    const source = makeSource('postgres', [db.url], {
+      options: { query: 'SELECT g AS id, 1 / (100000 - g) AS x FROM generate_series(1, 100000) AS g' },
+    });
+    const connector = connectorFor(source, '/nonexistent');
+    let batches = 0;
+    let records = 0;
+    let failure: unknown = null;
+    try {
+      for await (const batch of connector.read()) {
+        batches += 1;
+        records += batch.records.length;
+        expect(batch.records.length).toBeLessThanOrEqual(4096);
+      }
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(ConnectorError);
+    expect(String((failure as Error).message)).toMatch(/division by zero/);
+    expect(batches).toBeGreaterThanOrEqual(24);
+    expect(records).toBeGreaterThanOrEqual(24 * 4096);
+  });
+
+  it('names an unknown table clearly, with its location', async () => {
+    const source = makeSource('postgres', [db.url], { options: { table: 'shop.nope' } });
+    const error = await readAll(connectorFor(source, '/nonexistent')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect((error as ConnectorError).message).toMatch(/^source things: table shop\.nope: .*relation "shop\.nope" does not exist/);
+    expect((error as ConnectorError).at).toBe('test.recon:1:8');
+  });
+
+  it('never shows a secret of the connection string, even when the server repeats it', async () => {
+    const info = postgresInfo();
+    const url = { concat: [`postgres://postgres:`, { secret: ['PGPASS'] }, `@127.0.0.1:${info.port}/`, { secret: ['PGDB'] }] };
+    const source = makeSource('postgres', [url], { options: { table: 'x' } });
+    const error = await readAll(connectorFor(source, '/nonexistent', { PGPASS: 'hunter2-pass', PGDB: 'db-s3cr3t-name' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectorError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/database "\*\*\*" does not exist/);
+    expect(message).not.toContain('s3cr3t');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('reports a server that is not there as a transient failure, without the password', async () => {
+    const source = makeSource('postgres', ['postgres://app:plain-password@127.0.0.1:1/app'], { options: { table: 'x' } });
+    const error = await readAll(connectorFor(source, '/nonexistent')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect((error as ConnectorError).message).toContain('cannot connect to postgres://app@127.0.0.1:1/app: connection refused');
+    expect((error as ConnectorError).message).not.toContain('plain-password');
+    expect((error as ConnectorError).transient).toBe(true);
+  });
+
+  it('stops reading when cancelled', async () => {
+    const controller = new AbortController();
+    const source = makeSource('postgres', [db.url], { options: { query: 'SELECT g AS id FROM generate_series(1, 100000) AS g' } });
+    const connector = createConnector(
+      source,
+      createConnectorContext({ workspaceRoot: '/nonexistent', trusted: true, observedAt: OBSERVED_AT, signal: controller.signal }),
+    );
+    let batches = 0;
+    const error = await (async () => {
+      for await (const _batch of connector.read()) {
+        batches += 1;
+        controller.abort();
+      }
+    })().catch((e: unknown) => e);
+    expect(batches).toBe(1);
+    expect((error as Error).message).toMatch(/reading was cancelled/);
+  });
+
+  it('refuses a source with both table and query, or neither', async () => {
+    const both = makeSource('postgres', [db.url], { options: { table: 't', query: 'SELECT 1' } });
+    await expect(readAll(connectorFor(both, '/x'))).rejects.toThrow(/"table" or a "query", not both/);
+    const neither = makeSource('postgres', [db.url]);
+    await expect(readAll(connectorFor(neither, '/x'))).rejects.toThrow(/needs a "table" or a "query"/);
+  });
+});

@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { IrDocument, IrSource } from '../../../language/ir/ir-types.js';
+import type { ChangePlan, PlanItem } from '../../../runtime/plan/change-plan.js';
+import { runPlan } from '../../../runtime/plan/plan-runner.js';
+import { createPostgresWriter } from '../../../runtime/write/postgres-writer.js';
+import { WriteError, type WriteAction } from '../../../runtime/write/writer.js';
+import { compileOk } from '../../helpers/compile-helpers.js';
+import { createTestDatabase, warnIfSkipped, type TestDatabase } from '../../helpers/postgres-database.js';
+
+const skipped = warnIfSkipped('PostgreSQL writer tests (test/runtime/write/postgres-writer.test.ts)');
+
+const OBSERVED_AT = '2026-11-26T12:00:00.000Z';
+
+const RECON = `
+source staging {
+  from postgres(secret("PG_URL"), query: "SELECT id, name, qty, tags FROM app.staging ORDER BY id")
+  key id
+}
+
+source orders {
+  from postgres(secret("PG_URL"), table: "app.orders")
+  key id
+}
+
+policy parity {
+  desired staging
+  actual orders
+  remediate {
+    on missing => create
+    on changed => update
+    on extra => delete
+  }
+}
+`;
+
+describe.skipIf(skipped)('postgres writer', () => {
+  let db: TestDatabase;
+  let ir: IrDocument;
+  let env: Record<string, string>;
+  let orders: IrSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('writer');
+    ir = compileOk(RECON);
+    orders = ir.sources.find((source) => source.name === 'orders')!;
+    env = { PG_URL: db.url };
+    await db.sql(`CREATE SCHEMA app`);
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  beforeEach(async () => {
+    await db.sql(`DROP TABLE IF EXISTS app.staging, app.orders`);
+    await db.sql(`CREATE TABLE app.staging (id text, name text, qty integer, tags jsonb)`);
+    await db.sql(`CREATE TABLE app.orders (id text PRIMARY KEY, name text, qty integer CHECK (qty >= 0), tags jsonb)`);
+  });
+
+  const plan = (): Promise<ChangePlan> => runPlan(ir, { workspaceRoot: '/ws', observedAt: OBSERVED_AT, env });
+  const actions = (changePlan: ChangePlan): WriteAction[] =>
+    changePlan.policies
+      .flatMap((policy) => policy.items)
+      .filter((item): item is PlanItem & { effect: NonNullable<PlanItem['effect']> } => item.effect !== null)
+      .map((item) => ({ item, effect: item.effect, idempotencyKey: `${changePlan.plan_hash}/${item.id}` }));
+  const rows = async (): Promise<unknown[]> => (await db.sql(`SELECT id, name, qty, tags FROM app.orders ORDER BY id`)).rows;
+
+  it('applies the plan exactly as its effects show, and the next plan has no drift', async () => {
+    await db.sql(`INSERT INTO app.staging VALUES ('a', 'Anna', 1, '["x"]'), ('b', 'O''Brien; DROP TABLE app.orders; --', 2, '[1, {"k": "v"}]'), ('c', 'Cleo', 3, null)`);
+    await db.sql(`INSERT INTO app.orders VALUES ('a', 'Anna', 5, '["x"]'), ('z', 'Zed', 9, null)`);
+    const first = await plan();
+    const items = first.policies[0].items;
+    expect(items.map((item) => [item.id, item.action])).toEqual([
+      ['parity/missing/b', 'create'],
+      ['parity/missing/c', 'create'],
+      ['parity/extra/z', 'delete'],
+      ['parity/changed/a', 'update'],
+    ]);
+    expect(items[3].effect).toEqual({ kind: 'sql', statement: 'UPDATE "app"."orders" SET "qty" = $1 WHERE "id" = $2', params: [1, 'a'] });
+    expect(items[0].effect).toEqual({
+      kind: 'sql',
+      statement: 'INSERT INTO "app"."orders" ("id", "name", "qty", "tags") VALUES ($1, $2, $3, $4)',
+      params: ['b', "O'Brien; DROP TABLE app.orders; --", 2, [1, { k: 'v' }]],
+    });
+    expect(JSON.stringify(first)).not.toContain(db.url);
+
+    const session = await createPostgresWriter(orders, { workspaceRoot: '/ws', env, observedAt: OBSERVED_AT }).open();
+    for (const action of actions(first)) await session.perform(action);
+    const committed = await session.commit();
+    await session.close();
+    expect(committed.map((action) => action.item.id)).toEqual(items.map((item) => item.id));
+
+    expect(await rows()).toEqual([
+      { id: 'a', name: 'Anna', qty: 1, tags: ['x'] },
+      { id: 'b', name: "O'Brien; DROP TABLE app.orders; --", qty: 2, tags: [1, { k: 'v' }] },
+      { id: 'c', name: 'Cleo', qty: 3, tags: null },
+    ]);
+    const second = await plan();
+    expect(second.drift).toBe(false);
+  });
+
+  it('is idempotent: a repeated create updates, a repeated delete succeeds', async () => {
+    await db.sql(`INSERT INTO app.staging VALUES ('n', 'New', 4, null)`);
+    await db.sql(`INSERT INTO app.orders VALUES ('old', 'Old', 1, null)`);
+    const [create, remove] = actions(await plan());
+    const session = await createPostgresWriter(orders, { workspaceRoot: '/ws', env, observedAt: OBSERVED_AT }).open();
+    await session.perform(create);
+    await session.perform(remove);
+    await session.commit();
+    // The same actions again (a retry after a lost answer), with the row changed meanwhile.
+    await db.sql(`UPDATE app.orders SET qty = 99 WHERE id = 'n'`);
+    await session.perform(create);
+    await session.perform(remove);
+    await session.commit();
+    await session.close();
+    expect(await rows()).toEqual([{ id: 'n', name: 'New', qty: 4, tags: null }]);
+  });
+
+  it('an update of a row deleted since the plan fails clearly', async () => {
+    await db.sql(`INSERT INTO app.staging VALUES ('a', 'Anna', 1, null)`);
+    await db.sql(`INSERT INTO app.orders VALUES ('a', 'Anna', 2, null)`);
+    const [update] = actions(await plan());
+    await db.sql(`DELETE FROM app.orders`);
+    const session = await createPostgresWriter(orders, { workspaceRoot: '/ws', env, observedAt: OBSERVED_AT }).open();
+    const error = await session.perform(update).catch((e: unknown) => e);
+    await session.close();
+    expect(error).toBeInstanceOf(WriteError);
+    expect((error as WriteError).message).toBe('source orders: table app.orders: parity/changed/a: no row has this key any more (deleted since the plan?)');
+    expect((error as WriteError).transient).toBe(false);
+  });
+
+  it('commits in transactions of bounded size; a failed action is rolled back alone', async () => {
+    await db.sql(`INSERT INTO app.staging SELECT 'k' || g, 'n', g, null FROM generate_series(1, 5) AS g`);
+    await db.sql(`INSERT INTO app.staging VALUES ('neg', 'bad', -1, null)`);
+    const all = actions(await plan());
+    expect(all).toHaveLength(6);
+    const session = await createPostgresWriter(orders, { workspaceRoot: '/ws', env, observedAt: OBSERVED_AT }, { transactionSize: 2 }).open();
+    const failures: string[] = [];
+    for (const action of all) {
+      await session.perform(action).catch((error: WriteError) => failures.push(error.message));
+    }
+    // k1..k5 performed, the negative quantity refused by the CHECK constraint: two full
+    // transactions of two are committed, the fifth action waits for commit().
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatch(/^source orders: table app\.orders: parity\/missing\/neg: .*violates check constraint "orders_qty_check" .*\[SQLSTATE 23514\]$/);
+    expect((await rows()).length).toBe(4);
+    const committed = await session.commit();
+    await session.close();
+    expect(committed.map((action) => action.item.id)).toEqual(['parity/missing/k1', 'parity/missing/k2', 'parity/missing/k3', 'parity/missing/k4', 'parity/missing/k5']);
+    expect((await rows()).length).toBe(5);
+  });
+
+  it('executes only the statements recon builds, on its own table', async () => {
+    await db.sql(`INSERT INTO app.staging VALUES ('a', 'Anna', 1, null)`);
+    const [create] = actions(await plan());
+    const session = await createPostgresWriter(orders, { workspaceRoot: '/ws', env, observedAt: OBSERVED_AT }).open();
+    const tampered = (statement: string, params: unknown[]): WriteAction => ({ ...create, effect: { kind: 'sql', statement, params } });
+    await expect(session.perform(tampered('DROP TABLE app.orders', []))).rejects.toThrow(/refusing a statement recon does not build/);
+    await expect(session.perform(tampered('DELETE FROM "app"."staging" WHERE "id" = $1', ['a']))).rejects.toThrow(/writes to "app"."staging", not to this source's table/);
+    await expect(session.perform(tampered('DELETE FROM "app"."orders" WHERE "id" = $1; DROP TABLE x', ['a']))).rejects.toThrow(/refusing/);
+    await expect(session.perform(tampered('DELETE FROM "app"."orders" WHERE "id" = $1', []))).rejects.toThrow(/takes 1 parameters, the plan gives 0/);
+    await session.close();
+    expect((await db.sql(`SELECT to_regclass('app.orders') AS t`)).rows[0].t).toBe('app.orders');
+  });
+
+  it('quotes identifiers: odd column names are written where they belong', async () => {
+    await db.sql(`CREATE TABLE app."we""ird" (id text PRIMARY KEY, "a b" text, "x""y" integer)`);
+    const source: IrSource = { ...orders, connector: { ...orders.connector, options: [{ name: 'table', value: 'app.we"ird', at: 'main.recon:1:1' }] } };
+    const session = await createPostgresWriter(source, { workspaceRoot: '/ws', env, observedAt: OBSERVED_AT }).open();
+    const effect = { kind: 'sql' as const, statement: 'INSERT INTO "app"."we""ird" ("id", "a b", "x""y") VALUES ($1, $2, $3)', params: ['1', 'v', 7] };
+    await session.perform({ item: { id: 'p/missing/1' } as PlanItem, effect, idempotencyKey: 'k' });
+    await session.commit();
+    await session.close();
+    expect((await db.sql(`SELECT * FROM app."we""ird"`)).rows).toEqual([{ id: '1', 'a b': 'v', 'x"y': 7 }]);
+  });
+
+  it('never shows the connection secret in an error', async () => {
+    const badEnv = { PG_URL: db.url.replace(/\/[^/]+$/, '/no_such_db_s3cr3t') };
+    const error = await createPostgresWriter(orders, { workspaceRoot: '/ws', env: badEnv, observedAt: OBSERVED_AT })
+      .open()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WriteError);
+    expect((error as Error).message).toMatch(/^source orders: table app\.orders: cannot open: \*\*\*: database "\*\*\*" does not exist/);
+    expect((error as Error).message).not.toContain('s3cr3t');
+  });
+});
