@@ -154,7 +154,8 @@ export class AstBuilder {
       if (position.line !== line) break;
       const lineStart = c.startOffset - position.column + 1;
       if (this.text.slice(lineStart, c.startOffset).trim() !== '') break;
-      lines.unshift(c.image.replace(/^#\s?/, ''));
+      // trailing blanks are not part of the text (fmt drops them; the IR must not change with it)
+      lines.unshift(c.image.replace(/^#\s?/, '').trimEnd());
       line--;
     }
     return lines.length > 0 ? lines.join('\n') : null;

@@ -8,10 +8,13 @@
  * Reading guide: rule names follow the grammar; where the grammar says `NAME`, we consume the
  * token category `NameWord`, so contextual keywords (`key`, `desired`, ...) serve as names.
  */
-import { CstParser, type CstNode, type IToken, type IRecognitionException } from 'chevrotain';
+import { CstParser, type CstNode, type IOrAlt, type IToken, type IRecognitionException } from 'chevrotain';
 import * as T from './tokens.js';
 
 const K = T.Keyword;
+
+/** The alternatives of one `OR`. */
+type Alternatives = IOrAlt<unknown>[];
 
 class ReconParser extends CstParser {
   constructor() {
@@ -25,9 +28,31 @@ class ReconParser extends CstParser {
     this.performSelfAnalysis();
   }
 
+  // The alternatives of every OR, built on the rule's first run and reused (Chevrotain's
+  // documented optimisation): a fresh array of closures at every OR is garbage made per token.
+  private fileAlternatives?: Alternatives;
+  private sourceDeclAlternatives?: Alternatives;
+  private writeStmtAlternatives?: Alternatives;
+  private writeOpAlternatives?: Alternatives;
+  private policyStmtAlternatives?: Alternatives;
+  private compareBlockAlternatives?: Alternatives;
+  private comparatorAlternatives?: Alternatives;
+  private comparator2Alternatives?: Alternatives;
+  private limitEntryAlternatives?: Alternatives;
+  private testDeclAlternatives?: Alternatives;
+  private expectEntryAlternatives?: Alternatives;
+  private expectEntry2Alternatives?: Alternatives;
+  private fieldNameAlternatives?: Alternatives;
+  private comparePathAlternatives?: Alternatives;
+  private pathTailAlternatives?: Alternatives;
+  private pathTail2Alternatives?: Alternatives;
+  private operandAlternatives?: Alternatives;
+  private primaryAlternatives?: Alternatives;
+  private stringLiteralAlternatives?: Alternatives;
+
   file = this.RULE('file', () => {
     this.MANY(() => {
-      this.OR([
+      this.OR((this.fileAlternatives ??= [
         { ALT: () => this.SUBRULE(this.importDecl) },
         { ALT: () => this.SUBRULE(this.letDecl) },
         { ALT: () => this.SUBRULE(this.groupDecl) },
@@ -35,7 +60,7 @@ class ReconParser extends CstParser {
         { ALT: () => this.SUBRULE(this.profileDecl) },
         { ALT: () => this.SUBRULE(this.policyDecl) },
         { ALT: () => this.SUBRULE(this.testDecl) },
-      ]);
+      ]));
     });
   });
 
@@ -77,14 +102,14 @@ class ReconParser extends CstParser {
     this.CONSUME(T.NameWord);
     this.CONSUME(T.LCurly);
     this.MANY(() => {
-      this.OR([
+      this.OR((this.sourceDeclAlternatives ??= [
         { ALT: () => this.SUBRULE(this.fromStmt) },
         { ALT: () => this.SUBRULE(this.keyStmt) },
         { ALT: () => this.SUBRULE(this.fieldsStmt) },
         { ALT: () => this.SUBRULE(this.selectStmt) },
         { ALT: () => this.SUBRULE(this.whereStmt) },
         { ALT: () => this.SUBRULE(this.writeStmt) },
-      ]);
+      ]));
     });
     this.CONSUME(T.RCurly);
   });
@@ -135,7 +160,7 @@ class ReconParser extends CstParser {
     this.CONSUME(K.write);
     this.CONSUME(T.LCurly);
     this.MANY(() => {
-      this.OR([{ ALT: () => this.SUBRULE(this.mapBlock) }, { ALT: () => this.SUBRULE(this.writeOp) }]);
+      this.OR((this.writeStmtAlternatives ??= [{ ALT: () => this.SUBRULE(this.mapBlock) }, { ALT: () => this.SUBRULE(this.writeOp) }]));
     });
     this.CONSUME(T.RCurly);
   });
@@ -143,7 +168,7 @@ class ReconParser extends CstParser {
   /** `create POST "url"` | `create exec(...)`; the operation word is checked by the checker. */
   writeOp = this.RULE('writeOp', () => {
     this.CONSUME(T.Identifier);
-    this.OR([
+    this.OR((this.writeOpAlternatives ??= [
       {
         ALT: () => {
           this.CONSUME2(T.Identifier);
@@ -151,7 +176,7 @@ class ReconParser extends CstParser {
         },
       },
       { ALT: () => this.SUBRULE(this.call) },
-    ]);
+    ]));
   });
 
   mapBlock = this.RULE('mapBlock', () => {
@@ -186,7 +211,7 @@ class ReconParser extends CstParser {
   });
 
   policyStmt = this.RULE('policyStmt', () => {
-    this.OR([
+    this.OR((this.policyStmtAlternatives ??= [
       {
         ALT: () => {
           this.CONSUME(K.description);
@@ -259,14 +284,14 @@ class ReconParser extends CstParser {
           this.CONSUME3(T.Duration);
         },
       },
-    ]);
+    ]));
   });
 
   compareBlock = this.RULE('compareBlock', () => {
     this.CONSUME(K.compare);
     this.CONSUME(T.LCurly);
     this.MANY(() => {
-      this.OR([
+      this.OR((this.compareBlockAlternatives ??= [
         {
           ALT: () => {
             this.CONSUME(K.default);
@@ -280,7 +305,7 @@ class ReconParser extends CstParser {
           },
         },
         { ALT: () => this.SUBRULE(this.compareRule) },
-      ]);
+      ]));
     });
     this.CONSUME(T.RCurly);
   });
@@ -291,15 +316,15 @@ class ReconParser extends CstParser {
   });
 
   comparator = this.RULE('comparator', () => {
-    this.OR([
+    this.OR((this.comparatorAlternatives ??= [
       {
         ALT: () => {
           this.CONSUME(K.within);
-          this.OR2([
+          this.OR2((this.comparator2Alternatives ??= [
             { ALT: () => this.CONSUME(T.NumberLiteral) },
             { ALT: () => this.CONSUME(T.Percentage) },
             { ALT: () => this.CONSUME(T.Duration) },
-          ]);
+          ]));
         },
       },
       {
@@ -324,7 +349,7 @@ class ReconParser extends CstParser {
         },
       },
       { ALT: () => this.CONSUME(T.Identifier) },
-    ]);
+    ]));
   });
 
   normalizer = this.RULE('normalizer', () => {
@@ -380,11 +405,11 @@ class ReconParser extends CstParser {
 
   limitEntry = this.RULE('limitEntry', () => {
     this.CONSUME(T.NameWord);
-    this.OR([
+    this.OR((this.limitEntryAlternatives ??= [
       { ALT: () => this.CONSUME(T.NumberLiteral) },
       { ALT: () => this.CONSUME(T.Percentage) },
       { ALT: () => this.CONSUME2(T.NameWord) },
-    ]);
+    ]));
   });
 
   // ------------------------------------------------------------ test
@@ -400,7 +425,7 @@ class ReconParser extends CstParser {
     this.CONSUME(K.actual);
     this.SUBRULE2(this.list);
     this.CONSUME(K.expect);
-    this.OR([
+    this.OR((this.testDeclAlternatives ??= [
       { ALT: () => this.CONSUME(T.Identifier) },
       {
         ALT: () => {
@@ -409,23 +434,23 @@ class ReconParser extends CstParser {
           this.CONSUME2(T.RCurly);
         },
       },
-    ]);
+    ]));
     this.CONSUME(T.RCurly);
   });
 
   expectEntry = this.RULE('expectEntry', () => {
-    this.OR([
+    this.OR((this.expectEntryAlternatives ??= [
       {
         // action ACTION on KEY [requires approval]
         ALT: () => {
           this.CONSUME(T.Identifier);
           this.CONSUME(T.NameWord);
           this.CONSUME(K.on);
-          this.OR2([
+          this.OR2((this.expectEntry2Alternatives ??= [
             { ALT: () => this.SUBRULE(this.stringLiteral) },
             { ALT: () => this.CONSUME(T.NumberLiteral) },
             { ALT: () => this.SUBRULE(this.list) },
-          ]);
+          ]));
           this.OPTION(() => {
             this.CONSUME(K.requires);
             this.CONSUME(K.approval);
@@ -438,13 +463,13 @@ class ReconParser extends CstParser {
           this.CONSUME2(T.NumberLiteral);
         },
       },
-    ]);
+    ]));
   });
 
   // ------------------------------------------------------------ paths and names
 
   fieldName = this.RULE('fieldName', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.NameWord) }, { ALT: () => this.SUBRULE(this.stringLiteral) }]);
+    this.OR((this.fieldNameAlternatives ??= [{ ALT: () => this.CONSUME(T.NameWord) }, { ALT: () => this.SUBRULE(this.stringLiteral) }]));
   });
 
   path = this.RULE('path', () => {
@@ -454,13 +479,13 @@ class ReconParser extends CstParser {
 
   /** A compare rule's path: `default` and `use` start statements there, so they must be quoted. */
   comparePath = this.RULE('comparePath', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.CompareFieldWord) }, { ALT: () => this.SUBRULE(this.stringLiteral) }]);
+    this.OR((this.comparePathAlternatives ??= [{ ALT: () => this.CONSUME(T.CompareFieldWord) }, { ALT: () => this.SUBRULE(this.stringLiteral) }]));
     this.SUBRULE(this.pathTail);
   });
 
   pathTail = this.RULE('pathTail', () => {
     this.MANY(() => {
-      this.OR([
+      this.OR((this.pathTailAlternatives ??= [
         {
           ALT: () => {
             this.CONSUME(T.Dot);
@@ -470,11 +495,11 @@ class ReconParser extends CstParser {
         {
           ALT: () => {
             this.CONSUME(T.LBracket);
-            this.OR2([{ ALT: () => this.SUBRULE(this.stringLiteral) }, { ALT: () => this.CONSUME(T.NumberLiteral) }]);
+            this.OR2((this.pathTail2Alternatives ??= [{ ALT: () => this.SUBRULE(this.stringLiteral) }, { ALT: () => this.CONSUME(T.NumberLiteral) }]));
             this.CONSUME(T.RBracket);
           },
         },
-      ]);
+      ]));
     });
   });
 
@@ -522,7 +547,7 @@ class ReconParser extends CstParser {
     this.MANY(() => this.CONSUME(T.PrefixOperator));
     this.SUBRULE(this.primary);
     this.MANY2(() => {
-      this.OR([
+      this.OR((this.operandAlternatives ??= [
         {
           ALT: () => {
             this.CONSUME(T.Dot);
@@ -543,11 +568,9 @@ class ReconParser extends CstParser {
             this.CONSUME(T.RParen);
           },
         },
-      ]);
+      ]));
     });
   });
-
-  private primaryAlternatives?: { ALT: () => unknown }[];
 
   primary = this.RULE('primary', () => {
     this.OR(
@@ -608,7 +631,7 @@ class ReconParser extends CstParser {
   stringLiteral = this.RULE('stringLiteral', () => {
     this.CONSUME(T.StringStart);
     this.MANY(() => {
-      this.OR([
+      this.OR((this.stringLiteralAlternatives ??= [
         { ALT: () => this.CONSUME(T.StringText) },
         { ALT: () => this.CONSUME(T.StringEscapedInterpolation) },
         {
@@ -618,7 +641,7 @@ class ReconParser extends CstParser {
             this.CONSUME(T.InterpolationEnd);
           },
         },
-      ]);
+      ]));
     });
     this.CONSUME(T.StringEnd);
   });

@@ -77,7 +77,7 @@ async function withServer<T>(title: string, run: (client: LanguageClient, token:
   });
 }
 
-function previewParams(uri: vscode.Uri, policy: string | undefined, render?: 'markdown'): PreviewDriftParams {
+function previewParams(uri: vscode.Uri, policy: string | undefined, render?: 'text'): PreviewDriftParams {
   return { uri: uri.toString(), ...(policy !== undefined ? { policy } : {}), ...(render ? { render } : {}) };
 }
 
@@ -136,19 +136,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const target = needTarget(args);
       if (!target) return;
       const result = await withServer(`Recon: planning ${fileName(target.uri)} (read-only)…`, (c, token) =>
-        c.sendRequest<unknown>(PREVIEW_DRIFT_REQUEST, previewParams(target.uri, target.name, 'markdown'), token),
+        c.sendRequest<unknown>(PREVIEW_DRIFT_REQUEST, previewParams(target.uri, target.name, 'text'), token),
       );
       if (result === undefined) return;
-      // The server renders the plan as `recon plan --format markdown` would; without a rendering
+      // The server renders the plan as `recon plan` prints it (no colour); without a rendering
       // (the preview did not complete) the result itself is shown, status and message included.
       const rendered = (result as { rendered?: unknown }).rendered;
       const document = await vscode.workspace.openTextDocument(
-        typeof rendered === 'string' ? plans.put(target.uri, rendered, 'md') : plans.put(target.uri, `${JSON.stringify(result, null, 2)}\n`, 'json'),
+        typeof rendered === 'string' ? plans.put(target.uri, rendered, 'txt') : plans.put(target.uri, `${JSON.stringify(result, null, 2)}\n`, 'json'),
       );
       await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
     }),
     vscode.commands.registerCommand(COMMANDS.runTests, (...args: unknown[]) => runTests(args, testOutput)),
-    vscode.commands.registerCommand(COMMANDS.runTest, (...args: unknown[]) => runTests(args, testOutput)),
   );
 
   await client.start();

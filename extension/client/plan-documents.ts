@@ -1,6 +1,6 @@
 /**
- * Read-only virtual documents (`recon-plan:` URIs) that hold a change plan (Markdown, as
- * `recon plan --format markdown` prints it). Why virtual:
+ * Read-only virtual documents (`recon-plan:` URIs) that hold a change plan (as `recon plan`
+ * prints it). Why virtual:
  * "Show plan" must not write a file into the workspace, and a read-only editor gives search,
  * folding and copy for free; VS Code never offers to save it.
  */
@@ -15,10 +15,10 @@ export class PlanDocuments implements vscode.TextDocumentContentProvider, vscode
   readonly onDidChange = this.changed.event;
 
   /**
-   * Stores `text` (a rendered plan, `md`, or a preview result as `json`) under a URI named after
+   * Stores `text` (a rendered plan, `txt`, or a preview result as `json`) under a URI named after
    * `source` (a `.recon` file) and returns that URI; the extension picks the document's language.
    */
-  put(source: vscode.Uri, text: string, extension: 'md' | 'json'): vscode.Uri {
+  put(source: vscode.Uri, text: string, extension: 'txt' | 'json'): vscode.Uri {
     const name = source.path.split('/').pop() ?? 'plan';
     const uri = vscode.Uri.from({ scheme: PLAN_SCHEME, path: `/${name}.plan.${extension}`, query: source.toString() });
     this.texts.set(uri.toString(), text);

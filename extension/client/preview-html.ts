@@ -124,8 +124,11 @@ function renderResult(result: unknown): string {
   if (!isRecord(result)) return `<p class="notice">${escapeHtml(cellText(result))}</p>`;
   const parts: string[] = [];
   if (typeof result.status === 'string' && result.status !== 'ok') parts.push(`<p class="notice">Status: ${escapeHtml(result.status)}</p>`);
-  if (typeof result.message === 'string') parts.push(`<p class="notice">${escapeHtml(result.message)}</p>`);
   const policies = (Array.isArray(result.policies) ? result.policies : [result]).filter(isRecord);
+  // (a message that only repeats why a policy was skipped is shown with that policy)
+  if (typeof result.message === 'string' && !policies.some((p) => p.skipped === result.message)) {
+    parts.push(`<p class="notice">${escapeHtml(result.message)}</p>`);
+  }
   parts.push(...policies.map(renderPolicy));
   const facts: Array<[string, string]> = [];
   if (typeof result.observedAt === 'string') facts.push(['observed at', result.observedAt]);

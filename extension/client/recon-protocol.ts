@@ -55,5 +55,4 @@ export const COMMANDS = {
   previewDrift: 'recon.previewDrift',
   showPlan: 'recon.showPlan',
   runTests: 'recon.runTests',
-  runTest: 'recon.runTest',
 } as const;

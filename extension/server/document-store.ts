@@ -149,6 +149,11 @@ export class DocumentStore {
     }
   }
 
+  /** Forgets every analysis (the workspace root may have moved: a `recon.json` appeared or went). */
+  clear(): void {
+    this.analyses.clear();
+  }
+
   private isFresh(analysis: DocumentAnalysis): boolean {
     for (const [path, stamp] of analysis.stamps) {
       if (this.stamp(path) !== stamp) return false;

@@ -17,7 +17,12 @@ export type CompiledForRun = { ir: IrDocument; workspaceRoot: string } | { ir: n
 
 /** The IR of the document's current text, or the first error (`file:line:col: message [code]`) that prevents it. */
 export function compileForRun(store: DocumentStore, analysis: DocumentAnalysis): CompiledForRun {
-  const compiled = compileFile(analysis.path, store.host, analysis.text);
+  let compiled;
+  try {
+    compiled = compileFile(analysis.path, store.host, analysis.text);
+  } catch (error) {
+    return { ir: null, message: `the file could not be compiled: ${error instanceof Error ? error.message : String(error)}` };
+  }
   if (compiled.ir) return { ir: compiled.ir, workspaceRoot: compiled.program.workspaceRoot };
   const error = compiled.diagnostics.find((d) => d.severity === 'error');
   if (!error) return { ir: null, message: 'the file could not be compiled' };

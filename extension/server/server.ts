@@ -92,15 +92,22 @@ export function createReconServer(connection: Connection, options: ReconServerOp
   let configurationSupport = false;
   let codeLensRefresh = false;
   let watchRegistration = false;
-  const publisher = new DiagnosticsPublisher(store, { sendDiagnostics: (p) => connection.sendDiagnostics(p) }, (code) => docsLink(code));
+  let foldersSupport = false;
+  const publisher = new DiagnosticsPublisher(
+    store,
+    { sendDiagnostics: (p) => connection.sendDiagnostics(p) },
+    (code) => docsLink(code),
+    120,
+    (message) => connection.console.error(message),
+  );
   const previews = new DriftPreviewer(store);
   const tests = new TestRunner(store);
 
   /** Runs a request handler on the document's current analysis; a feature's failure is logged, never fatal. */
   const withDocument = <T>(uri: string, fallback: T, run: (analysis: DocumentAnalysis) => T): T => {
-    const analysis = store.analysis(uri);
-    if (!analysis) return fallback;
     try {
+      const analysis = store.analysis(uri);
+      if (!analysis) return fallback;
       return run(analysis);
     } catch (error) {
       if (error instanceof ResponseError) throw error;
@@ -136,6 +143,7 @@ export function createReconServer(connection: Connection, options: ReconServerOp
     configurationSupport = caps.workspace?.configuration === true;
     codeLensRefresh = caps.workspace?.codeLens?.refreshSupport === true;
     watchRegistration = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+    foldersSupport = caps.workspace?.workspaceFolders === true;
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -153,6 +161,7 @@ export function createReconServer(connection: Connection, options: ReconServerOp
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         codeLensProvider: { resolveProvider: false },
         executeCommandProvider: { commands: [SERVER_COMMANDS.previewDrift, SERVER_COMMANDS.runTests] },
+        ...(foldersSupport ? { workspace: { workspaceFolders: { supported: true, changeNotifications: true } } } : {}),
       },
       serverInfo: { name: 'recon', version: SERVER_VERSION },
     };
@@ -162,6 +171,14 @@ export function createReconServer(connection: Connection, options: ReconServerOp
     if (configurationSupport) {
       void connection.client.register(DidChangeConfigurationNotification.type, { section: 'recon' }).catch(() => undefined);
       void loadSettings();
+    }
+    if (foldersSupport) {
+      connection.workspace.onDidChangeWorkspaceFolders(({ added, removed }) => {
+        const gone = new Set(removed.map((f) => uriToPath(f.uri)));
+        const roots = workspace.roots.filter((r) => !gone.has(r));
+        for (const folder of added) if (folder.uri.startsWith('file:')) roots.push(uriToPath(folder.uri));
+        workspace.roots = [...new Set(roots)];
+      });
     }
     if (watchRegistration) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.recon' }, { globPattern: '**/recon.json' }] }).catch(() => undefined);
@@ -203,7 +220,11 @@ export function createReconServer(connection: Connection, options: ReconServerOp
         publisher.changed(path);
         store.fileChanged(path);
       }
-      if (path.endsWith('recon.json')) publisher.all();
+      if (path.endsWith('recon.json')) {
+        // the workspace root of every file may have moved: check everything again
+        store.clear();
+        publisher.all();
+      }
     }
   });
 

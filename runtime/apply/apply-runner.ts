@@ -25,7 +25,9 @@ import type { ChangePlan, Gate, PlanItem, PolicyPlan } from '../plan/change-plan
 import { runPlan } from '../plan/plan-runner.js';
 import { AuditLog, readAuditLog, type AuditRecord } from '../state/audit-log.js';
 import { MetricsStore } from '../state/metrics-file.js';
+import { markFlapping } from '../state/flapping.js';
 import { newRunId } from '../state/plan-recording.js';
+import type { TicketSink } from '../state/tickets.js';
 import { WriteError, type WriteAction, type Writer, type WriterContext } from '../write/writer.js';
 import { ApplyJournal, clearJournal, readPendingIntents } from './apply-journal.js';
 import { resolveApprovals, type ApprovalRecord } from './approvals.js';
@@ -37,21 +39,17 @@ export interface PolicyLockHandle {
   release(): void | Promise<void>;
 }
 
-/** What the ticket sink must do for apply. */
-export interface TicketSinkPort {
-  /** Opens (or reopens, never duplicates) the ticket of an item; returns what happened. */
-  open(ticket: { item: string; policy: string; title: string; planHash: string; runId: string }): string;
-  /** Marks an item's open ticket resolved; returns whether there was one. */
-  resolve(item: string, runId: string): boolean;
-  /** Ids of the items of a policy whose tickets are open. */
-  openItems(policy: string): string[];
-}
-
 /** The collaborators apply needs from other parts of the runtime; tests may replace them. */
 export interface ApplyServices {
   createWriter(source: IrSource, context: WriterContext): Writer;
-  acquireLock(stateDir: string, policy: string, options: { owner: string; timeoutMs: number; runId: string }): Promise<PolicyLockHandle>;
-  tickets(stateDir: string): TicketSinkPort;
+  /** Takes a policy's lock (a clear error naming the holder when it is held); `onLost` when a lease is taken over. */
+  acquireLock(
+    stateDir: string,
+    policy: string,
+    options: { owner: string; timeoutMs: number; runId: string; onLost?: (holder: string) => void },
+  ): Promise<PolicyLockHandle>;
+  /** The ticket sink of a state directory (`tickets.jsonl`). */
+  tickets(stateDir: string): TicketSink;
 }
 
 /** What the apply is given: a compiled `.recon` file (plan afresh) or a saved plan. */
@@ -193,11 +191,27 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
   const policies = input.kind === 'plan' ? planPolicies(input.plan, options.policy) : selectPolicies(ir, options.policy);
   const locks: PolicyLockHandle[] = [];
   const owner = actor ?? 'recon';
+  // Stops the actions: the caller's stop (SIGINT/SIGTERM), or a lock lost to another process.
+  const halt = new AbortController();
+  let lostLock: string | null = null;
+  const onCallerStop = (): void => halt.abort();
+  if (options.stop?.aborted) halt.abort();
+  options.stop?.addEventListener('abort', onCallerStop, { once: true });
   try {
     for (const name of [...policies.map((policy) => policy.name)].sort()) {
-      locks.push(await options.services.acquireLock(options.stateDir, name, { owner, timeoutMs: options.lockTimeoutMs ?? 0, runId }));
+      locks.push(
+        await options.services.acquireLock(options.stateDir, name, {
+          owner,
+          timeoutMs: options.lockTimeoutMs ?? 0,
+          runId,
+          onLost: (holder) => {
+            lostLock ??= holder;
+            halt.abort();
+          },
+        }),
+      );
     }
-    const base = { runId, command, actor, ir };
+    const base = { runId, command, actor, ir, stop: halt.signal };
     const recovered = new Map<string, number>();
     for (const policy of policies) recovered.set(policy.name, await recoverJournal(policy, base, options));
 
@@ -206,7 +220,9 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
     if (input.kind === 'plan') {
       plan = input.plan;
     } else {
-      plan = await runPlan(ir, { workspaceRoot: options.workspaceRoot, policy: options.policy, env: options.env, signal: undefined });
+      plan = await runPlan(ir, { workspaceRoot: options.workspaceRoot, policy: options.policy, env: options.env });
+      // The same flapping marks `recon plan` gives, so both make the same plan hash.
+      markFlapping(plan, readAuditLog(AuditLog.inStateDir(options.stateDir).path).records);
       recordPlanned(options.stateDir, plan, runId, command, actor);
     }
     const planSeconds = (performance.now() - planStarted) / 1000;
@@ -215,7 +231,7 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
     let approvalRecords = [...(options.approvals ?? [])];
     let resolved = resolveApprovals(plan, approvalRecords, options.autoApprove ?? false);
     const waiting = selected.flatMap((policyPlan) => policyPlan.items.filter((item) => item.gate === 'approval' && !resolved.approvedBy.has(item.id)));
-    if (waiting.length > 0 && options.promptApprovals && !options.stop?.aborted) {
+    if (waiting.length > 0 && options.promptApprovals && !halt.signal.aborted) {
       const given = await options.promptApprovals(plan, waiting);
       if (given.length > 0) {
         approvalRecords = [...approvalRecords, ...given];
@@ -240,6 +256,7 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
       );
     }
     writeMetrics(options.stateDir, plan, results, input.kind === 'file', runId);
+    if (lostLock !== null) throw new Error(`the lock was taken over while applying (${lostLock}); stopped after the actions in flight, which are recorded`);
     return {
       plan,
       runId,
@@ -249,6 +266,7 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
       status: overallStatus(results.map((result) => result.status)),
     };
   } finally {
+    options.stop?.removeEventListener('abort', onCallerStop);
     for (const lock of locks.reverse()) await lock.release();
   }
 }
@@ -265,6 +283,8 @@ interface RunBase {
   command: string;
   actor: string | null;
   ir: IrDocument;
+  /** No new action starts once this aborts. */
+  stop: AbortSignal;
 }
 
 function record(base: RunBase, fields: Pick<AuditRecord, 'policy' | 'plan_hash' | 'item' | 'event'> & Partial<AuditRecord>): AuditRecord {
@@ -485,16 +505,17 @@ async function applyPolicy(plan: ChangePlan, policyPlan: PolicyPlan, policy: IrP
     const sink = options.services.tickets(options.stateDir);
     for (const item of tickets) {
       const title = item.effect?.kind === 'ticket' ? item.effect.title : item.id;
-      const what = sink.open({ item: item.id, policy: name, title, planHash: plan.plan_hash, runId: ctx.runId });
+      const { outcome } = sink.open({ id: item.id, policy: name, title, planHash: plan.plan_hash, runId: ctx.runId });
       set(item, 'ticket');
-      note(item, 'applied', { detail: { action: 'ticket', ticket: what, title } });
+      // Only a ticket that was (re)opened is an event; one that stays open is not news.
+      if (outcome !== 'already_open') note(item, 'applied', { detail: { action: 'ticket', ticket: outcome, title } });
     }
     audit.appendMany(events.splice(0));
   }
 
   // 4. Act.
   let report: ExecutionReport | null = null;
-  if (toPerform.length > 0 && !options.stop?.aborted) {
+  if (toPerform.length > 0 && !ctx.stop.aborted) {
     const source = policySources(ctx.ir, policy).actual;
     let writer: Writer;
     try {
@@ -525,7 +546,7 @@ async function applyPolicy(plan: ChangePlan, policyPlan: PolicyPlan, policy: IrP
         commitIntervalMs: options.commitIntervalMs,
         audit: sink,
         journal,
-        stop: options.stop,
+        stop: ctx.stop,
         random: options.random,
         onOutcome: (outcome) => {
           settled++;
@@ -613,11 +634,12 @@ function policyStatus(items: readonly ItemResult[], limitAbort: boolean): Policy
 /**
  * Resolves the open tickets of items that no longer drift: items verified converged (or found
  * done), and — when the plan was made by this run, so it is current — items of the policy whose
- * key the plan no longer lists at all.
+ * key the plan no longer lists as drifting at all. A saved plan is old evidence: its absence of
+ * an item says nothing about now, so only verified items resolve tickets then.
  */
 function resolveTickets(policyPlan: PolicyPlan, results: ReadonlyMap<string, ItemResult>, ctx: PolicyContext): void {
   const sink = ctx.options.services.tickets(ctx.options.stateDir);
-  const open = sink.openItems(policyPlan.policy);
+  const open = sink.list().filter((ticket) => ticket.status === 'open' && ticket.policy === policyPlan.policy);
   if (open.length === 0) return;
   const converged = new Set<string>();
   const drifting = new Set<string>();
@@ -627,11 +649,15 @@ function resolveTickets(policyPlan: PolicyPlan, results: ReadonlyMap<string, Ite
     if (result?.verified === 'converged') converged.add(key);
     else if (item.action !== 'ignore') drifting.add(key);
   }
-  for (const id of open) {
-    const key = itemKeyPart({ id, kind: (id.split('/')[1] ?? 'invalid') as PlanItem['kind'] }) ?? id;
-    if (drifting.has(key)) continue;
-    if (converged.has(key) || !ctx.fromSavedPlan) sink.resolve(id, ctx.runId);
-  }
+  const stillDrifting = open
+    .map((ticket) => ticket.id)
+    .filter((id) => {
+      const key = itemKeyPart({ id, kind: (id.split('/')[1] ?? 'invalid') as PlanItem['kind'] }) ?? id;
+      if (drifting.has(key)) return true;
+      if (converged.has(key)) return false;
+      return ctx.fromSavedPlan;
+    });
+  sink.resolveConverged(stillDrifting, { policies: [policyPlan.policy], runId: ctx.runId, planHash: null });
 }
 
 function writeMetrics(stateDir: string, plan: ChangePlan, results: readonly PolicyApplyResult[], planned: boolean, runId: string): void {

@@ -87,6 +87,11 @@ function policyText(result: PolicyApplyResult, colors: SummaryColors): string[] 
 export function renderApplyText(result: ApplyResult, colors: SummaryColors): string {
   const lines = [`Recon apply ${result.plan.plan_hash.replace(/^sha256:/, '').slice(0, 12)}  run ${result.runId}`];
   for (const policy of result.policies) lines.push(...policyText(policy, colors));
+  const flapping = result.plan.policies.flatMap((policy) => policy.items.filter((item) => item.flapping));
+  if (flapping.length > 0) {
+    lines.push(colors.yellow(`warning: ${flapping.length} item${flapping.length === 1 ? ' was' : 's were'} corrected 3 or more times in the last 10 runs: another writer keeps changing ${flapping.length === 1 ? 'it' : 'them'} back (flapping)`));
+    for (const item of flapping.slice(0, LISTED)) lines.push(colors.yellow(`    ${item.id}`));
+  }
   if (result.rejectedApprovals.length > 0) {
     const other = result.rejectedApprovals.filter((entry) => entry.reason.startsWith('it is for another plan'));
     if (other.length > 0) lines.push(colors.yellow(`${other.length} approval${other.length === 1 ? ' is' : 's are'} for another plan and ${other.length === 1 ? 'was' : 'were'} not used`));

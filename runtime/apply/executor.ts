@@ -195,6 +195,7 @@ export async function executeActions(actions: readonly WriteAction[], options: E
   let drained: (() => void) | null = null;
   let commitInProgress: Promise<void> | null = null;
   let commitChain: Promise<void> = Promise.resolve();
+  let queuedCommit: Promise<void> | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
   /** Set when the writer can no longer be used: every further action fails with this. */
   let broken: string | null = null;
@@ -210,6 +211,8 @@ export async function executeActions(actions: readonly WriteAction[], options: E
       clearTimer();
       if (staged && performing > 0) await new Promise<void>((resolve) => (drained = resolve));
       drained = null;
+      // From here on, actions that become pending need a commit of their own.
+      queuedCommit = null;
       if (pending.length === 0) return;
       const batch = pending;
       pending = [];
@@ -259,6 +262,9 @@ export async function executeActions(actions: readonly WriteAction[], options: E
         }
       }
     };
+    // A commit that is requested but has not started yet will take whatever is pending then:
+    // further requests join it instead of queueing small commits behind it.
+    if (queuedCommit !== null) return queuedCommit;
     const next = commitChain.then(async () => {
       commitInProgress = run();
       try {
@@ -268,6 +274,7 @@ export async function executeActions(actions: readonly WriteAction[], options: E
       }
     });
     commitChain = next.catch(() => undefined);
+    queuedCommit = next;
     return next;
   };
 

@@ -29,16 +29,22 @@ export async function promptForApprovals(
   if (!actor) return [];
   const allowed = waiting.filter((item) => approvalRefusal(plan.ir, item, actor) === null);
   if (allowed.length === 0) {
-    output.err(`${waiting.length} item${waiting.length === 1 ? '' : 's'} wait for approval; ${actor} may approve none of them (recon approve PLAN.json --by WHO)\n`);
+    output.err(`${waiting.length} item${waiting.length === 1 ? ' waits' : 's wait'} for approval; ${actor} may approve none of them (recon approve PLAN.json --by WHO)\n`);
     return [];
   }
-  output.err(`${allowed.length} item${allowed.length === 1 ? '' : 's'} wait for your approval (${actor}):\n`);
+  output.err(`${allowed.length} item${allowed.length === 1 ? ' waits' : 's wait'} for your approval (${actor}):\n`);
   for (const item of allowed.slice(0, 20)) output.err(`  ${item.id}  ${item.action}${item.approvers ? `  (group ${item.approvers})` : ''}\n`);
   if (allowed.length > 20) output.err(`  … and ${allowed.length - 20} more\n`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  // End of input (Ctrl-D, a closed terminal) is a "no", never a hang.
+  const closed = new Promise<string>((done) => rl.once('close', () => done('')));
   try {
-    const answer = (await rl.question(`Approve ${allowed.length === 1 ? 'it' : `all ${allowed.length}`} as ${actor}? [y/N] `)).trim().toLowerCase();
-    if (answer !== 'y' && answer !== 'yes') return [];
+    const question = rl.question(`Approve ${allowed.length === 1 ? 'it' : `all ${allowed.length}`} as ${actor}? [y/N] `).catch(() => '');
+    const answer = (await Promise.race([question, closed])).trim().toLowerCase();
+    if (answer !== 'y' && answer !== 'yes') {
+      output.err('not approved: those items keep waiting\n');
+      return [];
+    }
   } finally {
     rl.close();
   }

@@ -3,25 +3,20 @@
  *
  * Why a registry: the read pipeline, `recon apply`'s writers and the editor preview all ask for
  * "the connector of this source" without knowing the kinds; adding a connector is one line here.
- * `http`, `postgres` and `exec` are registered but not available yet: building one fails with a
- * clear `ConnectorError` instead of an unknown-kind crash.
+ * An unknown kind (an IR from elsewhere) fails with a clear `ConnectorError`, not a crash.
  */
 import type { IrConnectorKind, IrExpr, IrSource } from '../../language/ir/ir-types.js';
 import { evaluateConnectorValue, type EvaluationContext } from '../expressions/expression-evaluator.js';
 import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory } from './connector.js';
 import { sourceLabel } from './connector-support.js';
 import { createCsvConnector } from './csv-connector.js';
+import { createExecConnector } from './exec-connector.js';
+import { createHttpConnector } from './http-connector.js';
 import { createInlineConnector } from './inline-connector.js';
 import { createJsonConnector } from './json-connector.js';
 import { createJsonlConnector } from './jsonl-connector.js';
 import { createPostgresConnector } from './postgres-connector.js';
 import { createYamlConnector } from './yaml-connector.js';
-
-function notAvailableYet(kind: IrConnectorKind): ConnectorFactory {
-  return (source) => {
-    throw new ConnectorError(`${sourceLabel(source)}: the ${kind} connector is not available yet in this version of recon`, source.connector.at);
-  };
-}
 
 /** Every connector kind of language version 1, mapped to its factory. */
 export const CONNECTOR_FACTORIES: Readonly<Record<IrConnectorKind, ConnectorFactory>> = {
@@ -30,9 +25,9 @@ export const CONNECTOR_FACTORIES: Readonly<Record<IrConnectorKind, ConnectorFact
   jsonl: createJsonlConnector,
   yaml: createYamlConnector,
   inline: createInlineConnector,
-  http: notAvailableYet('http'),
+  http: createHttpConnector,
   postgres: createPostgresConnector,
-  exec: notAvailableYet('exec'),
+  exec: createExecConnector,
 };
 
 /** Builds the connector for `source`; a `ConnectorError` for unknown or unavailable kinds. */

@@ -153,6 +153,13 @@ export function postgresTarget(source: IrSource, connectionString: unknown, scru
   if (typeof connectionString !== 'string' || connectionString.trim() === '') {
     throw new PostgresConfigError(`${sourceLabel(source)}: postgres() needs a connection string (like "postgres://user@host:5432/db") as its first argument`);
   }
+  // A password in a connection string is a secret whether or not it came from secret().
+  try {
+    const password = new URL(connectionString).password;
+    if (password !== '') scrubber.add([password, decodeURIComponent(password)]);
+  } catch {
+    // Not a URL (key=value form): node-postgres parses it; nothing of it is shown.
+  }
   return { connectionString, shown: showConnectionString(connectionString, scrubber) };
 }
 
@@ -201,7 +208,10 @@ export function isTransientPgError(error: unknown): boolean {
   return code.startsWith('08') || code.startsWith('53') || /^57P0[1-3]$/.test(code) || code === '40001' || code === '40P01';
 }
 
-/** One line describing a database failure, with the SQLSTATE and detail, every secret scrubbed. */
+/**
+ * One line describing a database failure, every secret scrubbed: connection failures name the
+ * server (`target.shown`), server errors give their message, detail, hint and SQLSTATE.
+ */
 export function describePgError(error: unknown, target: PostgresTarget, scrubber: SecretScrubber): string {
   const fields = (error ?? {}) as PgErrorFields;
   const code = fields.code;
@@ -215,7 +225,7 @@ export function describePgError(error: unknown, target: PostgresTarget, scrubber
     const parts = [base];
     if (fields.detail) parts.push(`detail: ${fields.detail}`);
     if (fields.hint) parts.push(`hint: ${fields.hint}`);
-    message = `${target.shown}: ${parts.join('; ')}${typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? ` [SQLSTATE ${code}]` : ''}`;
+    message = `${parts.join('; ')}${typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? ` [SQLSTATE ${code}]` : ''}`;
   }
   return scrubber.scrub(message.replace(/\s*\n\s*/g, ' '));
 }

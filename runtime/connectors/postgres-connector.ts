@@ -103,8 +103,8 @@ class PostgresConnector implements Connector {
         }
         yield builder.take();
       }
+      // Ending the connection (below) ends the read-only transaction.
       await this.run(() => cursor.close(), plan);
-      await this.run(() => client.query('ROLLBACK'), plan);
     } catch (error) {
       if (cancelled) throw this.fail('reading was cancelled');
       throw error;

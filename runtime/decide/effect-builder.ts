@@ -177,7 +177,11 @@ function shownText(expr: IrExpr, input: EffectInput, warnings: string[], what: s
   return textOf(result.value);
 }
 
-function textOf(value: unknown): string {
+/**
+ * How an evaluated URL part or argument becomes text in an effect (null as empty, instants as
+ * ISO text, lists and objects as JSON); writers use the same rule when they rebuild a value.
+ */
+export function textOf(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   if (value instanceof Date) return value.toISOString();

@@ -20,7 +20,7 @@
  * makes the scan start over with one range). Malformed input, or a row the pipeline judges
  * differently from the scanner, ends the fast path: `diffSources` then runs the generic path.
  */
-import type { IrPolicy, IrSource } from '../../language/ir/ir-types.js';
+import type { IrSource } from '../../language/ir/ir-types.js';
 import type { RawRecordOrigin } from '../connectors/connector.js';
 import { RecordPipeline, type ObserveContext, type Side } from '../observe/record-reader.js';
 import type { InvalidRecord, ObservedRecord } from '../observe/observed-record.js';
@@ -180,7 +180,6 @@ function refRange(ref: number): number {
  * the reason when the input needs the generic path.
  */
 export async function diffCsvFast(
-  policy: IrPolicy,
   comparer: RecordComparer,
   desired: FastSide,
   actual: FastSide,
@@ -189,7 +188,7 @@ export async function diffCsvFast(
 ): Promise<FastDiffOutcome> {
   const pool = FastWorkerPool.start(options.workers);
   try {
-    return { ok: true, result: await run(policy, comparer, desired, actual, ctx, options, pool) };
+    return { ok: true, result: await run(comparer, desired, actual, ctx, options, pool) };
   } catch (error) {
     if (error instanceof FastPathBail) return { ok: false, reason: error.message };
     throw error;
@@ -217,24 +216,23 @@ const trace = process.env.RECON_DIFF_TRACE
     })()
   : () => undefined;
 
-/** What the join leaves for the item phase: only small lists, no shared arrays. */
+/** What the join leaves for the item phase: small lists, no shared arrays. */
 interface JoinedWork {
+  /** Invalid items found so far (suspect rows). */
   entries: SortableItem[];
-  dWanted: Wanted[];
-  /** Per `dWanted` row: 0 missing, 1 one side of a candidate pair, 2 a duplicate. */
-  dKinds: number[];
-  dupGroups: number[][];
-  pairs: { d: number; a: number }[];
-  aWanted: Wanted[];
-  extraSingles: number[];
-  actualDupGroups: number[][];
+  missing: Wanted[];
+  /** Candidate pairs: matched keys whose fingerprints differ. */
+  pairs: { desired: Wanted; actual: Wanted }[];
+  extras: Wanted[];
+  /** Rows sharing a key, per key. */
+  desiredDuplicates: Wanted[][];
+  actualDuplicates: Wanted[][];
   matchedOnce: number;
   desiredTotal: number;
   actualTotal: number;
 }
 
 async function run(
-  policy: IrPolicy,
   comparer: RecordComparer,
   desired: FastSide,
   actual: FastSide,
@@ -242,7 +240,7 @@ async function run(
   options: FastDiffOptions,
   pool: FastWorkerPool,
 ): Promise<DiffResult> {
-  const work = await join(policy, desired, actual, ctx, options, pool);
+  const work = await join(desired, actual, ctx, options, pool);
   // The shared arrays, the table and the workers (with whatever their heaps hold) go before the
   // items are built: the two phases' memory never adds up.
   await pool.close();
@@ -250,7 +248,6 @@ async function run(
 }
 
 async function join(
-  policy: IrPolicy,
   desired: FastSide,
   actual: FastSide,
   ctx: ObserveContext,
@@ -320,16 +317,7 @@ async function join(
       for (let i = 0; i < range.count; i++) clearFlags(range, i, FLAG_MATCHED | FLAG_MATCHED_TWICE);
     }
   };
-  const sideOf = (side: FastSide) => ({
-    source: side.source,
-    file: side.file,
-    size: side.size,
-    names: side.names,
-    delimiter: side.delimiter,
-    rowDelimiter: side.rowDelimiter,
-  });
-  const check = { policy, desired: sideOf(desired), actual: sideOf(actual), evaluation: { observedAt: ctx.observedAt, env: ctx.env } };
-  const aScan = await scanSide<ScanActualResult>(actual, pool, options, (range) => ({ kind: 'scan-actual', range, ranges, table, check }), clearMatches);
+  const aScan = await scanSide<ScanActualResult>(actual, pool, options, (range) => ({ kind: 'scan-actual', range, ranges, table }), clearMatches);
 
   trace('scan+probe actual');
   // Suspect actual rows: judged by the pipeline; the valid ones are probed here.
@@ -424,108 +412,91 @@ async function join(
   }
 
   trace('repeats');
-  // 6. What to read again.
-  const dWanted: Wanted[] = [];
-  const dKinds: number[] = []; // 0 missing, 1 candidate (index into pairs), 2 duplicate
-  const dupGroups = new Map<string, number[]>(); // desired duplicates by key bytes -> indexes into dWanted
+  // 6. What needs the shared arrays: the rows to read again, the counts, the duplicates.
   let matchedOnce = 0;
+  const missing: Wanted[] = [];
+  const desiredDuplicates = new Map<string, Wanted[]>();
   ranges.forEach((range, r) => {
-    const before = dScan.rowsBefore[r];
     for (let i = 0; i < range.count; i++) {
       const f = flagsAt(range, i);
       if ((f & FLAG_INVALID) !== 0) continue;
+      const wanted = { start: range.rowStart[i], position: dScan.rowsBefore[r] + i + 1 };
       if ((f & FLAG_DUP) !== 0) {
         const key = keyTextAt(range, i);
-        const group = dupGroups.get(key) ?? [];
-        group.push(dWanted.length);
-        dupGroups.set(key, group);
-        dWanted.push({ start: range.rowStart[i], position: before + i + 1 });
-        dKinds.push(2);
-        continue;
-      }
-      if ((f & FLAG_MATCHED_TWICE) !== 0) continue;
-      if ((f & FLAG_MATCHED) !== 0) {
+        const group = desiredDuplicates.get(key);
+        if (group) group.push(wanted);
+        else desiredDuplicates.set(key, [wanted]);
+      } else if ((f & FLAG_MATCHED) === 0) {
+        missing.push(wanted);
+      } else if ((f & FLAG_MATCHED_TWICE) === 0) {
         matchedOnce++;
-        continue;
       }
-      dWanted.push({ start: range.rowStart[i], position: before + i + 1 });
-      dKinds.push(0);
     }
   });
   // Candidate pairs (fingerprints differ), from the workers' lists and the main thread's.
-  const pairs: { d: number; a: number }[] = [];
-  const aWanted: Wanted[] = [];
-  const addPairs = (candidates: Int32Array, starts: Float64Array, verdicts: Uint8Array | null, positionOf: (local: number) => number) => {
+  const pairs: { desired: Wanted; actual: Wanted }[] = [];
+  const addPairs = (candidates: Int32Array, starts: Float64Array, positionOf: (local: number) => number) => {
     for (let j = 0; j < starts.length; j++) {
-      if (verdicts !== null && verdicts[j] === 0) continue; // compared equal by the worker
       const ref = candidates[2 * j];
       const r = refRange(ref);
       const i = ref - r * RANGE_STRIDE;
       if ((flagsAt(ranges[r], i) & FLAG_MATCHED_TWICE) !== 0) continue;
-      pairs.push({ d: dWanted.length, a: aWanted.length });
-      dWanted.push({ start: ranges[r].rowStart[i], position: dScan.rowsBefore[r] + i + 1 });
-      dKinds.push(1);
-      aWanted.push({ start: starts[j], position: positionOf(candidates[2 * j + 1]) });
+      pairs.push({
+        desired: { start: ranges[r].rowStart[i], position: dScan.rowsBefore[r] + i + 1 },
+        actual: { start: starts[j], position: positionOf(candidates[2 * j + 1]) },
+      });
     }
   };
   aScan.results.forEach((result, k) => {
-    addPairs(result.lists.candidates, result.lists.candidateStarts, result.verdicts, (local) => aScan.rowsBefore[k] + local + 1);
+    addPairs(result.lists.candidates, result.lists.candidateStarts, (local) => aScan.rowsBefore[k] + local + 1);
   });
-  addPairs(mainLists.candidates.take(), mainLists.candidateStarts.take(), null, (position0) => position0 + 1);
-
-  // Extras, grouped by key bytes (a key repeated among them is a duplicate).
+  addPairs(mainLists.candidates.take(), mainLists.candidateStarts.take(), (position0) => position0 + 1);
+  // Extras, grouped by key bytes: a key repeated among them is a duplicate.
   const extraGroups = new Map<string, Wanted[]>();
+  const addExtra = (key: string, wanted: Wanted) => {
+    const group = extraGroups.get(key);
+    if (group) group.push(wanted);
+    else extraGroups.set(key, [wanted]);
+  };
   aScan.results.forEach((result, k) => {
     const { extras, extraStarts, extraKeyStart, extraKeys } = result.lists;
     for (let j = 0; j < extras.length; j++) {
       const key = Buffer.from(extraKeys.buffer, extraKeys.byteOffset + extraKeyStart[j], extraKeyStart[j + 1] - extraKeyStart[j]).toString('latin1');
-      const group = extraGroups.get(key);
-      const wanted = { start: extraStarts[j], position: aScan.rowsBefore[k] + extras[j] + 1 };
-      if (group) group.push(wanted);
-      else extraGroups.set(key, [wanted]);
+      addExtra(key, { start: extraStarts[j], position: aScan.rowsBefore[k] + extras[j] + 1 });
     }
   });
-  for (const extra of suspectExtras) {
-    const group = extraGroups.get(extra.key);
-    const wanted = { start: extra.start, position: extra.position };
-    if (group) group.push(wanted);
-    else extraGroups.set(extra.key, [wanted]);
-  }
-  const extraSingles: number[] = [];
-  const actualDupGroups: number[][] = [];
+  for (const extra of suspectExtras) addExtra(extra.key, { start: extra.start, position: extra.position });
+  const extras: Wanted[] = [];
+  const actualDuplicates: Wanted[][] = [...repeatedRows.values()];
   for (const group of extraGroups.values()) {
-    if (group.length === 1) {
-      extraSingles.push(aWanted.length);
-      aWanted.push(group[0]);
-    } else {
-      actualDupGroups.push(group.map((w) => aWanted.push(w) - 1));
-    }
+    if (group.length === 1) extras.push(group[0]);
+    else actualDuplicates.push(group);
   }
-  for (const group of repeatedRows.values()) actualDupGroups.push(group.map((w) => aWanted.push(w) - 1));
-
   trace('collect');
   return {
     entries,
-    dWanted,
-    dKinds,
-    dupGroups: [...dupGroups.values()],
+    missing,
     pairs,
-    aWanted,
-    extraSingles,
-    actualDupGroups,
+    extras,
+    desiredDuplicates: [...desiredDuplicates.values()],
+    actualDuplicates,
     matchedOnce,
     desiredTotal: dScan.total,
     actualTotal: aScan.total,
   };
 }
 
-/** Rows parsed and presented at a time while building items (their garbage dies young). */
+/** Rows presented at a time while building items (their garbage dies young). */
 const ITEM_BATCH = 4096;
 
-/** Row texts of one side and a way to present a batch of them. */
+/**
+ * The rows of one side that items need: their texts are read first (in file order, compact),
+ * then presented batch by batch through the read pipeline.
+ */
 class SideRows {
   private readonly texts: string[];
   private readonly pipeline: RecordPipeline;
+  private next = 0;
 
   constructor(
     private readonly side: FastSide,
@@ -537,45 +508,47 @@ class SideRows {
     this.pipeline = new RecordPipeline(side.source, name, ctx);
   }
 
-  /** The presented records of rows `indexes` (each read once: its text is dropped). */
-  observe(indexes: readonly number[]): ObservedRecord[] {
-    const texts = indexes.map((i) => this.texts[i]);
-    for (const i of indexes) this.texts[i] = '';
-    const raws = parseRowTexts(texts, { names: this.side.names, delimiter: this.side.delimiter, rowDelimiter: this.side.rowDelimiter });
+  /** The presented records of the next `count` wanted rows (each row is taken once). */
+  take(count: number): ObservedRecord[] {
+    const from = this.next;
+    const to = Math.min(this.wanted.length, from + count);
+    this.next = to;
+    const raws = parseRowTexts(this.texts, { names: this.side.names, delimiter: this.side.delimiter, rowDelimiter: this.side.rowDelimiter }, from, to);
+    for (let i = from; i < to; i++) this.texts[i] = '';
     const out = RecordPipeline.emptyBatch();
-    return indexes.map((index, n) => {
+    const records: ObservedRecord[] = new Array(to - from);
+    for (let i = from; i < to; i++) {
       out.records.length = 0;
       out.invalid.length = 0;
-      this.pipeline.fromRaw(raws[n], { position: this.wanted[index].position }, out);
+      this.pipeline.fromRaw(raws[i - from], { position: this.wanted[i].position }, out);
       if (out.records.length === 0) {
-        throw new FastPathBail(`internal: the ${this.side.source.name} row at position ${this.wanted[index].position} was judged invalid on re-reading`);
+        throw new FastPathBail(`internal: the ${this.side.source.name} row at position ${this.wanted[i].position} was judged invalid on re-reading`);
       }
-      return out.records[0];
-    });
+      records[i - from] = out.records[0];
+    }
+    return records;
   }
 }
 
 function buildItems(work: JoinedWork, comparer: RecordComparer, desired: FastSide, actual: FastSide, ctx: ObserveContext): DiffResult {
-  const { entries, dWanted, dKinds, pairs, aWanted, extraSingles, actualDupGroups, matchedOnce } = work;
+  const { entries, missing, pairs, extras } = work;
   const desiredSource: IrSource = desired.source;
   const actualSource: IrSource = actual.source;
-  // 7. Read the rows' texts (in file order), then present and compare them batch by batch.
-  const dRows = new SideRows(desired, dWanted, 'desired', ctx);
-  const aRows = new SideRows(actual, aWanted, 'actual', ctx);
+  // 7. Read the rows again, present them in batches, build the items.
+  const dRows = new SideRows(desired, [...missing, ...pairs.map((p) => p.desired)], 'desired', ctx);
+  const aRows = new SideRows(actual, [...pairs.map((p) => p.actual), ...extras], 'actual', ctx);
   trace('re-read');
-  const missing: number[] = [];
-  for (let i = 0; i < dWanted.length; i++) if (dKinds[i] === 0) missing.push(i);
   for (let from = 0; from < missing.length; from += ITEM_BATCH) {
-    for (const record of dRows.observe(missing.slice(from, from + ITEM_BATCH))) {
+    for (const record of dRows.take(Math.min(ITEM_BATCH, missing.length - from))) {
       entries.push({ item: missingItem(desiredSource, record), keyText: record.keyText });
     }
   }
   let changed = 0;
   for (let from = 0; from < pairs.length; from += ITEM_BATCH) {
-    const batch = pairs.slice(from, from + ITEM_BATCH);
-    const ds = dRows.observe(batch.map((p) => p.d));
-    const as = aRows.observe(batch.map((p) => p.a));
-    for (let k = 0; k < batch.length; k++) {
+    const count = Math.min(ITEM_BATCH, pairs.length - from);
+    const ds = dRows.take(count);
+    const as = aRows.take(count);
+    for (let k = 0; k < count; k++) {
       const item = changedItem(comparer, desiredSource, ds[k], as[k]);
       if (item !== null) {
         changed++;
@@ -583,27 +556,28 @@ function buildItems(work: JoinedWork, comparer: RecordComparer, desired: FastSid
       }
     }
   }
-  for (let from = 0; from < extraSingles.length; from += ITEM_BATCH) {
-    for (const record of aRows.observe(extraSingles.slice(from, from + ITEM_BATCH))) {
+  for (let from = 0; from < extras.length; from += ITEM_BATCH) {
+    for (const record of aRows.take(Math.min(ITEM_BATCH, extras.length - from))) {
       entries.push({ item: extraItem(actualSource, record), keyText: record.keyText });
     }
   }
-  const duplicateEntries = (side: FastSide, groups: number[][], wanted: Wanted[], rows: SideRows, name: 'desired' | 'actual') => {
+  // Duplicates (rare), with the lines of their rows.
+  const duplicates = (side: FastSide, groups: Wanted[][], name: 'desired' | 'actual') => {
     const all = groups.flat();
     if (all.length === 0) return;
-    const records = rows.observe(all);
-    addLines(side, records.map((r) => r.origin), all.map((i) => wanted[i].start));
-    const byIndex = new Map(all.map((i, n) => [i, records[n]] as const));
+    const records = new SideRows(side, all, name, ctx).take(all.length);
+    addLines(side, records.map((record) => record.origin), all.map((wanted) => wanted.start));
+    let n = 0;
     for (const group of groups) {
-      const members = group.map((i) => byIndex.get(i)!);
+      const members = records.slice(n, n + group.length);
+      n += group.length;
       for (const item of duplicateItems(side.source, name, members)) entries.push({ item, keyText: members[0].keyText });
     }
   };
-  duplicateEntries(desired, work.dupGroups, dWanted, dRows, 'desired');
-  duplicateEntries(actual, actualDupGroups, aWanted, aRows, 'actual');
-
+  duplicates(desired, work.desiredDuplicates, 'desired');
+  duplicates(actual, work.actualDuplicates, 'actual');
   trace('items');
   const items = sortItems(entries);
   trace('sort');
-  return { summary: summarize(work.desiredTotal, work.actualTotal, matchedOnce - changed, items), items };
+  return { summary: summarize(work.desiredTotal, work.actualTotal, work.matchedOnce - changed, items), items };
 }

@@ -7,7 +7,6 @@
  * SharedArrayBuffers travel as shared memory (never copied), plain result lists are transferred.
  */
 import type { ScanPlan } from './csv-byte-scanner.js';
-import { checkCandidates, type CandidateCheck } from './csv-candidate-check.js';
 import {
   ActualProber,
   buildPartition,
@@ -35,7 +34,7 @@ export interface RangeSpec {
 export type FastTask =
   | { kind: 'scan-desired'; range: RangeSpec; estimatedRows: number }
   | { kind: 'build'; ranges: DesiredRange[]; table: Uint32Array; partition: number }
-  | { kind: 'scan-actual'; range: RangeSpec; ranges: DesiredRange[]; table: Uint32Array; check: CandidateCheck | null }
+  | { kind: 'scan-actual'; range: RangeSpec; ranges: DesiredRange[]; table: Uint32Array }
   | { kind: 'collect-repeats'; range: RangeSpec; ranges: DesiredRange[]; table: Uint32Array };
 
 export interface ScanDesiredResult {
@@ -46,8 +45,6 @@ export interface ScanDesiredResult {
 export interface ScanActualResult {
   outcome: RangeOutcome;
   lists: ProbeLists;
-  /** Per candidate pair: 1 when it differs (see `checkCandidates`); null when not checked. */
-  verdicts: Uint8Array | null;
 }
 
 export interface BuildResult {
@@ -85,11 +82,8 @@ export function runFastTask(task: FastTask): [FastTaskResult, ArrayBuffer[]] {
       const suspects = prober.suspects.take();
       const suspectStarts = prober.suspectStarts.take();
       const lists = prober.lists();
-      const verdicts =
-        task.check !== null && outcome.bail === null ? checkCandidates(task.check, task.ranges, lists.candidates, lists.candidateStarts) : null;
       const transfer = [suspects.buffer, suspectStarts.buffer, ...Object.values(lists).map((a: { buffer: ArrayBufferLike }) => a.buffer)];
-      if (verdicts) transfer.push(verdicts.buffer);
-      return [{ outcome: { ...outcome, suspects, suspectStarts }, lists, verdicts }, transfer as ArrayBuffer[]];
+      return [{ outcome: { ...outcome, suspects, suspectStarts }, lists }, transfer as ArrayBuffer[]];
     }
     case 'collect-repeats': {
       const { range } = task;

@@ -75,7 +75,7 @@ export async function diffSources(
   if (reason === null) {
     const plan = await planCsvFastPath(comparer, desiredSource, actualSource, createConnectorContext(ctx));
     if (plan.ok) {
-      const outcome = await diffCsvFast(policy, comparer, plan.desired, plan.actual, ctx, {
+      const outcome = await diffCsvFast(comparer, plan.desired, plan.actual, ctx, {
         workers: settings.workers ?? defaultWorkerCount(),
         minRangeBytes: settings.minRangeBytes,
         signal: ctx.signal,

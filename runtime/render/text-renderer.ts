@@ -80,6 +80,15 @@ function renderPolicy(policy: PolicyPlan, lines: string[], c: Colors, maxItems: 
     for (const reason of policy.limits.reasons) lines.push(c.red(`    ${reason}`));
   }
   for (const warning of policy.warnings ?? []) lines.push(c.yellow(`  warning: ${warning}`));
+  const flapping = policy.items.filter((item) => item.flapping);
+  if (flapping.length > 0) {
+    // Said once per policy too: the items themselves may be past the per-kind cut-off.
+    const named = flapping.slice(0, 5).map((item) => itemKeyText(item)).join(', ');
+    const more = flapping.length > 5 ? ` and ${flapping.length - 5} more` : '';
+    lines.push(
+      c.red(`  warning: ${plural(flapping.length, 'item')} flapping (${named}${more}): corrected 3+ times in the last ten runs — two writers are fighting over ${flapping.length === 1 ? 'it' : 'them'}`),
+    );
+  }
   if (policy.items.length === 0) {
     lines.push(c.green('  no drift'));
     return;

@@ -163,8 +163,10 @@ class CsvDocument implements FileDocument {
   }
 
   /** Parses row contents (each one row, no terminator) into cell lists. */
-  private parseContents(contents: readonly string[], parser = this.parser(), columns = this.columns!.length): string[][] {
+  private parseContents(contents: readonly string[], parser?: Parser, columns?: number): string[][] {
     if (contents.length === 0) return [];
+    columns ??= this.columns!.length;
+    parser ??= this.parser();
     // udsv drops a one-column row whose only value is quoted: give such rows a second, empty cell.
     const single = columns === 1;
     const text = contents.map((content) => (single ? content + this.delimiter : content)).join('\n');

@@ -12,14 +12,14 @@
  * The records are read with `JSON.parse`, exactly as the connector reads them; `jsonc-parser`
  * gives the offsets of the list and its elements.
  */
-import { parseTree, type Node as JsonNode } from 'jsonc-parser';
+import { visit } from 'jsonc-parser';
 import { ConnectorError, type RawRecord } from '../connectors/connector.js';
 import { itemsAt } from '../connectors/connector-support.js';
 import { parseJsonDocument } from '../connectors/json-connector.js';
-import { isPlainObject } from '../expressions/own-properties.js';
+import { isPlainObject, setOwn } from '../expressions/own-properties.js';
 import type { FileDocument, FileFormat, FileFormatInput } from './file-writer.js';
 import { detectJsonStyle, detectSpacing, editRecordText, stringifyMultiLine, stringifyOneLine, type JsonStyle } from './json-text-edits.js';
-import type { RawEdit } from './raw-record-edits.js';
+import { sameValue, type RawEdit } from './raw-record-edits.js';
 import { WriteError } from './writer.js';
 
 interface Element {
@@ -44,20 +44,83 @@ function lineIndentOf(text: string, offset: number): string {
   return /^[ \t]*/.exec(text.slice(lineStart))![0];
 }
 
-/** The list node at the dotted `items` path (the last of duplicate keys, as `JSON.parse` keeps). */
-function findList(root: JsonNode | undefined, itemsPath: string | undefined): JsonNode | undefined {
-  let node = root;
-  if (itemsPath !== undefined && itemsPath !== '') {
-    for (const name of itemsPath.split('.')) {
-      if (node?.type === 'object') {
-        const property = [...(node.children ?? [])].reverse().find((child) => child.children?.[0]?.value === name);
-        node = property?.children?.[1];
-      } else if (node?.type === 'array' && /^(?:0|[1-9][0-9]*)$/.test(name)) {
-        node = node.children?.[Number(name)];
-      } else return undefined;
+/** Where the list of records is in the text: its brackets and each element's range. */
+export interface ListLocation {
+  /** Offset of `[`. */
+  offset: number;
+  /** Through `]`. */
+  length: number;
+  children: { offset: number; length: number }[];
+}
+
+/**
+ * Finds the list at the dotted `items` path and the ranges of its elements, with one pass of
+ * `jsonc-parser`'s scanner (no tree of the whole document is built). Of duplicate keys on the
+ * path the last one wins, as in `JSON.parse`.
+ */
+export function locateList(text: string, itemsPath: string | undefined): ListLocation | undefined {
+  const target: (string | number)[] = itemsPath ? itemsPath.split('.') : [];
+  let depth = 0;
+  let inner = -1; // depth inside the target list while in it
+  let current: ListLocation | undefined;
+  let found: ListLocation | undefined;
+  let childStart = -1;
+  const matches = (path: (string | number)[]): boolean =>
+    path.length === target.length && path.every((segment, i) => String(segment) === String(target[i]));
+  const begin = (offset: number, pathSupplier: () => (string | number)[], isArray: boolean): void => {
+    if (inner >= 0 && depth === inner) childStart = offset;
+    depth++;
+    if (isArray && inner < 0 && depth - 1 === target.length && matches(pathSupplier())) {
+      current = { offset, length: 0, children: [] };
+      inner = depth;
     }
+  };
+  const end = (offset: number, length: number): void => {
+    depth--;
+    if (inner >= 0 && depth === inner && childStart >= 0) {
+      current!.children.push({ offset: childStart, length: offset + length - childStart });
+      childStart = -1;
+    } else if (inner >= 0 && depth === inner - 1) {
+      current!.length = offset + length - current!.offset;
+      found = current;
+      inner = -1;
+    }
+  };
+  visit(
+    text,
+    {
+      onObjectBegin: (offset, _length, _line, _column, pathSupplier) => begin(offset, pathSupplier, false),
+      onArrayBegin: (offset, _length, _line, _column, pathSupplier) => begin(offset, pathSupplier, true),
+      onObjectEnd: (offset, length) => end(offset, length),
+      onArrayEnd: (offset, length) => end(offset, length),
+      onLiteralValue: (_value, offset, length) => {
+        if (inner >= 0 && depth === inner) current!.children.push({ offset, length });
+      },
+    },
+    { disallowComments: true, allowTrailingComma: false },
+  );
+  return found;
+}
+
+/** The value at a dotted path (own properties, list indexes), or undefined. */
+function itemsAtPath(document: unknown, itemsPath: string | undefined): unknown {
+  let current = document;
+  for (const name of itemsPath ? itemsPath.split('.') : []) {
+    if (Array.isArray(current) && /^(?:0|[1-9][0-9]*)$/.test(name)) current = current[Number(name)];
+    else if (isPlainObject(current) && Object.prototype.hasOwnProperty.call(current, name)) current = current[name];
+    else return undefined;
   }
-  return node?.type === 'array' ? node : undefined;
+  return current;
+}
+
+/** `document` with the value at `path` replaced (the containers on the way are changed in place). */
+function replaceAt(document: unknown, path: readonly string[], value: unknown): unknown {
+  if (path.length === 0) return value;
+  const parent = itemsAtPath(document, path.slice(0, -1).join('.') || undefined);
+  const last = path[path.length - 1];
+  if (Array.isArray(parent)) parent[Number(last)] = value;
+  else if (isPlainObject(parent)) setOwn(parent, last, value);
+  return document;
 }
 
 class JsonDocument implements FileDocument {
@@ -76,10 +139,11 @@ class JsonDocument implements FileDocument {
   constructor(
     private readonly bom: string,
     private readonly body: string,
-    private readonly list: JsonNode,
+    private readonly list: ListLocation,
     values: readonly unknown[],
+    private readonly itemsPath: string | undefined,
   ) {
-    const children = list.children ?? [];
+    const children = list.children;
     this.count = children.length;
     this.elements = children.map((child, i) => ({
       original: i,
@@ -116,7 +180,7 @@ class JsonDocument implements FileDocument {
   replace(index: number, raw: RawRecord, edits: readonly RawEdit[]): void {
     const element = this.elements[index];
     const before = element.value as RawRecord;
-    const base = element.original >= 0 ? lineIndentBefore(this.body, this.list.children![element.original].offset) : this.elementIndent;
+    const base = element.original >= 0 ? lineIndentBefore(this.body, this.list.children[element.original].offset) : this.elementIndent;
     element.text = editRecordText(element.text, before, raw, edits, this.style, base);
     element.value = raw;
   }
@@ -132,12 +196,30 @@ class JsonDocument implements FileDocument {
   }
 
   render(): string {
+    const spliced = this.renderSpliced();
+    const expected = this.elements.filter((element) => !element.removed).map((element) => element.value);
+    if (this.holds(spliced, expected)) return this.bom + spliced;
+    // Never write a document that does not hold exactly the intended records: print it whole.
+    const document = JSON.parse(this.body) as unknown;
+    const whole = this.itemsPath === undefined || this.itemsPath === '' ? expected : replaceAt(document, this.itemsPath.split('.'), expected);
+    return this.bom + JSON.stringify(whole, null, this.style.indent).split('\n').join(this.style.eol) + (this.body.endsWith('\n') ? this.style.eol : '');
+  }
+
+  private holds(text: string, expected: unknown[]): boolean {
+    try {
+      return sameValue(itemsAtPath(JSON.parse(text) as unknown, this.itemsPath), expected);
+    } catch {
+      return false;
+    }
+  }
+
+  private renderSpliced(): string {
     const { body, list } = this;
-    const children = list.children ?? [];
+    const children = list.children;
     const open = body.slice(0, list.offset + 1);
     const close = body.slice(list.offset + list.length - 1);
     const kept = this.elements.filter((element) => !element.removed);
-    if (kept.length === 0) return this.bom + open + close;
+    if (kept.length === 0) return open + close;
     const defaultSeparator =
       this.separators[0] ?? (this.listMultiLine ? `,${this.style.eol}${this.elementIndent}` : this.style.commaSpace ? ', ' : ',');
     const lead = children.length > 0 ? body.slice(list.offset + 1, children[0].offset) : this.listMultiLine ? this.style.eol + this.elementIndent : '';
@@ -151,7 +233,7 @@ class JsonDocument implements FileDocument {
       }
       inner += element.text;
     });
-    return this.bom + open + lead + inner + trail + close;
+    return open + lead + inner + trail + close;
   }
 }
 
@@ -171,10 +253,10 @@ export const jsonFileFormat: FileFormat = {
       if (error instanceof ConnectorError) throw new WriteError(error.message, false);
       throw error;
     }
-    const list = findList(parseTree(body, [], { disallowComments: true, allowTrailingComma: false }), itemsPath);
-    if (list === undefined || (list.children ?? []).length !== values.length) {
+    const list = locateList(body, itemsPath);
+    if (list === undefined || list.children.length !== values.length) {
       throw new WriteError(`source ${source.name}: ${file}: cannot locate the list of records in the text (duplicate keys on the items path?)`, false);
     }
-    return new JsonDocument(bom, body, list, values);
+    return new JsonDocument(bom, body, list, values, itemsPath);
   },
 };

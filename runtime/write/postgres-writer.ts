@@ -13,10 +13,12 @@
  *   columns of the INSERT); an update that finds no row fails (the row was deleted since the
  *   plan). Replaying any action therefore does no harm.
  * - Bounded transactions: actions run in one transaction, each inside a savepoint (a failed
- *   action is rolled back alone and reported; the others stay); after `transactionSize` actions
- *   the transaction is committed and a new one begins, so a long apply never holds locks or
- *   grows a transaction without bound. `commit()` commits the rest and returns every action
- *   committed since the last `commit()`.
+ *   action is rolled back alone and reported; the others stay). `commit()` ends the transaction
+ *   and returns every action committed since the last `commit()`. The writer is `staged` (its
+ *   actions are durable only at a commit), so the executor commits every few hundred actions;
+ *   and whatever the caller does, after `transactionSize` actions the writer commits by itself
+ *   and begins a new transaction, so an apply never holds locks or grows a transaction without
+ *   bound.
  * - One connection, one action at a time: savepoints of interleaved actions would undo each
  *   other, so `perform` calls are serialised (PostgreSQL statements by key are fast; the
  *   executor's concurrency still overlaps other policies' writers).
@@ -332,7 +334,8 @@ class PostgresWriteSession implements WriteSession {
 }
 
 class PostgresWriter implements Writer {
-  readonly staged = false;
+  /** Actions become durable at `commit` (the end of a transaction), as with staged file writers. */
+  readonly staged = true;
 
   constructor(
     private readonly source: IrSource,

@@ -3,15 +3,18 @@
  *
  * Why a registry: the executor asks for "the writer of this policy's actual source" without
  * knowing the kinds; adding a writer is one line here. The file connectors write natively
- * (`file-writer.ts` with one format each). `http`, `postgres` and `exec` are registered but not
- * available yet, and `inline` can never be written: building one fails with a clear,
- * non-transient `WriteError` instead of an unknown-kind crash.
+ * (`file-writer.ts` with one format each); `http`, `postgres` and `exec` act on their systems at
+ * once (`http-writer.ts`, `postgres-writer.ts`, `exec-writer.ts`). `inline` can never be written:
+ * building one fails with a clear, non-transient `WriteError` instead of an unknown-kind crash.
  */
 import type { IrConnectorKind, IrSource } from '../../language/ir/ir-types.js';
 import { csvFileFormat } from './csv-file-format.js';
+import { createExecWriter } from './exec-writer.js';
 import { fileWriterFactory } from './file-writer.js';
+import { createHttpWriter } from './http-writer.js';
 import { jsonFileFormat } from './json-file-format.js';
 import { jsonlFileFormat } from './jsonl-file-format.js';
+import { createPostgresWriter } from './postgres-writer.js';
 import { yamlFileFormat } from './yaml-file-format.js';
 import { WriteError, type Writer, type WriterContext, type WriterFactory } from './writer.js';
 
@@ -23,12 +26,6 @@ export const createJsonWriter: WriterFactory = fileWriterFactory(jsonFileFormat)
 export const createJsonlWriter: WriterFactory = fileWriterFactory(jsonlFileFormat);
 /** The `yaml` writer: rewrites the file atomically, keeping comments and layout. */
 export const createYamlWriter: WriterFactory = fileWriterFactory(yamlFileFormat);
-
-function notAvailableYet(kind: IrConnectorKind): WriterFactory {
-  return (source) => {
-    throw new WriteError(`source ${source.name}: writing through the ${kind} connector is not available yet in this version of recon`, false);
-  };
-}
 
 function neverWritable(kind: IrConnectorKind): WriterFactory {
   return (source) => {
@@ -43,12 +40,12 @@ export const WRITER_FACTORIES: Readonly<Record<IrConnectorKind, WriterFactory>> 
   jsonl: createJsonlWriter,
   yaml: createYamlWriter,
   inline: neverWritable('inline'),
-  http: notAvailableYet('http'),
-  postgres: notAvailableYet('postgres'),
-  exec: notAvailableYet('exec'),
+  http: createHttpWriter,
+  postgres: createPostgresWriter,
+  exec: createExecWriter,
 };
 
-/** Builds the writer for `source`; a non-transient `WriteError` for unknown or unavailable kinds. */
+/** Builds the writer for `source`; a non-transient `WriteError` for unknown or read-only kinds. */
 export function createWriter(source: IrSource, context: WriterContext): Writer {
   const kind = source.connector.kind;
   const factory = Object.prototype.hasOwnProperty.call(WRITER_FACTORIES, kind) ? WRITER_FACTORIES[kind] : undefined;

@@ -46,8 +46,11 @@ function findSequence(root: unknown, itemsPath: string | undefined): YAMLSeq | n
 
 /** Printing options that match the file: indentation, sequence indentation, flow padding; no folding. */
 export function detectYamlStyle(text: string): ToStringOptions {
-  const indented = /\n( +)[^\s#-]/.exec(text);
-  const indent = indented ? Math.max(1, indented[1].length) : 2;
+  let indent = 0;
+  for (const match of text.matchAll(/^( +)[^\s#]/gm)) {
+    if (indent === 0 || match[1].length < indent) indent = match[1].length;
+  }
+  if (indent === 0) indent = 2;
   const keyThenDash = /^( *)[^\s#-][^\n]*:[ \t]*\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*( *)- /m.exec(text);
   const indentSeq = keyThenDash ? keyThenDash[2].length > keyThenDash[1].length : true;
   const flow = /[[{]( ?)[^\s\]}]/.exec(text.replace(/#[^\n]*/g, ''));

@@ -162,6 +162,13 @@ export class CodeServerSession {
     await page.keyboard.press('Enter');
   }
 
+  /** Waits until no progress notification with this text is shown (it may come and go quickly). */
+  async progressDone(text: string): Promise<void> {
+    const toast = this.page.locator('.notifications-toasts .notification-toast', { hasText: text });
+    await toast.first().waitFor({ state: 'visible', timeout: 2_000 }).catch(() => {});
+    await toast.first().waitFor({ state: 'hidden', timeout: 60_000 });
+  }
+
   /** The text of the webview whose document contains `marker` (webviews live in nested iframes), if any. */
   async webviewText(marker: string): Promise<string | undefined> {
     for (const frame of this.page.frames() as Frame[]) {

@@ -55,6 +55,7 @@ function useSession(workspace: string, trustDisabled: boolean, logsName: string)
   }, 60_000);
   const step = async (name: string, body: (s: CodeServerSession) => Promise<void>) => {
     const session = state.session!;
+    rmSync(join(SHOTS, `failed-${name}.png`), { force: true });
     try {
       await body(session);
     } catch (error) {
@@ -67,11 +68,6 @@ function useSession(workspace: string, trustDisabled: boolean, logsName: string)
 }
 
 describe.skipIf(missing.length > 0)('the Recon extension in VS Code (code-server + Chromium)', () => {
-  beforeAll(() => {
-    mkdirSync(SHOTS, { recursive: true });
-    for (const f of ['1-diagnostics.png', '2-hover.png', '3-codelens.png', '4-preview.png', '5-untrusted-preview.png', '6-trusted-preview.png']) rmSync(join(SHOTS, f), { force: true });
-  });
-
   describe('a trusted workspace', () => {
     const step = useSession('vscode-workspace', true, 'logs-trusted');
 
@@ -122,6 +118,7 @@ describe.skipIf(missing.length > 0)('the Recon extension in VS Code (code-server
         await lens.waitFor({ state: 'visible', timeout: 60_000 });
         await page.screenshot({ path: join(SHOTS, '3-codelens.png') });
         await lens.click();
+        await vs.progressDone('previewing drift');
 
         // The preview opens as a webview panel beside the editor.
         await page.locator('.tabs-container .tab', { hasText: /Drift preview/ }).first().waitFor({ timeout: 60_000 });
@@ -133,10 +130,43 @@ describe.skipIf(missing.length > 0)('the Recon extension in VS Code (code-server
         expect(table).toContain('z9');
         expect(table).toContain('a2');
         expect(table).not.toMatch(/\ba1\b/); // unchanged records produce no item
-        await page.waitForTimeout(500); // let the progress notification fade out of the screenshot
         await page.screenshot({ path: join(SHOTS, '4-preview.png') });
       });
     }, 180_000);
+    it('runs a test from its "Run test" code lens and lists the result', async () => {
+      await step('run-test', async (vs) => {
+        const page = vs.page;
+        await vs.openFile('parity.recon');
+        const lens = page.locator('.codelens-decoration a', { hasText: /^Run test/ }).first();
+        await lens.waitFor({ state: 'visible', timeout: 60_000 });
+        await lens.click();
+        const output = page.locator('.part.panel .monaco-editor .view-lines').first();
+        await expect.poll(async () => (await output.innerText().catch(() => '')).replace(/\s+/g, ' '), { timeout: 60_000 }).toContain(
+          'PASS an equal record is no drift',
+        );
+        await page.waitForTimeout(300);
+        await page.screenshot({ path: join(SHOTS, '5-run-test.png') });
+        await page.keyboard.press('Control+J'); // hide the panel again
+      });
+    }, 120_000);
+
+    it('shows the rendered plan in a read-only document ("Recon: Show plan")', async () => {
+      await step('show-plan', async (vs) => {
+        const page = vs.page;
+        await vs.openFile('parity.recon');
+        await vs.runCommand('Recon: Show plan');
+        const tab = page.locator('.tabs-container .tab', { hasText: 'parity.recon.plan.txt' }).first();
+        await tab.waitFor({ timeout: 60_000 });
+        await tab.click(); // it opened beside, without taking the focus
+        const editor = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+        await expect.poll(async () => (await editor.innerText()).replace(/\s+/g, ' '), { timeout: 30_000 }).toMatch(/parity/);
+        const text = (await editor.innerText()).replace(/\s+/g, ' ');
+        expect(text).toContain('a3');
+        expect(text).toContain('z9');
+        await page.waitForTimeout(300);
+        await page.screenshot({ path: join(SHOTS, '6-show-plan.png') });
+      });
+    }, 120_000);
   });
 
   describe('an untrusted workspace', () => {
@@ -149,9 +179,9 @@ describe.skipIf(missing.length > 0)('the Recon extension in VS Code (code-server
       const lens = page.locator('.codelens-decoration a', { hasText: /Preview drift/ }).first();
       await lens.waitFor({ state: 'visible', timeout: 60_000 });
       await lens.click();
+      await vs.progressDone('previewing drift');
       await page.locator('.tabs-container .tab', { hasText: /Drift preview/ }).first().waitFor({ timeout: 60_000 });
       await expect.poll(async () => expected.test((await vs.webviewText(PREVIEW_MARKER)) ?? ''), { timeout: 60_000 }).toBe(true);
-      await page.waitForTimeout(500); // let the progress notification fade out of the screenshot
       return (await vs.webviewText(PREVIEW_MARKER))!;
     }
 
@@ -164,7 +194,7 @@ describe.skipIf(missing.length > 0)('the Recon extension in VS Code (code-server
         const text = await previewText(vs, /workspace\s+untrusted/);
         expect(text).not.toContain('rogue-7'); // only the exec source (list-hosts.mjs) knows this host
         expect(text).toMatch(/exec source 'live'/); // the server names the source it did not run
-        await page.screenshot({ path: join(SHOTS, '5-untrusted-preview.png') });
+        await page.screenshot({ path: join(SHOTS, '7-untrusted-preview.png') });
       });
     }, 180_000);
 
@@ -185,7 +215,7 @@ describe.skipIf(missing.length > 0)('the Recon extension in VS Code (code-server
         const text = await previewText(vs, /rogue-7|Status:/);
         expect(text).toContain('rogue-7');
         expect(text).toContain('db-1'); // and the inventory host the program does not list is missing
-        await vs.page.screenshot({ path: join(SHOTS, '6-trusted-preview.png') });
+        await vs.page.screenshot({ path: join(SHOTS, '8-trusted-preview.png') });
       });
     }, 120_000);
   });

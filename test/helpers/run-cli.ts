@@ -177,7 +177,7 @@ export function removeTempDir(dir: string): void {
 }
 
 /** Matches an ANSI escape sequence (colour, cursor movement). */
-export const ANSI_ESCAPE = /\u001b\[/;
+export const ANSI_ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[`);
 
 /** Matches the look of a JavaScript stack trace line (`    at fn (file:line:col)`). */
 export const STACK_TRACE_LINE = /^\s+at .+(\(|\s)(file:\/\/|\/|node:).+:\d+(:\d+)?\)?$/m;

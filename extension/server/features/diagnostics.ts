@@ -32,6 +32,8 @@ export class DiagnosticsPublisher {
     private readonly docsLink: (code: string) => string | null,
     /** Milliseconds between the last change and the check. */
     public delayMs = 120,
+    /** Where a failure of the checker itself is reported (it never takes the server down). */
+    private readonly logError: (message: string) => void = () => {},
   ) {}
 
   /** A document (or a file it may import) changed: re-check it and its open dependants soon. */
@@ -61,7 +63,13 @@ export class DiagnosticsPublisher {
 
   /** Checks (when stale) and publishes one open document now. */
   publish(uri: string): void {
-    const analysis = this.store.analysis(uri);
+    let analysis;
+    try {
+      analysis = this.store.analysis(uri);
+    } catch (error) {
+      this.logError(`recon: checking ${uri} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return;
+    }
     if (!analysis) return;
     void this.target.sendDiagnostics({
       uri,

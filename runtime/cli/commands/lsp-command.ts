@@ -17,5 +17,7 @@ export async function runLspCommand(args: string[], _output: CliOutput): Promise
   const { values } = parseCommandArgs('lsp', args, { stdio: { type: 'boolean' }, clientProcessId: { type: 'string' } });
   if (values.stdio !== true) throw new CliError('recon lsp: pass --stdio (the language server speaks LSP on stdin and stdout)');
   await startStdioServer();
+  // The client went away: leave even if a timer or a preview worker would keep the process up.
+  setTimeout(() => process.exit(process.exitCode ?? EXIT.ok), 1000).unref();
   return EXIT.ok;
 }

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from 'vscode-languageserver';
 import { DiskModuleHost } from '../../../language/module-host.js';
@@ -50,6 +52,7 @@ describe('diagnostics as you type', () => {
     const local = documentDiagnostics(analysis, docsLinker());
     for (const d of local) {
       expect(d.codeDescription?.href).toMatch(new RegExp(`^file://.*/docs/diagnostics/${String(d.code)}\\.md$`));
+      expect(existsSync(fileURLToPath(d.codeDescription!.href)), d.codeDescription!.href).toBe(true);
     }
     const remote = documentDiagnostics(analysis, docsLinker('https://example.com/recon/docs/diagnostics/'));
     expect(remote[0]!.codeDescription?.href).toBe(`https://example.com/recon/docs/diagnostics/${String(remote[0]!.code)}.md`);

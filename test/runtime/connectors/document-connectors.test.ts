@@ -154,12 +154,13 @@ describe('connector registry', () => {
     }
   });
 
-  it('refuses http, postgres and exec clearly, for now', () => {
-    for (const kind of ['http', 'postgres', 'exec'] as const) {
-      const build = () => connectorFor(makeSource(kind, ['x']), '/tmp');
-      expect(build, kind).toThrow(ConnectorError);
-      expect(build, kind).toThrow(`source things: the ${kind} connector is not available yet in this version of recon`);
-    }
+  it('builds http, postgres and exec connectors without any I/O, writable as their declaration says', () => {
+    expect(connectorFor(makeSource('http', ['http://127.0.0.1:1/x']), '/tmp').canWrite).toBe(false);
+    expect(connectorFor(makeSource('exec', ['prog']), '/tmp').canWrite).toBe(false);
+    expect(connectorFor(makeSource('postgres', ['postgres://127.0.0.1:1/db'], { options: { table: 't' } }), '/tmp').canWrite).toBe(true);
+    expect(connectorFor(makeSource('postgres', ['postgres://127.0.0.1:1/db'], { options: { query: 'SELECT 1' } }), '/tmp').canWrite).toBe(false);
+    const write = { ops: [{ op: 'create' as const, http: { method: 'POST', url: 'http://127.0.0.1:1/x' }, at: 'test.recon:2:1' }], map: [], at: 'test.recon:2:1' };
+    expect(connectorFor(makeSource('http', ['http://127.0.0.1:1/x'], { write }), '/tmp').canWrite).toBe(true);
   });
 
   it('refuses an unknown connector kind', () => {

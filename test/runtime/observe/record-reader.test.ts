@@ -179,7 +179,7 @@ describe('observeSource', () => {
     expect(result.records).toHaveLength(5000);
     expect(result.batches).toBe(2);
     await expect(observeAll(makeSource('json', 'nope.json'), root)).rejects.toThrow(ConnectorError);
-    await expect(observeAll(makeSource('http', ['x']), root)).rejects.toThrow(/not available yet/);
+    await expect(observeAll(makeSource('http', ['x']), root)).rejects.toThrow('source things: not a valid URL: x');
   });
 
   it('stops when cancelled', async () => {

@@ -1,0 +1,147 @@
+/**
+ * One HTTP exchange for the `http` connector and writer: Node's built-in `fetch` (undici) with a
+ * timeout that covers the whole exchange, failures classified as transient or not, `Retry-After`
+ * read, and answers described in one secret-free line.
+ *
+ * Why shared: reading pages and writing records meet the same failures (refused connections,
+ * slow servers, 429, 503 with `Retry-After`, 4xx) and must describe them the same way, never
+ * showing a secret-bearing URL or header: callers pass the URL as it may be shown, and every
+ * text from the server goes through the `SecretScrubber`.
+ */
+import type { SecretScrubber } from './secret-scrubber.js';
+
+/** How long one request may take when the source sets no `timeout`. */
+export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
+
+export interface HttpRequest {
+  method: string;
+  /** The real URL (may hold a secret). */
+  url: string;
+  /** The URL as messages may show it. */
+  shownUrl: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  text: string;
+}
+
+/** A request that got no answer: the network failed, it took too long, or it was cancelled. */
+export class HttpExchangeError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'network' | 'timeout' | 'cancelled',
+  ) {
+    super(message);
+    this.name = 'HttpExchangeError';
+  }
+}
+
+const NETWORK_REASONS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'unknown host',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  EPIPE: 'connection closed',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'no answer in time',
+  UND_ERR_BODY_TIMEOUT: 'the answer stalled',
+};
+
+function causeCode(error: unknown): string | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+/** Human text of a duration in milliseconds (`250ms`, `5s`, `1.5s`). */
+export function durationText(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
+}
+
+/**
+ * Sends one request and reads the whole answer as text, within `timeoutMs` (connecting, headers
+ * and body together). Throws `HttpExchangeError` when there is no answer.
+ */
+export async function sendHttpRequest(request: HttpRequest, scrubber: SecretScrubber): Promise<HttpResponse> {
+  const timeout = AbortSignal.timeout(request.timeoutMs);
+  const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+  const what = `${request.method} ${request.shownUrl}`;
+  try {
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal,
+      redirect: 'follow',
+    });
+    const text = await response.text();
+    return { status: response.status, statusText: response.statusText, headers: response.headers, text };
+  } catch (error) {
+    if (request.signal?.aborted) throw new HttpExchangeError(`${what}: cancelled`, 'cancelled');
+    if (timeout.aborted) throw new HttpExchangeError(`${what}: no complete answer within ${durationText(request.timeoutMs)} (timeout)`, 'timeout');
+    const code = causeCode(error);
+    const reason = code !== null ? (NETWORK_REASONS[code] ?? code) : error instanceof Error ? error.message : String(error);
+    throw new HttpExchangeError(scrubber.scrub(`${what}: ${reason}`), 'network');
+  }
+}
+
+/** Statuses worth another try: 408, 425, 429 and every 5xx except 501 and 505. */
+export function isTransientStatus(status: number): boolean {
+  if (status === 408 || status === 425 || status === 429) return true;
+  return status >= 500 && status <= 599 && status !== 501 && status !== 505;
+}
+
+/**
+ * Seconds to wait from a `Retry-After` header: a number of seconds or an HTTP date; null when
+ * absent or unreadable. Never negative.
+ */
+export function retryAfterSeconds(value: string | null, now: number = Date.now()): number | null {
+  if (value === null) return null;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return null;
+  return Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/** The start of an answer's body, on one line, scrubbed (for messages). */
+export function bodySnippet(text: string, scrubber: SecretScrubber, limit = 300): string {
+  const line = scrubber.scrub(text).replace(/\s+/g, ' ').trim();
+  return line.length > limit ? `${line.slice(0, limit)}…` : line;
+}
+
+/** `GET http://host/x answered 404 Not Found: {"error": "..."}`, scrubbed. */
+export function describeAnswer(method: string, shownUrl: string, response: HttpResponse, scrubber: SecretScrubber): string {
+  const snippet = bodySnippet(response.text, scrubber);
+  const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+  return scrubber.scrub(`${method} ${shownUrl} answered ${status}${snippet ? `: ${snippet}` : ''}`);
+}
+
+/** Waits `ms`, or less when `signal` is aborted. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,197 @@
+/**
+ * `http(url, items: "data", next: "links.next", headers: {...}, timeout: 30s)`: reads JSON
+ * records from an HTTP API, following `next` pages.
+ *
+ * Why this shape:
+ * - Pages stream: each page's records are handed on as batches before the next page is fetched,
+ *   so a large collection never sits in memory whole.
+ * - `next` is a dotted path in each answer to the next page's URL, absolute or relative to the
+ *   page that gave it; an absent, null or empty value ends the list. A link to another origin is
+ *   refused (the request headers, maybe a token, would go there), and so is a link already
+ *   followed (a loop).
+ * - Reads retry by themselves: network failures, timeouts, 408, 429 and 5xx are tried up to
+ *   `READ_ATTEMPTS` times with exponential backoff and jitter, honouring `Retry-After` (up to
+ *   `MAX_RETRY_AFTER_S`). Any other 4xx is a clear error at once.
+ * - `timeout` bounds each request (connecting, headers and body), default 30 s.
+ * - Secrets: the URL and `headers` may use `secret()`; messages show the URL redacted and scrub
+ *   every secret from what the server says.
+ * - Never in an untrusted context (the editor's preview of an untrusted workspace): reading
+ *   refuses with a clear error before any request.
+ */
+import type { IrSource } from '../../language/ir/ir-types.js';
+import { ownValue } from '../expressions/own-properties.js';
+import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory, type RecordBatch } from './connector.js';
+import { BatchBuilder, describeKind, itemsAt, readOptions, sourceLabel } from './connector-support.js';
+import {
+  bodySnippet,
+  DEFAULT_HTTP_TIMEOUT_MS,
+  describeAnswer,
+  HttpExchangeError,
+  isTransientStatus,
+  retryAfterSeconds,
+  sendHttpRequest,
+  sleep,
+  type HttpResponse,
+} from './http-client.js';
+import { evaluateTracked, scrubbedMessage, SecretScrubber } from './secret-scrubber.js';
+
+/** Tries per page before a transient failure becomes an error. */
+export const READ_ATTEMPTS = 4;
+/** First backoff delay; doubled per retry, with ±25% jitter. */
+export const READ_BACKOFF_MS = 250;
+/** A `Retry-After` longer than this fails the read instead of waiting. */
+export const MAX_RETRY_AFTER_S = 60;
+
+/** The request headers of a source (`headers` option), real and as they may be shown. */
+export interface EvaluatedHeaders {
+  real: Record<string, string>;
+  shown: Record<string, string>;
+}
+
+/** Header values as text (null as empty), from an evaluated `headers` object. */
+export function headerTexts(value: unknown): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return headers;
+  for (const [name, inner] of Object.entries(value as Record<string, unknown>)) {
+    headers[name] = inner === null || inner === undefined ? '' : typeof inner === 'string' ? inner : JSON.stringify(inner);
+  }
+  return headers;
+}
+
+/** The refusal every network-reaching connector gives in an untrusted context. */
+export function untrustedError(source: IrSource, what: string): ConnectorError {
+  return new ConnectorError(
+    `${sourceLabel(source)}: ${what} sources are not run in an untrusted workspace (trust the workspace to read it)`,
+    source.connector.at,
+  );
+}
+
+/** Reads the value at a dotted path (`links.next`) of an answer, own properties only. */
+function valueAt(document: unknown, path: string): unknown {
+  let current = document;
+  for (const name of path.split('.')) {
+    current = ownValue(current, name);
+    if (current === undefined) return undefined;
+  }
+  return current;
+}
+
+class HttpConnector implements Connector {
+  readonly canWrite: boolean;
+  private readonly scrubber = new SecretScrubber();
+
+  constructor(
+    private readonly source: IrSource,
+    private readonly context: ConnectorContext,
+  ) {
+    this.canWrite = (source.write?.ops.length ?? 0) > 0;
+  }
+
+  private fail(message: string, transient = false, at: string | null = this.source.connector.at): ConnectorError {
+    return new ConnectorError(`${sourceLabel(this.source)}: ${this.scrubber.scrub(message)}`, at, transient);
+  }
+
+  async *read(): AsyncGenerator<RecordBatch> {
+    const { source, context, scrubber } = this;
+    if (!context.trusted) throw untrustedError(source, 'http');
+    const options = readOptions(source, context, { items: 'string', next: 'string', headers: 'object', timeout: 'number' }, scrubber);
+    if (source.connector.args.length !== 1) throw this.fail(`http() takes one URL and options, got ${source.connector.args.length} arguments`);
+    const evaluator = context.evaluateConnectorValue?.bind(context);
+    let url: { value: unknown; redacted: unknown };
+    let headers: EvaluatedHeaders = { real: {}, shown: {} };
+    try {
+      url = evaluateTracked(source.connector.args[0], scrubber, evaluator, (expr) => context.evaluate(expr));
+      const option = source.connector.options.find((candidate) => candidate.name === 'headers');
+      if (option) {
+        const value = evaluateTracked(option.value, scrubber, evaluator, (expr) => context.evaluate(expr));
+        headers = { real: headerTexts(value.value), shown: headerTexts(value.redacted) };
+      }
+    } catch (error) {
+      throw this.fail(scrubbedMessage(error, scrubber));
+    }
+    if (typeof url.value !== 'string' || url.value.trim() === '') throw this.fail('http() needs a URL (text) as its first argument');
+    let page: URL;
+    try {
+      page = new URL(url.value);
+    } catch {
+      throw this.fail(`not a valid URL: ${String(url.redacted)}`);
+    }
+    if (page.protocol !== 'http:' && page.protocol !== 'https:') throw this.fail(`only http and https URLs can be read, not ${page.protocol}`);
+    const timeoutMs = (options.get('timeout') as number | undefined) ?? DEFAULT_HTTP_TIMEOUT_MS;
+    if (!(timeoutMs > 0)) throw this.fail('the timeout must be more than 0');
+    const itemsPath = options.get('items') as string | undefined;
+    const nextPath = options.get('next') as string | undefined;
+
+    const requestHeaders = { Accept: 'application/json', ...headers.real };
+    let shownUrl = scrubber.scrub(String(url.redacted));
+    const visited = new Set<string>();
+    let position = 0;
+    for (;;) {
+      visited.add(page.href);
+      const response = await this.fetchPage(page.href, shownUrl, requestHeaders, timeoutMs);
+      let document: unknown;
+      try {
+        document = JSON.parse(response.text);
+      } catch {
+        const type = response.headers.get('content-type') ?? 'no content type';
+        throw this.fail(`GET ${shownUrl}: the answer is not JSON (${type}): ${bodySnippet(response.text, scrubber, 120)}`);
+      }
+      const items = itemsAt(source, document, itemsPath, `the answer of GET ${shownUrl}`);
+      const builder = new BatchBuilder();
+      for (const item of items) {
+        position += 1;
+        if (item !== null && typeof item === 'object' && !Array.isArray(item)) builder.add(item as Record<string, unknown>, { position });
+        else builder.addUnreadable({ origin: { position }, error: `GET ${shownUrl}: record ${position} is ${describeKind(item)}, not an object` });
+        if (builder.full) yield builder.take();
+      }
+      if (!builder.empty) yield builder.take();
+      if (nextPath === undefined || nextPath === '') return;
+      const next = valueAt(document, nextPath);
+      if (next === undefined || next === null || next === '') return;
+      if (typeof next !== 'string') throw this.fail(`GET ${shownUrl}: "${nextPath}" holds ${describeKind(next)}, not the URL of the next page`);
+      let nextUrl: URL;
+      try {
+        nextUrl = new URL(next, page);
+      } catch {
+        throw this.fail(`GET ${shownUrl}: "${nextPath}" is not a URL: ${next}`);
+      }
+      if (nextUrl.origin !== page.origin) {
+        throw this.fail(`GET ${shownUrl}: the next page ${nextUrl.origin} is on another origin than ${page.origin}; refusing to send the source's headers there`);
+      }
+      if (visited.has(nextUrl.href)) throw this.fail(`GET ${shownUrl}: the next page ${nextUrl.href} was already read (the pages loop)`);
+      page = nextUrl;
+      shownUrl = scrubber.scrub(nextUrl.href);
+    }
+  }
+
+  /** One page, with the read retries of the module comment. */
+  private async fetchPage(url: string, shownUrl: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpResponse> {
+    const { scrubber, context } = this;
+    let lastProblem = '';
+    for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt += 1) {
+      if (context.signal?.aborted) throw this.fail('reading was cancelled');
+      let waitMs = READ_BACKOFF_MS * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+      try {
+        const response = await sendHttpRequest({ method: 'GET', url, shownUrl, headers, timeoutMs, signal: context.signal }, scrubber);
+        if (response.status >= 200 && response.status < 300) return response;
+        const problem = describeAnswer('GET', shownUrl, response, scrubber);
+        if (!isTransientStatus(response.status)) throw this.fail(problem);
+        lastProblem = problem;
+        const after = retryAfterSeconds(response.headers.get('retry-after'));
+        if (after !== null) {
+          if (after > MAX_RETRY_AFTER_S) throw this.fail(`${problem} (it asks to retry after ${after}s, more than recon waits while reading)`, true);
+          waitMs = after * 1000;
+        }
+      } catch (error) {
+        if (error instanceof ConnectorError) throw error;
+        if (error instanceof HttpExchangeError && error.reason === 'cancelled') throw this.fail('reading was cancelled');
+        lastProblem = scrubbedMessage(error, scrubber);
+      }
+      if (attempt < READ_ATTEMPTS) await sleep(waitMs, context.signal);
+    }
+    throw this.fail(`${lastProblem} (gave up after ${READ_ATTEMPTS} attempts)`, true);
+  }
+}
+
+/** The `http` connector factory. */
+export const createHttpConnector: ConnectorFactory = (source, context) => new HttpConnector(source, context);

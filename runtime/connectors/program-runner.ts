@@ -1,0 +1,200 @@
+/**
+ * Running a program for the `exec` connector and writer: never through a shell, bounded in time
+ * and output, and its failures described in one secret-free line.
+ *
+ * Why this shape:
+ * - No shell, ever: `spawn(program, argv, { shell: false })`. A record value such as
+ *   `$(rm -rf /)` or `; touch pwned` reaches the program as one argument (or as stdin JSON),
+ *   verbatim and inert.
+ * - The program runs in its own process group (`detached`), so a timeout kills the program and
+ *   everything it started (SIGTERM to the group, SIGKILL a moment later), not just the first
+ *   process.
+ * - Output is bounded (`MAX_STDOUT_BYTES`), stderr keeps its last `STDERR_KEEP_BYTES`; messages
+ *   quote stderr trimmed to a few lines and scrubbed of every secret the source read.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import path from 'node:path';
+import type { SecretScrubber } from './secret-scrubber.js';
+
+/** A program that prints more than this is stopped (its output would not fit a plan anyway). */
+export const MAX_STDOUT_BYTES = 512 * 1024 * 1024;
+/** How much of stderr is kept (its end, where errors usually are). */
+export const STDERR_KEEP_BYTES = 64 * 1024;
+/** How long a program has after SIGTERM before SIGKILL. */
+export const KILL_GRACE_MS = 1000;
+/** Default limit of a program's run time when the source sets no `timeout`. */
+export const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
+
+export interface ProgramRun {
+  /** The program: a name looked up on PATH, or a path (relative ones from `cwd`). */
+  program: string;
+  args: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Written to stdin, which is then closed; null: stdin is empty. */
+  stdin: string | null;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface ProgramResult {
+  /** The exit code, or null when a signal ended the program. */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  /** The end of stderr, as text. */
+  stderr: string;
+  timedOut: boolean;
+  cancelled: boolean;
+  /** Set when the program printed more than `MAX_STDOUT_BYTES`. */
+  overflow: boolean;
+}
+
+/** The program could not be started at all (not found, not executable). */
+export class ProgramStartError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | null,
+  ) {
+    super(message);
+    this.name = 'ProgramStartError';
+  }
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is gone already.
+  }
+}
+
+/** Runs a program to its end (or its timeout) and collects its output. */
+export function runProgram(run: ProgramRun): Promise<ProgramResult> {
+  return new Promise((resolve, reject) => {
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawn(run.program, [...run.args], {
+        cwd: run.cwd,
+        env: run.env,
+        shell: false,
+        detached: true,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        windowsHide: true,
+      });
+    } catch (error) {
+      reject(new ProgramStartError(error instanceof Error ? error.message : String(error), (error as NodeJS.ErrnoException).code ?? null));
+      return;
+    }
+    const stdout: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stderr = Buffer.alloc(0);
+    let timedOut = false;
+    let cancelled = false;
+    let overflow = false;
+    let settled = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    let forceTimer: NodeJS.Timeout | undefined;
+
+    const stop = (): void => {
+      killGroup(child.pid, 'SIGTERM');
+      killTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+      // If a grandchild escaped the group and holds the pipes, give up on them.
+      forceTimer = setTimeout(() => finish(null, 'SIGKILL'), KILL_GRACE_MS * 3);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, run.timeoutMs);
+    const onAbort = (): void => {
+      cancelled = true;
+      stop();
+    };
+    run.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      clearTimeout(forceTimer);
+      run.signal?.removeEventListener('abort', onAbort);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      resolve({ exitCode: code, signal, stdout: Buffer.concat(stdout), stderr: stderr.toString('utf8'), timedOut, cancelled, overflow });
+    };
+
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdoutBytes += chunk.length;
+      if (stdoutBytes > MAX_STDOUT_BYTES) {
+        if (!overflow) {
+          overflow = true;
+          stop();
+        }
+        return;
+      }
+      stdout.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = Buffer.concat([stderr, chunk]);
+      if (stderr.length > STDERR_KEEP_BYTES) stderr = stderr.subarray(stderr.length - STDERR_KEEP_BYTES);
+    });
+    child.stdin.on('error', () => {
+      // The program did not read its stdin (EPIPE): not a failure by itself.
+    });
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      run.signal?.removeEventListener('abort', onAbort);
+      reject(new ProgramStartError(error.message, error.code ?? null));
+    });
+    child.once('close', (code, signal) => finish(code, signal));
+    if (run.signal?.aborted) onAbort();
+    child.stdin.end(run.stdin ?? undefined);
+  });
+}
+
+/** The last lines of stderr, trimmed and scrubbed, for a message (empty when there is none). */
+export function stderrExcerpt(stderr: string, scrubber: SecretScrubber, maxLines = 5, maxChars = 600): string {
+  const lines = scrubber.scrub(stderr).trim().split(/\r?\n/).map((line) => line.trimEnd()).filter((line) => line !== '');
+  let text = lines.slice(-maxLines).join(' | ');
+  if (text.length > maxChars) text = `…${text.slice(text.length - maxChars)}`;
+  return text;
+}
+
+/** Why a program could not start, in words (`not found`, `permission denied`). */
+export function startFailure(error: ProgramStartError, program: string, scrubber: SecretScrubber): string {
+  const why = error.code === 'ENOENT' ? 'not found (is it installed and on PATH?)' : error.code === 'EACCES' ? 'permission denied (is it executable?)' : error.message;
+  return scrubber.scrub(`cannot run ${program}: ${why}`);
+}
+
+/**
+ * What went wrong with a finished run, or null when it succeeded (exit 0): timeout, cancelled,
+ * too much output, killed by a signal, or a non-zero exit, with the end of stderr.
+ */
+export function runFailure(result: ProgramResult, program: string, timeoutMs: number, scrubber: SecretScrubber): string | null {
+  const excerpt = stderrExcerpt(result.stderr, scrubber);
+  const tail = excerpt ? `: ${excerpt}` : '';
+  const name = scrubber.scrub(program);
+  if (result.timedOut) return `${name} did not finish within ${timeoutMs < 1000 ? `${timeoutMs}ms` : `${Number((timeoutMs / 1000).toFixed(1))}s`} (timeout; it was stopped)${tail}`;
+  if (result.cancelled) return `${name} was cancelled`;
+  if (result.overflow) return `${name} printed more than ${MAX_STDOUT_BYTES / (1024 * 1024)} MiB; it was stopped`;
+  if (result.exitCode === 0) return null;
+  if (result.exitCode === null) return `${name} was killed by ${result.signal ?? 'a signal'}${tail}`;
+  return `${name} exited with code ${result.exitCode}${tail}`;
+}
+
+/**
+ * The folder a source's programs run in: the folder of the `.recon` file that declares it (from
+ * the source's `at`), inside the workspace; the workspace root when that is unknown.
+ */
+export function programFolder(workspaceRoot: string, sourceAt: string): string {
+  const match = /^(.*):\d+:\d+$/.exec(sourceAt);
+  if (!match) return workspaceRoot;
+  const folder = path.resolve(workspaceRoot, path.dirname(match[1]));
+  const relative = path.relative(workspaceRoot, folder);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return workspaceRoot;
+  return folder;
+}

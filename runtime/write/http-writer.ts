@@ -1,0 +1,121 @@
+/**
+ * The writer of `http` sources: sends each action's request — the plan's `http` effect — at once.
+ *
+ * Why this shape:
+ * - Exactly the approved request: method, URL, headers and JSON body as the effect shows them,
+ *   plus `Idempotency-Key` (the action's `plan_hash` + item id). Values shown as `***` are filled
+ *   in with the real secrets only when rebuilding them gives exactly what the plan shows
+ *   (`shown-values.ts`).
+ * - Retries belong to the executor (the policy's `retry` and `backoff`): a transient failure —
+ *   the network, a timeout, 408, 429, 5xx — is a `WriteError` with `transient` set and the
+ *   server's `Retry-After` in `retryAfterSeconds`. Every attempt carries the same
+ *   `Idempotency-Key`, so a server that honours it applies the change once even when an answer
+ *   was lost. Other 4xx answers fail the action with the status and the start of the answer.
+ * - Idempotent outcomes: a DELETE answered 404 or 410 succeeded already (the record is gone).
+ * - Remote, so not staged: `perform` acts at once and `commit` returns what was performed since
+ *   the last commit.
+ * - Secrets never appear in a message: the URL is the shown one, and the server's words are
+ *   scrubbed of every secret the source read.
+ */
+import type { IrSource } from '../../language/ir/ir-types.js';
+import { sourceLabel } from '../connectors/connector-support.js';
+import {
+  DEFAULT_HTTP_TIMEOUT_MS,
+  describeAnswer,
+  HttpExchangeError,
+  isTransientStatus,
+  retryAfterSeconds,
+  sendHttpRequest,
+} from '../connectors/http-client.js';
+import { SecretScrubber } from '../connectors/secret-scrubber.js';
+import { evaluateConnectorValue } from '../expressions/expression-evaluator.js';
+import { itemRoots, ShownValues } from './shown-values.js';
+import { WriteError, type WriteAction, type Writer, type WriterContext, type WriteSession } from './writer.js';
+
+/** The source's `timeout` option (a duration in milliseconds), or the default. */
+export function sourceTimeoutMs(source: IrSource, context: WriterContext, fallback: number): number {
+  const option = source.connector.options.find((candidate) => candidate.name === 'timeout');
+  if (!option) return fallback;
+  let value: unknown;
+  try {
+    value = evaluateConnectorValue(option.value, { observedAt: context.observedAt, env: context.env }).value;
+  } catch {
+    value = null;
+  }
+  if (typeof value !== 'number' || !(value > 0)) {
+    throw new WriteError(`${sourceLabel(source)}: the timeout option (${option.at}) must be a duration of more than 0`, false);
+  }
+  return value;
+}
+
+class HttpWriteSession implements WriteSession {
+  private performed: WriteAction[] = [];
+
+  constructor(
+    private readonly source: IrSource,
+    private readonly shownValues: ShownValues,
+    private readonly scrubber: SecretScrubber,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async perform(action: WriteAction, signal?: AbortSignal): Promise<void> {
+    const { source, scrubber } = this;
+    const effect = action.effect;
+    const label = `${sourceLabel(source)}: ${action.item.id}`;
+    if (effect.kind !== 'http') throw new WriteError(`${label}: an http source cannot perform a ${effect.kind} effect`, false);
+    const op = source.write?.ops.find((candidate) => candidate.op === action.item.action && candidate.http);
+    const data = itemRoots(action.item);
+    const url = this.shownValues.text(effect.url, op?.http?.url, data, `${label}: the URL`);
+    const headers = this.shownValues.headers(effect.headers ?? {}, data);
+    headers['Idempotency-Key'] = action.idempotencyKey;
+    const hasBody = effect.body !== null && effect.body !== undefined;
+    if (hasBody && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+    const method = effect.method.toUpperCase();
+    let response;
+    try {
+      response = await sendHttpRequest(
+        { method, url, shownUrl: scrubber.scrub(effect.url), headers, body: hasBody ? JSON.stringify(effect.body) : undefined, timeoutMs: this.timeoutMs, signal },
+        scrubber,
+      );
+    } catch (error) {
+      if (error instanceof HttpExchangeError) throw new WriteError(`${label}: ${scrubber.scrub(error.message)}`, error.reason !== 'cancelled');
+      throw new WriteError(`${label}: ${scrubber.scrub(error instanceof Error ? error.message : String(error))}`, true);
+    }
+    const ok = (response.status >= 200 && response.status < 300) || (method === 'DELETE' && (response.status === 404 || response.status === 410));
+    if (!ok) {
+      const problem = `${label}: ${describeAnswer(method, scrubber.scrub(effect.url), response, scrubber)}`;
+      if (isTransientStatus(response.status)) throw new WriteError(problem, true, retryAfterSeconds(response.headers.get('retry-after')));
+      throw new WriteError(problem, false);
+    }
+    this.performed.push(action);
+  }
+
+  async commit(): Promise<WriteAction[]> {
+    return this.performed.splice(0);
+  }
+
+  async close(): Promise<void> {
+    this.performed = [];
+  }
+}
+
+class HttpWriter implements Writer {
+  readonly staged = false;
+
+  constructor(
+    private readonly source: IrSource,
+    private readonly context: WriterContext,
+  ) {}
+
+  async open(): Promise<WriteSession> {
+    const scrubber = new SecretScrubber();
+    const shownValues = new ShownValues(this.source, this.context, scrubber);
+    shownValues.learnSecrets();
+    return new HttpWriteSession(this.source, shownValues, scrubber, sourceTimeoutMs(this.source, this.context, DEFAULT_HTTP_TIMEOUT_MS));
+  }
+}
+
+/** The `http` writer factory (a `WriterFactory`). */
+export function createHttpWriter(source: IrSource, context: WriterContext): Writer {
+  return new HttpWriter(source, context);
+}

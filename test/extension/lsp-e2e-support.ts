@@ -1,0 +1,56 @@
+/**
+ * What the end-to-end tests of the language server share: making sure the BUILT CLI bundle holds
+ * the current server (and its worker), and starting it as an editor would.
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI_BUNDLE, ensureCliBuilt, RECON_BIN, REPO_ROOT } from '../helpers/run-cli.js';
+
+const WORKER_BUNDLE = join(REPO_ROOT, 'dist', 'drift-preview-worker.js');
+const LOCK_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'recon-lsp-e2e-build.lock');
+
+function newest(path: string): number {
+  const info = statSync(path);
+  if (!info.isDirectory()) return info.mtimeMs;
+  return Math.max(info.mtimeMs, ...readdirSync(path).map((entry) => newest(join(path, entry))));
+}
+
+function serverBundleIsStale(): boolean {
+  const serverSources = newest(join(REPO_ROOT, 'extension', 'server'));
+  return !existsSync(CLI_BUNDLE) || !existsSync(WORKER_BUNDLE) || statSync(CLI_BUNDLE).mtimeMs < serverSources || statSync(WORKER_BUNDLE).mtimeMs < serverSources;
+}
+
+/**
+ * Builds `dist/` (`npm run build`) when it is missing or older than the CLI's or the server's
+ * sources; one test file builds under a lock folder while the others wait.
+ */
+export async function ensureServerBuilt(): Promise<void> {
+  await ensureCliBuilt();
+  if (!serverBundleIsStale()) return;
+  mkdirSync(join(REPO_ROOT, 'node_modules', '.cache'), { recursive: true });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(LOCK_DIR);
+      break;
+    } catch {
+      if (Date.now() > deadline) rmSync(LOCK_DIR, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    if (!serverBundleIsStale()) return;
+    const result = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}${result.stderr}`);
+  } finally {
+    rmSync(LOCK_DIR, { recursive: true, force: true });
+  }
+}
+
+/** `node bin/recon.js lsp --stdio`, as an editor starts it. */
+export function spawnServer(): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [RECON_BIN, 'lsp', '--stdio'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+export { RECON_BIN, REPO_ROOT };

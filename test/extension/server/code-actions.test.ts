@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CodeActionKind } from 'vscode-languageserver';
+import type { Diagnostic } from '../../../language/diagnostics.js';
+import { codeActions, fixesOf } from '../../../extension/server/features/code-actions.js';
+import { docsLinker } from '../../../extension/server/server-settings.js';
+import { applyTextEdits, openFixture, type OpenedFixture } from '../../helpers/lsp-helpers.js';
+
+let fixture: OpenedFixture | undefined;
+afterEach(() => fixture?.ws.remove());
+
+/** One misspelling of every kind the checker answers with "did you mean". */
+const TYPOS = `import "std/money"
+let threshold = 100
+group leads = ["a@example.com"]
+source ledger {
+  from csvv("ledger.csv", delimitr: ";")
+  key id
+  fields { id: string  amount: nubmer  currency: string }
+}
+source gateway {
+  from http("http://127.0.0.1:1/x", itms: "data")
+  key id
+  fields { id: string  amount: number  currency: string }
+  write {
+    create POTS "http://127.0.0.1:1/x"
+  }
+}
+profile cash { amount within 0.01 }
+policy parity {
+  severity hihg
+  mode enforse
+  desired ledgr
+  actual gateway
+  compare {
+    default exakt
+    use cahs
+    use mony.cents
+    currency ignore_cse
+    status normalize trm
+  }
+  remediate {
+    on misssing => create
+    on changed when treshold > 1 => updte requires approval from laeds
+    on extra when lenn(actual.currency) > 1 => ignore
+  }
+  limits {
+    max_chnges 10
+  }
+  rate 5/x
+}
+policy typed {
+  desired gateway
+  actual gateway
+  compare {
+    amuont within 0.01
+  }
+  remediate {
+    on changed when desired.amout > 1 => update
+  }
+}
+test "t" {
+  policy parityy
+  desired []
+  actual []
+  expect {
+    misssing 0
+  }
+}
+<|>`;
+
+const didYouMean = (d: Diagnostic) => /did you mean/.test(d.message);
+
+describe('quick fixes', () => {
+  it('exist for every "did you mean" diagnostic, and applying them clears those diagnostics', () => {
+    fixture = openFixture(TYPOS);
+    const suggestions = fixture.analysis.diagnostics.filter(didYouMean);
+    expect(suggestions.map((d) => d.code).sort()).toEqual(
+      [
+        'unknown-action', 'unknown-comparator', 'unknown-connector', 'unknown-default', 'unknown-expectation', 'unknown-field', 'unknown-field',
+        'unknown-function', 'unknown-group', 'unknown-http-method', 'unknown-kind', 'unknown-limit', 'unknown-mode', 'unknown-module',
+        'unknown-name', 'unknown-normalizer', 'unknown-option', 'unknown-policy', 'unknown-profile', 'unknown-rate-unit',
+        'unknown-severity', 'unknown-source', 'unknown-type',
+      ].sort(),
+    );
+    const actions = codeActions(fixture.analysis, 0, fixture.text.length, docsLinker());
+    for (const d of suggestions) {
+      const action = actions.find((a) => a.diagnostics?.[0]?.code === d.code && a.diagnostics[0].message === d.message);
+      expect(action, d.message).toBeDefined();
+      expect(action!.kind).toBe(CodeActionKind.QuickFix);
+      expect(action!.isPreferred).toBe(true);
+      expect(action!.title).toBe(`Change to '${/did you mean '([^']+)'/.exec(d.message)![1]}'`);
+    }
+    // apply every fix; a fixed connector reveals its misspelt option, fixed in a second round
+    let text = fixture.text;
+    let analysis = fixture.analysis;
+    for (let round = 2; round <= 3; round++) {
+      const edits = codeActions(analysis, 0, text.length, docsLinker()).flatMap((a) => a.edit!.changes![fixture!.uri]!);
+      text = applyTextEdits(text, edits);
+      fixture.store.change(fixture.uri, [{ text }], round);
+      analysis = fixture.store.analysis(fixture.uri)!;
+    }
+    expect(analysis.diagnostics.filter(didYouMean)).toEqual([]);
+    expect(text).toContain('from csv("ledger.csv", delimiter: ";")');
+    expect(text).toContain('on changed when threshold > 1 => update requires approval from leads');
+  });
+
+  it('are offered only for diagnostics in the requested range', () => {
+    fixture = openFixture(TYPOS);
+    const line = fixture.text.indexOf('severity hihg');
+    const actions = codeActions(fixture.analysis, line, line + 'severity hihg'.length, docsLinker());
+    expect(actions.map((a) => a.title)).toEqual(["Change to 'high'"]);
+    expect(actions[0]!.diagnostics![0]!.codeDescription?.href).toMatch(/docs\/diagnostics\/unknown-severity\.md$/);
+  });
+
+  it('are read from the message when a diagnostic carries no fix of its own', () => {
+    const d: Diagnostic = { code: 'unknown-name', severity: 'error', message: "unknown name 'x'; did you mean 'y'?", start: 4, end: 5 };
+    expect(fixesOf(d)).toEqual([{ title: "Change to 'y'", start: 4, end: 5, text: 'y' }]);
+    expect(fixesOf({ ...d, message: "unknown name 'x'" })).toEqual([]);
+  });
+});

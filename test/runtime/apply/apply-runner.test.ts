@@ -1,0 +1,188 @@
+/**
+ * The apply runner in process (runtime/apply/apply-runner.ts), on real workspaces on disk and the
+ * real writers: crash recovery from the apply journal, "done" and "stale" with the policy's full
+ * comparison rules, verification that catches a write that did not converge, and tickets.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DiskModuleHost } from '../../../language/module-host.js';
+import { compileFile } from '../../../language/pipeline.js';
+import type { IrDocument } from '../../../language/ir/ir-types.js';
+import { ApplyJournal } from '../../../runtime/apply/apply-journal.js';
+import { runApply, type ApplyRunOptions } from '../../../runtime/apply/apply-runner.js';
+import { defaultApplyServices } from '../../../runtime/apply/default-services.js';
+import { runPlan } from '../../../runtime/plan/plan-runner.js';
+import { readAuditLog } from '../../../runtime/state/audit-log.js';
+import type { WriteAction } from '../../../runtime/write/writer.js';
+import { appliedPerItem, csvText, jsonlText, makeWorkspace, readJsonl, removeTempDir } from '../../helpers/cli-helpers.js';
+import { accountsPolicy } from '../../cli/apply-fixtures.js';
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) removeTempDir(dir);
+});
+
+function compile(dir: string): IrDocument {
+  const compiled = compileFile(join(dir, 'accounts.recon'), new DiskModuleHost());
+  if (!compiled.ir) throw new Error(compiled.diagnostics.map((d) => d.message).join('\n'));
+  return compiled.ir;
+}
+
+function workspace(actual: Record<string, unknown>[], desiredRows: (string | number)[][], policy = accountsPolicy()): string {
+  const dir = makeWorkspace({
+    'accounts.recon': policy,
+    'data/desired.csv': csvText(['id', 'name', 'amount'], desiredRows),
+    'data/actual.jsonl': jsonlText(actual),
+  });
+  made.push(dir);
+  return dir;
+}
+
+function runOptions(dir: string, extra: Partial<ApplyRunOptions> = {}): ApplyRunOptions {
+  return { workspaceRoot: dir, stateDir: join(dir, '.recon'), services: defaultApplyServices(), actor: 'tester', env: {}, ...extra };
+}
+
+function audit(dir: string) {
+  return readAuditLog(join(dir, '.recon', 'audit.jsonl')).records;
+}
+
+describe('crash recovery', () => {
+  it('records as applied the journal intents whose commit happened before the crash, and applies the rest once', async () => {
+    const rows = Array.from({ length: 10 }, (_, i) => [`k${i}`, `N${i}`, i]);
+    // The crashed run committed k0..k4 (they are in the file) but died before its audit lines.
+    const dir = workspace(rows.slice(0, 5).map(([id, name, amount]) => ({ id, name, amount })), rows);
+    const ir = compile(dir);
+    const crashedPlan = 'sha256:' + 'c'.repeat(64);
+    const journal = ApplyJournal.forPolicy(join(dir, '.recon'), 'accounts', crashedPlan, 'crashed-run');
+    journal.intent(rows.map(([id]) => `accounts/missing/${id}`), true);
+    journal.close(false);
+
+    const result = await runApply({ kind: 'file', ir }, runOptions(dir));
+    expect(result.status).toBe('converged');
+    expect(result.policies[0]!.recovered).toBe(5);
+    expect(result.policies[0]!.counts).toEqual({ applied: 5 });
+    const records = audit(dir);
+    const recovered = records.filter((r) => r.event === 'applied' && r.detail?.recovered === true);
+    expect(recovered.map((r) => r.item).sort()).toEqual(['k0', 'k1', 'k2', 'k3', 'k4'].map((id) => `accounts/missing/${id}`));
+    expect(recovered.every((r) => r.plan_hash === crashedPlan && r.detail?.from_run === 'crashed-run')).toBe(true);
+    expect([...appliedPerItem(records).values()]).toEqual(Array(10).fill(1));
+    expect(readJsonl(join(dir, 'data/actual.jsonl'))).toHaveLength(10);
+    // The journal is settled: a second run recovers nothing.
+    const again = await runApply({ kind: 'file', ir }, runOptions(dir));
+    expect(again.policies[0]!.recovered).toBe(0);
+    expect(again.status).toBe('no_drift');
+  });
+});
+
+describe('done, stale and verify with the policy rules', () => {
+  const desired = [
+    ['a1', 'Alpha', 10],
+    ['a3', 'Gamma', 30.5],
+  ];
+
+  it('counts an item done when its actual record now compares equal under the rules (amount within 0.01)', async () => {
+    const dir = workspace([{ id: 'a1', name: 'Alpha', amount: 10 }, { id: 'a3', name: 'Gamma', amount: 99 }], desired);
+    const ir = compile(dir);
+    const plan = await runPlan(ir, { workspaceRoot: dir, env: {} });
+    // Someone fixes a3 by hand, to within the tolerance.
+    const actual = join(dir, 'data/actual.jsonl');
+    writeFileSync(actual, readFileSync(actual, 'utf8').replace('"amount":99', '"amount":30.504'));
+    const before = readFileSync(actual);
+    const result = await runApply({ kind: 'plan', plan }, runOptions(dir));
+    expect(result.policies[0]!.items).toEqual([expect.objectContaining({ id: 'accounts/changed/a3', outcome: 'done', verified: 'converged' })]);
+    expect(result.status).toBe('converged');
+    expect(readFileSync(actual).equals(before)).toBe(true);
+  });
+
+  it('skips as stale an item whose actual record changed to something else, and says so in the audit log', async () => {
+    const dir = workspace([{ id: 'a1', name: 'Alpha', amount: 10 }, { id: 'a3', name: 'Gamma', amount: 99 }], desired);
+    const ir = compile(dir);
+    const plan = await runPlan(ir, { workspaceRoot: dir, env: {} });
+    const actual = join(dir, 'data/actual.jsonl');
+    writeFileSync(actual, readFileSync(actual, 'utf8').replace('"amount":99', '"amount":31'));
+    const result = await runApply({ kind: 'plan', plan }, runOptions(dir));
+    expect(result.policies[0]!.items[0]).toMatchObject({ outcome: 'stale', error: 'the actual record changed since the plan was made' });
+    expect(result.status).toBe('drift');
+    expect(readJsonl(actual).find((r) => r.id === 'a3')!.amount).toBe(31);
+    expect(audit(dir).filter((r) => r.event === 'stale')).toHaveLength(1);
+  });
+
+  it('reports not_converged when the re-read record does not compare equal after the write', async () => {
+    const dir = workspace([{ id: 'a1', name: 'Alpha', amount: 10 }, { id: 'a3', name: 'Gamma', amount: 99 }], desired);
+    const ir = compile(dir);
+    const services = defaultApplyServices();
+    // A writer that writes a value off by one: the kind of partial update verify must catch.
+    const skewed: ApplyRunOptions['services'] = {
+      ...services,
+      createWriter: (source, context) => {
+        const real = services.createWriter(source, context);
+        return {
+          staged: real.staged,
+          async open() {
+            const session = await real.open();
+            return {
+              perform: (action: WriteAction, signal?: AbortSignal) => {
+                const effect = action.effect.kind === 'file' ? { ...action.effect, record: { ...(action.effect.record as object), amount: 31.5 } } : action.effect;
+                return session.perform({ ...action, effect }, signal);
+              },
+              commit: () => session.commit(),
+              close: () => session.close(),
+            };
+          },
+        };
+      },
+    };
+    const result = await runApply({ kind: 'file', ir }, runOptions(dir, { services: skewed }));
+    expect(result.policies[0]!.items[0]).toMatchObject({ outcome: 'applied', verified: 'not_converged' });
+    expect(result.status).toBe('drift');
+    const events = audit(dir).filter((r) => r.event === 'not_converged');
+    expect(events).toHaveLength(1);
+    expect(events[0]!.detail?.drift).toBe('changed');
+  });
+});
+
+describe('tickets', () => {
+  it('opens one ticket per item, reopens rather than duplicates, and resolves it once the item converged', async () => {
+    const policy = accountsPolicy().replace('on extra => delete', 'on extra => ticket "Unexpected account ${key.id}"');
+    const dir = workspace([{ id: 'a1', name: 'Alpha', amount: 10 }, { id: 'x9', name: 'Extra', amount: 1 }], [['a1', 'Alpha', 10]], policy);
+    const ir = compile(dir);
+    const first = await runApply({ kind: 'file', ir }, runOptions(dir));
+    expect(first.policies[0]!.items).toEqual([expect.objectContaining({ id: 'accounts/extra/x9', outcome: 'ticket' })]);
+    // Tickets do not count as drift that remains.
+    expect(first.status).toBe('converged');
+    await runApply({ kind: 'file', ir }, runOptions(dir));
+    const openTickets = () => defaultApplyServices().tickets(join(dir, '.recon')).list().filter((t) => t.status === 'open').map((t) => t.id);
+    expect(openTickets()).toEqual(['accounts/extra/x9']);
+    const lines = readFileSync(join(dir, '.recon/tickets.jsonl'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(audit(dir).filter((r) => r.event === 'applied' && r.detail?.action === 'ticket')).toHaveLength(1);
+    // The extra record is removed by hand: the next run resolves the ticket.
+    writeFileSync(join(dir, 'data/actual.jsonl'), jsonlText([{ id: 'a1', name: 'Alpha', amount: 10 }]));
+    const third = await runApply({ kind: 'file', ir }, runOptions(dir));
+    expect(third.status).toBe('no_drift');
+    expect(openTickets()).toEqual([]);
+    expect(defaultApplyServices().tickets(join(dir, '.recon')).get('accounts/extra/x9')).toMatchObject({ status: 'resolved', times_opened: 1 });
+  });
+});
+
+describe('flapping', () => {
+  it('marks an item that another writer keeps changing back, and warns in the summary', async () => {
+    const dir = workspace([{ id: 'a1', name: 'Alpha', amount: 10 }], [['a1', 'Alpha', 10], ['a3', 'Gamma', 30.5]]);
+    const ir = compile(dir);
+    const actual = join(dir, 'data/actual.jsonl');
+    for (let run = 0; run < 3; run++) {
+      const result = await runApply({ kind: 'file', ir }, runOptions(dir));
+      expect(result.policies[0]!.counts).toEqual({ applied: 1 });
+      // The other writer deletes a3 again.
+      writeFileSync(actual, jsonlText([{ id: 'a1', name: 'Alpha', amount: 10 }]));
+    }
+    const fourth = await runApply({ kind: 'file', ir }, runOptions(dir));
+    expect(fourth.plan.policies[0]!.items[0]).toMatchObject({ id: 'accounts/missing/a3', flapping: true });
+    const { renderApplyText } = await import('../../../runtime/apply/apply-summary.js');
+    const identity = (text: string) => text;
+    const text = renderApplyText(fourth, { red: identity, green: identity, yellow: identity, dim: identity, bold: identity });
+    expect(text).toContain('another writer keeps changing it back (flapping)');
+    expect(text).toContain('accounts/missing/a3');
+  });
+});

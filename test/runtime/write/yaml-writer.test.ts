@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createYamlWriter } from '../../../runtime/write/writer-registry.js';
+import { connectorFor, makeSource, makeWorkspace, readAll } from '../connectors/source-fixture.js';
+import { applyActions, fileAction, writeErrorOf } from './writer-fixture.js';
+
+let cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups) cleanup();
+  cleanups = [];
+});
+
+function workspace(files: Record<string, string>): string {
+  const ws = makeWorkspace(files);
+  cleanups.push(ws.cleanup);
+  return ws.root;
+}
+
+const read = (root: string) => readFileSync(path.join(root, 'x.yaml'), 'utf8');
+
+const original = `# Settlements exported by the gateway
+version: 2
+settlements:
+  # the first one
+  - id: t1   # inline comment, odd spacing kept
+    amount: 10.50
+    currency: 'EUR'
+    tags: [a, b]
+  # before the second
+  - id: t2
+    amount: 7
+    note: >
+      folded text
+      over two lines
+  - {id: t3, amount: 1}  # flow record
+# trailing comment
+other: {x: 1}
+`;
+
+describe('yaml writer', () => {
+  const source = makeSource('yaml', 'x.yaml', { options: { items: 'settlements' } });
+
+  it('updates values of one record; its comments and quoting survive, other records keep their bytes', async () => {
+    const root = workspace({ 'x.yaml': original });
+    await applyActions(createYamlWriter, source, root, [fileAction(source, 'update', { id: 't1' }, { id: 't1', amount: 12.25, currency: 'GBP' })]);
+    const after = read(root);
+    expect(after).toBe(
+      original.replace("  - id: t1   # inline comment, odd spacing kept\n    amount: 10.50\n    currency: 'EUR'\n    tags: [a, b]\n",
+        "  - id: t1 # inline comment, odd spacing kept\n    amount: 12.25\n    currency: 'GBP'\n    tags: [a, b]\n"),
+    );
+  });
+
+  it('edits a flow record on its line, keeping the comment after it', async () => {
+    const root = workspace({ 'x.yaml': original });
+    await applyActions(createYamlWriter, source, root, [fileAction(source, 'update', { id: 't3' }, { id: 't3', amount: 5, extra: 'x' })]);
+    expect(read(root)).toBe(original.replace('  - {id: t3, amount: 1}  # flow record', '  - {id: t3, amount: 5, extra: x}  # flow record'));
+  });
+
+  it('appends created records indented like the others, and deletes a record with its lines only', async () => {
+    const root = workspace({ 'x.yaml': original });
+    await applyActions(createYamlWriter, source, root, [
+      fileAction(source, 'delete', { id: 't2' }),
+      fileAction(source, 'create', { id: 't4' }, { id: 't4', amount: 3, nested: { a: 1 }, list: ['p', 'q'] }),
+    ]);
+    const expected = `# Settlements exported by the gateway
+version: 2
+settlements:
+  # the first one
+  - id: t1   # inline comment, odd spacing kept
+    amount: 10.50
+    currency: 'EUR'
+    tags: [a, b]
+  # before the second
+  - {id: t3, amount: 1}  # flow record
+  - id: t4
+    amount: 3
+    nested:
+      a: 1
+    list: [p, q]
+# trailing comment
+other: {x: 1}
+`;
+    expect(read(root)).toBe(expected.replace('    list: [p, q]\n', '    list:\n      - p\n      - q\n'));
+    const { records } = await readAll(connectorFor(source, root));
+    expect(records.map((r) => r.id)).toEqual(['t1', 't3', 't4']);
+  });
+
+  it('follows a file that does not indent sequences, and a top-level list', async () => {
+    const text = '- id: a\n  n: 1\n- id: b\n  n: 2\n';
+    const root = workspace({ 'x.yaml': text });
+    const top = makeSource('yaml', 'x.yaml');
+    await applyActions(createYamlWriter, top, root, [
+      fileAction(top, 'update', { id: 'a' }, { id: 'a', n: 5 }),
+      fileAction(top, 'create', { id: 'c' }, { id: 'c', n: 3, sub: { k: 'v' } }),
+    ]);
+    expect(read(root)).toBe('- id: a\n  n: 5\n- id: b\n  n: 2\n- id: c\n  n: 3\n  sub:\n    k: v\n');
+  });
+
+  it('writes a flow list through the Document API', async () => {
+    const root = workspace({ 'x.yaml': 'items: [{id: a, n: 1}, {id: b, n: 2}]  # all\n' });
+    const flow = makeSource('yaml', 'x.yaml', { options: { items: 'items' } });
+    await applyActions(createYamlWriter, flow, root, [fileAction(flow, 'delete', { id: 'a' }), fileAction(flow, 'create', { id: 'c' }, { id: 'c' })]);
+    expect(read(root)).toBe('items: [{id: b, n: 2}, {id: c}] # all\n');
+  });
+
+  it('keeps number spelling and quoting of values it does not change, and quotes text that would read as a number', async () => {
+    const root = workspace({ 'x.yaml': '- id: a\n  code: "007"\n  n: 1.50\n' });
+    const top = makeSource('yaml', 'x.yaml');
+    await applyActions(createYamlWriter, top, root, [fileAction(top, 'update', { id: 'a' }, { id: 'a', n: '2' })]);
+    const after = read(root);
+    expect(after).toBe('- id: a\n  code: "007"\n  n: "2"\n');
+  });
+
+  it('refuses to edit anchored or aliased records', async () => {
+    const text = 'defaults: &d {id: z, n: 0}\nitems:\n  - &base {id: a, n: 1}\n  - *d\n  - {id: b, n: 2}\n';
+    const root = workspace({ 'x.yaml': text });
+    const items = makeSource('yaml', 'x.yaml', { options: { items: 'items' } });
+    const anchored = await writeErrorOf(applyActions(createYamlWriter, items, root, [fileAction(items, 'update', { id: 'b' }, { id: 'b', n: 3 }), fileAction(items, 'delete', { id: 'a' })]));
+    expect(anchored.message).toBe('source things: x.yaml:3: the record carries the anchor &base; recon does not delete anchored records');
+    const aliased = await writeErrorOf(applyActions(createYamlWriter, items, root, [fileAction(items, 'update', { id: 'z' }, { id: 'z', n: 3 })]));
+    expect(aliased.message).toBe('source things: x.yaml:4: the record is an alias (*d); recon does not update aliased records');
+    expect(read(root)).toBe(text);
+    await applyActions(createYamlWriter, items, root, [fileAction(items, 'update', { id: 'b' }, { id: 'b', n: 3 })]);
+    expect(read(root)).toBe(text.replace('{id: b, n: 2}', '{id: b, n: 3}'));
+  });
+
+  it('composite keys, and idempotent creates and deletes', async () => {
+    const root = workspace({ 'x.yaml': '- {acct: x, day: 1, v: 1}\n- {acct: x, day: 2, v: 2}\n' });
+    const top = makeSource('yaml', 'x.yaml', { key: ['acct', 'day'] });
+    await applyActions(createYamlWriter, top, root, [
+      fileAction(top, 'create', { acct: 'x', day: 2 }, { acct: 'x', day: 2, v: 7 }),
+      fileAction(top, 'delete', { acct: 'y', day: 2 }),
+    ]);
+    expect(read(root)).toBe('- {acct: x, day: 1, v: 1}\n- {acct: x, day: 2, v: 7}\n');
+  });
+});
