@@ -420,9 +420,12 @@ async function applyPolicy(plan: ChangePlan, policyPlan: PolicyPlan, policy: IrP
     results.set(item.id, result);
     return result;
   };
-  const appliedBefore = new Set(
-    ctx.history.filter((r) => r.event === 'applied' && r.plan_hash === plan.plan_hash && r.policy === name).map((r) => r.item),
-  );
+  // How often each item of this plan was applied before (by earlier runs of the same plan hash).
+  const appliedBefore = new Map<string, number>();
+  for (const r of ctx.history) {
+    if (r.event !== 'applied' || r.plan_hash !== plan.plan_hash || r.policy !== name || r.item === null) continue;
+    appliedBefore.set(r.item, (appliedBefore.get(r.item) ?? 0) + 1);
+  }
   const limitAbort = policyPlan.limits.exceeded && policy.limits.on_exceed === 'abort';
 
   // 1. Gates.
@@ -457,7 +460,6 @@ async function applyPolicy(plan: ChangePlan, policyPlan: PolicyPlan, policy: IrP
 
   // 2. Done, stale, or to perform.
   const toPerform: PlanItem[] = [];
-  const doneByAudit: PlanItem[] = [];
   let keyStates = new Map<string, KeyState>();
   if (ctx.fromSavedPlan) {
     const keys = new Set(candidates.filter((item) => !appliedBefore.has(item.id)).map((item) => itemKeyPart(item)).filter((key): key is string => key !== null));
@@ -469,9 +471,11 @@ async function applyPolicy(plan: ChangePlan, policyPlan: PolicyPlan, policy: IrP
       note(item, 'failed', { error: results.get(item.id)!.error, detail: { action: item.action } });
       continue;
     }
-    if (appliedBefore.has(item.id)) {
+    // A saved plan applied before (a re-run, or a run after a crash) is done for that item. A
+    // fresh plan is fresh evidence: drift seen now after an earlier apply of the same plan means
+    // another writer undid it, and it is corrected again (and counts towards flapping).
+    if (ctx.fromSavedPlan && appliedBefore.has(item.id)) {
       set(item, 'done');
-      doneByAudit.push(item);
       continue;
     }
     if (ctx.fromSavedPlan) {
@@ -526,7 +530,7 @@ async function applyPolicy(plan: ChangePlan, policyPlan: PolicyPlan, policy: IrP
     }
     const journal = ApplyJournal.forPolicy(options.stateDir, name, plan.plan_hash, ctx.runId);
     const sink = auditSink(options.stateDir, writer.staged);
-    const actions: WriteAction[] = toPerform.map((item) => writeActionOf(plan.plan_hash, item));
+    const actions: WriteAction[] = toPerform.map((item) => writeActionOf(plan.plan_hash, item, (appliedBefore.get(item.id) ?? 0) + 1));
     let settled = 0;
     let failed = 0;
     options.onProgress?.({ policy: name, total: actions.length, settled, failed });

@@ -96,15 +96,21 @@ export interface ExecutionReport {
   durationMs: number;
 }
 
-/** The idempotency key of an item of a plan (RUNTIME.md 4): `plan_hash/item id`, ASCII-safe for headers. */
-export function idempotencyKey(planHash: string, itemId: string): string {
-  return `${planHash}/${itemId}`.replace(/[^\x21-\x7e]/gu, (character) => encodeURIComponent(character));
+/**
+ * The idempotency key of an item of a plan (RUNTIME.md 4): `plan_hash/item id`, ASCII-safe for
+ * headers. `correction` > 1 (the same plan's item corrected again after another writer undid it,
+ * see `recon apply FILE`) appends `#n`: a retry of one correction keeps its key, so a remote
+ * system drops a replay, but a new correction of reverted drift is not mistaken for one.
+ */
+export function idempotencyKey(planHash: string, itemId: string, correction = 1): string {
+  const key = `${planHash}/${itemId}${correction > 1 ? `#${correction}` : ''}`;
+  return key.replace(/[^\x21-\x7e]/gu, (character) => encodeURIComponent(character));
 }
 
-/** The write action of a plan item (which must have an effect). */
-export function writeActionOf(planHash: string, item: PlanItem): WriteAction {
+/** The write action of a plan item (which must have an effect); `correction` as for `idempotencyKey`. */
+export function writeActionOf(planHash: string, item: PlanItem, correction = 1): WriteAction {
   if (item.effect === null) throw new Error(`item ${item.id} has no effect to perform`);
-  return { item, effect: item.effect, idempotencyKey: idempotencyKey(planHash, item.id) };
+  return { item, effect: item.effect, idempotencyKey: idempotencyKey(planHash, item.id, correction) };
 }
 
 /** True for failures worth retrying: `WriteError.transient`, or any error marked `transient`. */

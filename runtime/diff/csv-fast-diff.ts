@@ -45,7 +45,7 @@ import {
 } from './csv-fast-join.js';
 import type { FastSide } from './csv-fast-plan.js';
 import type { FastTask, RangeSpec, RepeatsResult, ScanActualResult, ScanDesiredResult } from './csv-fast-tasks.js';
-import { linesAt, parseRowTexts, readRowsAt, readRowTexts } from './csv-row-reader.js';
+import { linesAt, parseRowTexts, readRowsAt, readRowTexts, StringInterner } from './csv-row-reader.js';
 import { FastWorkerPool } from './csv-worker-pool.js';
 import {
   changedItem,
@@ -496,6 +496,7 @@ const ITEM_BATCH = 4096;
 class SideRows {
   private readonly texts: string[];
   private readonly pipeline: RecordPipeline;
+  private readonly interner = new StringInterner();
   private next = 0;
 
   constructor(
@@ -513,7 +514,8 @@ class SideRows {
     const from = this.next;
     const to = Math.min(this.wanted.length, from + count);
     this.next = to;
-    const raws = parseRowTexts(this.texts, { names: this.side.names, delimiter: this.side.delimiter, rowDelimiter: this.side.rowDelimiter }, from, to);
+    const shape = { names: this.side.names, delimiter: this.side.delimiter, rowDelimiter: this.side.rowDelimiter };
+    const raws = parseRowTexts(this.texts, shape, from, to, this.interner);
     for (let i = from; i < to; i++) this.texts[i] = '';
     const out = RecordPipeline.emptyBatch();
     const records: ObservedRecord[] = new Array(to - from);

@@ -48,13 +48,40 @@ export function connectorParser(columns: number, delimiter: string, rowDelimiter
 }
 
 /** The raw record of a parsed row, as the connector builds it. */
-export function toRawRecord(names: readonly string[], values: readonly string[]): RawRecord {
+export function toRawRecord(names: readonly string[], values: readonly string[], interner?: StringInterner): RawRecord {
   const record: RawRecord = {};
   for (let i = 0; i < names.length; i++) {
     const value = values[i];
-    if (value !== '' && value !== undefined) setOwn(record, names[i], value);
+    if (value !== '' && value !== undefined) setOwn(record, names[i], interner ? interner.intern(i, value) : value);
   }
   return record;
+}
+
+const INTERN_MAX_LENGTH = 24;
+const INTERN_MAX_DISTINCT = 4096;
+
+/**
+ * Shares one string per distinct short value of a column (`EUR`, `settled`, `true`), the way
+ * `JSON.parse` shares short strings: records kept for items then hold references instead of
+ * copies. A column with more distinct values than is worth it (ids) stops being interned.
+ */
+export class StringInterner {
+  private readonly columns: (Map<string, string> | null)[] = [];
+
+  intern(column: number, value: string): string {
+    if (value.length > INTERN_MAX_LENGTH) return value;
+    let map = this.columns[column];
+    if (map === undefined) map = this.columns[column] = new Map();
+    if (map === null) return value;
+    const known = map.get(value);
+    if (known !== undefined) return known;
+    if (map.size >= INTERN_MAX_DISTINCT) {
+      this.columns[column] = null;
+      return value;
+    }
+    map.set(value, value);
+    return value;
+  }
 }
 
 /**
@@ -149,7 +176,13 @@ export function readRowTexts(file: string, fileSize: number, delimiterText: stri
 }
 
 /** Parses row texts (without line ends) into raw records, in bulk (`from`..`to` of `texts`). */
-export function parseRowTexts(texts: readonly string[], shape: CsvRecordShape, from = 0, to = texts.length): RawRecord[] {
+export function parseRowTexts(
+  texts: readonly string[],
+  shape: CsvRecordShape,
+  from = 0,
+  to = texts.length,
+  interner?: StringInterner,
+): RawRecord[] {
   const columns = shape.names.length;
   const parser = connectorParser(columns, shape.delimiter, shape.rowDelimiter);
   const records: RawRecord[] = new Array(to - from);
@@ -160,7 +193,7 @@ export function parseRowTexts(texts: readonly string[], shape: CsvRecordShape, f
     for (let i = start; i < stop; i++) text += texts[i] + suffix;
     let i = start;
     parser.stringArrs(text, (row: string[]) => {
-      records[i++ - from] = toRawRecord(shape.names, row);
+      records[i++ - from] = toRawRecord(shape.names, row, interner);
     });
     if (i !== stop) throw new Error(`internal: re-read ${i - start} rows where ${stop - start} were expected`);
   }

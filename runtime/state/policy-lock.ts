@@ -53,6 +53,7 @@ export interface LockHolder {
   token: string;
 }
 
+/** How long to wait and how long a lease lasts; the defaults suit `recon apply` (fail at once, 30 s lease). */
 export interface PolicyLockOptions {
   /** How long to wait for a held lock (`--lock-timeout`); 0 (default) fails at once. */
   lockTimeoutMs?: number;

@@ -20,6 +20,7 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** The sink's file name inside the state directory (RUNTIME.md section 5). */
 export const TICKETS_FILE = 'tickets.jsonl';
 
 /** A ticket's current state. */
@@ -47,8 +48,10 @@ export interface TicketEvent extends Ticket {
   event: 'opened' | 'reopened' | 'resolved';
 }
 
+/** What `open` did: the caller records it (audit detail, summary), so a reopened ticket is visible as such. */
 export type OpenOutcome = 'opened' | 'reopened' | 'already_open';
 
+/** The ticket of one plan item, as apply opens it. */
 export interface OpenTicketInput {
   id: string;
   policy: string;
@@ -57,6 +60,7 @@ export interface OpenTicketInput {
   planHash?: string | null;
 }
 
+/** Durability and clock: tests fix the clock; a bulk import may skip fsync. */
 export interface TicketSinkOptions {
   /** fsync every line (default true). */
   durable?: boolean;

@@ -291,28 +291,48 @@ class CsvDocument implements FileDocument {
   }
 
   render(): string {
-    const lines: { content: string; term: string }[] = [];
+    // Untouched rows are copied as runs of the original text; only changed rows are rebuilt.
+    const parts: string[] = [this.bom];
     const byRow = new Map<number, Entry>();
-    for (const entry of this.entries) if (entry.row >= 0) byRow.set(entry.row, entry);
+    for (const entry of this.entries) if (entry.row >= 0 && entry.state !== 'same') byRow.set(entry.row, entry);
+    const appended = this.entries.filter((entry) => entry.row < 0 && entry.state !== 'removed');
+    const lines: { content: string; term: string }[] = [];
     if (this.headerCreated) {
       lines.push({ content: this.columns!.map((name) => quoteCsvCell(name, this.delimiter, this.quoting)).join(this.delimiter), term: this.eol });
     }
+    let runStart = -1;
+    let runEnd = -1;
+    const flush = (): void => {
+      if (runStart >= 0) parts.push(...lines.splice(0).map((line) => line.content + line.term), this.body.slice(runStart, runEnd));
+      runStart = -1;
+    };
+    // The last row needs care (its line ending may change), so it is never part of a run.
+    const lastIndex = this.rows.length - 1;
     this.rows.forEach((row, i) => {
       const entry = byRow.get(i);
+      if (entry === undefined && i < lastIndex) {
+        if (runStart < 0) {
+          parts.push(...lines.splice(0).map((line) => line.content + line.term));
+          runStart = row.start;
+        }
+        runEnd = row.end;
+        return;
+      }
+      flush();
       const term = this.body.slice(row.contentEnd, row.end);
-      if (entry === undefined || entry.state === 'same') lines.push({ content: this.body.slice(row.start, row.contentEnd), term });
+      if (entry === undefined) lines.push({ content: this.body.slice(row.start, row.contentEnd), term });
       else if (entry.state === 'replaced') lines.push({ content: this.serialize(entry.raw!), term });
     });
-    for (const entry of this.entries) {
-      if (entry.row < 0 && entry.state !== 'removed') lines.push({ content: this.serialize(entry.raw!), term: this.eol });
-    }
-    let out = this.bom;
+    flush();
+    for (const entry of appended) lines.push({ content: this.serialize(entry.raw!), term: this.eol });
     lines.forEach((line, i) => {
       const last = i === lines.length - 1;
-      const term = last ? (this.endsWithNewline ? line.term || this.eol : '') : line.term || this.eol;
-      out += line.content + term;
+      parts.push(line.content + (last ? (this.endsWithNewline ? line.term || this.eol : '') : line.term || this.eol));
     });
-    return out;
+    let text = parts.join('');
+    // Everything after a run ended with its line break; a file that ended without one still does.
+    if (lines.length === 0 && !this.endsWithNewline && text.endsWith('\n')) text = text.slice(0, text.endsWith('\r\n') ? -2 : -1);
+    return text;
   }
 }
 

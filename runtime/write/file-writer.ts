@@ -79,7 +79,7 @@ export interface FileFormat {
   parse(input: FileFormatInput): FileDocument;
 }
 
-/** Options for tests: a file system whose calls can fail. */
+/** Options for tests: a file system whose calls can fail (as root, permissions cannot make them fail). */
 export interface FileWriterOptions {
   fs?: AtomicFileSystem;
 }

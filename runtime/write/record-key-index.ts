@@ -40,7 +40,8 @@ export function effectKeyText(source: IrSource, key: Record<string, unknown> | n
 /** Key text → positions of the file's entries that have it, kept up to date as a session edits. */
 export class RecordKeyIndex {
   private readonly pipeline: RecordPipeline;
-  private readonly positions = new Map<string, number[]>();
+  /** One position, or several when records share a key (a number saves an array per record). */
+  private readonly positions = new Map<string, number | number[]>();
 
   constructor(readonly source: IrSource, context: EvaluationContext) {
     this.pipeline = new RecordPipeline(source, 'actual', context);
@@ -56,21 +57,28 @@ export class RecordKeyIndex {
   }
 
   add(key: string, index: number): void {
-    const list = this.positions.get(key);
-    if (list) list.push(index);
-    else this.positions.set(key, [index]);
+    const known = this.positions.get(key);
+    if (known === undefined) this.positions.set(key, index);
+    else if (typeof known === 'number') this.positions.set(key, [known, index]);
+    else known.push(index);
   }
 
   remove(key: string, index: number): void {
-    const list = this.positions.get(key);
-    if (!list) return;
-    const at = list.indexOf(index);
-    if (at >= 0) list.splice(at, 1);
-    if (list.length === 0) this.positions.delete(key);
+    const known = this.positions.get(key);
+    if (known === undefined) return;
+    if (typeof known === 'number') {
+      if (known === index) this.positions.delete(key);
+      return;
+    }
+    const at = known.indexOf(index);
+    if (at >= 0) known.splice(at, 1);
+    if (known.length === 1) this.positions.set(key, known[0]);
+    else if (known.length === 0) this.positions.delete(key);
   }
 
   /** The entries with this key (empty when none). */
   find(key: string): readonly number[] {
-    return this.positions.get(key) ?? [];
+    const known = this.positions.get(key);
+    return known === undefined ? [] : typeof known === 'number' ? [known] : known;
   }
 }

@@ -199,7 +199,10 @@ class YamlDocument implements FileDocument {
       const prefix = text.slice(lineStart, range[0]);
       if (entry.state === 'removed') {
         if (!/^[ \t]*-[ \t]+$/.test(prefix)) return null;
-        splices.push({ start: lineStart, end: range[2], text: '' });
+        // The last record of a file without a final line break takes the line break before it along.
+        const atEndWithoutBreak = range[2] === text.length && !text.endsWith('\n') && lineStart > 0;
+        const start = atEndWithoutBreak ? lineStart - (text[lineStart - 2] === '\r' ? 2 : 1) : lineStart;
+        splices.push({ start, end: range[2], text: '' });
         continue;
       }
       if (!/^[ \t]*(?:-[ \t]+)?$/.test(prefix)) return null;
@@ -218,12 +221,14 @@ class YamlDocument implements FileDocument {
       const dash = text.slice(lineStart, first.range[0]);
       if (!/^[ \t]*-[ \t]+$/.test(dash)) return null;
       const at = last.range[2];
-      let insert = at > 0 && text[at - 1] !== '\n' ? eol : '';
-      for (const entry of appended) {
-        const node = this.document.createNode(clone(entry.value)) as YamlNode;
-        insert += dash + this.printNode(node, dash.length, true).replace(/\n/g, eol) + eol;
-      }
-      splices.push({ start: at, end: at, text: insert });
+      const lastEntry = this.entries.find((entry) => entry.original === items.length - 1);
+      const lastRemoved = lastEntry?.state === 'removed';
+      const endsWithBreak = text.endsWith('\n');
+      // Right after a line break, unless the text there ends without one (or lost it with the deleted last record).
+      const afterBreak = lastRemoved ? !(at === text.length && !endsWithBreak) : at === 0 || text[at - 1] === '\n';
+      const printed = appended.map((entry) => dash + this.printNode(this.document.createNode(clone(entry.value)) as YamlNode, dash.length, true).replace(/\n/g, eol));
+      const tail = at === text.length && !endsWithBreak ? '' : eol;
+      splices.push({ start: at, end: at, text: (afterBreak ? '' : eol) + printed.join(eol) + tail });
     }
     splices.sort((a, b) => a.start - b.start || a.end - b.end);
     let out = '';

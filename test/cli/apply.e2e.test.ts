@@ -161,6 +161,9 @@ describe('safety', () => {
     expect(after.bytes.equals(before.bytes)).toBe(true);
     expect(after.mtimeMs).toBe(before.mtimeMs);
     expect(appliedPerItem(readAudit(dir)).size).toBe(0);
+    const unknown = await runCli(['apply', 'accounts.recon', '--policy', 'acounts'], { cwd: dir });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('unknown policy "acounts"');
   }, 30_000);
 
   it('never writes in mode audit (bytes and mtime unchanged), and reports drift (exit 2)', async () => {
@@ -206,6 +209,8 @@ describe('safety', () => {
     const dir = workspace(bulkWorkspace(40, { rate: '10/s' }));
     const first = startCli(['apply', 'accounts.recon'], { cwd: dir, env: { RECON_ACTOR: 'first-runner' } });
     await waitFor(() => readAudit(dir).some((r) => r.event === 'applied'), 20_000, 'the first apply to start applying');
+    // A third one is ready to wait for the lock.
+    const patient = startCli(['apply', 'accounts.recon', '--lock-timeout', '60s'], { cwd: dir, env: { RECON_ACTOR: 'patient-runner' } });
     const second = await runCli(['apply', 'accounts.recon'], { cwd: dir, env: { RECON_ACTOR: 'second-runner' } });
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('first-runner');
@@ -213,6 +218,10 @@ describe('safety', () => {
     expect(second.stderr.trim().split('\n')).toHaveLength(1);
     const done = await first.exited;
     expect(done.code).toBe(0);
+    // The patient one got the lock after the first and found nothing left to do.
+    const waited = await patient.exited;
+    expect(waited.code).toBe(0);
+    expect(waited.stdout).toContain('no drift');
     expect(ids(join(dir, 'data/actual.jsonl'))).toHaveLength(40);
     // Only the first run applied anything.
     const runs = new Set(readAudit(dir).filter((r) => r.event === 'applied').map((r) => r.run_id));

@@ -177,6 +177,11 @@ describe('flapping', () => {
       // The other writer deletes a3 again.
       writeFileSync(actual, jsonlText([{ id: 'a1', name: 'Alpha', amount: 10 }]));
     }
+    // Each correction of the same plan's item has its own idempotency key (a replay keeps its key).
+    const keys = audit(dir).filter((r) => r.event === 'applied' && r.item === 'accounts/missing/a3').map((r) => String(r.detail?.idempotency_key));
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys).size).toBe(3);
+    expect(keys[1]).toMatch(/\/accounts\/missing\/a3#2$/);
     const fourth = await runApply({ kind: 'file', ir }, runOptions(dir));
     expect(fourth.plan.policies[0]!.items[0]).toMatchObject({ id: 'accounts/missing/a3', flapping: true });
     const { renderApplyText } = await import('../../../runtime/apply/apply-summary.js');
