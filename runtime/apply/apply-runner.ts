@@ -255,7 +255,7 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
         }),
       );
     }
-    writeMetrics(options.stateDir, plan, results, input.kind === 'file', runId);
+    writeMetrics(options.stateDir, plan, results, { planned: input.kind === 'file', runId, history });
     if (lostLock !== null) throw new Error(`the lock was taken over while applying (${lostLock}); stopped after the actions in flight, which are recorded`);
     return {
       plan,
@@ -664,9 +664,17 @@ function resolveTickets(policyPlan: PolicyPlan, results: ReadonlyMap<string, Ite
   sink.resolveConverged(stillDrifting, { policies: [policyPlan.policy], runId: ctx.runId, planHash: null });
 }
 
-function writeMetrics(stateDir: string, plan: ChangePlan, results: readonly PolicyApplyResult[], planned: boolean, runId: string): void {
+/**
+ * Updates `metrics.prom` once per run. `history` is the audit log as read before acting (it
+ * holds this run's `planned` events and every earlier `converged` one, all time-to-converge needs).
+ */
+function writeMetrics(
+  stateDir: string,
+  plan: ChangePlan,
+  results: readonly PolicyApplyResult[],
+  { planned, runId, history }: { planned: boolean; runId: string; history: readonly AuditRecord[] },
+): void {
   const metrics = MetricsStore.load(stateDir);
-  const history = readAuditLog(AuditLog.inStateDir(stateDir).path).records;
   for (const result of results) {
     const policy = result.policy;
     metrics.inc('recon_reconcile_total', { policy, outcome: result.status });

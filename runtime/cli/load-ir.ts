@@ -3,6 +3,7 @@
  * an IR, or a saved IR/plan JSON loaded and schema-checked. Diagnostics are printed; failure is
  * a CliError (exit 1).
  */
+import { existsSync } from 'node:fs';
 import { DiskModuleHost } from '../../language/module-host.js';
 import { compileFile } from '../../language/pipeline.js';
 import type { IrDocument } from '../../language/ir/ir-types.js';
@@ -17,6 +18,7 @@ export interface LoadedIr {
 
 /** Compiles FILE; prints its diagnostics (warnings too) to stderr; throws on errors. */
 export function compileForRun(file: string, output: CliOutput, rootOverride?: string): LoadedIr {
+  if (!existsSync(file)) throw new CliError(`${file}: no such file`);
   const compiled = compileFile(file, new DiskModuleHost());
   const located = locateDiagnostics(compiled.diagnostics, programTexts(compiled.program));
   if (located.length > 0) printDiagnosticsText({ ...output, out: output.err }, located);

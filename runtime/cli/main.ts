@@ -58,7 +58,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (process.env.RECON_DEBUG === '1') output.err(`${error instanceof Error ? error.stack : String(error)}\n`);
     const message = error instanceof CliError ? error.message : `recon ${name}: ${error instanceof Error ? error.message : String(error)}`;
-    output.err(`${output.colors.red('error')}: ${message}\n`);
+    const location = error instanceof CliError && error.location ? `${output.colors.bold(error.location)}: ` : '';
+    output.err(`${location}${output.colors.red('error')}: ${message}\n`);
     return EXIT.error;
   }
 }

@@ -148,19 +148,35 @@ export function showConnectionString(connectionString: string, scrubber: SecretS
   }
 }
 
-/** The connection string of `source` (its first argument), evaluated with secrets tracked. */
-export function postgresTarget(source: IrSource, connectionString: unknown, scrubber: SecretScrubber): PostgresTarget {
+/**
+ * The connection string of `source` (its first argument, evaluated with secrets tracked). A
+ * password in it is a secret whether or not it came from `secret()`; when the whole string came
+ * from `secret()`, its user and database names are scrubbed from messages too (a server repeats
+ * them: `database "..." does not exist`).
+ */
+export function postgresTarget(source: IrSource, connectionString: unknown, scrubber: SecretScrubber, fromSecret = false): PostgresTarget {
   if (typeof connectionString !== 'string' || connectionString.trim() === '') {
     throw new PostgresConfigError(`${sourceLabel(source)}: postgres() needs a connection string (like "postgres://user@host:5432/db") as its first argument`);
   }
-  // A password in a connection string is a secret whether or not it came from secret().
   try {
-    const password = new URL(connectionString).password;
-    if (password !== '') scrubber.add([password, decodeURIComponent(password)]);
+    const url = new URL(connectionString);
+    const parts = [url.password];
+    if (fromSecret) parts.push(url.username, url.pathname.replace(/^\//, ''));
+    for (const part of parts) {
+      if (part.length >= 3) scrubber.add([part, safeDecode(part)]);
+    }
   } catch {
     // Not a URL (key=value form): node-postgres parses it; nothing of it is shown.
   }
   return { connectionString, shown: showConnectionString(connectionString, scrubber) };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** A mistake in the source's declaration (not a failure of the database). */

@@ -17,6 +17,7 @@
 import Cursor from 'pg-cursor';
 import type pg from 'pg';
 import type { IrSource } from '../../language/ir/ir-types.js';
+import type { ConnectorValue } from '../expressions/expression-evaluator.js';
 import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory, type RecordBatch } from './connector.js';
 import { BATCH_SIZE, BatchBuilder, readOptions, sourceLabel } from './connector-support.js';
 import { describePgError, isTransientPgError, newClient, postgresTarget, PostgresConfigError, RECON_PG_TYPES, type PostgresTarget } from './postgres-client.js';
@@ -57,14 +58,14 @@ class PostgresConnector implements Connector {
     if (source.connector.args.length !== 1) {
       throw this.fail(`postgres() takes one connection string and options, got ${source.connector.args.length} arguments`);
     }
-    let url: unknown;
+    let url: ConnectorValue;
     try {
-      url = evaluateTracked(source.connector.args[0], scrubber, context.evaluateConnectorValue?.bind(context), (expr) => context.evaluate(expr)).value;
+      url = evaluateTracked(source.connector.args[0], scrubber, context.evaluateConnectorValue?.bind(context), (expr) => context.evaluate(expr));
     } catch (error) {
       throw this.fail(`the connection string: ${scrubbedMessage(error, scrubber)}`);
     }
     try {
-      return { target: postgresTarget(source, url, scrubber), table, query };
+      return { target: postgresTarget(source, url.value, scrubber, url.secret), table, query };
     } catch (error) {
       if (error instanceof PostgresConfigError) throw new ConnectorError(error.message, source.connector.at);
       throw error;

@@ -208,7 +208,7 @@ const trace = process.env.RECON_DIFF_TRACE
         const m = process.memoryUsage();
         process.stderr.write(
           `[diff] ${label}: ${(now - last).toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms cpu, ` +
-            `rss ${(m.rss / 1048576).toFixed(0)} MB, heap ${(m.heapUsed / 1048576).toFixed(0)} MB\n`,
+            `rss ${(m.rss / 1048576).toFixed(0)} MB, heap ${(m.heapUsed / 1048576).toFixed(0)} MB, buffers ${(m.arrayBuffers / 1048576).toFixed(0)} MB\n`,
         );
         last = now;
         lastCpu = process.cpuUsage();

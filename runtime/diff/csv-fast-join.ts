@@ -441,16 +441,16 @@ export interface ProbeLists {
  * differ), extras and repeated matches; suspect rows are only listed (the main thread judges and
  * probes them).
  */
-export class ActualProber implements RowSink {
-  readonly candidates = new NumberList(new Int32Array(4096), (n) => new Int32Array(n));
-  readonly candidateStarts = new NumberList(new Float64Array(2048), (n) => new Float64Array(n));
+export class ActualProber implements RowSink, MatchLists {
+  readonly candidates: NumberList<Int32Array> = new NumberList(new Int32Array(4096), (n) => new Int32Array(n));
+  readonly candidateStarts: NumberList<Float64Array> = new NumberList(new Float64Array(2048), (n) => new Float64Array(n));
   readonly extras = new NumberList(new Int32Array(1024), (n) => new Int32Array(n));
   readonly extraStarts = new NumberList(new Float64Array(1024), (n) => new Float64Array(n));
   readonly extraHashes = new NumberList(new Int32Array(1024), (n) => new Int32Array(n));
   readonly extraKeyStart = new NumberList(new Int32Array(1024), (n) => new Int32Array(n));
   readonly extraKeys = new NumberList(new Uint8Array(16384), (n) => new Uint8Array(n));
-  readonly repeats = new NumberList(new Int32Array(64), (n) => new Int32Array(n));
-  readonly repeatStarts = new NumberList(new Float64Array(32), (n) => new Float64Array(n));
+  readonly repeats: NumberList<Int32Array> = new NumberList(new Int32Array(64), (n) => new Int32Array(n));
+  readonly repeatStarts: NumberList<Float64Array> = new NumberList(new Float64Array(32), (n) => new Float64Array(n));
   readonly suspects = new NumberList(new Int32Array(64), (n) => new Int32Array(n));
   readonly suspectStarts = new NumberList(new Float64Array(32), (n) => new Float64Array(n));
   /** Per suspect row: key hash, fpLo, fpHi (the main thread probes the valid ones). */
@@ -617,6 +617,14 @@ function appendBytes(list: NumberList<Uint8Array>, bytes: Uint8Array, length: nu
   list.length += length;
 }
 
+/** Where `recordMatch` lists what it finds. */
+export interface MatchLists {
+  candidates: NumberList<Int32Array>;
+  candidateStarts: NumberList<Float64Array>;
+  repeats: NumberList<Int32Array>;
+  repeatStarts: NumberList<Float64Array>;
+}
+
 /** Records that actual row `local` matched desired row `ref`. */
 export function recordMatch(
   ranges: readonly DesiredRange[],
@@ -625,7 +633,7 @@ export function recordMatch(
   fpHi: number,
   local: number,
   rowStart: number,
-  into: Pick<ActualProber, 'candidates' | 'candidateStarts' | 'repeats' | 'repeatStarts'>,
+  into: MatchLists,
 ): void {
   const r = (ref / RANGE_STRIDE) | 0;
   const i = ref - r * RANGE_STRIDE;

@@ -1,18 +1,35 @@
 /**
- * The units of work of the CSV fast path, as plain messages: the same `runFastTask` runs them in
- * a worker thread (`csv-scan-worker.ts`) or, when workers are not available, on the calling
- * thread.
+ * The units of work of the CSV fast path, as plain messages, and the state a thread keeps
+ * between them: the same `runFastTask` runs them in a worker thread (`csv-scan-worker.ts`) or,
+ * when workers are not available, on the calling thread.
  *
- * Why messages: a worker receives its task by structured clone; typed arrays backed by
- * SharedArrayBuffers travel as shared memory (never copied), plain result lists are transferred.
+ * Why a per-thread state: the desired side's shared arrays and the key table are handed to each
+ * thread once (`register`, `set-table`) and stay there, so the main thread never keeps a
+ * reference to them; when the workers end, that memory is released at once instead of waiting
+ * for the main thread's garbage collector. Typed arrays backed by SharedArrayBuffers travel as
+ * shared memory (never copied); plain result lists are transferred.
  */
 import type { ScanPlan } from './csv-byte-scanner.js';
 import {
   ActualProber,
   buildPartition,
+  clearFlags,
   DesiredStore,
+  FLAG_DUP,
+  FLAG_INVALID,
+  FLAG_MATCHED,
+  FLAG_MATCHED_TWICE,
+  FLAG_SUSPECT,
+  flagsAt,
+  keyTextAt,
+  keyView,
+  NumberList,
+  probe,
+  RANGE_STRIDE,
+  recordMatch,
   RepeatCollector,
   scanRange,
+  setFlags,
   type DesiredRange,
   type ProbeLists,
   type RangeOutcome,
@@ -31,24 +48,70 @@ export interface RangeSpec {
   to: number;
 }
 
+/** What a thread keeps between tasks. */
+export interface ThreadState {
+  ranges: DesiredRange[];
+  /** Desired rows before each range (for positions). */
+  rowsBefore: number[];
+  table: Uint32Array | null;
+}
+
+export function newThreadState(): ThreadState {
+  return { ranges: [], rowsBefore: [], table: null };
+}
+
+/** Valid suspect rows of the actual side, to be probed: see `probe-suspects`. */
+export interface SuspectProbes {
+  /** key hash, fpLo, fpHi per row. */
+  hashes: Int32Array;
+  /** Key bytes: `keyStart` (count + 1 entries) into `keys`. */
+  keyStart: Int32Array;
+  keys: Uint8Array;
+  starts: Float64Array;
+  positions: Float64Array;
+}
+
 export type FastTask =
   | { kind: 'scan-desired'; range: RangeSpec; estimatedRows: number }
-  | { kind: 'build'; ranges: DesiredRange[]; table: Uint32Array; partition: number }
-  | { kind: 'scan-actual'; range: RangeSpec; ranges: DesiredRange[]; table: Uint32Array }
-  | { kind: 'collect-repeats'; range: RangeSpec; ranges: DesiredRange[]; table: Uint32Array };
+  | { kind: 'register'; ranges: DesiredRange[]; rowsBefore: number[] }
+  | { kind: 'mark'; invalid: Int32Array; valid: Int32Array }
+  | { kind: 'set-table'; table: Uint32Array }
+  | { kind: 'build'; partition: number }
+  | { kind: 'clear-matches' }
+  | { kind: 'scan-actual'; range: RangeSpec }
+  | { kind: 'probe-suspects'; rows: SuspectProbes }
+  | { kind: 'collect-repeats'; range: RangeSpec }
+  | { kind: 'collect-desired'; range: number };
 
 export interface ScanDesiredResult {
   outcome: RangeOutcome;
   range: DesiredRange;
 }
 
+/** Candidate pairs with both rows located, for the item phase. */
+export interface CandidatePairs {
+  /** Desired refs (to drop keys the actual side repeats). */
+  refs: Int32Array;
+  desiredStarts: Float64Array;
+  desiredPositions: Float64Array;
+  actualStarts: Float64Array;
+  /** Actual rows: local row in the range (scan-actual) or position (probe-suspects). */
+  actualRows: Float64Array;
+}
+
 export interface ScanActualResult {
   outcome: RangeOutcome;
   lists: ProbeLists;
+  pairs: CandidatePairs;
 }
 
-export interface BuildResult {
-  duplicates: number;
+export interface SuspectProbeResult {
+  pairs: CandidatePairs;
+  /** Index (in the probed list) of rows without a desired counterpart. */
+  extras: Int32Array;
+  /** Index and desired ref of rows whose key matched (for repeats). */
+  matched: Int32Array;
+  matchedRefs: Int32Array;
 }
 
 export interface RepeatsResult {
@@ -57,10 +120,56 @@ export interface RepeatsResult {
   starts: Float64Array;
 }
 
-export type FastTaskResult = ScanDesiredResult | ScanActualResult | BuildResult | RepeatsResult;
+export interface DesiredCollectResult {
+  missingStarts: Float64Array;
+  missingPositions: Float64Array;
+  duplicateStarts: Float64Array;
+  duplicatePositions: Float64Array;
+  /** Key bytes (one char per byte) of each duplicate row. */
+  duplicateKeys: string[];
+  /** Rows matched by exactly one actual row. */
+  matchedOnce: number;
+  /** Refs of rows whose key the actual side repeats. */
+  repeatedRefs: Int32Array;
+}
 
-/** Runs one task; the second element lists buffers to transfer back (not shared ones). */
-export function runFastTask(task: FastTask): [FastTaskResult, ArrayBuffer[]] {
+export type FastTaskResult = ScanDesiredResult | ScanActualResult | SuspectProbeResult | RepeatsResult | DesiredCollectResult | null;
+
+function float64List(): NumberList<Float64Array> {
+  return new NumberList(new Float64Array(64), (n) => new Float64Array(n));
+}
+function int32List(): NumberList<Int32Array> {
+  return new NumberList(new Int32Array(64), (n) => new Int32Array(n));
+}
+
+/** Locates both rows of candidate pairs (desired refs and actual rows, in pairs). */
+function locatePairs(state: ThreadState, candidates: Int32Array, starts: Float64Array): CandidatePairs {
+  const n = starts.length;
+  const pairs: CandidatePairs = {
+    refs: new Int32Array(n),
+    desiredStarts: new Float64Array(n),
+    desiredPositions: new Float64Array(n),
+    actualStarts: Float64Array.from(starts),
+    actualRows: new Float64Array(n),
+  };
+  for (let j = 0; j < n; j++) {
+    const ref = candidates[2 * j];
+    const r = (ref / RANGE_STRIDE) | 0;
+    const i = ref - r * RANGE_STRIDE;
+    pairs.refs[j] = ref;
+    pairs.desiredStarts[j] = state.ranges[r].rowStart[i];
+    pairs.desiredPositions[j] = state.rowsBefore[r] + i + 1;
+    pairs.actualRows[j] = candidates[2 * j + 1];
+  }
+  return pairs;
+}
+
+function pairBuffers(pairs: CandidatePairs): ArrayBuffer[] {
+  return [pairs.refs, pairs.desiredStarts, pairs.desiredPositions, pairs.actualStarts, pairs.actualRows].map((a) => a.buffer as ArrayBuffer);
+}
+
+/** Runs one task; the second element lists buffers to transfer back (never shared ones). */
+export function runFastTask(task: FastTask, state: ThreadState): [FastTaskResult, ArrayBuffer[]] {
   switch (task.kind) {
     case 'scan-desired': {
       const { range } = task;
@@ -73,25 +182,111 @@ export function runFastTask(task: FastTask): [FastTaskResult, ArrayBuffer[]] {
         [suspects.buffer as ArrayBuffer, suspectStarts.buffer as ArrayBuffer],
       ];
     }
+    case 'register':
+      state.ranges = task.ranges;
+      state.rowsBefore = task.rowsBefore;
+      return [null, []];
+    case 'mark': {
+      for (const ref of task.invalid) {
+        const r = (ref / RANGE_STRIDE) | 0;
+        setFlags(state.ranges[r], ref - r * RANGE_STRIDE, FLAG_INVALID);
+        clearFlags(state.ranges[r], ref - r * RANGE_STRIDE, FLAG_SUSPECT);
+      }
+      for (const ref of task.valid) {
+        const r = (ref / RANGE_STRIDE) | 0;
+        clearFlags(state.ranges[r], ref - r * RANGE_STRIDE, FLAG_SUSPECT);
+      }
+      return [null, []];
+    }
+    case 'set-table':
+      state.table = task.table;
+      return [null, []];
     case 'build':
-      return [{ duplicates: buildPartition(task.ranges, task.table, task.partition) }, []];
+      buildPartition(state.ranges, state.table!, task.partition);
+      return [null, []];
+    case 'clear-matches':
+      for (const range of state.ranges) {
+        for (let i = 0; i < range.count; i++) clearFlags(range, i, FLAG_MATCHED | FLAG_MATCHED_TWICE);
+      }
+      return [null, []];
     case 'scan-actual': {
       const { range } = task;
-      const prober = new ActualProber(task.ranges, task.table);
+      const prober = new ActualProber(state.ranges, state.table!);
       const outcome = scanRange(range.file, range.plan, range.from, range.guess, range.to, range.size, prober);
       const suspects = prober.suspects.take();
       const suspectStarts = prober.suspectStarts.take();
       const lists = prober.lists();
-      const transfer = [suspects.buffer, suspectStarts.buffer, ...Object.values(lists).map((a: { buffer: ArrayBufferLike }) => a.buffer)];
-      return [{ outcome: { ...outcome, suspects, suspectStarts }, lists }, transfer as ArrayBuffer[]];
+      const pairs = locatePairs(state, lists.candidates, lists.candidateStarts);
+      const transfer = [suspects.buffer, suspectStarts.buffer, ...Object.values(lists).map((a: { buffer: ArrayBufferLike }) => a.buffer), ...pairBuffers(pairs)];
+      return [{ outcome: { ...outcome, suspects, suspectStarts }, lists, pairs }, transfer as ArrayBuffer[]];
+    }
+    case 'probe-suspects': {
+      const { rows } = task;
+      const into = { candidates: int32List(), candidateStarts: float64List(), repeats: int32List(), repeatStarts: float64List() };
+      const extras = int32List();
+      const matched = int32List();
+      const matchedRefs = int32List();
+      for (let j = 0; j < rows.starts.length; j++) {
+        const key = rows.keys.subarray(rows.keyStart[j], rows.keyStart[j + 1]);
+        const ref = probe(state.ranges, state.table!, keyView(rows.hashes[3 * j], key));
+        if (ref < 0) {
+          extras.push(j);
+          continue;
+        }
+        matched.push(j);
+        matchedRefs.push(ref);
+        // The "local row" of these pairs is the row's position.
+        recordMatch(state.ranges, ref, rows.hashes[3 * j + 1], rows.hashes[3 * j + 2], rows.positions[j], rows.starts[j], into);
+      }
+      const pairs = locatePairs(state, into.candidates.take(), into.candidateStarts.take());
+      const result: SuspectProbeResult = { pairs, extras: extras.take(), matched: matched.take(), matchedRefs: matchedRefs.take() };
+      return [result, [...pairBuffers(pairs), result.extras.buffer as ArrayBuffer, result.matched.buffer as ArrayBuffer, result.matchedRefs.buffer as ArrayBuffer]];
     }
     case 'collect-repeats': {
       const { range } = task;
-      const collector = new RepeatCollector(task.ranges, task.table);
+      const collector = new RepeatCollector(state.ranges, state.table!);
       scanRange(range.file, range.plan, range.from, range.guess, range.to, range.size, collector);
       const rows = collector.rows.take();
       const starts = collector.starts.take();
       return [{ rows, starts }, [rows.buffer as ArrayBuffer, starts.buffer as ArrayBuffer]];
+    }
+    case 'collect-desired': {
+      const r = task.range;
+      const range = state.ranges[r];
+      const before = state.rowsBefore[r];
+      const missingStarts = float64List();
+      const missingPositions = float64List();
+      const duplicateStarts = float64List();
+      const duplicatePositions = float64List();
+      const duplicateKeys: string[] = [];
+      const repeatedRefs = int32List();
+      let matchedOnce = 0;
+      for (let i = 0; i < range.count; i++) {
+        const f = flagsAt(range, i);
+        if ((f & FLAG_INVALID) !== 0) continue;
+        if ((f & FLAG_MATCHED_TWICE) !== 0) repeatedRefs.push(r * RANGE_STRIDE + i);
+        if ((f & FLAG_DUP) !== 0) {
+          duplicateStarts.push(range.rowStart[i]);
+          duplicatePositions.push(before + i + 1);
+          duplicateKeys.push(keyTextAt(range, i));
+        } else if ((f & FLAG_MATCHED) === 0) {
+          missingStarts.push(range.rowStart[i]);
+          missingPositions.push(before + i + 1);
+        } else if ((f & FLAG_MATCHED_TWICE) === 0) {
+          matchedOnce++;
+        }
+      }
+      const result: DesiredCollectResult = {
+        missingStarts: missingStarts.take(),
+        missingPositions: missingPositions.take(),
+        duplicateStarts: duplicateStarts.take(),
+        duplicatePositions: duplicatePositions.take(),
+        duplicateKeys,
+        matchedOnce,
+        repeatedRefs: repeatedRefs.take(),
+      };
+      const transfer = [result.missingStarts, result.missingPositions, result.duplicateStarts, result.duplicatePositions, result.repeatedRefs];
+      return [result, transfer.map((a) => a.buffer as ArrayBuffer)];
     }
   }
 }

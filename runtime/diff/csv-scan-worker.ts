@@ -7,13 +7,15 @@
  * fast path runs its tasks on the calling thread instead.
  */
 import { parentPort } from 'node:worker_threads';
-import { runFastTask, type FastTask } from './csv-fast-tasks.js';
+import { newThreadState, runFastTask, type FastTask } from './csv-fast-tasks.js';
 
 const port = parentPort;
 if (port) {
+  // The shared arrays this thread was handed, kept between tasks.
+  const state = newThreadState();
   port.on('message', (task: FastTask) => {
     try {
-      const [result, transfer] = runFastTask(task);
+      const [result, transfer] = runFastTask(task, state);
       port.postMessage({ ok: true, result }, transfer);
     } catch (error) {
       port.postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { runFastTask, type FastTask, type FastTaskResult } from './csv-fast-tasks.js';
+import { newThreadState, runFastTask, type FastTask, type FastTaskResult, type ThreadState } from './csv-fast-tasks.js';
 
 interface WorkerReply {
   ok: boolean;
@@ -52,25 +52,31 @@ function startWorker(entry: { url: URL; typescript: boolean }): Worker {
   return new Worker(code, { eval: true, resourceLimits: WORKER_LIMITS });
 }
 
-/** How many threads the fast path uses by default: one per core, at most four. */
+/** How many worker threads the fast path uses by default: one per core, at most four. */
 export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
 /**
- * Runs fast-path tasks on `threads` threads: the calling thread and `threads - 1` workers (the
- * calling thread would otherwise only wait; one isolate fewer also saves memory).
+ * Runs fast-path tasks on worker threads, or — when there is one thread only, or no worker
+ * module — on the calling thread with a state of its own.
+ *
+ * Why the calling thread does not take a share when workers exist: the shared arrays would then
+ * live in its heap too, and only its garbage collector would release them; kept in the workers,
+ * they are released the moment the workers end.
  */
 export class FastWorkerPool {
+  private readonly inlineState: ThreadState = newThreadState();
+
   private constructor(private readonly workers: Worker[]) {}
 
-  /** Starts `threads - 1` workers; with one thread, or no worker module, tasks run inline. */
+  /** Starts `threads` workers; with one thread, or no worker module, tasks run inline. */
   static start(threads: number): FastWorkerPool {
     const entry = threads > 1 ? workerEntry() : null;
     if (entry === null) return new FastWorkerPool([]);
     const workers: Worker[] = [];
     try {
-      for (let i = 1; i < threads; i++) workers.push(startWorker(entry));
+      for (let i = 0; i < threads; i++) workers.push(startWorker(entry));
     } catch {
       for (const worker of workers) void worker.terminate();
       return new FastWorkerPool([]);
@@ -80,36 +86,29 @@ export class FastWorkerPool {
 
   /** Number of threads tasks run on in parallel. */
   get parallelism(): number {
-    return this.workers.length + 1;
+    return Math.max(1, this.workers.length);
   }
 
-  /**
-   * Runs the tasks, task i on thread i mod n (thread 0 is the calling one), and returns their
-   * results in order.
-   */
+  /** Runs the tasks, task i on thread i mod n, and returns their results in order. */
   async runAll<T extends FastTaskResult>(tasks: readonly FastTask[]): Promise<T[]> {
-    const threads = this.parallelism;
+    if (this.workers.length === 0) return tasks.map((task) => runFastTask(task, this.inlineState)[0] as T);
+    const threads = this.workers.length;
     const results: T[] = new Array(tasks.length);
-    const workerRuns: Promise<void>[] = [];
-    for (let w = 1; w < threads; w++) {
-      const mine = tasks.map((_, i) => i).filter((i) => i % threads === w);
-      if (mine.length === 0) continue;
-      workerRuns.push(
-        (async () => {
-          for (const i of mine) results[i] = await this.run<T>(this.workers[w - 1], tasks[i]);
-        })(),
-      );
-    }
-    // The calling thread's share runs while the workers run theirs.
-    let inlineError: unknown = null;
-    try {
-      for (let i = 0; i < tasks.length; i += threads) results[i] = runFastTask(tasks[i])[0] as T;
-    } catch (error) {
-      inlineError = error;
-    }
-    await Promise.all(workerRuns);
-    if (inlineError !== null) throw inlineError;
+    await Promise.all(
+      this.workers.map(async (worker, w) => {
+        for (let i = w; i < tasks.length; i += threads) results[i] = await this.run<T>(worker, tasks[i]);
+      }),
+    );
     return results;
+  }
+
+  /** Runs one task on every thread (to hand each the same state). */
+  async broadcast(task: FastTask): Promise<void> {
+    if (this.workers.length === 0) {
+      runFastTask(task, this.inlineState);
+      return;
+    }
+    await Promise.all(this.workers.map((worker) => this.run(worker, task)));
   }
 
   private run<T extends FastTaskResult>(worker: Worker, task: FastTask): Promise<T> {
@@ -139,9 +138,10 @@ export class FastWorkerPool {
     });
   }
 
-  /** Stops the workers (again: nothing happens). */
+  /** Stops the workers and forgets the inline state (again: nothing happens). */
   async close(): Promise<void> {
     const workers = this.workers.splice(0);
     await Promise.all(workers.map((worker) => worker.terminate()));
+    Object.assign(this.inlineState, newThreadState());
   }
 }

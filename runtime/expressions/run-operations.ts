@@ -88,7 +88,9 @@ function secretOperation(this: EvaluationScope, name?: unknown): unknown {
     throw new InvalidExpressionError('secret() may only be used in connector arguments and options, where its value is never shown');
   }
   const value = variable(this, 'secret', name);
-  if (value !== null && value !== '') this.secrets.add(value);
+  // A missing secret is a configuration error: fail with the variable's name (never a value).
+  if (value === null || value === '') throw new EvaluationError(`secret("${String(name)}") is not set: set the environment variable ${String(name)}`);
+  this.secrets.add(value);
   return value;
 }
 

@@ -12,6 +12,8 @@ function canonical(value: unknown): unknown {
   if (value === undefined) return null;
   if (typeof value === 'number') return value === 0 ? 0 : value;
   if (Array.isArray(value)) return value.map(canonical);
+  // an instant (a YAML timestamp, a database timestamp) keys by its ISO text, tagged apart from strings
+  if (value instanceof Date) return { $instant: Number.isNaN(value.getTime()) ? null : value.toISOString() };
   if (value !== null && typeof value === 'object') {
     const sorted: Record<string, unknown> = {};
     for (const name of Object.keys(value).sort()) {

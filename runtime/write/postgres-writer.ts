@@ -80,9 +80,9 @@ function resolveTarget(source: IrSource, context: WriterContext, scrubber: Secre
     if (typeof table.value !== 'string' || table.value.trim() === '') {
       throw new WriteError(`${sourceLabel(source)}: the table option (${tableOption.at}) must be a table name`, false);
     }
-    const url = evaluateTracked(source.connector.args[0], scrubber, evaluate, (expr) => evaluate(expr).value).value;
+    const url = evaluateTracked(source.connector.args[0], scrubber, evaluate, (expr) => evaluate(expr).value);
     return {
-      target: postgresTarget(source, url, scrubber),
+      target: postgresTarget(source, url.value, scrubber, url.secret),
       table: quoteTable(table.value),
       shownTable: quoteTable(String(table.redacted)),
       tableName: scrubber.scrub(table.value),

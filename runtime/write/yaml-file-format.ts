@@ -199,10 +199,7 @@ class YamlDocument implements FileDocument {
       const prefix = text.slice(lineStart, range[0]);
       if (entry.state === 'removed') {
         if (!/^[ \t]*-[ \t]+$/.test(prefix)) return null;
-        // The last record of a file without a final line break takes the line break before it along.
-        const atEndWithoutBreak = range[2] === text.length && !text.endsWith('\n') && lineStart > 0;
-        const start = atEndWithoutBreak ? lineStart - (text[lineStart - 2] === '\r' ? 2 : 1) : lineStart;
-        splices.push({ start, end: range[2], text: '' });
+        splices.push({ start: lineStart, end: range[2], text: '' });
         continue;
       }
       if (!/^[ \t]*(?:-[ \t]+)?$/.test(prefix)) return null;
@@ -223,12 +220,10 @@ class YamlDocument implements FileDocument {
       const at = last.range[2];
       const lastEntry = this.entries.find((entry) => entry.original === items.length - 1);
       const lastRemoved = lastEntry?.state === 'removed';
-      const endsWithBreak = text.endsWith('\n');
-      // Right after a line break, unless the text there ends without one (or lost it with the deleted last record).
-      const afterBreak = lastRemoved ? !(at === text.length && !endsWithBreak) : at === 0 || text[at - 1] === '\n';
+      // A deleted last record leaves the line break before its line in place.
+      const afterBreak = lastRemoved || at === 0 || text[at - 1] === '\n';
       const printed = appended.map((entry) => dash + this.printNode(this.document.createNode(clone(entry.value)) as YamlNode, dash.length, true).replace(/\n/g, eol));
-      const tail = at === text.length && !endsWithBreak ? '' : eol;
-      splices.push({ start: at, end: at, text: (afterBreak ? '' : eol) + printed.join(eol) + tail });
+      splices.push({ start: at, end: at, text: (afterBreak ? '' : eol) + printed.join(eol) + eol });
     }
     splices.sort((a, b) => a.start - b.start || a.end - b.end);
     let out = '';
@@ -239,6 +234,8 @@ class YamlDocument implements FileDocument {
       cursor = splice.end;
     }
     out += text.slice(cursor);
+    // A file that ended without a line break still does.
+    if (!text.endsWith('\n') && out.endsWith('\n')) out = out.slice(0, out.endsWith('\r\n') ? -2 : -1);
     // Check: the new text must hold exactly the intended records.
     const check = parseDocument(out, { prettyErrors: false });
     if (check.errors.length > 0) return null;

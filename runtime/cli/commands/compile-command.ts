@@ -1,7 +1,7 @@
 /**
  * `recon compile FILE [-o OUT]`: the IR of a file, schema-checked, to stdout or OUT.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { serializeIr } from '../../../language/compiler/compile-program.js';
 import { DiskModuleHost } from '../../../language/module-host.js';
 import { compileFile } from '../../../language/pipeline.js';
@@ -14,6 +14,7 @@ import { EXIT, type ExitCode } from '../exit-codes.js';
 export function runCompileCommand(args: string[], output: CliOutput): ExitCode {
   const { values, positionals } = parseCommandArgs('compile', args, { output: { type: 'string', short: 'o' } });
   if (positionals.length !== 1) throw new CliError('recon compile: expected exactly one FILE');
+  if (!existsSync(positionals[0]!)) throw new CliError(`${positionals[0]}: no such file`);
   const compiled = compileFile(positionals[0]!, new DiskModuleHost());
   const located = locateDiagnostics(compiled.diagnostics, programTexts(compiled.program));
   if (!compiled.ir) {

@@ -11,7 +11,7 @@ import { PLAN_FORMATS, renderPlan } from '../../render/render-plan.js';
 import { newRunId, recordPlan } from '../../state/plan-recording.js';
 import { resolveStateDir } from '../../state/state-dir.js';
 import { enumFlag, parseCommandArgs } from '../cli-args.js';
-import { CliError } from '../cli-error.js';
+import { CliError, locateRunError } from '../cli-error.js';
 import type { CliOutput } from '../cli-output.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { compileForRun } from '../load-ir.js';
@@ -34,12 +34,15 @@ export async function runPlanCommand(args: string[], output: CliOutput): Promise
       policy: values.policy as string | undefined,
       onProgress: (event) => progress.update(event),
     });
+  } catch (error) {
+    throw locateRunError(error, workspaceRoot);
   } finally {
     progress.stop();
   }
+  // the plan file first: when it cannot be written, nothing is recorded as planned
+  if (typeof values.output === 'string') writeFileSync(values.output, JSON.stringify(plan, null, 2) + '\n');
   const stateDir = resolveStateDir(workspaceRoot, values['state-dir'] as string | undefined);
   recordPlan(stateDir, plan, { command: 'plan', runId: newRunId(), durationSeconds: (performance.now() - started) / 1000 });
-  if (typeof values.output === 'string') writeFileSync(values.output, JSON.stringify(plan, null, 2) + '\n');
   output.out(renderPlan(plan, format, { color: output.useColor }));
   if (plan.policies.some((p) => p.limits.exceeded)) return EXIT.limitExceeded;
   return plan.drift ? EXIT.drift : EXIT.ok;

@@ -17,7 +17,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { runApply } from '../../apply/apply-runner.js';
+import { defaultActor, runApply } from '../../apply/apply-runner.js';
 import { defaultApplyServices } from '../../apply/default-services.js';
 import { describeFaultSpec, faultSpecFromEnv, FaultSpecError } from '../../apply/fault-injection.js';
 import { MetricsStore } from '../../state/metrics-file.js';
@@ -27,7 +27,6 @@ import { CliError } from '../cli-error.js';
 import type { CliOutput } from '../cli-output.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { compileForRun } from '../load-ir.js';
-import { defaultActor } from '../../apply/apply-runner.js';
 import { onStopSignals } from './apply-command.js';
 
 /** Serves `/metrics` from the state directory on 127.0.0.1; resolves with the server once listening. */
@@ -160,7 +159,11 @@ export async function runWatchCommand(args: string[], output: CliOutput): Promis
     }
   } finally {
     removeHandlers();
-    if (server) await new Promise<void>((done) => server!.close(() => done()));
+    if (server) {
+      const closing = new Promise<void>((done) => server!.close(() => done()));
+      server.closeAllConnections();
+      await closing;
+    }
   }
   output.err('recon watch: stopped\n');
   return EXIT.ok;

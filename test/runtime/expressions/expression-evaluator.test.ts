@@ -421,9 +421,10 @@ describe('secrets', () => {
     expect(result.redacted).toBe('https://api/items/t17?token=***');
   });
 
-  it('an unset secret is null and nothing is redacted', () => {
-    const result = evaluateConnectorValue({ secret: ['NOT_SET_ANYWHERE'] }, ctx);
-    expect(result).toEqual({ value: null, redacted: null, secret: false, secrets: [] });
+  it('an unset secret is an error that names the variable', () => {
+    expect(() => evaluateConnectorValue({ secret: ['NOT_SET_ANYWHERE'] }, ctx)).toThrow(
+      'secret("NOT_SET_ANYWHERE") is not set: set the environment variable NOT_SET_ANYWHERE',
+    );
   });
 });
 

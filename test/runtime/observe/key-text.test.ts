@@ -60,3 +60,13 @@ describe('readPath', () => {
     expect(readPath(record, 'missing.deeper')).toBeUndefined();
   });
 });
+
+describe('keyText of instants', () => {
+  it('gives different instants different text and equal instants equal text', () => {
+    const a = keyText([new Date('2026-11-01T00:00:00Z')]);
+    const b = keyText([new Date('2026-11-02T00:00:00Z')]);
+    expect(a).not.toBe(b);
+    expect(keyText([new Date('2026-11-01T00:00:00.000Z')])).toBe(a);
+    expect(a).not.toBe(keyText(['2026-11-01T00:00:00.000Z']));
+  });
+});

@@ -97,6 +97,35 @@ other: {x: 1}
     expect(read(root)).toBe('- id: a\n  n: 5\n- id: b\n  n: 2\n- id: c\n  n: 3\n  sub:\n    k: v\n');
   });
 
+  for (const [name, text, expected] of [
+    [
+      'CRLF line endings',
+      'items:   # odd spacing survives\r\n  - id: a # c\r\n    n: 1\r\n  - id: b\r\n    n: 2\r\n',
+      'items:   # odd spacing survives\r\n  - id: a # c\r\n    n: 5\r\n    sub:\r\n      k: w\r\n  - id: c\r\n    n: 3\r\n',
+    ],
+    [
+      'four-space indentation with padded dashes',
+      'meta:\n    owner: x\nitems:   # odd spacing survives\n    -   id: a\n        n: 1\n    -   id: b\n        n: 2\n',
+      'meta:\n    owner: x\nitems:   # odd spacing survives\n    -   id: a\n        n: 5\n        sub:\n            k: w\n    -   id: c\n        n: 3\n',
+    ],
+    [
+      'no final line break',
+      'items:   # odd spacing survives\n- id: a\n  n: 1\n- id: b\n  n: 2',
+      'items:   # odd spacing survives\n- id: a\n  n: 5\n  sub:\n    k: w\n- id: c\n  n: 3',
+    ],
+  ] as const) {
+    it(`keeps the layout of a file with ${name}`, async () => {
+      const root = workspace({ 'x.yaml': text });
+      const items = makeSource('yaml', 'x.yaml', { options: { items: 'items' } });
+      await applyActions(createYamlWriter, items, root, [
+        fileAction(items, 'update', { id: 'a' }, { id: 'a', n: 5, sub: { k: 'w' } }),
+        fileAction(items, 'delete', { id: 'b' }),
+        fileAction(items, 'create', { id: 'c' }, { id: 'c', n: 3 }),
+      ]);
+      expect(read(root)).toBe(expected);
+    });
+  }
+
   it('writes a flow list through the Document API', async () => {
     const root = workspace({ 'x.yaml': 'items: [{id: a, n: 1}, {id: b, n: 2}]  # all\n' });
     const flow = makeSource('yaml', 'x.yaml', { options: { items: 'items' } });
