@@ -25,7 +25,7 @@ import type { ChangePlan, Gate, PlanItem, PolicyPlan } from '../plan/change-plan
 import { runPlan } from '../plan/plan-runner.js';
 import { AuditLog, readAuditLog, type AuditRecord } from '../state/audit-log.js';
 import { MetricsStore } from '../state/metrics-file.js';
-import { markFlapping } from '../state/flapping.js';
+import { markPlanFlapping, recordPlannedEvents } from '../state/plan-recording.js';
 import { newRunId } from '../state/plan-recording.js';
 import type { TicketSink } from '../state/tickets.js';
 import { WriteError, type WriteAction, type Writer, type WriterContext } from '../write/writer.js';
@@ -222,8 +222,8 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
     } else {
       plan = await runPlan(ir, { workspaceRoot: options.workspaceRoot, policy: options.policy, env: options.env });
       // The same flapping marks `recon plan` gives, so both make the same plan hash.
-      markFlapping(plan, readAuditLog(AuditLog.inStateDir(options.stateDir).path).records);
-      recordPlanned(options.stateDir, plan, runId, command, actor);
+      markPlanFlapping(options.stateDir, plan);
+      recordPlannedEvents(options.stateDir, plan, { command, runId, actor });
     }
     const planSeconds = (performance.now() - planStarted) / 1000;
     const selected = plan.policies.filter((policyPlan) => policies.some((policy) => policy.name === policyPlan.policy));
@@ -357,34 +357,6 @@ function observeContext(options: ApplyRunOptions) {
 }
 
 /** `planned` events for a plan made by apply (dry runs record theirs through `recordPlan`). */
-function recordPlanned(stateDir: string, plan: ChangePlan, runId: string, command: string, actor: string | null): void {
-  const ts = new Date().toISOString();
-  const records: AuditRecord[] = [];
-  for (const policy of plan.policies) {
-    for (const item of policy.items) {
-      records.push({
-        ts,
-        run_id: runId,
-        command,
-        policy: policy.policy,
-        plan_hash: plan.plan_hash,
-        item: item.id,
-        event: 'planned',
-        attempt: null,
-        actor,
-        error: null,
-        detail: { kind: item.kind, action: item.action, gate: item.gate },
-      });
-    }
-  }
-  const log = AuditLog.inStateDir(stateDir, false);
-  try {
-    log.appendMany(records);
-  } finally {
-    log.close();
-  }
-}
-
 interface PolicyContext extends RunBase {
   options: ApplyRunOptions;
   approvedBy: ReadonlyMap<string, string>;

@@ -57,6 +57,17 @@ export function sourceLabel(source: IrSource): string {
   return `source ${source.name}`;
 }
 
+/**
+ * The refusal of connectors that reach beyond the workspace's files (`http`, `exec`) in an
+ * untrusted context (the editor's preview of an untrusted workspace), before they do anything.
+ */
+export function untrustedError(source: IrSource, kind: string): ConnectorError {
+  return new ConnectorError(
+    `${sourceLabel(source)}: ${kind} sources are not run in an untrusted workspace (trust the workspace to read it)`,
+    source.connector.at,
+  );
+}
+
 /** The kind of value an option takes, checked after evaluating it. */
 export type OptionKind = 'string' | 'boolean' | 'character' | 'object' | 'number';
 

@@ -17,8 +17,7 @@
  */
 import type { IrSource } from '../../language/ir/ir-types.js';
 import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory, type RecordBatch } from './connector.js';
-import { batchesOfItems, describeKind, itemsAt, readOptions, sourceLabel } from './connector-support.js';
-import { untrustedError } from './http-connector.js';
+import { batchesOfItems, describeKind, itemsAt, readOptions, sourceLabel, untrustedError } from './connector-support.js';
 import {
   DEFAULT_EXEC_TIMEOUT_MS,
   programFolder,

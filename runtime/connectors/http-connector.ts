@@ -21,7 +21,7 @@
 import type { IrSource } from '../../language/ir/ir-types.js';
 import { ownValue } from '../expressions/own-properties.js';
 import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory, type RecordBatch } from './connector.js';
-import { BatchBuilder, describeKind, itemsAt, readOptions, sourceLabel } from './connector-support.js';
+import { BatchBuilder, describeKind, itemsAt, readOptions, sourceLabel, untrustedError } from './connector-support.js';
 import {
   bodySnippet,
   DEFAULT_HTTP_TIMEOUT_MS,
@@ -56,14 +56,6 @@ export function headerTexts(value: unknown): Record<string, string> {
     headers[name] = inner === null || inner === undefined ? '' : typeof inner === 'string' ? inner : JSON.stringify(inner);
   }
   return headers;
-}
-
-/** The refusal every network-reaching connector gives in an untrusted context. */
-export function untrustedError(source: IrSource, what: string): ConnectorError {
-  return new ConnectorError(
-    `${sourceLabel(source)}: ${what} sources are not run in an untrusted workspace (trust the workspace to read it)`,
-    source.connector.at,
-  );
 }
 
 /** Reads the value at a dotted path (`links.next`) of an answer, own properties only. */

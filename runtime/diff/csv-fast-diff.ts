@@ -2,7 +2,7 @@
  * The CSV fast path of the diff: the same result as `observeSource` + `diffPolicy`, for large
  * files, in typed arrays instead of objects.
  *
- * Why and how (the performance notes in docs explain the numbers):
+ * Why and how (docs/notes on performance explain the numbers):
  * 1. Each file is split into byte ranges, one per worker; each worker scans its range at byte
  *    level (`csv-byte-scanner.ts`) — the desired ranges into shared arrays (key hash, 64-bit
  *    fingerprint of the compared fields, row offset, key bytes, flags).
@@ -13,7 +13,8 @@
  *    the key bytes; pairs with equal fingerprints are unchanged (equal bytes of every compared
  *    field compare equal under every comparator but `by`, which is never on this path); the
  *    others are candidates.
- * 5. Only the rows that matter are read again by offset — missing, extra, candidates,
+ * 5. The workers list what the items need; then they end, and the shared arrays with them.
+ * 6. Only the rows that matter are read again by offset — missing, extra, candidates,
  *    duplicates — and go through the connector's parser, the read pipeline and the compare
  *    rules, exactly as on the generic path.
  * Range boundaries are guessed at line feeds and verified (a line feed inside a quoted field
@@ -24,29 +25,21 @@ import type { IrSource } from '../../language/ir/ir-types.js';
 import type { RawRecordOrigin } from '../connectors/connector.js';
 import { RecordPipeline, type ObserveContext, type Side } from '../observe/record-reader.js';
 import type { InvalidRecord, ObservedRecord } from '../observe/observed-record.js';
-import {
-  FLAG_DUP,
-  FLAG_INVALID,
-  FLAG_MATCHED,
-  FLAG_MATCHED_TWICE,
-  FLAG_SUSPECT,
-  MAX_RANGES,
-  NumberList,
-  probe,
-  clearFlags,
-  flagsAt,
-  keyTextAt,
-  keyView,
-  setFlags,
-  RANGE_STRIDE,
-  recordMatch,
-  createTable,
-  type DesiredRange,
-} from './csv-fast-join.js';
+import { createTable, MAX_RANGES, NumberList, RANGE_STRIDE, type DesiredRange } from './csv-fast-join.js';
 import type { FastSide } from './csv-fast-plan.js';
-import type { FastTask, RangeSpec, RepeatsResult, ScanActualResult, ScanDesiredResult } from './csv-fast-tasks.js';
+import type {
+  CandidatePairs,
+  DesiredCollectResult,
+  FastPartial,
+  FastTask,
+  RangeSpec,
+  RepeatsResult,
+  ScanActualResult,
+  ScanDesiredResult,
+  SuspectProbeResult,
+} from './csv-fast-tasks.js';
 import { linesAt, parseRowTexts, readRowsAt, readRowTexts, StringInterner } from './csv-row-reader.js';
-import { FastWorkerPool } from './csv-worker-pool.js';
+import { FastWorkerPool, type PartialHandler } from './csv-worker-pool.js';
 import {
   changedItem,
   duplicateItems,
@@ -62,7 +55,7 @@ import type { RecordComparer } from './record-comparer.js';
 
 /** Tuning knobs (tests use them to force several ranges on small files). */
 export interface FastDiffOptions {
-  /** Worker threads; 0 runs everything on the calling thread. */
+  /** Worker threads; 0 or 1 runs everything on the calling thread. */
   workers: number;
   /** A range is at least this many bytes (default 4 MiB). */
   minRangeBytes?: number;
@@ -105,19 +98,20 @@ async function scanSide<T extends ScanDesiredResult | ScanActualResult>(
   pool: FastWorkerPool,
   options: FastDiffOptions,
   makeTask: (spec: RangeSpec) => FastTask,
-  beforeRetry: () => void,
+  beforeRetry: () => Promise<void>,
+  onPartial: PartialHandler | null = null,
 ): Promise<ScannedSide<T>> {
   let count = rangeCount(side, pool, options);
   for (;;) {
     const specs = splitRanges(side, count);
-    const results = await pool.runAll<T>(specs.map(makeTask));
+    const results = await pool.runAll<T>(specs.map(makeTask), onPartial);
     options.signal?.throwIfAborted();
     let verified = true;
     for (let k = 1; k < results.length; k++) {
       if (results[k - 1].outcome.bail === null && results[k - 1].outcome.stoppedAt !== results[k].outcome.start) verified = false;
     }
     if (!verified && count > 1) {
-      beforeRetry();
+      await beforeRetry();
       count = 1;
       continue;
     }
@@ -135,13 +129,33 @@ async function scanSide<T extends ScanDesiredResult | ScanActualResult>(
   }
 }
 
-/** A row to read again: where it is, its position in its source, and what it is for. */
+/** A row to read again: where it is and its position in its source. */
 interface Wanted {
   start: number;
   position: number;
 }
 
-/** Reads rows and runs them through the read pipeline; `invalidOk` rows may come out invalid. */
+/** Many rows to read again, as two parallel typed arrays (no object per row). */
+interface Rows {
+  starts: Float64Array;
+  positions: Float64Array;
+}
+
+class RowsBuilder {
+  private readonly starts = new NumberList(new Float64Array(1024), (n) => new Float64Array(n));
+  private readonly positions = new NumberList(new Float64Array(1024), (n) => new Float64Array(n));
+
+  push(start: number, position: number): void {
+    this.starts.push(start);
+    this.positions.push(position);
+  }
+
+  take(): Rows {
+    return { starts: this.starts.take(), positions: this.positions.take() };
+  }
+}
+
+/** Reads rows and runs them through the read pipeline: the presented record, or why it is invalid. */
 function observeRows(
   side: FastSide,
   pipeline: RecordPipeline,
@@ -169,10 +183,6 @@ function addLines(side: FastSide, origins: readonly RawRecordOrigin[], starts: r
   origins.forEach((origin, i) => {
     origin.line = lines[i];
   });
-}
-
-function refRange(ref: number): number {
-  return (ref / RANGE_STRIDE) | 0;
 }
 
 /**
@@ -207,7 +217,7 @@ const trace = process.env.RECON_DIFF_TRACE
         const cpu = process.cpuUsage(lastCpu);
         const m = process.memoryUsage();
         process.stderr.write(
-          `[diff] ${label}: ${(now - last).toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms cpu, ` +
+          `[diff] ${label}: ${(now - last).toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms cpu (main), ` +
             `rss ${(m.rss / 1048576).toFixed(0)} MB, heap ${(m.heapUsed / 1048576).toFixed(0)} MB, buffers ${(m.arrayBuffers / 1048576).toFixed(0)} MB\n`,
         );
         last = now;
@@ -216,20 +226,107 @@ const trace = process.env.RECON_DIFF_TRACE
     })()
   : () => undefined;
 
-/** What the join leaves for the item phase: small lists, no shared arrays. */
-interface JoinedWork {
-  /** Invalid items found so far (suspect rows). */
-  entries: SortableItem[];
-  missing: Wanted[];
-  /** Candidate pairs: matched keys whose fingerprints differ. */
-  pairs: { desired: Wanted; actual: Wanted }[];
-  extras: Wanted[];
-  /** Rows sharing a key, per key. */
-  desiredDuplicates: Wanted[][];
-  actualDuplicates: Wanted[][];
-  matchedOnce: number;
-  desiredTotal: number;
-  actualTotal: number;
+/** Rows presented at a time while building items (their garbage dies young). */
+const ITEM_BATCH = 4096;
+
+/** Reads rows of one side again and presents them through the read pipeline, in batches. */
+class RowPresenter {
+  private readonly pipeline: RecordPipeline;
+  private readonly interner = new StringInterner();
+
+  constructor(
+    private readonly side: FastSide,
+    name: Side,
+    ctx: ObserveContext,
+  ) {
+    this.pipeline = new RecordPipeline(side.source, name, ctx);
+  }
+
+  /** The presented records of rows `from..to` of the lists (the scanner vouched for them). */
+  present(starts: Float64Array, positions: Float64Array | null, from = 0, to = starts.length): ObservedRecord[] {
+    const { file, size, delimiter, names, rowDelimiter } = this.side;
+    const texts = readRowTexts(file, size, delimiter, starts.subarray(from, to));
+    const raws = parseRowTexts(texts, { names, delimiter, rowDelimiter }, 0, texts.length, this.interner);
+    const out = RecordPipeline.emptyBatch();
+    const records: ObservedRecord[] = new Array(to - from);
+    for (let i = from; i < to; i++) {
+      out.records.length = 0;
+      out.invalid.length = 0;
+      const position = positions === null ? 0 : positions[i];
+      this.pipeline.fromRaw(raws[i - from], { position }, out);
+      if (out.records.length === 0) {
+        throw new FastPathBail(`internal: a ${this.side.source.name} row the scanner accepted was judged invalid on re-reading`);
+      }
+      records[i - from] = out.records[0];
+    }
+    return records;
+  }
+}
+
+/** An extra row, by range and local row (its position is known once every range is). */
+interface ExtraRow {
+  range: number;
+  local: number;
+  start: number;
+}
+
+/**
+ * The changed and extra items, built while the workers are still probing: the main thread would
+ * otherwise only wait. Keys found later to repeat are dropped at the end.
+ */
+class EagerItems {
+  /** Changed items and the desired ref of each. */
+  readonly changed: { ref: number; entry: SortableItem }[] = [];
+  /** Extras by key bytes: the item of the first row, and every row with that key. */
+  readonly extras = new Map<string, { entry: SortableItem; rows: ExtraRow[] }>();
+
+  constructor(
+    private readonly comparer: RecordComparer,
+    private readonly desired: RowPresenter,
+    private readonly actual: RowPresenter,
+    private readonly desiredSource: IrSource,
+    private readonly actualSource: IrSource,
+  ) {}
+
+  reset(): void {
+    this.changed.length = 0;
+    this.extras.clear();
+  }
+
+  addPairs(pairs: CandidatePairs): void {
+    for (let from = 0; from < pairs.refs.length; from += ITEM_BATCH) {
+      const to = Math.min(pairs.refs.length, from + ITEM_BATCH);
+      const ds = this.desired.present(pairs.desiredStarts, pairs.desiredPositions, from, to);
+      const as = this.actual.present(pairs.actualStarts, null, from, to);
+      for (let k = 0; k < ds.length; k++) {
+        const item = changedItem(this.comparer, this.desiredSource, ds[k], as[k]);
+        if (item !== null) this.changed.push({ ref: pairs.refs[from + k], entry: { item, keyText: ds[k].keyText } });
+      }
+    }
+  }
+
+  /** Extras of range `range` (local rows; -1 for rows known by position, see `ExtraRow`). */
+  addExtras(range: number, locals: Int32Array, starts: Float64Array, keyStart: Int32Array, keys: Uint8Array): void {
+    for (let from = 0; from < starts.length; from += ITEM_BATCH) {
+      const to = Math.min(starts.length, from + ITEM_BATCH);
+      const records = this.actual.present(starts, null, from, to);
+      for (let j = from; j < to; j++) {
+        const key = Buffer.from(keys.buffer, keys.byteOffset + keyStart[j], keyStart[j + 1] - keyStart[j]).toString('latin1');
+        const row: ExtraRow = { range, local: locals[j], start: starts[j] };
+        const known = this.extras.get(key);
+        if (known) known.rows.push(row);
+        else {
+          const record = records[j - from];
+          this.extras.set(key, { entry: { item: extraItem(this.actualSource, record), keyText: record.keyText }, rows: [row] });
+        }
+      }
+    }
+  }
+
+  addPartial(range: number, partial: FastPartial): void {
+    this.addPairs(partial.pairs);
+    this.addExtras(range, partial.extras, partial.extraStarts, partial.extraKeyStart, partial.extraKeys);
+  }
 }
 
 async function run(
@@ -240,151 +337,159 @@ async function run(
   options: FastDiffOptions,
   pool: FastWorkerPool,
 ): Promise<DiffResult> {
-  const work = await join(desired, actual, ctx, options, pool);
-  // The shared arrays, the table and the workers (with whatever their heaps hold) go before the
-  // items are built: the two phases' memory never adds up.
-  await pool.close();
-  return buildItems(work, comparer, desired, actual, ctx);
-}
-
-async function join(
-  desired: FastSide,
-  actual: FastSide,
-  ctx: ObserveContext,
-  options: FastDiffOptions,
-  pool: FastWorkerPool,
-): Promise<JoinedWork> {
-  const desiredSource: IrSource = desired.source;
-  const actualSource: IrSource = actual.source;
-  const desiredPipeline = new RecordPipeline(desiredSource, 'desired' as Side, ctx);
-  const actualPipeline = new RecordPipeline(actualSource, 'actual' as Side, ctx);
   const entries: SortableItem[] = [];
+  const desiredPresenter = new RowPresenter(desired, 'desired', ctx);
+  const actualPresenter = new RowPresenter(actual, 'actual', ctx);
 
-  // 1. The desired side into shared arrays.
+  // 1. The desired side into shared arrays, handed to every thread (the main thread keeps none).
   const dScan = await scanSide<ScanDesiredResult>(
     desired,
     pool,
     options,
-    (range) => ({ kind: 'scan-desired', range, estimatedRows: Math.ceil(((range.to === Infinity ? desired.size : range.to) - range.from) / desired.rowBytes * 1.05) + 64 }),
-    () => undefined,
+    (range) => ({
+      kind: 'scan-desired',
+      range,
+      estimatedRows: Math.ceil((((range.to === Infinity ? desired.size : range.to) - range.from) / desired.rowBytes) * 1.05) + 64,
+    }),
+    () => Promise.resolve(),
   );
-  const ranges: DesiredRange[] = dScan.results.map((r) => r.range);
+  {
+    const ranges: DesiredRange[] = dScan.results.map((result) => result.range);
+    await pool.broadcast({ kind: 'register', ranges, rowsBefore: dScan.rowsBefore });
+    for (const result of dScan.results) (result as { range: DesiredRange | null }).range = null;
+  }
   trace('scan desired');
 
   // 2. Suspect desired rows: the read pipeline decides.
   {
     const wanted: Wanted[] = [];
-    const where: [number, number][] = [];
+    const refs: number[] = [];
     dScan.results.forEach((result, r) => {
       const { suspects, suspectStarts } = result.outcome;
       for (let j = 0; j < suspectStarts.length; j++) {
         const local = suspects[2 * j];
         wanted.push({ start: suspectStarts[j], position: dScan.rowsBefore[r] + local + 1 });
-        where.push([r, local]);
+        refs.push(r * RANGE_STRIDE + local);
       }
     });
     if (wanted.length > 0) {
-      const seen = observeRows(desired, desiredPipeline, wanted);
+      const seen = observeRows(desired, new RecordPipeline(desired.source, 'desired', ctx), wanted);
       const invalid: InvalidRecord[] = [];
       const invalidStarts: number[] = [];
+      const invalidRefs: number[] = [];
+      const validRefs: number[] = [];
       wanted.forEach((w, i) => {
-        const [r, local] = where[i];
         const bad = seen.invalid[i];
         if (bad) {
-          setFlags(ranges[r], local, FLAG_INVALID);
-          clearFlags(ranges[r], local, FLAG_SUSPECT);
           invalid.push(bad);
           invalidStarts.push(w.start);
+          invalidRefs.push(refs[i]);
         } else {
-          clearFlags(ranges[r], local, FLAG_SUSPECT);
+          validRefs.push(refs[i]);
         }
       });
+      await pool.runAll([{ kind: 'mark', invalid: Int32Array.from(invalidRefs), valid: Int32Array.from(validRefs) }]);
       addLines(desired, invalid.map((record) => record.origin), invalidStarts);
-      for (const record of invalid) entries.push({ item: invalidItem(desiredSource, record), keyText: '' });
+      for (const record of invalid) entries.push({ item: invalidItem(desired.source, record), keyText: '' });
     }
   }
-
   trace('desired suspects');
-  // 3. The key table, one half per worker.
-  const table = createTable(dScan.total);
-  await pool.runAll([0, 1].map((partition) => ({ kind: 'build' as const, ranges, table, partition })));
+
+  // 3. The key table, one half per thread.
+  await pool.broadcast({ kind: 'set-table', table: createTable(dScan.total) });
+  await pool.runAll([0, 1].map((partition) => ({ kind: 'build' as const, partition })));
   options.signal?.throwIfAborted();
-
   trace('build table');
-  // 4. The actual side probes the table.
-  const clearMatches = () => {
-    for (const range of ranges) {
-      for (let i = 0; i < range.count; i++) clearFlags(range, i, FLAG_MATCHED | FLAG_MATCHED_TWICE);
-    }
-  };
-  const aScan = await scanSide<ScanActualResult>(actual, pool, options, (range) => ({ kind: 'scan-actual', range, ranges, table }), clearMatches);
 
+  // 4. The actual side probes the table; the main thread builds changed and extra items from
+  //    what the workers hand over meanwhile.
+  const eager = new EagerItems(comparer, desiredPresenter, actualPresenter, desired.source, actual.source);
+  const aScan = await scanSide<ScanActualResult>(
+    actual,
+    pool,
+    options,
+    (range) => ({ kind: 'scan-actual', range }),
+    async () => {
+      eager.reset();
+      await pool.runAll([{ kind: 'clear-matches' }]);
+    },
+    (range, partial) => eager.addPartial(range, partial),
+  );
   trace('scan+probe actual');
-  // Suspect actual rows: judged by the pipeline; the valid ones are probed here.
-  const mainLists = {
-    candidates: new NumberList(new Int32Array(64), (n) => new Int32Array(n)),
-    candidateStarts: new NumberList(new Float64Array(32), (n) => new Float64Array(n)),
-    repeats: new NumberList(new Int32Array(64), (n) => new Int32Array(n)),
-    repeatStarts: new NumberList(new Float64Array(32), (n) => new Float64Array(n)),
-  };
-  /** Valid suspect rows: their position and start, for extras and repeats. */
-  const suspectExtras: { position: number; start: number; key: string }[] = [];
-  const suspectMatches: { ref: number; position: number; start: number }[] = [];
+
+  // Suspect actual rows: judged by the pipeline; the valid ones are probed by a worker.
+  const suspectMatches: { ref: number; wanted: Wanted }[] = [];
   {
     const wanted: Wanted[] = [];
-    const info: { r: number; j: number }[] = [];
+    const where: { r: number; j: number }[] = [];
     aScan.results.forEach((result, r) => {
       const { suspects, suspectStarts } = result.outcome;
       for (let j = 0; j < suspectStarts.length; j++) {
         wanted.push({ start: suspectStarts[j], position: aScan.rowsBefore[r] + suspects[2 * j] + 1 });
-        info.push({ r, j });
+        where.push({ r, j });
       }
     });
     if (wanted.length > 0) {
-      const seen = observeRows(actual, actualPipeline, wanted);
+      const seen = observeRows(actual, new RecordPipeline(actual.source, 'actual', ctx), wanted);
       const invalid: InvalidRecord[] = [];
       const invalidStarts: number[] = [];
+      const valid: number[] = [];
       wanted.forEach((w, i) => {
         const bad = seen.invalid[i];
         if (bad) {
           invalid.push(bad);
           invalidStarts.push(w.start);
-          return;
+        } else {
+          valid.push(i);
         }
-        const { r, j } = info[i];
-        const lists = aScan.results[r].lists;
-        const hash = lists.suspectHashes[3 * j];
-        const keyFrom = lists.suspectKeyStart[j];
-        const keyLength = lists.suspectKeyStart[j + 1] - keyFrom;
-        const key = lists.suspectKeys.subarray(keyFrom, keyFrom + keyLength);
-        const ref = probe(ranges, table, keyView(hash, key));
-        if (ref < 0) {
-          suspectExtras.push({ position: w.position, start: w.start, key: Buffer.from(key).toString('latin1') });
-          return;
-        }
-        const local = w.position - 1; // positions stand in for local rows in the main lists
-        recordMatch(ranges, ref, lists.suspectHashes[3 * j + 1], lists.suspectHashes[3 * j + 2], local, w.start, mainLists);
-        suspectMatches.push({ ref, position: w.position, start: w.start });
       });
       addLines(actual, invalid.map((record) => record.origin), invalidStarts);
-      for (const record of invalid) entries.push({ item: invalidItem(actualSource, record), keyText: '' });
-    }
-  }
-
-  trace('actual suspects');
-  // 5. Actual keys seen more than once: every row with such a key (a second pass, only then).
-  const repeatedRows = new Map<number, Wanted[]>(); // desired ref -> actual rows
-  let anyRepeat = false;
-  for (const range of ranges) {
-    for (let i = 0; i < range.count; i++) {
-      if ((flagsAt(range, i) & FLAG_MATCHED_TWICE) !== 0) {
-        anyRepeat = true;
-        break;
+      for (const record of invalid) entries.push({ item: invalidItem(actual.source, record), keyText: '' });
+      if (valid.length > 0) {
+        const hashes = new Int32Array(3 * valid.length);
+        const keyStart = new Int32Array(valid.length + 1);
+        const keys: number[] = [];
+        valid.forEach((i, n) => {
+          const { r, j } = where[i];
+          const lists = aScan.results[r].lists;
+          hashes.set(lists.suspectHashes.subarray(3 * j, 3 * j + 3), 3 * n);
+          for (const b of lists.suspectKeys.subarray(lists.suspectKeyStart[j], lists.suspectKeyStart[j + 1])) keys.push(b);
+          keyStart[n + 1] = keys.length;
+        });
+        const rows = {
+          hashes,
+          keyStart,
+          keys: Uint8Array.from(keys),
+          starts: Float64Array.from(valid.map((i) => wanted[i].start)),
+          positions: Float64Array.from(valid.map((i) => wanted[i].position)),
+        };
+        const [probed] = await pool.runAll<SuspectProbeResult>([{ kind: 'probe-suspects', rows }]);
+        // Extras known by position: range -1, local = position - 1.
+        const extraLocals: number[] = [];
+        const extraStarts: number[] = [];
+        const extraKeyStart = [0];
+        const extraKeys: number[] = [];
+        for (const n of probed.extras) {
+          extraLocals.push(rows.positions[n] - 1);
+          extraStarts.push(rows.starts[n]);
+          for (const b of rows.keys.subarray(rows.keyStart[n], rows.keyStart[n + 1])) extraKeys.push(b);
+          extraKeyStart.push(extraKeys.length);
+        }
+        eager.addExtras(-1, Int32Array.from(extraLocals), Float64Array.from(extraStarts), Int32Array.from(extraKeyStart), Uint8Array.from(extraKeys));
+        probed.matched.forEach((n, m) => suspectMatches.push({ ref: probed.matchedRefs[m], wanted: wanted[valid[n]] }));
+        eager.addPairs(probed.pairs);
       }
     }
-    if (anyRepeat) break;
   }
-  if (anyRepeat) {
+  trace('actual suspects');
+
+  // 5. What else the items need, from the threads that hold the shared arrays.
+  const collected = await pool.runAll<DesiredCollectResult>(dScan.results.map((_, range) => ({ kind: 'collect-desired' as const, range })));
+  const repeated = new Set<number>();
+  for (const result of collected) for (const ref of result.repeatedRefs) repeated.add(ref);
+  // Actual keys seen more than once: every row with such a key (a second pass, only then).
+  const repeatedRows = new Map<number, Wanted[]>();
+  if (repeated.size > 0) {
     const specs: RangeSpec[] = aScan.results.map((_, k) => ({
       file: actual.file,
       size: actual.size,
@@ -393,7 +498,7 @@ async function join(
       guess: false,
       to: k === aScan.results.length - 1 ? Infinity : aScan.starts[k + 1],
     }));
-    const found = await pool.runAll<RepeatsResult>(specs.map((range) => ({ kind: 'collect-repeats' as const, range, ranges, table })));
+    const found = await pool.runAll<RepeatsResult>(specs.map((range) => ({ kind: 'collect-repeats' as const, range })));
     found.forEach((result, k) => {
       for (let j = 0; j < result.starts.length; j++) {
         const ref = result.rows[2 * j];
@@ -403,171 +508,54 @@ async function join(
       }
     });
     for (const match of suspectMatches) {
-      const r = refRange(match.ref);
-      if ((flagsAt(ranges[r], match.ref - r * RANGE_STRIDE) & FLAG_MATCHED_TWICE) === 0) continue;
+      if (!repeated.has(match.ref)) continue;
       const list = repeatedRows.get(match.ref) ?? [];
-      list.push({ start: match.start, position: match.position });
+      list.push(match.wanted);
       repeatedRows.set(match.ref, list);
     }
   }
-
-  trace('repeats');
-  // 6. What needs the shared arrays: the rows to read again, the counts, the duplicates.
-  let matchedOnce = 0;
-  const missing: Wanted[] = [];
-  const desiredDuplicates = new Map<string, Wanted[]>();
-  ranges.forEach((range, r) => {
-    for (let i = 0; i < range.count; i++) {
-      const f = flagsAt(range, i);
-      if ((f & FLAG_INVALID) !== 0) continue;
-      const wanted = { start: range.rowStart[i], position: dScan.rowsBefore[r] + i + 1 };
-      if ((f & FLAG_DUP) !== 0) {
-        const key = keyTextAt(range, i);
-        const group = desiredDuplicates.get(key);
-        if (group) group.push(wanted);
-        else desiredDuplicates.set(key, [wanted]);
-      } else if ((f & FLAG_MATCHED) === 0) {
-        missing.push(wanted);
-      } else if ((f & FLAG_MATCHED_TWICE) === 0) {
-        matchedOnce++;
-      }
-    }
-  });
-  // Candidate pairs (fingerprints differ), from the workers' lists and the main thread's.
-  const pairs: { desired: Wanted; actual: Wanted }[] = [];
-  const addPairs = (candidates: Int32Array, starts: Float64Array, positionOf: (local: number) => number) => {
-    for (let j = 0; j < starts.length; j++) {
-      const ref = candidates[2 * j];
-      const r = refRange(ref);
-      const i = ref - r * RANGE_STRIDE;
-      if ((flagsAt(ranges[r], i) & FLAG_MATCHED_TWICE) !== 0) continue;
-      pairs.push({
-        desired: { start: ranges[r].rowStart[i], position: dScan.rowsBefore[r] + i + 1 },
-        actual: { start: starts[j], position: positionOf(candidates[2 * j + 1]) },
-      });
-    }
-  };
-  aScan.results.forEach((result, k) => {
-    addPairs(result.lists.candidates, result.lists.candidateStarts, (local) => aScan.rowsBefore[k] + local + 1);
-  });
-  addPairs(mainLists.candidates.take(), mainLists.candidateStarts.take(), (position0) => position0 + 1);
-  // Extras, grouped by key bytes: a key repeated among them is a duplicate.
-  const extraGroups = new Map<string, Wanted[]>();
-  const addExtra = (key: string, wanted: Wanted) => {
-    const group = extraGroups.get(key);
-    if (group) group.push(wanted);
-    else extraGroups.set(key, [wanted]);
-  };
-  aScan.results.forEach((result, k) => {
-    const { extras, extraStarts, extraKeyStart, extraKeys } = result.lists;
-    for (let j = 0; j < extras.length; j++) {
-      const key = Buffer.from(extraKeys.buffer, extraKeys.byteOffset + extraKeyStart[j], extraKeyStart[j + 1] - extraKeyStart[j]).toString('latin1');
-      addExtra(key, { start: extraStarts[j], position: aScan.rowsBefore[k] + extras[j] + 1 });
-    }
-  });
-  for (const extra of suspectExtras) addExtra(extra.key, { start: extra.start, position: extra.position });
-  const extras: Wanted[] = [];
-  const actualDuplicates: Wanted[][] = [...repeatedRows.values()];
-  for (const group of extraGroups.values()) {
-    if (group.length === 1) extras.push(group[0]);
-    else actualDuplicates.push(group);
-  }
   trace('collect');
-  return {
-    entries,
-    missing,
-    pairs,
-    extras,
-    desiredDuplicates: [...desiredDuplicates.values()],
-    actualDuplicates,
-    matchedOnce,
-    desiredTotal: dScan.total,
-    actualTotal: aScan.total,
-  };
-}
 
-/** Rows presented at a time while building items (their garbage dies young). */
-const ITEM_BATCH = 4096;
+  // The workers end here, and the shared arrays and the table with them.
+  await pool.close();
 
-/**
- * The rows of one side that items need: their texts are read first (in file order, compact),
- * then presented batch by batch through the read pipeline.
- */
-class SideRows {
-  private readonly texts: string[];
-  private readonly pipeline: RecordPipeline;
-  private readonly interner = new StringInterner();
-  private next = 0;
-
-  constructor(
-    private readonly side: FastSide,
-    private readonly wanted: readonly Wanted[],
-    name: Side,
-    ctx: ObserveContext,
-  ) {
-    this.texts = readRowTexts(side.file, side.size, side.delimiter, wanted.map((w) => w.start));
-    this.pipeline = new RecordPipeline(side.source, name, ctx);
+  // 6. Missing items; the eager items minus keys that turned out to repeat; duplicates.
+  let matchedOnce = 0;
+  const missing = new RowsBuilder();
+  const desiredDuplicates = new Map<string, Wanted[]>();
+  for (const result of collected) {
+    matchedOnce += result.matchedOnce;
+    for (let j = 0; j < result.missingStarts.length; j++) missing.push(result.missingStarts[j], result.missingPositions[j]);
+    result.duplicateKeys.forEach((key, j) => {
+      const wanted = { start: result.duplicateStarts[j], position: result.duplicatePositions[j] };
+      const group = desiredDuplicates.get(key);
+      if (group) group.push(wanted);
+      else desiredDuplicates.set(key, [wanted]);
+    });
   }
-
-  /** The presented records of the next `count` wanted rows (each row is taken once). */
-  take(count: number): ObservedRecord[] {
-    const from = this.next;
-    const to = Math.min(this.wanted.length, from + count);
-    this.next = to;
-    const shape = { names: this.side.names, delimiter: this.side.delimiter, rowDelimiter: this.side.rowDelimiter };
-    const raws = parseRowTexts(this.texts, shape, from, to, this.interner);
-    for (let i = from; i < to; i++) this.texts[i] = '';
-    const out = RecordPipeline.emptyBatch();
-    const records: ObservedRecord[] = new Array(to - from);
-    for (let i = from; i < to; i++) {
-      out.records.length = 0;
-      out.invalid.length = 0;
-      this.pipeline.fromRaw(raws[i - from], { position: this.wanted[i].position }, out);
-      if (out.records.length === 0) {
-        throw new FastPathBail(`internal: the ${this.side.source.name} row at position ${this.wanted[i].position} was judged invalid on re-reading`);
-      }
-      records[i - from] = out.records[0];
-    }
-    return records;
-  }
-}
-
-function buildItems(work: JoinedWork, comparer: RecordComparer, desired: FastSide, actual: FastSide, ctx: ObserveContext): DiffResult {
-  const { entries, missing, pairs, extras } = work;
-  const desiredSource: IrSource = desired.source;
-  const actualSource: IrSource = actual.source;
-  // 7. Read the rows again, present them in batches, build the items.
-  const dRows = new SideRows(desired, [...missing, ...pairs.map((p) => p.desired)], 'desired', ctx);
-  const aRows = new SideRows(actual, [...pairs.map((p) => p.actual), ...extras], 'actual', ctx);
-  trace('re-read');
-  for (let from = 0; from < missing.length; from += ITEM_BATCH) {
-    for (const record of dRows.take(Math.min(ITEM_BATCH, missing.length - from))) {
-      entries.push({ item: missingItem(desiredSource, record), keyText: record.keyText });
+  const missingRows = missing.take();
+  for (let from = 0; from < missingRows.starts.length; from += ITEM_BATCH) {
+    const to = Math.min(missingRows.starts.length, from + ITEM_BATCH);
+    for (const record of desiredPresenter.present(missingRows.starts, missingRows.positions, from, to)) {
+      entries.push({ item: missingItem(desired.source, record), keyText: record.keyText });
     }
   }
   let changed = 0;
-  for (let from = 0; from < pairs.length; from += ITEM_BATCH) {
-    const count = Math.min(ITEM_BATCH, pairs.length - from);
-    const ds = dRows.take(count);
-    const as = aRows.take(count);
-    for (let k = 0; k < count; k++) {
-      const item = changedItem(comparer, desiredSource, ds[k], as[k]);
-      if (item !== null) {
-        changed++;
-        entries.push({ item, keyText: ds[k].keyText });
-      }
-    }
+  for (const { ref, entry } of eager.changed) {
+    if (repeated.has(ref)) continue;
+    entries.push(entry);
+    changed++;
   }
-  for (let from = 0; from < extras.length; from += ITEM_BATCH) {
-    for (const record of aRows.take(Math.min(ITEM_BATCH, extras.length - from))) {
-      entries.push({ item: extraItem(actualSource, record), keyText: record.keyText });
-    }
+  const actualDuplicates: Wanted[][] = [...repeatedRows.values()];
+  for (const { entry, rows } of eager.extras.values()) {
+    if (rows.length === 1) entries.push(entry);
+    else actualDuplicates.push(rows.map((row) => ({ start: row.start, position: row.range < 0 ? row.local + 1 : aScan.rowsBefore[row.range] + row.local + 1 })));
   }
   // Duplicates (rare), with the lines of their rows.
-  const duplicates = (side: FastSide, groups: Wanted[][], name: 'desired' | 'actual') => {
+  const duplicates = (side: FastSide, presenter: RowPresenter, groups: Wanted[][], name: 'desired' | 'actual') => {
     const all = groups.flat();
     if (all.length === 0) return;
-    const records = new SideRows(side, all, name, ctx).take(all.length);
+    const records = presenter.present(Float64Array.from(all, (w) => w.start), Float64Array.from(all, (w) => w.position));
     addLines(side, records.map((record) => record.origin), all.map((wanted) => wanted.start));
     let n = 0;
     for (const group of groups) {
@@ -576,10 +564,10 @@ function buildItems(work: JoinedWork, comparer: RecordComparer, desired: FastSid
       for (const item of duplicateItems(side.source, name, members)) entries.push({ item, keyText: members[0].keyText });
     }
   };
-  duplicates(desired, work.desiredDuplicates, 'desired');
-  duplicates(actual, work.actualDuplicates, 'actual');
+  duplicates(desired, desiredPresenter, [...desiredDuplicates.values()], 'desired');
+  duplicates(actual, actualPresenter, actualDuplicates, 'actual');
   trace('items');
   const items = sortItems(entries);
   trace('sort');
-  return { summary: summarize(work.desiredTotal, work.actualTotal, work.matchedOnce - changed, items), items };
+  return { summary: summarize(dScan.total, aScan.total, matchedOnce - changed, items), items };
 }

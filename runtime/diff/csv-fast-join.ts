@@ -35,6 +35,8 @@ export const STRIDE = 7;
 const LENGTH_MASK = 0xffffff;
 /** Rows probed together (see `ActualProber.flush`). */
 const PROBE_BATCH = 64;
+/** Candidates and extras handed over at a time while a range is probed. */
+const PARTIAL_ROWS = 4096;
 const INLINE_KEY = 12;
 
 /** Rows of one range are addressed as `range * RANGE_STRIDE + row`. */
@@ -415,6 +417,16 @@ export function keyView(hash: number, bytes: Uint8Array): KeyView {
   return { keyHash: hash, keyLength: bytes.length, keyBytes: bytes, keyWord0: words[0], keyWord1: words[1], keyWord2: words[2] };
 }
 
+/** Candidates and extras found so far in a range (see `ProbeLists` for the meaning). */
+export interface PartialLists {
+  candidates: Int32Array;
+  candidateStarts: Float64Array;
+  extras: Int32Array;
+  extraStarts: Float64Array;
+  extraKeyStart: Int32Array;
+  extraKeys: Uint8Array;
+}
+
 /** What probing one range of the actual file finds (lists of plain numbers, transferable). */
 export interface ProbeLists {
   /** Pairs whose fingerprints differ: desired ref, actual local row, in pairs. */
@@ -473,9 +485,35 @@ export class ActualProber implements RowSink, MatchLists {
   constructor(
     private readonly ranges: readonly DesiredRange[],
     private readonly table: Uint32Array,
+    /** Receives candidates and extras as they pile up, so items can be built meanwhile. */
+    private readonly onPartial: ((lists: PartialLists) => void) | null = null,
   ) {
     this.extraKeyStart.push(0);
     this.suspectKeyStart.push(0);
+  }
+
+  /** Hands what has piled up to `onPartial` (when there is enough, or `force`). */
+  private emitPartial(force: boolean): void {
+    if (this.onPartial === null) return;
+    const rows = this.candidateStarts.length + this.extras.length;
+    if (rows === 0 || (!force && rows < PARTIAL_ROWS)) return;
+    const partial: PartialLists = {
+      candidates: this.candidates.take(),
+      candidateStarts: this.candidateStarts.take(),
+      extras: this.extras.take(),
+      extraStarts: this.extraStarts.take(),
+      extraKeyStart: this.extraKeyStart.take(),
+      extraKeys: this.extraKeys.take(),
+    };
+    this.candidates.length = 0;
+    this.candidateStarts.length = 0;
+    this.extras.length = 0;
+    this.extraStarts.length = 0;
+    this.extraHashes.length = 0;
+    this.extraKeyStart.length = 0;
+    this.extraKeyStart.push(0);
+    this.extraKeys.length = 0;
+    this.onPartial(partial);
   }
 
   row(s: CsvByteScanner): void {
@@ -551,6 +589,7 @@ export class ActualProber implements RowSink, MatchLists {
     }
     this.pending = 0;
     this.batchKeyUsed = 0;
+    this.emitPartial(false);
   }
 
   /** Keeps the record loads of `flush` from being optimised away. */
@@ -588,9 +627,10 @@ export class ActualProber implements RowSink, MatchLists {
     recordMatch(this.ranges, ref, fpLo, fpHi, local, rowStart, this);
   }
 
-  /** Called when the range is done. */
+  /** Called when the range is done: the last candidates and extras go to `onPartial` too. */
   finish(): void {
     this.flush();
+    this.emitPartial(true);
   }
 
   lists(): ProbeLists {

@@ -31,6 +31,7 @@ import {
   scanRange,
   setFlags,
   type DesiredRange,
+  type PartialLists,
   type ProbeLists,
   type RangeOutcome,
 } from './csv-fast-join.js';
@@ -133,6 +134,19 @@ export interface DesiredCollectResult {
   repeatedRefs: Int32Array;
 }
 
+/** Candidates and extras of a range handed over while it is still being probed. */
+export interface FastPartial {
+  pairs: CandidatePairs;
+  /** Local rows, offsets and key bytes of extras (`keyStart` has count + 1 entries). */
+  extras: Int32Array;
+  extraStarts: Float64Array;
+  extraKeyStart: Int32Array;
+  extraKeys: Uint8Array;
+}
+
+/** Hands a partial result to whoever runs the task (a message from a worker, or a call). */
+export type PartialSink = (partial: FastPartial, transfer: ArrayBuffer[]) => void;
+
 export type FastTaskResult = ScanDesiredResult | ScanActualResult | SuspectProbeResult | RepeatsResult | DesiredCollectResult | null;
 
 function float64List(): NumberList<Float64Array> {
@@ -169,7 +183,7 @@ function pairBuffers(pairs: CandidatePairs): ArrayBuffer[] {
 }
 
 /** Runs one task; the second element lists buffers to transfer back (never shared ones). */
-export function runFastTask(task: FastTask, state: ThreadState): [FastTaskResult, ArrayBuffer[]] {
+export function runFastTask(task: FastTask, state: ThreadState, emit: PartialSink | null = null): [FastTaskResult, ArrayBuffer[]] {
   switch (task.kind) {
     case 'scan-desired': {
       const { range } = task;
@@ -211,7 +225,21 @@ export function runFastTask(task: FastTask, state: ThreadState): [FastTaskResult
       return [null, []];
     case 'scan-actual': {
       const { range } = task;
-      const prober = new ActualProber(state.ranges, state.table!);
+      const onPartial =
+        emit === null
+          ? null
+          : (lists: PartialLists) => {
+              const partial: FastPartial = {
+                pairs: locatePairs(state, lists.candidates, lists.candidateStarts),
+                extras: lists.extras,
+                extraStarts: lists.extraStarts,
+                extraKeyStart: lists.extraKeyStart,
+                extraKeys: lists.extraKeys,
+              };
+              const transfer = [...pairBuffers(partial.pairs), lists.extras.buffer, lists.extraStarts.buffer, lists.extraKeyStart.buffer, lists.extraKeys.buffer];
+              emit(partial, transfer as ArrayBuffer[]);
+            };
+      const prober = new ActualProber(state.ranges, state.table!, onPartial);
       const outcome = scanRange(range.file, range.plan, range.from, range.guess, range.to, range.size, prober);
       const suspects = prober.suspects.take();
       const suspectStarts = prober.suspectStarts.take();

@@ -18,6 +18,8 @@ const CR = 13;
 /** Rows closer than this are read in one go. */
 const GAP = 64 * 1024;
 const MAX_SPAN = 4 << 20;
+/** Bytes read past the last row of a span at first (a row rarely needs more). */
+const TAIL = 4096;
 /** Rows parsed per udsv call. */
 const PARSE_BATCH = 4096;
 
@@ -143,10 +145,11 @@ export function readRowTexts(file: string, fileSize: number, delimiterText: stri
       const first = sortedOffsets[order[k]];
       let last = k;
       while (last + 1 < n && sortedOffsets[order[last + 1]] - sortedOffsets[order[last]] < GAP && sortedOffsets[order[last + 1]] - first < MAX_SPAN) last++;
-      let length = Math.min(sortedOffsets[order[last]] - first + GAP, fileSize - first);
+      let length = Math.min(sortedOffsets[order[last]] - first + TAIL, fileSize - first);
       for (;;) {
         if (buffer.length < length) buffer = Buffer.allocUnsafe(length);
         const got = readSync(fd, buffer, 0, length, first);
+        // A span ends where its last row does; a row longer than the bytes read doubles them.
         // Every row of the span must end inside the buffer (or at the end of the file).
         let complete = true;
         for (let j = k; j <= last; j++) {

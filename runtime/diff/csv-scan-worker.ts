@@ -15,7 +15,7 @@ if (port) {
   const state = newThreadState();
   port.on('message', (task: FastTask) => {
     try {
-      const [result, transfer] = runFastTask(task, state);
+      const [result, transfer] = runFastTask(task, state, (partial, partialTransfer) => port.postMessage({ partial }, partialTransfer));
       port.postMessage({ ok: true, result }, transfer);
     } catch (error) {
       port.postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });

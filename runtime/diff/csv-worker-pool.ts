@@ -13,13 +13,18 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { newThreadState, runFastTask, type FastTask, type FastTaskResult, type ThreadState } from './csv-fast-tasks.js';
+import { newThreadState, runFastTask, type FastPartial, type FastTask, type FastTaskResult, type ThreadState } from './csv-fast-tasks.js';
 
 interface WorkerReply {
-  ok: boolean;
+  ok?: boolean;
   result?: FastTaskResult;
   error?: string;
+  /** A partial result; the task goes on. */
+  partial?: FastPartial;
 }
+
+/** Receives the partial results of task `index`. */
+export type PartialHandler = (index: number, partial: FastPartial) => void;
 
 /** The worker module's URL and how to start it, or null when it cannot be found. */
 function workerEntry(): { url: URL; typescript: boolean } | null {
@@ -89,14 +94,19 @@ export class FastWorkerPool {
     return Math.max(1, this.workers.length);
   }
 
-  /** Runs the tasks, task i on thread i mod n, and returns their results in order. */
-  async runAll<T extends FastTaskResult>(tasks: readonly FastTask[]): Promise<T[]> {
-    if (this.workers.length === 0) return tasks.map((task) => runFastTask(task, this.inlineState)[0] as T);
+  /**
+   * Runs the tasks, task i on thread i mod n, and returns their results in order; partial
+   * results go to `onPartial` as they come (between the main thread's other work).
+   */
+  async runAll<T extends FastTaskResult>(tasks: readonly FastTask[], onPartial: PartialHandler | null = null): Promise<T[]> {
+    if (this.workers.length === 0) {
+      return tasks.map((task, i) => runFastTask(task, this.inlineState, onPartial && ((partial) => onPartial(i, partial)))[0] as T);
+    }
     const threads = this.workers.length;
     const results: T[] = new Array(tasks.length);
     await Promise.all(
       this.workers.map(async (worker, w) => {
-        for (let i = w; i < tasks.length; i += threads) results[i] = await this.run<T>(worker, tasks[i]);
+        for (let i = w; i < tasks.length; i += threads) results[i] = await this.run<T>(worker, tasks[i], onPartial && ((partial) => onPartial(i, partial)));
       }),
     );
     return results;
@@ -111,9 +121,18 @@ export class FastWorkerPool {
     await Promise.all(this.workers.map((worker) => this.run(worker, task)));
   }
 
-  private run<T extends FastTaskResult>(worker: Worker, task: FastTask): Promise<T> {
+  private run<T extends FastTaskResult>(worker: Worker, task: FastTask, onPartial: ((partial: FastPartial) => void) | null = null): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const onMessage = (reply: WorkerReply) => {
+        if (reply.partial !== undefined) {
+          try {
+            onPartial?.(reply.partial);
+          } catch (error) {
+            cleanup();
+            reject(error);
+          }
+          return;
+        }
         cleanup();
         if (reply.ok) resolve(reply.result as T);
         else reject(new Error(`internal: a diff worker failed: ${reply.error ?? 'unknown error'}`));

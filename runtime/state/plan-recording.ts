@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ChangePlan } from '../plan/change-plan.js';
-import { AuditLog, type AuditRecord } from './audit-log.js';
+import { AuditLog, readAuditLog, type AuditRecord } from './audit-log.js';
+import { markFlapping } from './flapping.js';
 import { MetricsStore } from './metrics-file.js';
 
 /** A run identifier for audit records: time-ordered prefix for humans, random suffix for uniqueness. */
@@ -18,8 +19,30 @@ export function planOutcome(policy: ChangePlan['policies'][number]): string {
   return policy.items.some((i) => i.action !== 'ignore') ? 'drift' : 'no_drift';
 }
 
-/** Appends `planned` events and updates metrics for a plan made by `command`. */
+/**
+ * Marks the items the audit log shows flapping (RUNTIME.md section 5). Changes `plan_hash`, so
+ * `plan` and `apply FILE` both call it before a plan is shown, saved or approved.
+ */
+export function markPlanFlapping(stateDir: string, plan: ChangePlan): string[] {
+  return markFlapping(plan, readAuditLog(AuditLog.inStateDir(stateDir).path).records);
+}
+
+/** Appends and updates everything a dry run records: `planned` events and the run's metrics. */
 export function recordPlan(stateDir: string, plan: ChangePlan, options: { command: string; runId: string; actor?: string | null; durationSeconds: number }): void {
+  recordPlannedEvents(stateDir, plan, options);
+  const metrics = MetricsStore.load(stateDir);
+  for (const policy of plan.policies) {
+    metrics.inc('recon_reconcile_total', { policy: policy.policy, outcome: planOutcome(policy) });
+    for (const kind of ['missing', 'extra', 'changed', 'invalid'] as const) {
+      metrics.set('recon_drift_items', { policy: policy.policy, kind }, policy.summary[kind]);
+    }
+    metrics.set('recon_run_duration_seconds', { policy: policy.policy }, Number(options.durationSeconds.toFixed(3)));
+  }
+  metrics.save(stateDir);
+}
+
+/** One `planned` audit record per item of the plan, written together. */
+export function recordPlannedEvents(stateDir: string, plan: ChangePlan, options: { command: string; runId: string; actor?: string | null }): void {
   const ts = new Date().toISOString();
   const records: AuditRecord[] = [];
   for (const policy of plan.policies) {
@@ -45,13 +68,4 @@ export function recordPlan(stateDir: string, plan: ChangePlan, options: { comman
   } finally {
     log.close();
   }
-  const metrics = MetricsStore.load(stateDir);
-  for (const policy of plan.policies) {
-    metrics.inc('recon_reconcile_total', { policy: policy.policy, outcome: planOutcome(policy) });
-    for (const kind of ['missing', 'extra', 'changed', 'invalid'] as const) {
-      metrics.set('recon_drift_items', { policy: policy.policy, kind }, policy.summary[kind]);
-    }
-    metrics.set('recon_run_duration_seconds', { policy: policy.policy }, Number(options.durationSeconds.toFixed(3)));
-  }
-  metrics.save(stateDir);
 }

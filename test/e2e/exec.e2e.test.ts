@@ -62,7 +62,7 @@ describe('the kubectl sample, with the stand-in kubectl', () => {
   });
 });
 
-/** A store program: `list` prints the records; `put` stores stdin; each call is logged. */
+/** A store program: `list` prints the records; `put` stores stdin; each call is logged (one call at a time: `concurrency 1`). */
 const STORE = `
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 const args = process.argv.slice(2);
@@ -104,6 +104,7 @@ policy hosts {
   remediate {
     on missing => create
   }
+  concurrency 1
 }
 `,
     });
@@ -112,7 +113,7 @@ policy hosts {
     expect(plan.code).toBe(2);
     const apply = await runCli(['apply', 'hosts.recon'], { cwd: dir });
     expect(apply.stderr).toBe('');
-    expect(apply.code).toBe(0);
+    expect(apply.code, apply.stdout).toBe(0);
     const calls = readFileSync(join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { args: string[]; stdin: string });
     expect(calls).toHaveLength(HOSTILE.length);
     const byId = new Map(calls.map((call) => [call.args[1], call]));

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runPlan } from '../../plan/plan-runner.js';
 import { PLAN_FORMATS, renderPlan } from '../../render/render-plan.js';
-import { newRunId, recordPlan } from '../../state/plan-recording.js';
+import { markPlanFlapping, newRunId, recordPlan } from '../../state/plan-recording.js';
 import { resolveStateDir } from '../../state/state-dir.js';
 import { enumFlag, parseCommandArgs } from '../cli-args.js';
 import { CliError, locateRunError } from '../cli-error.js';
@@ -39,9 +39,10 @@ export async function runPlanCommand(args: string[], output: CliOutput): Promise
   } finally {
     progress.stop();
   }
+  const stateDir = resolveStateDir(workspaceRoot, values['state-dir'] as string | undefined);
+  markPlanFlapping(stateDir, plan);
   // the plan file first: when it cannot be written, nothing is recorded as planned
   if (typeof values.output === 'string') writeFileSync(values.output, JSON.stringify(plan, null, 2) + '\n');
-  const stateDir = resolveStateDir(workspaceRoot, values['state-dir'] as string | undefined);
   recordPlan(stateDir, plan, { command: 'plan', runId: newRunId(), durationSeconds: (performance.now() - started) / 1000 });
   output.out(renderPlan(plan, format, { color: output.useColor }));
   if (plan.policies.some((p) => p.limits.exceeded)) return EXIT.limitExceeded;
