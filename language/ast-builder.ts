@@ -8,6 +8,11 @@
  *
  * Chevrotain stores children by token or rule name, in order per name; where the order across
  * names matters (operators, postfix chains, string parts) we merge by token offset.
+ *
+ * Why it is written for speed: it visits every CST node of a file once, and on a large file it
+ * ran longer than the parser. The common shapes (an operand without postfix, an expression of
+ * one operand, a string without interpolation, a path of one name) take a direct path, and no
+ * temporary arrays or spread objects are made per node.
  */
 import { endOf, LineMap } from './source-position.js';
 import type { CstNode, IToken } from 'chevrotain';
@@ -17,20 +22,24 @@ import { diagnostic, type Diagnostic } from './diagnostics.js';
 
 type Children = Record<string, (CstNode | IToken)[] | undefined>;
 
+/** Shared, never written: what a node without children of a name holds. */
+const NO_CHILDREN: never[] = [];
+const NO_KIDS: Children = {};
+
 function kids(node: CstNode | undefined): Children {
-  return (node?.children ?? {}) as Children;
+  return node === undefined ? NO_KIDS : (node.children as Children);
 }
 function tokens(node: CstNode | undefined, name: string): IToken[] {
-  return (kids(node)[name] as IToken[] | undefined) ?? [];
+  return node === undefined ? NO_CHILDREN : ((node.children as Children)[name] as IToken[] | undefined) ?? NO_CHILDREN;
 }
 function nodes(node: CstNode | undefined, name: string): CstNode[] {
-  return (kids(node)[name] as CstNode[] | undefined) ?? [];
+  return node === undefined ? NO_CHILDREN : ((node.children as Children)[name] as CstNode[] | undefined) ?? NO_CHILDREN;
 }
-function token(node: CstNode | undefined, name: string, index = 0): IToken | undefined {
-  return tokens(node, name)[index];
+function token(node: CstNode | undefined, name: string): IToken | undefined {
+  return node === undefined ? undefined : ((node.children as Children)[name]?.[0] as IToken | undefined);
 }
-function child(node: CstNode | undefined, name: string, index = 0): CstNode | undefined {
-  return nodes(node, name)[index];
+function child(node: CstNode | undefined, name: string): CstNode | undefined {
+  return node === undefined ? undefined : ((node.children as Children)[name]?.[0] as CstNode | undefined);
 }
 
 function isReal(tok: IToken | undefined): tok is IToken {
@@ -47,6 +56,16 @@ function span(node: CstNode | undefined): A.Span | null {
   return { start: location.startOffset, end: location.endOffset + 1 };
 }
 
+/** A step of a postfix chain or a path tail, with the token that starts it. */
+interface Step {
+  t: IToken;
+  kind: 'dot' | 'index' | 'call';
+}
+
+function byTokenOffset(a: Step, b: Step): number {
+  return a.t.startOffset - b.t.startOffset;
+}
+
 /** Builds the AST of one file from its CST. */
 export class AstBuilder {
   /** Where missing nodes are placed when nothing better is known: the end of the last real token seen. */
@@ -59,8 +78,10 @@ export class AstBuilder {
   constructor(
     private readonly comments: IToken[],
     private readonly text: string,
+    /** The text's line map when the caller has one already (it is built once per text). */
+    lines?: LineMap,
   ) {
-    this.lines = new LineMap(text);
+    this.lines = lines ?? new LineMap(text);
   }
 
   private spanOr(node: CstNode | undefined): A.Span {
@@ -74,21 +95,32 @@ export class AstBuilder {
 
   private tokSpan(tok: IToken | undefined): A.Span {
     if (isReal(tok)) {
-      this.fallback = endOf(tok);
-      return { start: tok.startOffset, end: endOf(tok) };
+      const end = endOf(tok);
+      this.fallback = end;
+      return { start: tok.startOffset, end };
     }
     return { start: this.fallback, end: this.fallback };
   }
 
   private name(tok: IToken | undefined): A.Name {
-    const s = this.tokSpan(tok);
-    if (!isReal(tok)) return { kind: 'Name', text: '', ...s, missing: true };
-    return { kind: 'Name', text: tok.image, ...s };
+    if (isReal(tok)) {
+      const end = endOf(tok);
+      this.fallback = end;
+      return { kind: 'Name', text: tok.image, start: tok.startOffset, end };
+    }
+    return { kind: 'Name', text: '', start: this.fallback, end: this.fallback, missing: true };
+  }
+
+  /** A name used as an expression. */
+  private nameRef(tok: IToken | undefined): A.NameRef {
+    const name = this.name(tok);
+    if (name.missing) return { kind: 'NameRef', name, start: name.start, end: name.end, missing: true };
+    return { kind: 'NameRef', name, start: name.start, end: name.end };
   }
 
   private missingExpr(): A.NameRef {
-    const s = { start: this.fallback, end: this.fallback };
-    return { kind: 'NameRef', name: { kind: 'Name', text: '', ...s, missing: true }, ...s, missing: true };
+    const at = this.fallback;
+    return { kind: 'NameRef', name: { kind: 'Name', text: '', start: at, end: at, missing: true }, start: at, end: at, missing: true };
   }
 
   private missingString(): A.StringLiteral {
@@ -101,20 +133,20 @@ export class AstBuilder {
 
   private number(tok: IToken | undefined): A.NumberLiteral {
     const s = this.tokSpan(tok);
-    if (!isReal(tok)) return { kind: 'Number', value: 0, text: '', ...s, missing: true };
-    return { kind: 'Number', value: Number(tok.image), text: tok.image, ...s };
+    if (!isReal(tok)) return { kind: 'Number', value: 0, text: '', start: s.start, end: s.end, missing: true };
+    return { kind: 'Number', value: Number(tok.image), text: tok.image, start: s.start, end: s.end };
   }
 
   private duration(tok: IToken | undefined): A.DurationLiteral {
     const s = this.tokSpan(tok);
-    if (!isReal(tok)) return { kind: 'Duration', value: 0, text: '', ...s, missing: true };
+    if (!isReal(tok)) return { kind: 'Duration', value: 0, text: '', start: s.start, end: s.end, missing: true };
     const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(tok.image)!;
-    return { kind: 'Duration', value: Number(match[1]) * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS], text: tok.image, ...s };
+    return { kind: 'Duration', value: Number(match[1]) * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS], text: tok.image, start: s.start, end: s.end };
   }
 
   private percent(tok: IToken): A.PercentLiteral {
     const s = this.tokSpan(tok);
-    return { kind: 'Percent', value: Number(tok.image.slice(0, -1)) / 100, text: tok.image, ...s };
+    return { kind: 'Percent', value: Number(tok.image.slice(0, -1)) / 100, text: tok.image, start: s.start, end: s.end };
   }
 
   // ---------------------------------------------------------------- file
@@ -122,16 +154,20 @@ export class AstBuilder {
   file(cst: CstNode, textLength: number): A.ReconFile {
     const declarations: A.Decl[] = [];
     const decls: CstNode[] = [];
-    for (const key of ['importDecl', 'letDecl', 'groupDecl', 'sourceDecl', 'profileDecl', 'policyDecl', 'testDecl']) {
-      decls.push(...nodes(cst, key));
+    for (const key of DECLARATION_RULES) {
+      for (const d of nodes(cst, key)) if (span(d) !== null) decls.push(d);
     }
-    const withSpan = decls.map((d) => ({ d, s: span(d) })).filter((x) => x.s !== null) as { d: CstNode; s: A.Span }[];
-    withSpan.sort((a, b) => a.s.start - b.s.start);
-    for (const { d } of withSpan) {
+    // each kind is in text order already; interleave the kinds by start offset
+    decls.sort((a, b) => a.location!.startOffset - b.location!.startOffset);
+    for (const d of decls) {
       const decl = this.declaration(d);
       if (decl) declarations.push(decl);
     }
-    const comments = this.comments.map((c) => ({ text: c.image, start: c.startOffset, end: endOf(c) }));
+    const comments: A.Comment[] = new Array(this.comments.length);
+    for (let i = 0; i < this.comments.length; i++) {
+      const c = this.comments[i]!;
+      comments[i] = { text: c.image, start: c.startOffset, end: endOf(c) };
+    }
     return { kind: 'File', declarations, comments, start: 0, end: textLength };
   }
 
@@ -183,20 +219,36 @@ export class AstBuilder {
     const doc = this.docFor(s.start);
     switch (node.name) {
       case 'importDecl': {
-        const path = child(node, 'stringLiteral') ? this.string(child(node, 'stringLiteral')) : this.missingString();
+        const pathNode = child(node, 'stringLiteral');
+        const path = pathNode ? this.string(pathNode) : this.missingString();
         const aliasTok = token(node, 'NameWord');
-        return { kind: 'Import', path, alias: aliasTok ? this.name(aliasTok) : null, doc, ...s };
+        return { kind: 'Import', path, alias: aliasTok ? this.name(aliasTok) : null, doc, start: s.start, end: s.end };
       }
       case 'letDecl':
-        return { kind: 'Let', name: this.name(token(node, 'NameWord')), value: this.exprOr(child(node, 'expr')), doc, ...s };
-      case 'groupDecl':
-        return { kind: 'Group', name: this.name(token(node, 'NameWord')), members: child(node, 'list') ? this.list(child(node, 'list')!) : this.missingList(), doc, ...s };
+        return { kind: 'Let', name: this.name(token(node, 'NameWord')), value: this.exprOr(child(node, 'expr')), doc, start: s.start, end: s.end };
+      case 'groupDecl': {
+        const name = this.name(token(node, 'NameWord'));
+        const list = child(node, 'list');
+        return { kind: 'Group', name, members: list ? this.list(list) : this.missingList(), doc, start: s.start, end: s.end };
+      }
       case 'sourceDecl':
-        return { kind: 'Source', name: this.name(token(node, 'NameWord')), statements: this.sourceStatements(node), doc, ...s };
-      case 'profileDecl':
-        return { kind: 'Profile', name: this.name(token(node, 'NameWord')), rules: nodes(node, 'compareRule').map((r) => this.compareRule(r)), doc, ...s };
-      case 'policyDecl':
-        return { kind: 'Policy', name: this.name(token(node, 'NameWord')), statements: nodes(node, 'policyStmt').map((p) => this.policyStatement(p)).filter((x): x is A.PolicyStmt => x !== null), doc, ...s };
+        return { kind: 'Source', name: this.name(token(node, 'NameWord')), statements: this.sourceStatements(node), doc, start: s.start, end: s.end };
+      case 'profileDecl': {
+        const name = this.name(token(node, 'NameWord'));
+        const ruleNodes = nodes(node, 'compareRule');
+        const rules: A.CompareRule[] = new Array(ruleNodes.length);
+        for (let i = 0; i < ruleNodes.length; i++) rules[i] = this.compareRule(ruleNodes[i]!);
+        return { kind: 'Profile', name, rules, doc, start: s.start, end: s.end };
+      }
+      case 'policyDecl': {
+        const name = this.name(token(node, 'NameWord'));
+        const statements: A.PolicyStmt[] = [];
+        for (const p of nodes(node, 'policyStmt')) {
+          const statement = this.policyStatement(p);
+          if (statement !== null) statements.push(statement);
+        }
+        return { kind: 'Policy', name, statements, doc, start: s.start, end: s.end };
+      }
       case 'testDecl':
         return this.test(node, doc, s);
       default:
@@ -207,49 +259,59 @@ export class AstBuilder {
   // ---------------------------------------------------------------- sources
 
   private sourceStatements(node: CstNode): A.SourceStmt[] {
-    const all: CstNode[] = [];
-    for (const key of ['fromStmt', 'keyStmt', 'fieldsStmt', 'selectStmt', 'whereStmt', 'writeStmt']) all.push(...nodes(node, key));
-    const sorted = all.map((n) => ({ n, s: this.spanOr(n) })).sort((a, b) => a.s.start - b.s.start);
+    // Every statement's span is taken first, in rule-name order, then the statements are built
+    // in text order: recovery may leave statements without a span, placed at the fallback then.
+    const all: { n: CstNode; s: A.Span }[] = [];
+    for (const key of SOURCE_STATEMENT_RULES) {
+      for (const n of nodes(node, key)) all.push({ n, s: this.spanOr(n) });
+    }
+    all.sort((a, b) => a.s.start - b.s.start);
     const result: A.SourceStmt[] = [];
-    for (const { n, s } of sorted) {
+    for (const { n, s } of all) {
       switch (n.name) {
         case 'fromStmt': {
           const callNode = child(n, 'call');
-          result.push({ kind: 'From', call: callNode ? this.call(callNode) : this.missingCall(), ...s });
+          result.push({ kind: 'From', call: callNode ? this.call(callNode) : this.missingCall(), start: s.start, end: s.end });
           break;
         }
-        case 'keyStmt':
-          result.push({ kind: 'Key', paths: nodes(n, 'path').map((p) => this.path(p)), ...s });
+        case 'keyStmt': {
+          const pathNodes = nodes(n, 'path');
+          const paths: A.Path[] = new Array(pathNodes.length);
+          for (let i = 0; i < pathNodes.length; i++) paths[i] = this.path(pathNodes[i]!);
+          result.push({ kind: 'Key', paths, start: s.start, end: s.end });
           break;
-        case 'fieldsStmt':
-          result.push({
-            kind: 'Fields',
-            fields: nodes(n, 'fieldDecl').map((f) => ({
-              kind: 'FieldDecl' as const,
-              name: this.fieldName(child(f, 'fieldName')),
-              type: this.name(token(f, 'NameWord')),
-              ...this.spanOr(f),
-            })),
-            ...s,
-          });
+        }
+        case 'fieldsStmt': {
+          const declNodes = nodes(n, 'fieldDecl');
+          const fields: A.FieldDecl[] = new Array(declNodes.length);
+          for (let i = 0; i < declNodes.length; i++) {
+            const f = declNodes[i]!;
+            const name = this.fieldName(child(f, 'fieldName'));
+            const type = this.name(token(f, 'NameWord'));
+            const fs = this.spanOr(f);
+            fields[i] = { kind: 'FieldDecl', name, type, start: fs.start, end: fs.end };
+          }
+          result.push({ kind: 'Fields', fields, start: s.start, end: s.end });
           break;
-        case 'selectStmt':
-          result.push({
-            kind: 'Select',
-            lines: nodes(n, 'selectLine').map((l) => ({
-              kind: 'SelectLine' as const,
-              name: this.fieldName(child(l, 'fieldName')),
-              value: this.exprOr(child(l, 'expr')),
-              ...this.spanOr(l),
-            })),
-            ...s,
-          });
+        }
+        case 'selectStmt': {
+          const lineNodes = nodes(n, 'selectLine');
+          const lines: A.SelectLine[] = new Array(lineNodes.length);
+          for (let i = 0; i < lineNodes.length; i++) {
+            const l = lineNodes[i]!;
+            const name = this.fieldName(child(l, 'fieldName'));
+            const value = this.exprOr(child(l, 'expr'));
+            const ls = this.spanOr(l);
+            lines[i] = { kind: 'SelectLine', name, value, start: ls.start, end: ls.end };
+          }
+          result.push({ kind: 'Select', lines, start: s.start, end: s.end });
           break;
+        }
         case 'whereStmt':
-          result.push({ kind: 'Where', condition: this.exprOr(child(n, 'expr')), ...s });
+          result.push({ kind: 'Where', condition: this.exprOr(child(n, 'expr')), start: s.start, end: s.end });
           break;
         case 'writeStmt':
-          result.push({ kind: 'Write', items: this.writeItems(n), ...s });
+          result.push({ kind: 'Write', items: this.writeItems(n), start: s.start, end: s.end });
           break;
       }
     }
@@ -257,33 +319,37 @@ export class AstBuilder {
   }
 
   private writeItems(node: CstNode): (A.WriteOp | A.MapBlock)[] {
-    const all = [...nodes(node, 'writeOp'), ...nodes(node, 'mapBlock')]
-      .map((n) => ({ n, s: this.spanOr(n) }))
-      .sort((a, b) => a.s.start - b.s.start);
-    return all.map(({ n, s }) => {
+    const all: { n: CstNode; s: A.Span }[] = [];
+    for (const n of nodes(node, 'writeOp')) all.push({ n, s: this.spanOr(n) });
+    for (const n of nodes(node, 'mapBlock')) all.push({ n, s: this.spanOr(n) });
+    all.sort((a, b) => a.s.start - b.s.start);
+    const result: (A.WriteOp | A.MapBlock)[] = new Array(all.length);
+    for (let i = 0; i < all.length; i++) {
+      const { n, s } = all[i]!;
       if (n.name === 'mapBlock') {
-        return {
-          kind: 'Map' as const,
-          lines: nodes(n, 'mapLine').map((l) => ({
-            kind: 'MapLine' as const,
-            path: child(l, 'path') ? this.path(child(l, 'path')!) : this.missingPath(),
-            value: this.exprOr(child(l, 'expr')),
-            ...this.spanOr(l),
-          })),
-          ...s,
-        };
+        const lineNodes = nodes(n, 'mapLine');
+        const lines: A.MapLine[] = new Array(lineNodes.length);
+        for (let j = 0; j < lineNodes.length; j++) {
+          const l = lineNodes[j]!;
+          const pathNode = child(l, 'path');
+          const path = pathNode ? this.path(pathNode) : this.missingPath();
+          const value = this.exprOr(child(l, 'expr'));
+          const ls = this.spanOr(l);
+          lines[j] = { kind: 'MapLine', path, value, start: ls.start, end: ls.end };
+        }
+        result[i] = { kind: 'Map', lines, start: s.start, end: s.end };
+        continue;
       }
       const ids = tokens(n, 'Identifier');
       const callNode = child(n, 'call');
-      return {
-        kind: 'WriteOp' as const,
-        op: this.name(ids[0]),
-        method: ids[1] ? this.name(ids[1]) : null,
-        url: child(n, 'stringLiteral') ? this.string(child(n, 'stringLiteral')) : null,
-        call: callNode ? this.call(callNode) : null,
-        ...s,
-      };
-    });
+      const op = this.name(ids[0]);
+      const method = ids[1] ? this.name(ids[1]) : null;
+      const urlNode = child(n, 'stringLiteral');
+      const url = urlNode ? this.string(urlNode) : null;
+      const call = callNode ? this.call(callNode) : null;
+      result[i] = { kind: 'WriteOp', op, method, url, call, start: s.start, end: s.end };
+    }
+    return result;
   }
 
   private missingCall(): A.CallExpr {
@@ -305,37 +371,48 @@ export class AstBuilder {
   path(node: CstNode): A.Path {
     const s = this.spanOr(node);
     const segments: A.PathSegment[] = [];
-    const headTok = token(node, 'CompareFieldWord') ?? token(child(node, 'fieldName'), 'NameWord');
-    const headStr = child(node, 'stringLiteral') ?? child(child(node, 'fieldName'), 'stringLiteral');
+    const fieldNameNode = child(node, 'fieldName');
+    const headTok = token(node, 'CompareFieldWord') ?? token(fieldNameNode, 'NameWord');
+    const headStr = child(node, 'stringLiteral') ?? child(fieldNameNode, 'stringLiteral');
     if (headStr) {
       const str = this.string(headStr);
       segments.push({ kind: 'field', name: stringText(str), quoted: true, start: str.start, end: str.end });
     } else if (isReal(headTok)) {
-      segments.push({ kind: 'field', name: headTok.image, quoted: false, ...this.tokSpan(headTok) });
+      const ts = this.tokSpan(headTok);
+      segments.push({ kind: 'field', name: headTok.image, quoted: false, start: ts.start, end: ts.end });
     }
     const tail = child(node, 'pathTail');
     const dots = tokens(tail, 'Dot');
-    const names = tokens(tail, 'NameWord');
     const brackets = tokens(tail, 'LBracket');
-    const strings = nodes(tail, 'stringLiteral');
-    const numbers = tokens(tail, 'NumberLiteral');
-    const steps: { offset: number; kind: 'dot' | 'bracket' }[] = [
-      ...dots.filter(isReal).map((t) => ({ offset: t.startOffset, kind: 'dot' as const })),
-      ...brackets.filter(isReal).map((t) => ({ offset: t.startOffset, kind: 'bracket' as const })),
-    ].sort((a, b) => a.offset - b.offset);
+    if (dots.length > 0 || brackets.length > 0) this.pathTail(tail!, dots, brackets, segments);
+    if (segments.length === 0) return { kind: 'Path', segments, start: s.start, end: s.end, missing: true };
+    return { kind: 'Path', segments, start: s.start, end: s.end };
+  }
+
+  /** The `.name` and `[index]` segments of a path tail, in text order. */
+  private pathTail(tail: CstNode, dots: IToken[], brackets: IToken[], segments: A.PathSegment[]): void {
+    const names = tokens(tail, 'NameWord');
+    const steps: Step[] = [];
+    for (const t of dots) if (isReal(t)) steps.push({ t, kind: 'dot' });
+    for (const t of brackets) if (isReal(t)) steps.push({ t, kind: 'index' });
+    if (dots.length > 0 && brackets.length > 0) steps.sort(byTokenOffset);
     // Bracket contents (a string or a number) pair up with the brackets in offset order.
-    const contents = [
-      ...strings.map((n) => ({ offset: span(n)?.start ?? -1, node: n as CstNode | null, tok: null as IToken | null })),
-      ...numbers.filter(isReal).map((t) => ({ offset: t.startOffset, node: null, tok: t })),
-    ]
-      .filter((c) => c.offset >= 0)
-      .sort((a, b) => a.offset - b.offset);
+    const contents: { offset: number; node: CstNode | null; tok: IToken | null }[] = [];
+    for (const n of nodes(tail, 'stringLiteral')) {
+      const offset = span(n)?.start ?? -1;
+      if (offset >= 0) contents.push({ offset, node: n, tok: null });
+    }
+    for (const t of tokens(tail, 'NumberLiteral')) if (isReal(t)) contents.push({ offset: t.startOffset, node: null, tok: t });
+    contents.sort((a, b) => a.offset - b.offset);
     let nameIndex = 0;
     let contentIndex = 0;
     for (const step of steps) {
       if (step.kind === 'dot') {
         const tok = names[nameIndex++];
-        if (isReal(tok)) segments.push({ kind: 'field', name: tok.image, quoted: false, ...this.tokSpan(tok) });
+        if (isReal(tok)) {
+          const ts = this.tokSpan(tok);
+          segments.push({ kind: 'field', name: tok.image, quoted: false, start: ts.start, end: ts.end });
+        }
         continue;
       }
       const content = contents[contentIndex++];
@@ -344,10 +421,10 @@ export class AstBuilder {
         const lit = this.string(content.node);
         segments.push({ kind: 'index', value: stringText(lit), start: lit.start, end: lit.end });
       } else if (content.tok) {
-        segments.push({ kind: 'index', value: Number(content.tok.image), ...this.tokSpan(content.tok) });
+        const ts = this.tokSpan(content.tok);
+        segments.push({ kind: 'index', value: Number(content.tok.image), start: ts.start, end: ts.end });
       }
     }
-    return { kind: 'Path', segments, ...s, ...(segments.length === 0 ? { missing: true } : {}) };
   }
 
   // ---------------------------------------------------------------- profiles and policies
@@ -356,84 +433,99 @@ export class AstBuilder {
     const s = this.spanOr(node);
     const pathNode = child(node, 'comparePath');
     const path = pathNode ? this.path(pathNode) : this.missingPath();
-    return { kind: 'CompareRule', path, comparator: this.comparator(child(node, 'comparator')), ...s };
+    return { kind: 'CompareRule', path, comparator: this.comparator(child(node, 'comparator')), start: s.start, end: s.end };
   }
 
   private comparator(node: CstNode | undefined): A.Comparator {
     const s = this.spanOr(node);
-    if (token(node, 'KwWithin')) {
+    const k = kids(node);
+    if (k.KwWithin) {
       const num = token(node, 'NumberLiteral');
       const pct = token(node, 'Percentage');
       const dur = token(node, 'Duration');
       const value = pct ? this.percent(pct) : dur ? this.duration(dur) : this.number(num);
-      return { kind: 'Within', value, ...s };
+      return { kind: 'Within', value, start: s.start, end: s.end };
     }
-    if (token(node, 'KwNormalize')) {
-      return {
-        kind: 'Normalize',
-        normalizers: nodes(node, 'normalizer').map((n) => {
-          const num = token(n, 'NumberLiteral');
-          return { kind: 'Normalizer' as const, name: this.name(token(n, 'NameWord')), arg: num ? this.number(num) : null, ...this.spanOr(n) };
-        }),
-        ...s,
-      };
+    if (k.KwNormalize) {
+      const normalizerNodes = nodes(node, 'normalizer');
+      const normalizers: A.Normalizer[] = new Array(normalizerNodes.length);
+      for (let i = 0; i < normalizerNodes.length; i++) {
+        const n = normalizerNodes[i]!;
+        const num = token(n, 'NumberLiteral');
+        const name = this.name(token(n, 'NameWord'));
+        const arg = num ? this.number(num) : null;
+        const ns = this.spanOr(n);
+        normalizers[i] = { kind: 'Normalizer', name, arg, start: ns.start, end: ns.end };
+      }
+      return { kind: 'Normalize', normalizers, start: s.start, end: s.end };
     }
-    if (token(node, 'KwUnordered')) {
+    if (k.KwUnordered) {
       const p = child(node, 'path');
-      return { kind: 'Unordered', by: p ? this.path(p) : null, ...s };
+      return { kind: 'Unordered', by: p ? this.path(p) : null, start: s.start, end: s.end };
     }
-    if (token(node, 'KwBy')) return { kind: 'ByComparator', expr: this.exprOr(child(node, 'expr')), ...s };
-    return { kind: 'NamedComparator', name: this.name(token(node, 'Identifier')), ...s };
+    if (k.KwBy) return { kind: 'ByComparator', expr: this.exprOr(child(node, 'expr')), start: s.start, end: s.end };
+    return { kind: 'NamedComparator', name: this.name(token(node, 'Identifier')), start: s.start, end: s.end };
   }
 
   private ref(node: CstNode | undefined): A.Ref {
     const s = this.spanOr(node);
     const names = tokens(node, 'NameWord');
-    if (names.length >= 2) return { kind: 'Ref', module: this.name(names[0]), name: this.name(names[1]), ...s };
+    if (names.length >= 2) {
+      const module = this.name(names[0]);
+      return { kind: 'Ref', module, name: this.name(names[1]), start: s.start, end: s.end };
+    }
     const name = this.name(names[0]);
-    return { kind: 'Ref', module: null, name, ...s, ...(name.missing ? { missing: true } : {}) };
+    if (name.missing) return { kind: 'Ref', module: null, name, start: s.start, end: s.end, missing: true };
+    return { kind: 'Ref', module: null, name, start: s.start, end: s.end };
   }
 
   private policyStatement(node: CstNode): A.PolicyStmt | null {
     const s = this.spanOr(node);
     const k = kids(node);
-    if (k.KwDescription) return { kind: 'Description', value: this.stringOr(child(node, 'stringLiteral')), ...s };
-    if (k.KwOwner) return { kind: 'Owner', value: this.stringOr(child(node, 'stringLiteral')), ...s };
-    if (k.KwSeverity) return { kind: 'Severity', value: this.name(token(node, 'NameWord')), ...s };
-    if (k.KwMode) return { kind: 'Mode', value: this.name(token(node, 'NameWord')), ...s };
-    if (k.KwDesired) return { kind: 'Desired', source: this.ref(child(node, 'ref')), ...s };
-    if (k.KwActual) return { kind: 'Actual', source: this.ref(child(node, 'ref')), ...s };
+    if (k.KwDescription) return { kind: 'Description', value: this.stringOr(child(node, 'stringLiteral')), start: s.start, end: s.end };
+    if (k.KwOwner) return { kind: 'Owner', value: this.stringOr(child(node, 'stringLiteral')), start: s.start, end: s.end };
+    if (k.KwSeverity) return { kind: 'Severity', value: this.name(token(node, 'NameWord')), start: s.start, end: s.end };
+    if (k.KwMode) return { kind: 'Mode', value: this.name(token(node, 'NameWord')), start: s.start, end: s.end };
+    if (k.KwDesired) return { kind: 'Desired', source: this.ref(child(node, 'ref')), start: s.start, end: s.end };
+    if (k.KwActual) return { kind: 'Actual', source: this.ref(child(node, 'ref')), start: s.start, end: s.end };
     if (k.compareBlock) return this.compareBlock(child(node, 'compareBlock')!);
     if (k.remediateBlock) {
-      const block = child(node, 'remediateBlock')!;
-      return { kind: 'Remediate', rules: nodes(block, 'rule').map((r) => this.rule(r)), ...s };
+      const ruleNodes = nodes(child(node, 'remediateBlock'), 'rule');
+      const rules: A.RemediationRule[] = new Array(ruleNodes.length);
+      for (let i = 0; i < ruleNodes.length; i++) rules[i] = this.rule(ruleNodes[i]!);
+      return { kind: 'Remediate', rules, start: s.start, end: s.end };
     }
     if (k.limitsBlock) {
-      const block = child(node, 'limitsBlock')!;
-      return {
-        kind: 'Limits',
-        entries: nodes(block, 'limitEntry').map((e) => {
-          const names = tokens(e, 'NameWord');
-          const num = token(e, 'NumberLiteral');
-          const pct = token(e, 'Percentage');
-          const value = pct ? this.percent(pct) : num ? this.number(num) : this.name(names[1]);
-          return { kind: 'LimitEntry' as const, name: this.name(names[0]), value, ...this.spanOr(e) };
-        }),
-        ...s,
-      };
+      const entryNodes = nodes(child(node, 'limitsBlock'), 'limitEntry');
+      const entries: A.LimitEntry[] = new Array(entryNodes.length);
+      for (let i = 0; i < entryNodes.length; i++) {
+        const e = entryNodes[i]!;
+        const names = tokens(e, 'NameWord');
+        const num = token(e, 'NumberLiteral');
+        const pct = token(e, 'Percentage');
+        const value = pct ? this.percent(pct) : num ? this.number(num) : this.name(names[1]);
+        const name = this.name(names[0]);
+        const es = this.spanOr(e);
+        entries[i] = { kind: 'LimitEntry', name, value, start: es.start, end: es.end };
+      }
+      return { kind: 'Limits', entries, start: s.start, end: s.end };
     }
     if (k.KwRetry) {
-      const durs = tokens(node, 'Duration');
-      return {
-        kind: 'Retry',
-        attempts: this.number(token(node, 'NumberLiteral')),
-        backoff: k.KwBackoff ? { min: this.duration(durs[0]), max: this.duration(durs[1]) } : null,
-        ...s,
-      };
+      const attempts = this.number(token(node, 'NumberLiteral'));
+      let backoff: { min: A.DurationLiteral; max: A.DurationLiteral } | null = null;
+      if (k.KwBackoff) {
+        const durs = tokens(node, 'Duration');
+        const min = this.duration(durs[0]);
+        backoff = { min, max: this.duration(durs[1]) };
+      }
+      return { kind: 'Retry', attempts, backoff, start: s.start, end: s.end };
     }
-    if (k.KwRate) return { kind: 'Rate', count: this.number(token(node, 'NumberLiteral')), unit: this.name(token(node, 'NameWord')), ...s };
-    if (k.KwConcurrency) return { kind: 'Concurrency', value: this.number(token(node, 'NumberLiteral')), ...s };
-    if (k.KwSchedule) return { kind: 'Schedule', every: this.duration(token(node, 'Duration')), ...s };
+    if (k.KwRate) {
+      const count = this.number(token(node, 'NumberLiteral'));
+      return { kind: 'Rate', count, unit: this.name(token(node, 'NameWord')), start: s.start, end: s.end };
+    }
+    if (k.KwConcurrency) return { kind: 'Concurrency', value: this.number(token(node, 'NumberLiteral')), start: s.start, end: s.end };
+    if (k.KwSchedule) return { kind: 'Schedule', every: this.duration(token(node, 'Duration')), start: s.start, end: s.end };
     return null;
   }
 
@@ -446,46 +538,47 @@ export class AstBuilder {
       items.push({ kind: 'CompareDefault', value: name, start: tok.startOffset, end: name.missing ? endOf(tok) : name.end });
     }
     const refs = nodes(node, 'ref');
-    tokens(node, 'KwUse').forEach((tok, i) => {
+    const uses = tokens(node, 'KwUse');
+    for (let i = 0; i < uses.length; i++) {
+      const tok = uses[i]!;
       const profile = this.ref(refs[i]);
       items.push({ kind: 'CompareUse', profile, start: tok.startOffset, end: profile.missing ? endOf(tok) : profile.end });
-    });
+    }
     for (const r of nodes(node, 'compareRule')) items.push(this.compareRule(r));
     items.sort((a, b) => a.start - b.start);
-    return { kind: 'Compare', items, ...s };
+    return { kind: 'Compare', items, start: s.start, end: s.end };
   }
 
   private rule(node: CstNode): A.RemediationRule {
     const s = this.spanOr(node);
     const names = tokens(node, 'NameWord');
-    const strings = nodes(node, 'stringLiteral').map((n) => this.string(n));
+    const stringNodes = nodes(node, 'stringLiteral');
+    const strings: A.StringLiteral[] = new Array(stringNodes.length);
+    for (let i = 0; i < stringNodes.length; i++) strings[i] = this.string(stringNodes[i]!);
     const arrow = token(node, 'Arrow');
-    const after = (tok: IToken | undefined): A.StringLiteral | null => {
-      if (!isReal(tok)) return null;
-      return strings.find((x) => x.start > tok.startOffset) ?? null;
-    };
     const becauseTok = token(node, 'KwBecause');
     const untilTok = token(node, 'KwUntil');
     const requiresTok = token(node, 'KwRequires');
     const actionTok = names[1];
     // the ticket title is a string right after the action, before any other keyword
-    const firstKeyword = [requiresTok, becauseTok, untilTok].filter(isReal).map((t) => t.startOffset);
-    const titleLimit = firstKeyword.length > 0 ? Math.min(...firstKeyword) : Infinity;
-    const title = isReal(actionTok) ? strings.find((x) => x.start > actionTok.startOffset && x.start < titleLimit) ?? null : null;
+    let titleLimit = Infinity;
+    if (isReal(requiresTok)) titleLimit = Math.min(titleLimit, requiresTok.startOffset);
+    if (isReal(becauseTok)) titleLimit = Math.min(titleLimit, becauseTok.startOffset);
+    if (isReal(untilTok)) titleLimit = Math.min(titleLimit, untilTok.startOffset);
+    let title: A.StringLiteral | null = null;
+    if (isReal(actionTok)) title = firstStringAfter(strings, actionTok.startOffset, titleLimit);
     const approvalRef = child(node, 'ref');
-    return {
-      kind: 'Rule',
-      on: this.name(names[0]),
-      when: token(node, 'KwWhen') ? this.exprOr(child(node, 'expr')) : null,
-      action: isReal(arrow) ? this.name(actionTok) : this.name(undefined),
-      title,
-      approval: isReal(requiresTok)
-        ? { start: requiresTok.startOffset, end: approvalRef ? this.spanOr(approvalRef).end : endOf(token(node, 'KwApproval') ?? requiresTok), group: approvalRef ? this.ref(approvalRef) : null }
-        : null,
-      because: after(becauseTok),
-      until: after(untilTok),
-      ...s,
-    };
+    const on = this.name(names[0]);
+    const when = token(node, 'KwWhen') ? this.exprOr(child(node, 'expr')) : null;
+    const action = isReal(arrow) ? this.name(actionTok) : this.name(undefined);
+    let approval: A.RemediationRule['approval'] = null;
+    if (isReal(requiresTok)) {
+      const end = approvalRef ? this.spanOr(approvalRef).end : endOf(token(node, 'KwApproval') ?? requiresTok);
+      approval = { start: requiresTok.startOffset, end, group: approvalRef ? this.ref(approvalRef) : null };
+    }
+    const because = isReal(becauseTok) ? firstStringAfter(strings, becauseTok.startOffset, Infinity) : null;
+    const until = isReal(untilTok) ? firstStringAfter(strings, untilTok.startOffset, Infinity) : null;
+    return { kind: 'Rule', on, when, action, title, approval, because, until, start: s.start, end: s.end };
   }
 
   // ---------------------------------------------------------------- tests
@@ -494,28 +587,23 @@ export class AstBuilder {
     const lists = nodes(node, 'list');
     const ids = tokens(node, 'Identifier');
     let expect: A.TestDecl['expect'];
-    if (tokens(node, 'LCurly').length >= 2) {
-      const curlies = tokens(node, 'LCurly');
+    const curlies = tokens(node, 'LCurly');
+    if (curlies.length >= 2) {
       const rcurlies = tokens(node, 'RCurly');
-      expect = {
-        kind: 'ExpectBlock',
-        entries: nodes(node, 'expectEntry').map((e) => this.expectEntry(e)),
-        start: curlies[1]!.startOffset,
-        end: isReal(rcurlies[0]) ? endOf(rcurlies[0]) : s.end,
-      };
+      const entryNodes = nodes(node, 'expectEntry');
+      const entries: A.ExpectEntry[] = new Array(entryNodes.length);
+      for (let i = 0; i < entryNodes.length; i++) entries[i] = this.expectEntry(entryNodes[i]!);
+      expect = { kind: 'ExpectBlock', entries, start: curlies[1]!.startOffset, end: isReal(rcurlies[0]) ? endOf(rcurlies[0]) : s.end };
     } else {
-      expect = { kind: 'NoDrift', word: this.name(ids[0]), ...this.tokSpan(ids[0]) };
+      const word = this.name(ids[0]);
+      const ws = this.tokSpan(ids[0]);
+      expect = { kind: 'NoDrift', word, start: ws.start, end: ws.end };
     }
-    return {
-      kind: 'Test',
-      name: this.stringOr(child(node, 'stringLiteral')),
-      policy: this.ref(child(node, 'ref')),
-      desired: lists[0] ? this.list(lists[0]) : this.missingList(),
-      actual: lists[1] ? this.list(lists[1]) : this.missingList(),
-      expect,
-      doc,
-      ...s,
-    };
+    const name = this.stringOr(child(node, 'stringLiteral'));
+    const policy = this.ref(child(node, 'ref'));
+    const desired = lists[0] ? this.list(lists[0]) : this.missingList();
+    const actual = lists[1] ? this.list(lists[1]) : this.missingList();
+    return { kind: 'Test', name, policy, desired, actual, expect, doc, start: s.start, end: s.end };
   }
 
   private expectEntry(node: CstNode): A.ExpectEntry {
@@ -528,9 +616,12 @@ export class AstBuilder {
       else if (keyNode?.name === 'list') key = this.list(keyNode);
       else if (num) key = this.number(num);
       else key = this.missingExpr();
-      return { kind: 'ExpectAction', word: this.name(token(node, 'Identifier')), action: this.name(token(node, 'NameWord')), key, requiresApproval: token(node, 'KwRequires') !== undefined, ...s };
+      const word = this.name(token(node, 'Identifier'));
+      const action = this.name(token(node, 'NameWord'));
+      return { kind: 'ExpectAction', word, action, key, requiresApproval: token(node, 'KwRequires') !== undefined, start: s.start, end: s.end };
     }
-    return { kind: 'ExpectCount', name: this.name(token(node, 'NameWord')), count: this.number(token(node, 'NumberLiteral')), ...s };
+    const name = this.name(token(node, 'NameWord'));
+    return { kind: 'ExpectCount', name, count: this.number(token(node, 'NumberLiteral')), start: s.start, end: s.end };
   }
 
   // ---------------------------------------------------------------- expressions
@@ -565,6 +656,8 @@ export class AstBuilder {
   private flatExpression(node: CstNode): A.Expr {
     const operandNodes = nodes(node, 'operand');
     if (operandNodes.length === 0) return this.missingExpr();
+    // the common case: one operand without `not` or `-`
+    if (operandNodes.length === 1 && tokens(operandNodes[0], 'PrefixOperator').length === 0) return this.operandCore(operandNodes[0]!);
     const operators = tokens(node, 'BinaryOperator');
     const slots = operandNodes.map((o) => ({
       prefixes: tokens(o, 'PrefixOperator').filter(isReal),
@@ -615,17 +708,22 @@ export class AstBuilder {
 
   /** An operand's primary with its postfix chain (`.name`, `[expr]`, `(args)`), without prefixes. */
   private operandCore(node: CstNode): A.Expr {
-    let result = this.exprOr(child(node, 'primary'));
+    const primaryNode = child(node, 'primary');
+    let result = primaryNode ? this.primary(primaryNode) : this.missingExpr();
+    const dots = tokens(node, 'Dot');
+    const brackets = tokens(node, 'LBracket');
+    const parens = tokens(node, 'LParen');
+    if (dots.length === 0 && brackets.length === 0 && parens.length === 0) return result;
+    const steps: Step[] = [];
+    for (const t of dots) if (isReal(t)) steps.push({ t, kind: 'dot' });
+    for (const t of brackets) if (isReal(t)) steps.push({ t, kind: 'index' });
+    for (const t of parens) if (isReal(t)) steps.push({ t, kind: 'call' });
+    if ((dots.length > 0 ? 1 : 0) + (brackets.length > 0 ? 1 : 0) + (parens.length > 0 ? 1 : 0) > 1) steps.sort(byTokenOffset);
     const names = tokens(node, 'NameWord');
     const exprs = nodes(node, 'expr');
     const argsNodes = nodes(node, 'args');
     const rparens = tokens(node, 'RParen');
     const rbrackets = tokens(node, 'RBracket');
-    const steps = [
-      ...tokens(node, 'Dot').filter(isReal).map((t) => ({ t, kind: 'dot' as const })),
-      ...tokens(node, 'LBracket').filter(isReal).map((t) => ({ t, kind: 'index' as const })),
-      ...tokens(node, 'LParen').filter(isReal).map((t) => ({ t, kind: 'call' as const })),
-    ].sort((a, b) => a.t.startOffset - b.t.startOffset);
     let nameIndex = 0;
     let exprIndex = 0;
     let argsIndex = 0;
@@ -656,63 +754,74 @@ export class AstBuilder {
   }
 
   private args(node: CstNode): A.Argument[] {
-    return nodes(node, 'arg').map((a) => {
+    const argNodes = nodes(node, 'arg');
+    const result: A.Argument[] = new Array(argNodes.length);
+    for (let i = 0; i < argNodes.length; i++) {
+      const a = argNodes[i]!;
       const nameTok = token(a, 'NameWord');
       const value = this.exprOr(child(a, 'expr'));
       const s = this.spanOr(a);
-      return { kind: 'Argument' as const, name: nameTok ? this.name(nameTok) : null, value, ...s };
-    });
+      result[i] = { kind: 'Argument', name: nameTok ? this.name(nameTok) : null, value, start: s.start, end: s.end };
+    }
+    return result;
   }
 
   call(node: CstNode): A.CallExpr {
     const s = this.spanOr(node);
-    const nameTok = token(node, 'NameWord');
-    const name = this.name(nameTok);
-    const callee: A.NameRef = { kind: 'NameRef', name, start: name.start, end: name.end, ...(name.missing ? { missing: true } : {}) };
+    const callee = this.nameRef(token(node, 'NameWord'));
     const argsNode = child(node, 'args');
-    return { kind: 'Call', callee, args: argsNode ? this.args(argsNode) : [], ...s };
+    return { kind: 'Call', callee, args: argsNode ? this.args(argsNode) : [], start: s.start, end: s.end };
   }
 
   private primary(node: CstNode): A.Expr {
     const k = kids(node);
-    if (k.NameWord) {
-      const name = this.name(token(node, 'NameWord'));
-      return { kind: 'NameRef', name, start: name.start, end: name.end, ...(name.missing ? { missing: true } : {}) };
+    if (k.NameWord) return this.nameRef(k.NameWord[0] as IToken);
+    if (k.stringLiteral) return this.string(k.stringLiteral[0] as CstNode);
+    if (k.NumberLiteral) return this.number(k.NumberLiteral[0] as IToken);
+    if (k.Duration) return this.duration(k.Duration[0] as IToken);
+    if (k.Percentage) return this.percent(k.Percentage[0] as IToken);
+    if (k.KwTrue) {
+      const s = this.tokSpan(k.KwTrue[0] as IToken);
+      return { kind: 'Bool', value: true, start: s.start, end: s.end };
     }
-    if (k.stringLiteral) return this.string(child(node, 'stringLiteral'));
-    if (k.NumberLiteral) return this.number(token(node, 'NumberLiteral'));
-    if (k.Duration) return this.duration(token(node, 'Duration'));
-    if (k.Percentage) return this.percent(token(node, 'Percentage')!);
-    if (k.KwTrue) return { kind: 'Bool', value: true, ...this.tokSpan(token(node, 'KwTrue')) };
-    if (k.KwFalse) return { kind: 'Bool', value: false, ...this.tokSpan(token(node, 'KwFalse')) };
-    if (k.KwNull) return { kind: 'Null', ...this.tokSpan(token(node, 'KwNull')) };
-    if (k.list) return this.list(child(node, 'list')!);
-    if (k.object) return this.object(child(node, 'object')!);
+    if (k.KwFalse) {
+      const s = this.tokSpan(k.KwFalse[0] as IToken);
+      return { kind: 'Bool', value: false, start: s.start, end: s.end };
+    }
+    if (k.KwNull) {
+      const s = this.tokSpan(k.KwNull[0] as IToken);
+      return { kind: 'Null', start: s.start, end: s.end };
+    }
+    if (k.list) return this.list(k.list[0] as CstNode);
+    if (k.object) return this.object(k.object[0] as CstNode);
     if (k.expr) {
-      const inner = this.expr(child(node, 'expr')!);
+      const inner = this.expr(k.expr[0] as CstNode);
       const s = this.spanOr(node);
-      return { kind: 'Paren', expr: inner, ...s };
+      return { kind: 'Paren', expr: inner, start: s.start, end: s.end };
     }
     return this.missingExpr();
   }
 
   list(node: CstNode): A.ListLiteral {
     const s = this.spanOr(node);
-    return { kind: 'List', elements: nodes(node, 'expr').map((e) => this.expr(e)), ...s };
+    const elementNodes = nodes(node, 'expr');
+    const elements: A.Expr[] = new Array(elementNodes.length);
+    for (let i = 0; i < elementNodes.length; i++) elements[i] = this.expr(elementNodes[i]!);
+    return { kind: 'List', elements, start: s.start, end: s.end };
   }
 
   private object(node: CstNode): A.ObjectLiteral {
     const s = this.spanOr(node);
-    return {
-      kind: 'Object',
-      entries: nodes(node, 'objectEntry').map((e) => ({
-        kind: 'ObjectEntry' as const,
-        key: this.fieldName(child(e, 'fieldName')),
-        value: this.exprOr(child(e, 'expr')),
-        ...this.spanOr(e),
-      })),
-      ...s,
-    };
+    const entryNodes = nodes(node, 'objectEntry');
+    const entries: A.ObjectEntry[] = new Array(entryNodes.length);
+    for (let i = 0; i < entryNodes.length; i++) {
+      const e = entryNodes[i]!;
+      const key = this.fieldName(child(e, 'fieldName'));
+      const value = this.exprOr(child(e, 'expr'));
+      const es = this.spanOr(e);
+      entries[i] = { kind: 'ObjectEntry', key, value, start: es.start, end: es.end };
+    }
+    return { kind: 'Object', entries, start: s.start, end: s.end };
   }
 
   private stringOr(node: CstNode | undefined): A.StringLiteral {
@@ -721,31 +830,66 @@ export class AstBuilder {
 
   string(node: CstNode | undefined): A.StringLiteral {
     const s = this.spanOr(node);
+    const texts = tokens(node, 'StringText');
+    const escaped = tokens(node, 'StringEscapedInterpolation');
+    const starts = tokens(node, 'InterpolationStart');
+    let parts: (string | A.Expr)[];
+    if (escaped.length === 0 && starts.length === 0) {
+      // plain text only (several chunks when the lexer dropped a bad escape between them)
+      if (texts.length === 0) parts = [];
+      else {
+        let text = decodeJsonEscapes(texts[0]!.image);
+        for (let i = 1; i < texts.length; i++) text += decodeJsonEscapes(texts[i]!.image);
+        parts = [text];
+      }
+    } else {
+      parts = this.interpolatedParts(node!, texts, escaped, starts);
+    }
+    const missing = !isReal(token(node, 'StringStart')) || !isReal(token(node, 'StringEnd'));
+    if (missing && parts.length === 0) return { kind: 'String', parts, start: s.start, end: s.end, missing: true };
+    return { kind: 'String', parts, start: s.start, end: s.end };
+  }
+
+  /** The parts of a string with interpolations: text and expressions in text order, adjacent text joined. */
+  private interpolatedParts(node: CstNode, texts: IToken[], escaped: IToken[], starts: IToken[]): (string | A.Expr)[] {
     const parts: (string | A.Expr)[] = [];
     const pieces: { offset: number; value: string | A.Expr }[] = [];
-    for (const t of tokens(node, 'StringText')) pieces.push({ offset: t.startOffset, value: decodeJsonEscapes(t.image) });
-    for (const t of tokens(node, 'StringEscapedInterpolation')) pieces.push({ offset: t.startOffset, value: '${' });
-    const starts = tokens(node, 'InterpolationStart');
+    for (const t of texts) pieces.push({ offset: t.startOffset, value: decodeJsonEscapes(t.image) });
+    for (const t of escaped) pieces.push({ offset: t.startOffset, value: '${' });
     const exprs = nodes(node, 'expr');
-    starts.forEach((t, i) => {
+    for (let i = 0; i < starts.length; i++) {
+      const t = starts[i]!;
       const e = exprs[i];
       if (e && isReal(t)) pieces.push({ offset: t.startOffset, value: this.expr(e) });
-    });
+    }
     pieces.sort((a, b) => a.offset - b.offset);
     for (const piece of pieces) {
       const last = parts[parts.length - 1];
       if (typeof piece.value === 'string' && typeof last === 'string') parts[parts.length - 1] = last + piece.value;
       else parts.push(piece.value);
     }
-    const end = tokens(node, 'StringEnd')[0];
-    const missing = !isReal(tokens(node, 'StringStart')[0]) || !isReal(end);
-    return { kind: 'String', parts, ...s, ...(missing && parts.length === 0 ? { missing: true } : {}) };
+    return parts;
   }
 }
 
+/** The first string starting after `after` and before `before`, or null. */
+function firstStringAfter(strings: A.StringLiteral[], after: number, before: number): A.StringLiteral | null {
+  for (const x of strings) if (x.start > after && x.start < before) return x;
+  return null;
+}
+
+/** Declaration rules of a file, in the order their nodes are gathered. */
+const DECLARATION_RULES = ['importDecl', 'letDecl', 'groupDecl', 'sourceDecl', 'profileDecl', 'policyDecl', 'testDecl'] as const;
+/** Statement rules of a source, in the order their nodes are gathered. */
+const SOURCE_STATEMENT_RULES = ['fromStmt', 'keyStmt', 'fieldsStmt', 'selectStmt', 'whereStmt', 'writeStmt'] as const;
+
 /** The text of a string without interpolations (interpolated parts are left out). */
 export function stringText(str: A.StringLiteral): string {
-  return str.parts.filter((p): p is string => typeof p === 'string').join('');
+  const parts = str.parts;
+  if (parts.length === 1 && typeof parts[0] === 'string') return parts[0];
+  let text = '';
+  for (const p of parts) if (typeof p === 'string') text += p;
+  return text;
 }
 
 /** Binding strength of binary operators (LANGUAGE.md section 3); `not` sits between and and comparisons. */

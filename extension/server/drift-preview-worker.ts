@@ -6,9 +6,10 @@
  * freeze hover and completion. The server can also stop a worker at once (`terminate`) when the
  * time budget runs out or the user cancels, even in the middle of a tight loop.
  *
- * What it never does: apply. Only the read side of the runtime is imported (connectors read,
- * `decidePolicy` decides); `trusted: false` makes the `http` and `exec` connectors refuse, and
- * the server does not even start a preview of such sources in an untrusted workspace.
+ * What it never does: apply. It runs `runPlan`, the dry run of `recon plan`, which only reads
+ * (connectors read, the decider decides); `trusted: false` makes the `http` and `exec`
+ * connectors refuse, and the server does not even start a preview of such sources in an
+ * untrusted workspace.
  *
  * Protocol: `workerData` is a `PreviewJob`; the worker posts a `PreviewMessage` per policy as it
  * finishes, then `done` with the whole change plan, or `error`. A `{ type: 'cancel' }` message
@@ -16,13 +17,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { IrDocument } from '../../language/ir/ir-types.js';
-import { decidePolicy } from '../../runtime/decide/decider.js';
-import { diffPolicy } from '../../runtime/diff/diff-engine.js';
-import { observeSource, type ObservedBatch, type ObserveContext } from '../../runtime/observe/record-reader.js';
 import type { ChangePlan, PolicyPlan } from '../../runtime/plan/change-plan.js';
-import { buildChangePlan } from '../../runtime/plan/plan-builder.js';
-import { collectWarnings } from '../../runtime/plan/plan-runner.js';
-import { currentObservedAt, policySources, selectPolicies } from '../../runtime/plan/policy-selection.js';
+import { runPlan } from '../../runtime/plan/plan-runner.js';
 
 /** What the server asks the worker to preview. */
 export interface PreviewJob {
@@ -47,55 +43,22 @@ export type PreviewMessage =
   | { type: 'error'; message: string; at: string | null };
 
 /**
- * Passes batches through until `cap` records (valid and invalid) have been read, then stops
- * reading (closing the connector) and reports that the source was cut short.
+ * Runs a preview job — `runPlan` with the job's record cap, read-only — posting each policy as
+ * it is decided, then the whole plan. Never throws; failures are posted.
  */
-export async function* capRecords(batches: AsyncIterable<ObservedBatch>, cap: number, onCut: () => void): AsyncGenerator<ObservedBatch> {
-  let seen = 0;
-  for await (const batch of batches) {
-    const size = batch.records.length + batch.invalid.length;
-    if (seen + size <= cap) {
-      seen += size;
-      yield batch;
-      continue;
-    }
-    const room = Math.max(0, cap - seen);
-    const records = batch.records.slice(0, room);
-    const invalid = batch.invalid.slice(0, room - records.length);
-    onCut();
-    yield { ...batch, records, invalid };
-    return;
-  }
-}
-
-/** Runs a preview job, posting each message through `post`. Never throws; failures are posted. */
 export async function runPreviewJob(job: PreviewJob, post: (message: PreviewMessage) => void, signal?: AbortSignal): Promise<void> {
   try {
-    const ir = job.ir;
-    const observedAt = job.observedAt ?? currentObservedAt();
-    const skip = new Set(job.skip ?? []);
-    const policies = selectPolicies(ir, job.policy).filter((p) => !skip.has(p.name));
-    const observe: ObserveContext = { observedAt, workspaceRoot: job.workspaceRoot, trusted: job.trusted, signal };
-    const plans: PolicyPlan[] = [];
-    const allTruncated: string[] = [];
-    for (const policy of policies) {
-      signal?.throwIfAborted();
-      const sources = policySources(ir, policy);
-      const warnings: string[] = [];
-      const truncated: string[] = [];
-      const read = (source: typeof sources.desired, side: 'desired' | 'actual') =>
-        capRecords(collectWarnings(observeSource(source, side, observe), warnings), job.recordCap, () => truncated.push(source.name));
-      const diff = await diffPolicy(policy, sources.desired, sources.actual, read(sources.desired, 'desired'), read(sources.actual, 'actual'), {
-        evaluation: { observedAt },
-        signal,
-      });
-      const plan = decidePolicy(policy, diff, { observedAt, ir });
-      if (warnings.length > 0) plan.warnings = [...new Set([...(plan.warnings ?? []), ...warnings])];
-      plans.push(plan);
-      allTruncated.push(...truncated);
-      post({ type: 'policy', plan, truncated: [...new Set(truncated)] });
-    }
-    post({ type: 'done', plan: buildChangePlan(ir, plans, observedAt), truncated: [...new Set(allTruncated)] });
+    const plan = await runPlan(job.ir, {
+      workspaceRoot: job.workspaceRoot,
+      ...(job.policy !== undefined ? { policy: job.policy } : {}),
+      ...(job.observedAt !== undefined ? { observedAt: job.observedAt } : {}),
+      skipPolicies: job.skip ?? [],
+      trusted: job.trusted,
+      maxRecordsPerSource: job.recordCap,
+      ...(signal ? { signal } : {}),
+      onPolicyPlan: (policy) => post({ type: 'policy', plan: policy, truncated: policy.truncated ?? [] }),
+    });
+    post({ type: 'done', plan, truncated: [...new Set(plan.policies.flatMap((p) => p.truncated ?? []))] });
   } catch (error) {
     const at = error && typeof error === 'object' && 'at' in error && typeof error.at === 'string' ? error.at : null;
     post({ type: 'error', message: error instanceof Error ? error.message : String(error), at });

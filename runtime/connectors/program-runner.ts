@@ -13,6 +13,7 @@
  *   quote stderr trimmed to a few lines and scrubbed of every secret the source read.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { SecretScrubber } from './secret-scrubber.js';
 
@@ -188,7 +189,10 @@ export function runFailure(result: ProgramResult, program: string, timeoutMs: nu
 
 /**
  * The folder a source's programs run in: the folder of the `.recon` file that declares it (from
- * the source's `at`), inside the workspace; the workspace root when that is unknown.
+ * the source's `at`), inside the workspace; the workspace root when that is unknown or is no
+ * folder of the workspace — a source of the standard library (`std/kubernetes.recon:66:3`) runs
+ * its program in the workspace root, not in a `std/` folder that does not exist (spawning in a
+ * missing folder fails as if the program were not installed).
  */
 export function programFolder(workspaceRoot: string, sourceAt: string): string {
   const match = /^(.*):\d+:\d+$/.exec(sourceAt);
@@ -196,5 +200,6 @@ export function programFolder(workspaceRoot: string, sourceAt: string): string {
   const folder = path.resolve(workspaceRoot, path.dirname(match[1]));
   const relative = path.relative(workspaceRoot, folder);
   if (relative.startsWith('..') || path.isAbsolute(relative)) return workspaceRoot;
+  if (!existsSync(folder)) return workspaceRoot;
   return folder;
 }

@@ -21,11 +21,12 @@
  * makes the scan start over with one range). Malformed input, or a row the pipeline judges
  * differently from the scanner, ends the fast path: `diffSources` then runs the generic path.
  */
+import { availableParallelism } from 'node:os';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import type { RawRecordOrigin } from '../connectors/connector.js';
 import { RecordPipeline, type ObserveContext, type Side } from '../observe/record-reader.js';
 import type { InvalidRecord, ObservedRecord } from '../observe/observed-record.js';
-import { createTable, MAX_RANGES, NumberList, RANGE_STRIDE, type DesiredRange } from './csv-fast-join.js';
+import { MAX_RANGES, NumberList, RANGE_STRIDE } from './csv-fast-join.js';
 import type { FastSide } from './csv-fast-plan.js';
 import type {
   CandidatePairs,
@@ -59,12 +60,21 @@ export interface FastDiffOptions {
   workers: number;
   /** A range is at least this many bytes (default 4 MiB). */
   minRangeBytes?: number;
+  /**
+   * Build changed and extra items while the workers probe (default: when a core is left for the
+   * main thread). Faster with a spare core; otherwise the phases run one after the other, so the
+   * join's shared memory is gone before the items take theirs.
+   */
+  eager?: boolean;
   signal?: AbortSignal;
 }
 
 export type FastDiffOutcome = { ok: true; result: DiffResult } | { ok: false; reason: string };
 
 class FastPathBail extends Error {}
+
+/** Numbers the channels between workers (with the process id and a random part: unique). */
+let channelCount = 0;
 
 interface ScannedSide<T> {
   results: T[];
@@ -97,14 +107,14 @@ async function scanSide<T extends ScanDesiredResult | ScanActualResult>(
   side: FastSide,
   pool: FastWorkerPool,
   options: FastDiffOptions,
-  makeTask: (spec: RangeSpec) => FastTask,
+  makeTask: (spec: RangeSpec, index: number) => FastTask,
   beforeRetry: () => Promise<void>,
   onPartial: PartialHandler | null = null,
 ): Promise<ScannedSide<T>> {
   let count = rangeCount(side, pool, options);
   for (;;) {
     const specs = splitRanges(side, count);
-    const results = await pool.runAll<T>(specs.map(makeTask), onPartial);
+    const results = await pool.runAll<T>(specs.map((spec, index) => makeTask(spec, index)), onPartial);
     options.signal?.throwIfAborted();
     let verified = true;
     for (let k = 1; k < results.length; k++) {
@@ -341,23 +351,27 @@ async function run(
   const desiredPresenter = new RowPresenter(desired, 'desired', ctx);
   const actualPresenter = new RowPresenter(actual, 'actual', ctx);
 
-  // 1. The desired side into shared arrays, handed to every thread (the main thread keeps none).
+  // 1. The desired side into shared arrays, handed from worker to worker (the main thread
+  //    never holds them).
+  if (pool.threaded) await pool.broadcast({ kind: 'open-channel', name: `recon-diff-${process.pid}-${++channelCount}-${Math.random().toString(36).slice(2)}` });
+  let generation = 0;
   const dScan = await scanSide<ScanDesiredResult>(
     desired,
     pool,
     options,
-    (range) => ({
+    (range, index) => ({
       kind: 'scan-desired',
       range,
+      index,
+      generation,
       estimatedRows: Math.ceil((((range.to === Infinity ? desired.size : range.to) - range.from) / desired.rowBytes) * 1.05) + 64,
     }),
-    () => Promise.resolve(),
+    () => {
+      generation++;
+      return Promise.resolve();
+    },
   );
-  {
-    const ranges: DesiredRange[] = dScan.results.map((result) => result.range);
-    await pool.broadcast({ kind: 'register', ranges, rowsBefore: dScan.rowsBefore });
-    for (const result of dScan.results) (result as { range: DesiredRange | null }).range = null;
-  }
+  await pool.broadcast({ kind: 'register', count: dScan.results.length, rowsBefore: dScan.rowsBefore, generation });
   trace('scan desired');
 
   // 2. Suspect desired rows: the read pipeline decides.
@@ -396,7 +410,8 @@ async function run(
   trace('desired suspects');
 
   // 3. The key table, one half per thread.
-  await pool.broadcast({ kind: 'set-table', table: createTable(dScan.total) });
+  await pool.runOne({ kind: 'create-table', rows: dScan.total, generation });
+  await pool.broadcast({ kind: 'await-table', generation });
   await pool.runAll([0, 1].map((partition) => ({ kind: 'build' as const, partition })));
   options.signal?.throwIfAborted();
   trace('build table');
@@ -404,16 +419,17 @@ async function run(
   // 4. The actual side probes the table; the main thread builds changed and extra items from
   //    what the workers hand over meanwhile.
   const eager = new EagerItems(comparer, desiredPresenter, actualPresenter, desired.source, actual.source);
+  const partials = options.eager ?? availableParallelism() > pool.parallelism;
   const aScan = await scanSide<ScanActualResult>(
     actual,
     pool,
     options,
-    (range) => ({ kind: 'scan-actual', range }),
+    (range) => ({ kind: 'scan-actual', range, partials }),
     async () => {
       eager.reset();
       await pool.runAll([{ kind: 'clear-matches' }]);
     },
-    (range, partial) => eager.addPartial(range, partial),
+    partials ? (range, partial) => eager.addPartial(range, partial) : null,
   );
   trace('scan+probe actual');
 
@@ -518,6 +534,18 @@ async function run(
 
   // The workers end here, and the shared arrays and the table with them.
   await pool.close();
+  trace('workers closed');
+  if (process.env.RECON_DIFF_SLEEP) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    trace('slept');
+  }
+  // Without eager building, the candidates and extras are all in the final lists.
+  aScan.results.forEach((result, k) => {
+    const { extras, extraStarts, extraKeyStart, extraKeys } = result.lists;
+    eager.addPairs(result.pairs);
+    eager.addExtras(k, extras, extraStarts, extraKeyStart, extraKeys);
+  });
+  trace('changed and extra items');
 
   // 6. Missing items; the eager items minus keys that turned out to repeat; duplicates.
   let matchedOnce = 0;

@@ -3,17 +3,20 @@
  * between them: the same `runFastTask` runs them in a worker thread (`csv-scan-worker.ts`) or,
  * when workers are not available, on the calling thread.
  *
- * Why a per-thread state: the desired side's shared arrays and the key table are handed to each
- * thread once (`register`, `set-table`) and stay there, so the main thread never keeps a
- * reference to them; when the workers end, that memory is released at once instead of waiting
- * for the main thread's garbage collector. Typed arrays backed by SharedArrayBuffers travel as
- * shared memory (never copied); plain result lists are transferred.
+ * Why a per-thread state, and a channel between the workers: the desired side's shared arrays
+ * and the key table go from worker to worker over a `BroadcastChannel` and stay in the workers;
+ * the main thread never holds a reference to them. A SharedArrayBuffer that has reached the main
+ * thread is released only by its garbage collector, and in practice not reliably (measured: most
+ * of it stays resident); kept in the workers, it is released the moment they end. Plain result
+ * lists are transferred.
  */
+import { BroadcastChannel } from 'node:worker_threads';
 import type { ScanPlan } from './csv-byte-scanner.js';
 import {
   ActualProber,
   buildPartition,
   clearFlags,
+  createTable,
   DesiredStore,
   FLAG_DUP,
   FLAG_INVALID,
@@ -55,10 +58,33 @@ export interface ThreadState {
   /** Desired rows before each range (for positions). */
   rowsBefore: number[];
   table: Uint32Array | null;
+  /** The channel to the other workers (null on the calling thread). */
+  channel: BroadcastChannel | null;
+  /** Ranges and tables received from other workers, by generation. */
+  received: Map<string, unknown>;
+  /** Called when something arrives on the channel. */
+  wake: (() => void) | null;
 }
 
 export function newThreadState(): ThreadState {
-  return { ranges: [], rowsBefore: [], table: null };
+  return { ranges: [], rowsBefore: [], table: null, channel: null, received: new Map(), wake: null };
+}
+
+/** What workers send each other. */
+type ChannelMessage = { kind: 'range'; generation: number; index: number; range: DesiredRange } | { kind: 'table'; generation: number; table: Uint32Array };
+
+function send(state: ThreadState, message: ChannelMessage): void {
+  state.channel?.postMessage(message);
+}
+
+/** Waits until `ready()` holds, re-checking whenever the channel brings something. */
+async function until(state: ThreadState, ready: () => boolean): Promise<void> {
+  while (!ready()) {
+    if (state.channel === null) throw new Error('internal: waiting for another worker without a channel');
+    await new Promise<void>((resolve) => {
+      state.wake = resolve;
+    });
+  }
 }
 
 /** Valid suspect rows of the actual side, to be probed: see `probe-suspects`. */
@@ -73,20 +99,22 @@ export interface SuspectProbes {
 }
 
 export type FastTask =
-  | { kind: 'scan-desired'; range: RangeSpec; estimatedRows: number }
-  | { kind: 'register'; ranges: DesiredRange[]; rowsBefore: number[] }
+  | { kind: 'open-channel'; name: string }
+  | { kind: 'scan-desired'; range: RangeSpec; estimatedRows: number; index: number; generation: number }
+  | { kind: 'register'; count: number; rowsBefore: number[]; generation: number }
   | { kind: 'mark'; invalid: Int32Array; valid: Int32Array }
-  | { kind: 'set-table'; table: Uint32Array }
+  | { kind: 'create-table'; rows: number; generation: number }
+  | { kind: 'await-table'; generation: number }
   | { kind: 'build'; partition: number }
   | { kind: 'clear-matches' }
-  | { kind: 'scan-actual'; range: RangeSpec }
+  /** `partials`: hand candidates and extras over as they pile up (else all come in the result). */
+  | { kind: 'scan-actual'; range: RangeSpec; partials: boolean }
   | { kind: 'probe-suspects'; rows: SuspectProbes }
   | { kind: 'collect-repeats'; range: RangeSpec }
   | { kind: 'collect-desired'; range: number };
 
 export interface ScanDesiredResult {
   outcome: RangeOutcome;
-  range: DesiredRange;
 }
 
 /** Candidate pairs with both rows located, for the item phase. */
@@ -183,23 +211,55 @@ function pairBuffers(pairs: CandidatePairs): ArrayBuffer[] {
 }
 
 /** Runs one task; the second element lists buffers to transfer back (never shared ones). */
-export function runFastTask(task: FastTask, state: ThreadState, emit: PartialSink | null = null): [FastTaskResult, ArrayBuffer[]] {
+export async function runFastTask(task: FastTask, state: ThreadState, emit: PartialSink | null = null): Promise<[FastTaskResult, ArrayBuffer[]]> {
   switch (task.kind) {
+    case 'open-channel': {
+      const channel = new BroadcastChannel(task.name);
+      channel.onmessage = (event) => {
+        const message = (event as { data: ChannelMessage }).data;
+        const key = message.kind === 'range' ? `range/${message.generation}/${message.index}` : `table/${message.generation}`;
+        state.received.set(key, message.kind === 'range' ? message.range : message.table);
+        const wake = state.wake;
+        state.wake = null;
+        wake?.();
+      };
+      state.channel = channel;
+      return [null, []];
+    }
     case 'scan-desired': {
       const { range } = task;
       const store = new DesiredStore(task.estimatedRows, range.size);
       const outcome = scanRange(range.file, range.plan, range.from, range.guess, range.to, range.size, store);
       const suspects = store.suspects.take();
       const suspectStarts = store.suspectStarts.take();
-      return [
-        { outcome: { ...outcome, suspects, suspectStarts }, range: store.range() },
-        [suspects.buffer as ArrayBuffer, suspectStarts.buffer as ArrayBuffer],
-      ];
+      const mine = store.range();
+      state.received.set(`range/${task.generation}/${task.index}`, mine);
+      send(state, { kind: 'range', generation: task.generation, index: task.index, range: mine });
+      return [{ outcome: { ...outcome, suspects, suspectStarts } }, [suspects.buffer as ArrayBuffer, suspectStarts.buffer as ArrayBuffer]];
     }
-    case 'register':
-      state.ranges = task.ranges;
+    case 'register': {
+      const keys = Array.from({ length: task.count }, (_, i) => `range/${task.generation}/${i}`);
+      await until(state, () => keys.every((key) => state.received.has(key)));
+      state.ranges = keys.map((key) => state.received.get(key) as DesiredRange);
       state.rowsBefore = task.rowsBefore;
+      for (const key of [...state.received.keys()]) if (key.startsWith('range/')) state.received.delete(key);
       return [null, []];
+    }
+    case 'create-table': {
+      const table = createTable(task.rows);
+      state.table = table;
+      send(state, { kind: 'table', generation: task.generation, table });
+      return [null, []];
+    }
+    case 'await-table': {
+      const key = `table/${task.generation}`;
+      if (state.table === null) {
+        await until(state, () => state.received.has(key));
+        state.table = state.received.get(key) as Uint32Array;
+        state.received.delete(key);
+      }
+      return [null, []];
+    }
     case 'mark': {
       for (const ref of task.invalid) {
         const r = (ref / RANGE_STRIDE) | 0;
@@ -212,9 +272,6 @@ export function runFastTask(task: FastTask, state: ThreadState, emit: PartialSin
       }
       return [null, []];
     }
-    case 'set-table':
-      state.table = task.table;
-      return [null, []];
     case 'build':
       buildPartition(state.ranges, state.table!, task.partition);
       return [null, []];
@@ -226,7 +283,7 @@ export function runFastTask(task: FastTask, state: ThreadState, emit: PartialSin
     case 'scan-actual': {
       const { range } = task;
       const onPartial =
-        emit === null
+        emit === null || !task.partials
           ? null
           : (lists: PartialLists) => {
               const partial: FastPartial = {

@@ -23,6 +23,17 @@ const TAIL = 4096;
 /** Rows parsed per udsv call. */
 const PARSE_BATCH = 4096;
 
+let scratchBuffer: Buffer | null = null;
+
+/**
+ * A read buffer of at least `size` bytes, reused across calls (a fresh multi-megabyte buffer per
+ * batch would pile up outside the heap until a garbage collection).
+ */
+function scratch(size: number): Buffer {
+  if (scratchBuffer === null || scratchBuffer.length < size) scratchBuffer = Buffer.allocUnsafe(Math.max(size, 64 * 1024));
+  return scratchBuffer;
+}
+
 /** How to turn a row's text into a raw record (what the connector uses). */
 export interface CsvRecordShape {
   names: readonly string[];
@@ -139,7 +150,7 @@ export function readRowTexts(file: string, fileSize: number, delimiterText: stri
   const delimiter = delimiterText.charCodeAt(0);
   const fd = openSync(file, 'r');
   try {
-    let buffer = Buffer.allocUnsafe(MAX_SPAN + GAP);
+    let buffer = scratch(4 * TAIL);
     let k = 0;
     while (k < n) {
       const first = sortedOffsets[order[k]];
@@ -147,7 +158,7 @@ export function readRowTexts(file: string, fileSize: number, delimiterText: stri
       while (last + 1 < n && sortedOffsets[order[last + 1]] - sortedOffsets[order[last]] < GAP && sortedOffsets[order[last + 1]] - first < MAX_SPAN) last++;
       let length = Math.min(sortedOffsets[order[last]] - first + TAIL, fileSize - first);
       for (;;) {
-        if (buffer.length < length) buffer = Buffer.allocUnsafe(length);
+        if (buffer.length < length) buffer = scratch(length);
         const got = readSync(fd, buffer, 0, length, first);
         // A span ends where its last row does; a row longer than the bytes read doubles them.
         // Every row of the span must end inside the buffer (or at the end of the file).

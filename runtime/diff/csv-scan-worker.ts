@@ -14,11 +14,9 @@ if (port) {
   // The shared arrays this thread was handed, kept between tasks.
   const state = newThreadState();
   port.on('message', (task: FastTask) => {
-    try {
-      const [result, transfer] = runFastTask(task, state, (partial, partialTransfer) => port.postMessage({ partial }, partialTransfer));
-      port.postMessage({ ok: true, result }, transfer);
-    } catch (error) {
-      port.postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-    }
+    runFastTask(task, state, (partial, partialTransfer) => port.postMessage({ partial }, partialTransfer)).then(
+      ([result, transfer]) => port.postMessage({ ok: true, result }, transfer),
+      (error: unknown) => port.postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    );
   });
 }

@@ -100,7 +100,11 @@ export class FastWorkerPool {
    */
   async runAll<T extends FastTaskResult>(tasks: readonly FastTask[], onPartial: PartialHandler | null = null): Promise<T[]> {
     if (this.workers.length === 0) {
-      return tasks.map((task, i) => runFastTask(task, this.inlineState, onPartial && ((partial) => onPartial(i, partial)))[0] as T);
+      const results: T[] = [];
+      for (let i = 0; i < tasks.length; i++) {
+        results.push((await runFastTask(tasks[i], this.inlineState, onPartial && ((partial) => onPartial(i, partial))))[0] as T);
+      }
+      return results;
     }
     const threads = this.workers.length;
     const results: T[] = new Array(tasks.length);
@@ -115,10 +119,20 @@ export class FastWorkerPool {
   /** Runs one task on every thread (to hand each the same state). */
   async broadcast(task: FastTask): Promise<void> {
     if (this.workers.length === 0) {
-      runFastTask(task, this.inlineState);
+      await runFastTask(task, this.inlineState);
       return;
     }
     await Promise.all(this.workers.map((worker) => this.run(worker, task)));
+  }
+
+  /** Runs one task on the first thread only. */
+  async runOne<T extends FastTaskResult>(task: FastTask): Promise<T> {
+    return (await this.runAll<T>([task]))[0];
+  }
+
+  /** Whether tasks run on worker threads (which then talk over a channel). */
+  get threaded(): boolean {
+    return this.workers.length > 0;
   }
 
   private run<T extends FastTaskResult>(worker: Worker, task: FastTask, onPartial: ((partial: FastPartial) => void) | null = null): Promise<T> {
@@ -161,6 +175,7 @@ export class FastWorkerPool {
   async close(): Promise<void> {
     const workers = this.workers.splice(0);
     await Promise.all(workers.map((worker) => worker.terminate()));
+    this.inlineState.channel?.close();
     Object.assign(this.inlineState, newThreadState());
   }
 }

@@ -32,12 +32,14 @@ export interface DiffPathReport {
 export interface FastPathSettings {
   /** `false` forces the generic path. Default true. */
   enabled?: boolean;
-  /** Worker threads (0: all on the calling thread). Default: one per core, at most four. */
+  /** Worker threads (0 or 1: all on the calling thread). Default: one per core, at most four. */
   workers?: number;
   /** Both files together must be at least this big. Default 8 MiB. */
   minBytes?: number;
   /** Smallest byte range per worker (tests lower it to exercise range splitting). */
   minRangeBytes?: number;
+  /** Build items while the workers probe (default: when a core is left for the main thread). */
+  eager?: boolean;
   /** Told which path ran. */
   report?: (report: DiffPathReport) => void;
 }
@@ -78,6 +80,7 @@ export async function diffSources(
       const outcome = await diffCsvFast(comparer, plan.desired, plan.actual, ctx, {
         workers: settings.workers ?? defaultWorkerCount(),
         minRangeBytes: settings.minRangeBytes,
+        eager: settings.eager,
         signal: ctx.signal,
       });
       if (outcome.ok) {

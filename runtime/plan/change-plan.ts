@@ -67,6 +67,12 @@ export interface PolicyPlan {
    * some records, say). Optional: only present when there are some.
    */
   warnings?: string[];
+  /**
+   * Sources whose reading stopped at a record cap (`RunPlanOptions.maxRecordsPerSource`, used by
+   * the editor preview): the items and counts cover only the records read. Optional: only present
+   * when some source was cut short; a plan from `recon plan` never has it.
+   */
+  truncated?: string[];
 }
 
 export interface ChangePlan {

@@ -58,6 +58,7 @@ export function buildChangePlan(ir: IrDocument, policyPlans: readonly PolicyPlan
         items: sortItems(policy.items).map(normalizeItem),
       };
       if (policy.warnings && policy.warnings.length > 0) normalized.warnings = [...policy.warnings];
+      if (policy.truncated && policy.truncated.length > 0) normalized.truncated = [...policy.truncated];
       return normalized;
     });
   const unhashed: Omit<ChangePlan, 'plan_hash'> = {

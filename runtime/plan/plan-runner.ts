@@ -6,14 +6,15 @@
  * and the editor's "Preview drift" all run the same dry run; only how they show it differs.
  * Nothing here writes anywhere: connectors are read-only during a plan.
  */
-import type { IrDocument } from '../../language/ir/ir-types.js';
+import type { IrDocument, IrSource } from '../../language/ir/ir-types.js';
 import { diffPolicy } from '../diff/diff-engine.js';
 import { decidePolicy } from '../decide/decider.js';
 import type { EvaluationContext } from '../expressions/expression-evaluator.js';
 import { observeSource, type ObservedBatch, type ObserveContext } from '../observe/record-reader.js';
 import type { ChangePlan, PolicyPlan } from './change-plan.js';
 import { buildChangePlan } from './plan-builder.js';
-import { currentObservedAt, policySources, selectPolicies } from './policy-selection.js';
+import { currentObservedAt, PlanError, policySources, selectPolicies } from './policy-selection.js';
+import { capRecords, truncationWarning } from './record-cap.js';
 
 export { PlanError } from './policy-selection.js';
 export { runTests, type PolicyTestResult, type RunTestsOptions } from './test-runner.js';
@@ -33,11 +34,23 @@ export interface RunPlanOptions {
   signal?: AbortSignal;
   /** Called as batches arrive with the records read so far on a side (progress bars). */
   onProgress?: (event: { policy: string; side: 'desired' | 'actual'; records: number }) => void;
+  /**
+   * The most records (valid and invalid, in scope) read from each side of a policy. When a side
+   * has more, reading it stops there, and the policy plan lists the source in `truncated` with a
+   * warning: its items and counts cover only the records read. Default: no cap (the CLI never
+   * sets one; the editor preview does).
+   */
+  maxRecordsPerSource?: number;
+  /** Policies not to run (the editor preview leaves out those whose sources need trust). */
+  skipPolicies?: readonly string[];
+  /** Called with each policy's plan as soon as it is decided (previews show policies as they finish). */
+  onPolicyPlan?: (plan: PolicyPlan) => void;
 }
 
 /**
- * Plans the file: for each policy (in declaration order, or only `options.policy`), reads both
- * sides, diffs them, decides every item, and returns the change plan. Connector failures
+ * Plans the file: for each policy (in declaration order, or only `options.policy`, less
+ * `options.skipPolicies`), reads both sides (up to `maxRecordsPerSource` each), diffs them,
+ * decides every item, and returns the change plan. Connector failures
  * propagate as `ConnectorError` (with `at`), a bad request as `PlanError`.
  */
 export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<ChangePlan> {
@@ -52,21 +65,32 @@ export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<
   };
   const evaluation: EvaluationContext = { observedAt, env: options.env };
   const plans: PolicyPlan[] = [];
+  const skip = new Set(options.skipPolicies ?? []);
+  const cap = options.maxRecordsPerSource;
+  if (cap !== undefined && !(Number.isInteger(cap) && cap >= 0)) throw new PlanError(`the record cap must be a whole number of records, not ${cap}`);
   for (const policy of policies) {
+    if (skip.has(policy.name)) continue;
     options.signal?.throwIfAborted();
     const sources = policySources(ir, policy);
     const warnings: string[] = [];
-    const diff = await diffPolicy(
-      policy,
-      sources.desired,
-      sources.actual,
-      collectWarnings(observeSource(sources.desired, 'desired', observe), warnings, progressOf(options, policy.name, 'desired')),
-      collectWarnings(observeSource(sources.actual, 'actual', observe), warnings, progressOf(options, policy.name, 'actual')),
-      { evaluation, signal: options.signal },
-    );
+    const truncated: string[] = [];
+    const read = (source: IrSource, side: 'desired' | 'actual'): AsyncIterable<ObservedBatch> => {
+      const batches = collectWarnings(observeSource(source, side, observe), warnings, progressOf(options, policy.name, side));
+      if (cap === undefined) return batches;
+      return capRecords(batches, cap, () => {
+        truncated.push(source.name);
+        warnings.push(truncationWarning(source.name, side, cap));
+      });
+    };
+    const diff = await diffPolicy(policy, sources.desired, sources.actual, read(sources.desired, 'desired'), read(sources.actual, 'actual'), {
+      evaluation,
+      signal: options.signal,
+    });
     const plan = decidePolicy(policy, diff, { observedAt, ir, env: options.env });
-    if (warnings.length > 0) plan.warnings = [...new Set(warnings)];
+    if (warnings.length > 0) plan.warnings = [...new Set([...(plan.warnings ?? []), ...warnings])];
+    if (truncated.length > 0) plan.truncated = [...new Set(truncated)];
     plans.push(plan);
+    options.onPolicyPlan?.(plan);
   }
   return buildChangePlan(ir, plans, observedAt);
 }

@@ -18,7 +18,7 @@ beforeAll(async () => {
   await ensureCliBuilt();
 }, 120_000);
 
-describe.each(SAMPLES)('samples/$folder', ({ folder, needs }) => {
+describe.each(SAMPLES)('samples/$folder', { timeout: 120_000 }, ({ folder, needs }) => {
   const dir = join(REPO_ROOT, 'samples', folder);
 
   it('checks clean', async () => {

@@ -20,7 +20,7 @@ afterAll(() => {
   for (const dir of made) removeTempDir(dir);
 });
 
-describe('the kubectl sample, with the stand-in kubectl', () => {
+describe('the kubectl sample, with the stand-in kubectl', { timeout: 120_000 }, () => {
   it('plans, scales the drifted deployment with exactly the planned argv, and converges it', async () => {
     const dir = makeTempDir(SAMPLE);
     made.push(dir);
@@ -76,7 +76,7 @@ writeFileSync('state.json', JSON.stringify(state));
 
 const HOSTILE = ['$(touch pwned)', '; touch pwned', '`touch pwned`', '&& touch pwned', "'; touch pwned; '", '"; touch pwned; "', '$(rm -rf /)', '|touch pwned', '\ntouch pwned'];
 
-describe('record values through a program', () => {
+describe('record values through a program', { timeout: 120_000 }, () => {
   it('are inert: they reach the program verbatim, as arguments and on stdin, and nothing runs', async () => {
     const records = HOSTILE.map((value, index) => ({ id: `h${index}`, note: value, name: value }));
     const dir = makeWorkspace({
@@ -128,7 +128,7 @@ policy hosts {
   });
 });
 
-describe('file paths', () => {
+describe('file paths', { timeout: 120_000 }, () => {
   it('a path that leaves the workspace is refused, by check and by plan', async () => {
     const dir = makeWorkspace({
       'recon.json': '{}',

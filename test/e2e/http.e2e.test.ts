@@ -23,7 +23,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-describe('identity sync over HTTP, end to end', () => {
+describe('identity sync over HTTP, end to end', { timeout: 120_000 }, () => {
   let server: ChildProcess;
   let log = '';
   let api = '';

@@ -13,7 +13,7 @@ import { createTestDatabase, warnIfSkipped, type TestDatabase } from '../helpers
 const skipped = warnIfSkipped('PostgreSQL end-to-end tests (test/e2e/postgres.e2e.test.ts)');
 const SAMPLE = join(REPO_ROOT, 'samples', 'postgres-etl-parity');
 
-describe.skipIf(skipped)('postgres end to end', () => {
+describe.skipIf(skipped)('postgres end to end', { timeout: 120_000 }, () => {
   let db: TestDatabase;
   let dir: string;
   let env: Record<string, string>;

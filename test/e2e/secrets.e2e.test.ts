@@ -166,7 +166,7 @@ describe('secrets never leak', () => {
       expectClean(`${what} stderr`, result.stderr);
     }
     for (const file of filesBelow(dir).filter((f) => f.path.endsWith('.json') && f.path.includes('plan-'))) expectClean(file.path, file.text);
-  });
+  }, 180_000);
 
   it('apply: the writes use the real secrets, and no output or state file holds them', async () => {
     const result = await run('apply', ['apply', 'secrets.recon', '--format', 'json']);
@@ -182,7 +182,7 @@ describe('secrets never leak', () => {
     const state = filesBelow(join(dir, '.recon'));
     expect(state.map((f) => f.path.slice(dir.length + 1))).toEqual(expect.arrayContaining(['.recon/audit.jsonl', '.recon/metrics.prom']));
     for (const file of state) expectClean(file.path, file.text);
-  });
+  }, 120_000);
 
   it('error messages of failing reads and writes, even when the other side repeats the secret', async () => {
     server.addFault({ path: '/users', method: 'GET', status: 500, times: 4, echoAuthorization: true }); // every read attempt
@@ -212,5 +212,5 @@ describe('secrets never leak', () => {
       expectClean(`${what} stderr`, result.stderr);
     }
     for (const file of filesBelow(join(dir, '.recon'))) expectClean(file.path, file.text);
-  });
+  }, 180_000);
 });

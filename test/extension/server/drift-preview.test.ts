@@ -84,6 +84,7 @@ describe('drift preview', () => {
     expect(policy.summary!.desired).toBe(2);
     expect(policy.summary!.actual).toBe(2);
     expect(policy.title).toMatch(/\(record cap reached\)$/);
+    expect(policy.warnings.filter((w) => w.includes('reading stopped at the cap')).length).toBe(2);
   });
 
   it('gives up at the time budget, and can be cancelled', async () => {

@@ -102,6 +102,7 @@ const caseArbitrary = fc.record({
   rules: fc.record(comparatorArbitraries, { requiredKeys: [] }),
   defaultIgnore: fc.boolean(),
   minRangeBytes: fc.integer({ min: 1, max: 400 }),
+  eager: fc.boolean(),
 });
 
 type Case = typeof caseArbitrary extends fc.Arbitrary<infer T> ? T : never;
@@ -123,14 +124,14 @@ async function bothPaths(
   d: IrSource,
   a: IrSource,
   root: string,
-  fast: { workers: number; minRangeBytes: number },
+  fast: { workers: number; minRangeBytes: number; eager?: boolean },
 ): Promise<{ generic: DiffResult; fast: DiffResult; report: DiffPathReport | null }> {
   const ctx = { observedAt: OBSERVED_AT, env: {}, workspaceRoot: root, trusted: true };
   const generic = await diffSources(p, d, a, { ...ctx, fastPath: { enabled: false } });
   let report: DiffPathReport | null = null;
   const fastResult = await diffSources(p, d, a, {
     ...ctx,
-    fastPath: { minBytes: 0, workers: fast.workers, minRangeBytes: fast.minRangeBytes, report: (r) => (report = r) },
+    fastPath: { minBytes: 0, workers: fast.workers, minRangeBytes: fast.minRangeBytes, eager: fast.eager, report: (r) => (report = r) },
   });
   return { generic, fast: fastResult, report };
 }
@@ -148,7 +149,7 @@ describe('the CSV fast path', () => {
           'actual.csv': writeCsv(c.actual, c.actualFormat, c.actualSelect ? (col) => `raw_${col}` : undefined),
         });
         try {
-          const result = await bothPaths(p, d, a, ws.root, { workers: 0, minRangeBytes: c.minRangeBytes });
+          const result = await bothPaths(p, d, a, ws.root, { workers: 0, minRangeBytes: c.minRangeBytes, eager: c.eager });
           runs++;
           if (result.report?.path === 'fast') fastRuns++;
           expect(result.fast).toEqual(result.generic);
@@ -176,8 +177,14 @@ describe('the CSV fast path', () => {
       const d = source('desired', { kind: 'csv', path: 'desired.csv', fields: { id: 'string', amount: 'number', currency: 'string', status: 'string' } });
       const a = source('actual', { kind: 'csv', path: 'actual.csv' });
       const p = policy({ currency: { kind: 'ignore_case' } });
+      for (const eager of [false, true]) {
+        const result = await bothPaths(p, d, a, ws.root, { workers: 2, minRangeBytes: 1000, eager });
+        expect(result.report).toEqual({ path: 'fast', reason: null });
+        expect(result.fast).toEqual(result.generic);
+        expect(result.fast.summary.invalid).toBeGreaterThan(0);
+        expect(result.fast.summary.changed).toBeGreaterThan(0);
+      }
       const result = await bothPaths(p, d, a, ws.root, { workers: 2, minRangeBytes: 1000 });
-      expect(result.report).toEqual({ path: 'fast', reason: null });
       expect(result.fast).toEqual(result.generic);
       expect(result.fast.summary.invalid).toBeGreaterThan(0);
       expect(result.fast.summary.changed).toBeGreaterThan(0);

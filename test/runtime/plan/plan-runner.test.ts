@@ -156,3 +156,75 @@ describe('runPlan over real files', () => {
     expect(plan.observed_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
   });
 });
+
+describe('runPlan with a record cap (maxRecordsPerSource)', () => {
+  const AT = '2026-11-26T12:00:00Z';
+
+  it('stops reading each side at the cap and marks the policy plan as truncated, with a warning', async () => {
+    const plan = await runPlan(document([booksPolicy()]), { workspaceRoot: root, observedAt: AT, maxRecordsPerSource: 2 });
+    const [p] = plan.policies;
+    expect([...p.truncated!].sort()).toEqual(['books', 'ledger']);
+    expect(p.summary).toMatchObject({ desired: 2, actual: 2, unchanged: 1, changed: 1, missing: 0, extra: 0, invalid: 0 });
+    expect(p.items.map((item) => item.id)).toEqual(['books_match/changed/t2']);
+    expect(p.warnings).toHaveLength(2);
+    expect(p.warnings).toContain(
+      "the desired source 'ledger' has more than 2 records: reading stopped at the cap, so this plan covers only the records read (items and counts are partial)",
+    );
+    expect(p.warnings!.some((w) => w.startsWith("the actual source 'books' has more than 2 records"))).toBe(true);
+    // the mark is part of the plan (and of its hash): a partial plan never passes for a whole one
+    const whole = await runPlan(document([booksPolicy()]), { workspaceRoot: root, observedAt: AT });
+    expect(whole.policies[0].truncated).toBeUndefined();
+    expect(plan.plan_hash).not.toBe(whole.plan_hash);
+    expect(JSON.parse(JSON.stringify(plan)).policies[0].truncated).toEqual(p.truncated);
+  });
+
+  it('leaves a source of exactly the cap whole: the plan is the uncapped plan', async () => {
+    // books.json has 5 records; the ledger has 4 in scope (t4 is out of scope by `where`)
+    const whole = await runPlan(document([booksPolicy()]), { workspaceRoot: root, observedAt: AT });
+    const capped = await runPlan(document([booksPolicy()]), { workspaceRoot: root, observedAt: AT, maxRecordsPerSource: 5 });
+    expect(capped.policies[0].truncated).toBeUndefined();
+    expect(capped.plan_hash).toBe(whole.plan_hash);
+    const tight = await runPlan(document([booksPolicy()]), { workspaceRoot: root, observedAt: AT, maxRecordsPerSource: 4 });
+    expect(tight.policies[0].truncated).toEqual(['books']);
+    expect(tight.policies[0].summary).toMatchObject({ desired: 4, actual: 4 });
+  });
+
+  it('really stops reading a large file at the cap (the connector is closed, not drained)', async () => {
+    const lines = ['txn_id,amount,currency'];
+    for (let i = 0; i < 200_000; i++) lines.push(`t${i},${i},EUR`);
+    writeFileSync(path.join(root, 'data/big.csv'), lines.join('\n') + '\n');
+    const big: IrSource = { ...ledger, name: 'big', connector: { ...ledger.connector, path: 'data/big.csv' }, where: null };
+    const ir: IrDocument = { ...document([booksPolicy({ desired: 'big' })]), sources: [books, ledger, big] };
+    let mostRead = 0;
+    const plan = await runPlan(ir, {
+      workspaceRoot: root,
+      observedAt: AT,
+      maxRecordsPerSource: 10,
+      onProgress: (event) => {
+        if (event.side === 'desired') mostRead = Math.max(mostRead, event.records);
+      },
+    });
+    expect(plan.policies[0].truncated).toEqual(['big']);
+    expect(plan.policies[0].summary.desired).toBe(10);
+    expect(mostRead).toBeGreaterThanOrEqual(10);
+    expect(mostRead).toBeLessThan(100_000);
+  });
+
+  it('skips the named policies and reports each policy plan as it is decided', async () => {
+    const seen: string[] = [];
+    const plan = await runPlan(document([booksPolicy(), booksPolicy({ name: 'second' }), booksPolicy({ name: 'third' })]), {
+      workspaceRoot: root,
+      observedAt: AT,
+      skipPolicies: ['second'],
+      onPolicyPlan: (p) => seen.push(`${p.policy}:${p.items.length}`),
+    });
+    expect(plan.policies.map((p) => p.policy)).toEqual(['books_match', 'third']);
+    expect(seen).toEqual(['books_match:6', 'third:6']);
+  });
+
+  it('refuses a cap that is not a whole number of records', async () => {
+    await expect(runPlan(document([booksPolicy()]), { workspaceRoot: root, maxRecordsPerSource: 2.5 })).rejects.toThrow(
+      new PlanError('the record cap must be a whole number of records, not 2.5'),
+    );
+  });
+});
