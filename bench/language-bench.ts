@@ -9,8 +9,9 @@
  * How it measures: run it bundled (`npm run bench`, or esbuild then node), never through tsx,
  * whose `__name` wrappers around every closure distort Chevrotain. Each round times every
  * subject once, interleaved, so a busy machine slows all of them alike; a subject's figure is
- * its best round. With `--expose-gc` a full collection runs before each timed call, so no call
- * pays for the garbage of the one before.
+ * its best round. No collection is forced between calls: a forced full collection shrinks the
+ * young generation, and the next call then pays for promoting its whole tree (two to three
+ * times slower than in a process that has been running).
  */
 import { lex } from '../language/lexer.js';
 import { parseTokens } from '../language/parser.js';
@@ -164,12 +165,10 @@ export function runLanguageBench(options: { lines?: number; rounds?: number; pri
     { name: 'parseFile', run: () => parseFile(text), best: Infinity },
     { name: 'frontEnd', run: compile, best: Infinity },
   ];
-  const gc = process.env.NOGC ? undefined : (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 5; i++) for (const subject of subjects) subject.run(); // warm up
   let sink: unknown;
   for (let round = 0; round < rounds; round++) {
     for (const subject of subjects) {
-      gc?.();
       const start = performance.now();
       sink = subject.run();
       subject.best = Math.min(subject.best, performance.now() - start);
@@ -195,14 +194,14 @@ export function runLanguageBench(options: { lines?: number; rounds?: number; pri
     frontEndMs: best('frontEnd'),
     rounds,
   };
-  if (options.print !== false) printResult(result, gc !== undefined);
+  if (options.print !== false) printResult(result);
   return result;
 }
 
-function printResult(r: LanguageBenchResult, collected: boolean): void {
+function printResult(r: LanguageBenchResult): void {
   const mbs = (ms: number): string => `${(r.bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s`;
   const row = (label: string, ms: number, extra = ''): string => `  ${label.padEnd(44)} ${ms.toFixed(1).padStart(7)} ms  ${extra}`;
-  console.log(`language: ${r.lines} lines, ${(r.bytes / 1000).toFixed(0)} KB; best of ${r.rounds} rounds${collected ? ', gc before each call' : ' (run node with --expose-gc for steadier figures)'}`);
+  console.log(`language: ${r.lines} lines, ${(r.bytes / 1000).toFixed(0)} KB; best of ${r.rounds} rounds`);
   console.log(row('lex', r.lexMs, mbs(r.lexMs)));
   console.log(row('lex + parse (CST)', r.lexParseMs, mbs(r.lexParseMs)));
   console.log(row('JSON.parse, same size (reference)', r.jsonMs, `${r.jsonMBs.toFixed(1)} MB/s`));

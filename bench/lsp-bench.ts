@@ -61,6 +61,8 @@ export interface LspBenchOptions {
   debouncedSamples?: number;
   /** Preview runs (default 5). */
   previewRuns?: number;
+  /** Run only these parts (default all; `npm run bench` runs all). */
+  only?: readonly ('diagnostics' | 'requests' | 'preview')[];
   print?: boolean;
 }
 
@@ -467,37 +469,50 @@ export async function runLspBench(options: LspBenchOptions = {}): Promise<LspBen
   const ws = makeWorkspace(5000);
   const positions = requestPositions(ws.bigText);
 
+  const runs = (part: 'diagnostics' | 'requests' | 'preview'): boolean => !options.only || options.only.includes(part);
+  const none: Percentiles = { p50: NaN, p95: NaN, samples: 0 };
+  const result: LspBenchResult = {
+    lines: ws.bigText.split('\n').length,
+    debounceMs: DEFAULT_DEBOUNCE_MS,
+    diagnostics: none,
+    diagnosticsWithDebounce: none,
+    completion: none,
+    completionAfterEdit: none,
+    hover: none,
+    hoverAfterEdit: none,
+    previewMs: NaN,
+    previewRunsMs: [],
+    previewSummary: null,
+  };
   const fast = await Session.start(ws.root, 0);
-  let result: LspBenchResult;
   try {
-    const diagnostics = await measureDiagnostics(fast, ws, samples, 20);
-    const completion = await measureRequests(fast, ws, 'textDocument/completion', positions.completion, samples, false);
-    const hover = await measureRequests(fast, ws, 'textDocument/hover', positions.hover, samples, false);
-    const completionAfterEdit = await measureRequests(fast, ws, 'textDocument/completion', positions.completion, samples, true);
-    const hoverAfterEdit = await measureRequests(fast, ws, 'textDocument/hover', positions.hover, samples, true);
-    const preview = await measurePreview(fast, ws, options.previewRuns ?? 5);
-    const sortedPreview = [...preview.times].sort((a, b) => a - b);
-    result = {
-      lines: ws.bigText.split('\n').length,
-      debounceMs: DEFAULT_DEBOUNCE_MS,
-      diagnostics: percentiles(diagnostics),
-      diagnosticsWithDebounce: { p50: NaN, p95: NaN, samples: 0 },
-      completion: percentiles(completion),
-      completionAfterEdit: percentiles(completionAfterEdit),
-      hover: percentiles(hover),
-      hoverAfterEdit: percentiles(hoverAfterEdit),
-      previewMs: sortedPreview[Math.floor(sortedPreview.length / 2)]!,
-      previewRunsMs: preview.times,
-      previewSummary: preview.summary,
-    };
+    if (runs('diagnostics') || runs('requests')) {
+      const diagnostics = await measureDiagnostics(fast, ws, runs('diagnostics') ? samples : 0, 20);
+      if (runs('diagnostics')) result.diagnostics = percentiles(diagnostics);
+    }
+    if (runs('requests')) {
+      result.completion = percentiles(await measureRequests(fast, ws, 'textDocument/completion', positions.completion, samples, false));
+      result.hover = percentiles(await measureRequests(fast, ws, 'textDocument/hover', positions.hover, samples, false));
+      result.completionAfterEdit = percentiles(await measureRequests(fast, ws, 'textDocument/completion', positions.completion, samples, true));
+      result.hoverAfterEdit = percentiles(await measureRequests(fast, ws, 'textDocument/hover', positions.hover, samples, true));
+    }
+    if (runs('preview')) {
+      const preview = await measurePreview(fast, ws, options.previewRuns ?? 5);
+      const sorted = [...preview.times].sort((a, b) => a - b);
+      result.previewMs = sorted[Math.floor(sorted.length / 2)]!;
+      result.previewRunsMs = preview.times;
+      result.previewSummary = preview.summary;
+    }
   } finally {
     await fast.stop();
   }
-  const debounced = await Session.start(ws.root, undefined);
-  try {
-    result.diagnosticsWithDebounce = percentiles(await measureDiagnostics(debounced, ws, options.debouncedSamples ?? 40, 3));
-  } finally {
-    await debounced.stop();
+  if (runs('diagnostics')) {
+    const debounced = await Session.start(ws.root, undefined);
+    try {
+      result.diagnosticsWithDebounce = percentiles(await measureDiagnostics(debounced, ws, options.debouncedSamples ?? 40, 3));
+    } finally {
+      await debounced.stop();
+    }
   }
   if (options.print !== false) printResult(result);
   return result;
@@ -506,25 +521,30 @@ export async function runLspBench(options: LspBenchOptions = {}): Promise<LspBen
 function printResult(r: LspBenchResult): void {
   const ms = (v: number): string => `${v.toFixed(1).padStart(6)} ms`;
   const goal = (value: number, limit: number): string => `(goal < ${limit} ms)${value < limit ? '' : '  NOT MET'}`;
-  const row = (label: string, p: Percentiles, limit: number | null): string =>
-    `  ${label.padEnd(46)} p50 ${ms(p.p50)}  p95 ${ms(p.p95)}  ${limit === null ? '' : goal(p.p95, limit)}`;
-  console.log(`lsp: built server over stdio; ${r.lines}-line file importing a module; ${r.completion.samples} requests a figure`);
-  console.log(row('diagnostics after an edit (delay 0)', r.diagnostics, GOALS.diagnosticsMs));
-  console.log(row(`diagnostics after an edit (delay ${r.debounceMs} ms, default)`, r.diagnosticsWithDebounce, null));
-  console.log(`  ${''.padEnd(46)} (the delay is initializationOptions.diagnosticsDelayMs; ${r.diagnosticsWithDebounce.samples} edits)`);
-  console.log(row('completion, nothing changed', r.completion, GOALS.requestMs));
-  console.log(row('completion right after an edit', r.completionAfterEdit, GOALS.requestMs));
-  console.log(row('hover, nothing changed', r.hover, GOALS.requestMs));
-  console.log(row('hover right after an edit', r.hoverAfterEdit, GOALS.requestMs));
-  const s = r.previewSummary;
-  console.log(
-    `  ${`preview drift, 2 x ${RECORDS.toLocaleString('en')} records`.padEnd(46)} ${ms(r.previewMs)} median of ${r.previewRunsMs.length} (${r.previewRunsMs.map((t) => t.toFixed(0)).join(', ')} ms)  ${goal(r.previewMs, GOALS.previewMs)}`,
-  );
-  if (s) console.log(`  ${''.padEnd(46)} found ${s.missing} missing, ${s.extra} extra, ${s.changed} changed, ${s.unchanged} unchanged`);
+  const row = (label: string, p: Percentiles, limit: number | null): void => {
+    if (p.samples > 0) console.log(`  ${label.padEnd(50)} p50 ${ms(p.p50)}  p95 ${ms(p.p95)}  ${limit === null ? '' : goal(p.p95, limit)}`);
+  };
+  console.log(`lsp: the built server over stdio; a ${r.lines}-line file importing a module; p50/p95 of ${r.completion.samples || r.diagnostics.samples} requests`);
+  row('diagnostics after an edit (delay 0)', r.diagnostics, GOALS.diagnosticsMs);
+  row(`diagnostics after an edit (delay ${r.debounceMs} ms, the default)`, r.diagnosticsWithDebounce, null);
+  if (r.diagnosticsWithDebounce.samples > 0) {
+    console.log(`  ${''.padEnd(50)} (${r.diagnosticsWithDebounce.samples} edits; the delay is initializationOptions.diagnosticsDelayMs)`);
+  }
+  row('completion, nothing changed', r.completion, GOALS.requestMs);
+  row('completion right after an edit', r.completionAfterEdit, GOALS.requestMs);
+  row('hover, nothing changed', r.hover, GOALS.requestMs);
+  row('hover right after an edit', r.hoverAfterEdit, GOALS.requestMs);
+  if (r.previewRunsMs.length > 0) {
+    const runs = r.previewRunsMs.map((t) => t.toFixed(0)).join(', ');
+    console.log(`  ${`preview drift, 2 x ${RECORDS.toLocaleString('en')} CSV records`.padEnd(50)} median ${ms(r.previewMs)} of ${runs}  ${goal(r.previewMs, GOALS.previewMs)}`);
+    const s = r.previewSummary;
+    if (s) console.log(`  ${''.padEnd(50)} (${s.missing} missing, ${s.extra} extra, ${s.changed} changed, ${s.unchanged} unchanged)`);
+  }
 }
 
 if (/lsp-bench\.(ts|mjs|js)$/.test(process.argv[1] ?? '')) {
-  runLspBench().catch((error: unknown) => {
+  const only = process.argv.slice(2).filter((a): a is 'diagnostics' | 'requests' | 'preview' => ['diagnostics', 'requests', 'preview'].includes(a));
+  runLspBench(only.length > 0 ? { only } : {}).catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 1;
   });

@@ -1,5 +1,5 @@
 /**
- * Runs every benchmark of `bench/`: `npm run bench` (or `node --expose-gc bench/run.mjs [NAME...]`).
+ * Runs every benchmark of `bench/`: `npm run bench` (or `node bench/run.mjs [NAME...]`).
  *
  * A benchmark module is a `.ts`, `.mts` or `.mjs` file of this folder that exports a runner: a
  * function named `run…Bench` (`export function runLanguageBench()`), sync or async, taking no
@@ -48,7 +48,6 @@ if (benchmarks.length === 0) {
   console.error(names.length > 0 ? `no benchmark in bench/ matches ${names.join(', ')}` : 'no benchmark in bench/ exports a run…Bench function');
   process.exit(1);
 }
-if (typeof globalThis.gc !== 'function') console.log('note: run node with --expose-gc for steadier figures (npm run bench does)');
 
 await build({
   entryPoints: Object.fromEntries(benchmarks.map((b) => [b.file.replace(/\.[^.]+$/, ''), path.join(here, b.file)])),

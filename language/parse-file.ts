@@ -5,7 +5,7 @@
  * Why messages are rebuilt here: Chevrotain speaks in token type names (`RCurly`, `KwFrom`,
  * `NameWord`); users read `}`, `from` and "a name".
  */
-import { endOf } from './source-position.js';
+import { endOf, LineMap } from './source-position.js';
 import type { IRecognitionException, IToken } from 'chevrotain';
 import type { ReconFile } from './ast.js';
 import { AstBuilder } from './ast-builder.js';
@@ -20,6 +20,8 @@ export interface ParsedFile {
   comments: IToken[];
   /** Lexical and syntax errors, in text order. */
   diagnostics: Diagnostic[];
+  /** Line starts of `text`, computed once for every later offset-to-line conversion. */
+  lines: LineMap;
 }
 
 const TOKEN_DISPLAY: Record<string, string> = {
@@ -106,9 +108,10 @@ export function parseFile(text: string): ParsedFile {
   const parsed = parseTokens(lexed.tokens);
   const diagnostics = [...lexed.diagnostics];
   for (const error of parsed.errors) diagnostics.push(syntaxDiagnostic(error, lexed.tokens, text.length));
-  const builder = new AstBuilder(lexed.comments, text);
+  const lines = new LineMap(text);
+  const builder = new AstBuilder(lexed.comments, text, lines);
   const ast = builder.file(parsed.cst, text.length);
   diagnostics.push(...builder.diagnostics);
   diagnostics.sort((a, b) => a.start - b.start);
-  return { text, ast, tokens: lexed.tokens, comments: lexed.comments, diagnostics };
+  return { text, ast, tokens: lexed.tokens, comments: lexed.comments, diagnostics, lines };
 }

@@ -15,7 +15,6 @@ import { checkProgram } from './checker/check-program.js';
 import { compileProgram } from './compiler/compile-program.js';
 import { hasErrors, type Diagnostic } from './diagnostics.js';
 import type { IrDocument } from './ir/ir-types.js';
-import { validateIr } from './ir/ir-validate.js';
 import type { ModuleHost } from './module-host.js';
 import { loadProgram, type Program } from './program.js';
 
@@ -57,7 +56,7 @@ export function compileFile(path: string, host: ModuleHost, text?: string, optio
   if (hasErrors(checked.diagnostics)) return { ...checked, ir: null };
   const compiled = compileProgram(checked.program);
   const diagnostics = [...checked.diagnostics, ...compiled.diagnostics];
+  // compileProgram has validated the IR against the schema (and returned none if it failed)
   if (!compiled.ir || hasErrors(compiled.diagnostics)) return { program: checked.program, diagnostics, ir: null };
-  validateIr(compiled.ir);
   return { program: checked.program, diagnostics, ir: compiled.ir };
 }

@@ -126,7 +126,7 @@ class ProgramLoader {
     const module: Module = {
       path,
       parsed,
-      lines: new LineMap(source),
+      lines: parsed.lines,
       symbols: emptySymbols(),
       imports: [],
       isStdlib,
@@ -237,15 +237,35 @@ export function resolveRef<K extends SymbolKind>(
   if (ref.module) {
     const imp = from.imports.find((i) => i.alias === ref.module!.text);
     if (!imp) return { resolved: null, candidates: from.imports.map((i) => i.alias), unknownModule: true };
-    if (!imp.module) return { resolved: null, candidates: [], unknownModule: false };
-    const decl = (imp.module.symbols[kind] as Map<string, DeclOf<K>>).get(ref.name.text);
-    const candidates = [...imp.module.symbols[kind].keys()].map((n) => `${imp.alias}.${n}`);
-    return { resolved: decl ? { module: imp.module, decl, qualifiedName: `${imp.alias}.${ref.name.text}` } : null, candidates, unknownModule: false };
+    const imported = imp.module;
+    if (!imported) return { resolved: null, candidates: [], unknownModule: false };
+    const decl = (imported.symbols[kind] as Map<string, DeclOf<K>>).get(ref.name.text);
+    return withCandidates(decl ? { module: imported, decl, qualifiedName: `${imp.alias}.${ref.name.text}` } : null, () =>
+      [...imported.symbols[kind].keys()].map((n) => `${imp.alias}.${n}`),
+    );
   }
   const decl = (from.symbols[kind] as Map<string, DeclOf<K>>).get(ref.name.text);
-  const candidates = [...from.symbols[kind].keys()];
-  for (const imp of from.imports) {
-    if (imp.module) candidates.push(...[...imp.module.symbols[kind].keys()].map((n) => `${imp.alias}.${n}`));
-  }
-  return { resolved: decl ? { module: from, decl, qualifiedName: ref.name.text } : null, candidates, unknownModule: false };
+  return withCandidates(decl ? { module: from, decl, qualifiedName: ref.name.text } : null, () => {
+    const candidates = [...from.symbols[kind].keys()];
+    for (const imp of from.imports) {
+      if (imp.module) candidates.push(...[...imp.module.symbols[kind].keys()].map((n) => `${imp.alias}.${n}`));
+    }
+    return candidates;
+  });
+}
+
+/**
+ * A resolution whose `candidates` are listed when first read: they matter only for "did you
+ * mean", and listing every name of the kind at each of a large file's references made resolving
+ * quadratic.
+ */
+function withCandidates<R>(resolved: R, list: () => string[]): { resolved: R; candidates: string[]; unknownModule: boolean } {
+  let candidates: string[] | undefined;
+  return {
+    resolved,
+    get candidates(): string[] {
+      return (candidates ??= list());
+    },
+    unknownModule: false,
+  };
 }

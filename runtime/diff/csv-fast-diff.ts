@@ -2,10 +2,11 @@
  * The CSV fast path of the diff: the same result as `observeSource` + `diffPolicy`, for large
  * files, in typed arrays instead of objects.
  *
- * Why and how (docs/notes on performance explain the numbers):
+ * Why and how (the performance notes of the project explain the numbers):
  * 1. Each file is split into byte ranges, one per worker; each worker scans its range at byte
  *    level (`csv-byte-scanner.ts`) — the desired ranges into shared arrays (key hash, 64-bit
- *    fingerprint of the compared fields, row offset, key bytes, flags).
+ *    fingerprint of the compared fields, row offset, key bytes, flags) that the workers hand
+ *    each other; the main thread never holds them, so they are gone when the workers end.
  * 2. Rows the scanner could not vouch for (`suspect`) are judged by the real read pipeline;
  *    invalid ones leave the join.
  * 3. The workers build the key table (one half each) and flag desired rows sharing a key.
@@ -13,17 +14,20 @@
  *    the key bytes; pairs with equal fingerprints are unchanged (equal bytes of every compared
  *    field compare equal under every comparator but `by`, which is never on this path); the
  *    others are candidates.
- * 5. The workers list what the items need; then they end, and the shared arrays with them.
- * 6. Only the rows that matter are read again by offset — missing, extra, candidates,
+ * 5. Only the rows that matter are read again by offset — candidates, extras, missing,
  *    duplicates — and go through the connector's parser, the read pipeline and the compare
- *    rules, exactly as on the generic path.
+ *    rules, exactly as on the generic path, on the main thread (items are objects of its heap).
+ *    With a core to spare, it builds the changed and extra items while the workers still probe
+ *    (`eager`); otherwise after the workers have ended, so the join's memory and the items'
+ *    never add up.
  * Range boundaries are guessed at line feeds and verified (a line feed inside a quoted field
  * makes the scan start over with one range). Malformed input, or a row the pipeline judges
  * differently from the scanner, ends the fast path: `diffSources` then runs the generic path.
+ * `RECON_DIFF_TRACE=1` prints the time and memory of each phase on stderr (for the benchmark).
  */
 import { availableParallelism } from 'node:os';
 import type { IrSource } from '../../language/ir/ir-types.js';
-import type { RawRecordOrigin } from '../connectors/connector.js';
+import { ConnectorError, type RawRecordOrigin } from '../connectors/connector.js';
 import { RecordPipeline, type ObserveContext, type Side } from '../observe/record-reader.js';
 import type { InvalidRecord, ObservedRecord } from '../observe/observed-record.js';
 import { MAX_RANGES, NumberList, RANGE_STRIDE } from './csv-fast-join.js';
@@ -210,8 +214,13 @@ export async function diffCsvFast(
   try {
     return { ok: true, result: await run(comparer, desired, actual, ctx, options, pool) };
   } catch (error) {
+    if (options.signal?.aborted) {
+      throw new ConnectorError(`source ${desired.source.name}: reading was cancelled`, desired.source.connector.at);
+    }
     if (error instanceof FastPathBail) return { ok: false, reason: error.message };
-    throw error;
+    // Anything else (a file that changed or vanished while being read, say): the generic path
+    // reads again and reports it the way every connector does.
+    return { ok: false, reason: `the fast path failed: ${error instanceof Error ? error.message : String(error)}` };
   } finally {
     await pool.close();
   }
@@ -535,10 +544,6 @@ async function run(
   // The workers end here, and the shared arrays and the table with them.
   await pool.close();
   trace('workers closed');
-  if (process.env.RECON_DIFF_SLEEP) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    trace('slept');
-  }
   // Without eager building, the candidates and extras are all in the final lists.
   aScan.results.forEach((result, k) => {
     const { extras, extraStarts, extraKeyStart, extraKeys } = result.lists;

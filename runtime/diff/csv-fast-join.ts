@@ -247,8 +247,12 @@ export class DesiredStore implements RowSink {
     this.keyArena = sharedUint8(1024);
   }
 
+  /**
+   * Doubles the arrays when the estimate was short. Doubling keeps the number of copies (and of
+   * dead buffers waiting for this thread's garbage collector) small.
+   */
   private growRows(): void {
-    const n = Math.ceil(this.rowStart.length * 1.25) + 1024;
+    const n = this.rowStart.length * 2 + 1024;
     this.rows = growShared(this.rows, n * STRIDE, sharedInt32);
     this.rowStart = this.wide
       ? growShared(this.rowStart as Float64Array, n, sharedFloat64)
@@ -272,7 +276,7 @@ export class DesiredStore implements RowSink {
     } else {
       let used = this.arenaUsed;
       if (used + length > this.keyArena.length) {
-        this.keyArena = growShared(this.keyArena, Math.ceil((used + length) * 1.5) + 4096, sharedUint8);
+        this.keyArena = growShared(this.keyArena, (used + length) * 2 + 4096, sharedUint8);
       }
       rows[o + 4] = used;
       const arena = this.keyArena;

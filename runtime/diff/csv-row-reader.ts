@@ -16,7 +16,7 @@ const QUOTE = 34;
 const LF = 10;
 const CR = 13;
 /** Rows closer than this are read in one go. */
-const GAP = 64 * 1024;
+const GAP = 8 * 1024;
 const MAX_SPAN = 4 << 20;
 /** Bytes read past the last row of a span at first (a row rarely needs more). */
 const TAIL = 4096;

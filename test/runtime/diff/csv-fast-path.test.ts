@@ -165,7 +165,7 @@ describe('the CSV fast path', () => {
 
   it('runs on worker threads with the same result, keys repeated across ranges included', async () => {
     const rows: string[] = ['id,amount,currency,status'];
-    for (let i = 0; i < 3000; i++) rows.push(`t${i % 2900},${(i % 97) + 0.5},EUR,"ok, fine"`);
+    for (let i = 0; i < 3000; i++) rows.push(`t${i % 2900},${i === 1500 ? 'abc' : i === 1600 ? '1e1' : (i % 97) + 0.5},EUR,"ok, fine"`);
     const actualRows: string[] = ['status,currency,amount,id'];
     for (let i = 0; i < 3000; i++) {
       const id = i < 2990 ? i : i + 5000;
