@@ -89,12 +89,12 @@ describe.skipIf(skipped)('postgres end to end', { timeout: 120_000 }, () => {
     expect(audit).not.toContain(db.url);
   });
 
-  it('reads a table of 100,000 rows (about 100 MB) through a cursor, in a 32 MB heap', async () => {
+  it('reads a table of 100,000 rows (over 100 MB) through a cursor, in a 64 MB heap', async () => {
     await db.sql(`CREATE TABLE public.big AS SELECT g AS id, repeat('x', 1000) || g AS payload, now() AS at FROM generate_series(1, 100000) AS g`);
     await db.sql(`ALTER TABLE public.big ADD PRIMARY KEY (id)`);
     const size = await db.sql(`SELECT pg_total_relation_size('public.big') AS bytes`);
     expect(Number(size.rows[0].bytes)).toBeGreaterThan(100 * 2 ** 20);
-    const child = spawnSync(process.execPath, ['--max-old-space-size=32', '--import', 'tsx', 'test/e2e/read-postgres-table.ts', db.url, 'public.big'], {
+    const child = spawnSync(process.execPath, ['--max-old-space-size=64', '--import', 'tsx', 'test/e2e/read-postgres-table.ts', db.url, 'public.big'], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
       timeout: 120_000,
