@@ -200,9 +200,4 @@ export function generate(dir, n, seed = 42) {
   return manifest;
 }
 
-/** The `.recon`-equivalent IR of the benchmark's two sources and policy (see diff-bench.mjs). */
-export const BENCH_TYPES = {
-  id: 'string', amount: 'number', currency: 'string', status: 'string', booked_at: 'datetime',
-  qty: 'integer', sku: 'string', region: 'string', memo: 'string', flag: 'bool',
-};
 export { DESIRED_COLUMNS, ACTUAL_COLUMNS };

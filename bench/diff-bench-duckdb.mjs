@@ -5,7 +5,7 @@
  * vectorised, multi-threaded FULL OUTER JOIN); the goal is to match its time with a third of its
  * memory. Run as a child process by `diff-bench.mjs` so its peak RSS is measured on its own:
  *   node bench/diff-bench-duckdb.mjs DESIRED.csv ACTUAL.csv OUT.json
- * It prints one JSON line: { ms, rows, maxRssKb }.
+ * It prints one JSON line: { ms, cpuMs, rows, maxRssKb } (cpuMs: all threads).
  *
  * Same comparisons as the benchmark policy: key `id`; amount within 0.005; currency ignore_case;
  * booked_at within 2m (as instants); memo ignore; every other field exact; null-safe throughout.
@@ -45,10 +45,12 @@ COPY (
 ) TO '${outFile}' (FORMAT JSON)`;
 
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const instance = await DuckDBInstance.create(':memory:');
 const connection = await instance.connect();
 const result = await connection.run(SQL);
 const rows = result.rowsChanged;
 const ms = performance.now() - t0;
 connection.closeSync?.();
-process.stdout.write(JSON.stringify({ ms, rows, maxRssKb: process.resourceUsage().maxRSS }) + '\n');
+const cpu = process.cpuUsage(cpu0);
+process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, rows, maxRssKb: process.resourceUsage().maxRSS }) + '\n');

@@ -3,7 +3,8 @@
  *   node bench/diff-bench-recon.mjs BUNDLE_DIR WORKSPACE [--generic]
  * It diffs `desired.csv` against `actual.csv` of WORKSPACE with the benchmark policy through
  * `diffSources` (the entry the plan runner calls), writes the items as JSON lines to
- * WORKSPACE/recon.jsonl, and prints one JSON line: { ms, path, reason, summary, maxRssKb }.
+ * WORKSPACE/recon.jsonl, and prints one JSON line: { ms, cpuMs, diffMs, path, reason, summary,
+ * maxRssKb } (cpuMs: all threads).
  *
  * `recon plan` is not wired to the diff yet, so "end to end" here is: observe + diff (the fast
  * path when eligible) + JSON of every item written to a file. The time excludes loading the
@@ -56,6 +57,7 @@ const policy = {
 };
 
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 let report = null;
 const result = await diffSources(policy, source('ledger', 'desired.csv'), source('gateway', 'actual.csv'), {
   observedAt: '2026-11-26T12:00:00Z',
@@ -80,7 +82,8 @@ for (const item of result.items) {
 if (parts.length > 0) fs.writeSync(fd, parts.join('\n') + '\n');
 fs.closeSync(fd);
 const ms = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
 process.stdout.write(JSON.stringify({
-  ms, diffMs: tDiff - t0, path: report?.path, reason: report?.reason, summary: result.summary,
+  ms, cpuMs: (cpu.user + cpu.system) / 1000, diffMs: tDiff - t0, path: report?.path, reason: report?.reason, summary: result.summary,
   maxRssKb: process.resourceUsage().maxRSS,
 }) + '\n');

@@ -4,18 +4,23 @@
  *   node --expose-gc bench/diff-bench.mjs [--sizes 1000000,5000000] [--runs 3] [--generic]
  *
  * Why this shape:
- * - The data is generated deterministically (`diff-bench-data.mjs`) into `bench/.data/<size>/`
- *   (gitignored) and reused while its manifest matches.
- * - Recon's diff is bundled with esbuild into `bench/.data/dist/` (the entry the plan runner
- *   calls, `diffSources`, plus the fast path's worker module next to it), so the measurement
- *   includes no TypeScript compilation; tsx is not involved.
+ * - The data is generated deterministically (`diff-bench-data.mjs`: 10 columns, 1% missing,
+ *   1% extra, 2% changed, 1% differing only within the policy's tolerances) into
+ *   `bench/.data/<size>/` (gitignored) and reused while its manifest matches.
+ * - Recon's diff is bundled with esbuild into `bench/.data/dist/` — the entry the plan runner
+ *   calls, `runtime/diff/diff-sources.ts`, plus the fast path's worker module next to it, as a
+ *   build must place it — so nothing is compiled while measuring; tsx is not involved.
+ * - "End to end" for Recon is `diffSources` over a policy of two csv sources (observe, join,
+ *   compare, items) plus writing every item as JSON to a file: `recon plan` is not wired to the
+ *   diff yet. DuckDB reads both files, joins, compares and writes its drift rows (ordered) to a
+ *   file with `COPY`. Times exclude loading each engine's code.
  * - Each engine runs in its own child process (`diff-bench-recon.mjs`, `diff-bench-duckdb.mjs`),
  *   so `process.resourceUsage().maxRSS` is that engine's peak memory alone. Runs alternate
- *   between the engines; the median time and the largest peak are reported.
- * - Both write their drift rows to a file; both result counts are checked against the
- *   generator's expected counts.
- * `--generic` adds Recon's generic path (observe every record + hash join of objects) at the
- * smallest size, for comparison.
+ *   between the engines; the median time and the largest peak are reported, and every run's
+ *   counts are checked against the generator's.
+ * - `--generic` also times Recon's generic path (every record as an object) at the smallest size.
+ * Knobs for investigating: `RECON_DIFF_TRACE=1` (phase times and memory on stderr) and
+ * `RECON_DIFF_THREADS=N` (worker threads) are read by `diff-bench-recon.mjs` runs.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -87,6 +92,8 @@ for (const n of sizes) {
     records: n,
     reconMs: median(recon.map((x) => x.ms)),
     duckMs: median(duck.map((x) => x.ms)),
+    reconCpuMs: median(recon.map((x) => x.cpuMs)),
+    duckCpuMs: median(duck.map((x) => x.cpuMs)),
     reconPeakKb: Math.max(...recon.map((x) => x.maxRssKb)),
     duckPeakKb: Math.max(...duck.map((x) => x.maxRssKb)),
     reconRuns: recon.map((x) => Math.round(x.ms)),
@@ -103,6 +110,7 @@ for (const n of sizes) {
       `DuckDB ${row.duckMs.toFixed(0)} ms (${mb(row.duckPeakKb)} peak): time ratio ${(row.reconMs / row.duckMs).toFixed(2)}, ` +
       `memory ratio ${(row.reconPeakKb / row.duckPeakKb).toFixed(2)}` +
       (row.genericMs ? `; generic path ${row.genericMs.toFixed(0)} ms (${mb(row.genericPeakKb)})` : '') +
+      `\n    cpu (all threads): Recon ${row.reconCpuMs.toFixed(0)} ms, DuckDB ${row.duckCpuMs.toFixed(0)} ms` +
       `\n    runs: Recon ${row.reconRuns.join(', ')} ms; DuckDB ${row.duckRuns.join(', ')} ms\n`,
   );
 }

@@ -26,20 +26,33 @@ type Children = Record<string, (CstNode | IToken)[] | undefined>;
 const NO_CHILDREN: never[] = [];
 const NO_KIDS: Children = {};
 
+/**
+ * A node's children by token or rule name, each name's in an array in text order. Read them as
+ * `kids(node).NameWord`: a property name written at each place keeps V8's property lookups
+ * there specialised, where one helper taking the name would make every lookup a generic one.
+ */
 function kids(node: CstNode | undefined): Children {
   return node === undefined ? NO_KIDS : (node.children as Children);
 }
-function tokens(node: CstNode | undefined, name: string): IToken[] {
-  return node === undefined ? NO_CHILDREN : ((node.children as Children)[name] as IToken[] | undefined) ?? NO_CHILDREN;
+/** The tokens of one name (none when absent). */
+function tokensOf(list: (CstNode | IToken)[] | undefined): IToken[] {
+  return (list ?? NO_CHILDREN) as IToken[];
 }
-function nodes(node: CstNode | undefined, name: string): CstNode[] {
-  return node === undefined ? NO_CHILDREN : ((node.children as Children)[name] as CstNode[] | undefined) ?? NO_CHILDREN;
+/** The nodes of one rule name (none when absent). */
+function nodesOf(list: (CstNode | IToken)[] | undefined): CstNode[] {
+  return (list ?? NO_CHILDREN) as CstNode[];
 }
-function token(node: CstNode | undefined, name: string): IToken | undefined {
-  return node === undefined ? undefined : ((node.children as Children)[name]?.[0] as IToken | undefined);
+/** The first token of one name. */
+function tokenOf(list: (CstNode | IToken)[] | undefined): IToken | undefined {
+  return list === undefined ? undefined : (list[0] as IToken | undefined);
 }
-function child(node: CstNode | undefined, name: string): CstNode | undefined {
-  return node === undefined ? undefined : ((node.children as Children)[name]?.[0] as CstNode | undefined);
+/** The first node of one rule name. */
+function nodeOf(list: (CstNode | IToken)[] | undefined): CstNode | undefined {
+  return list === undefined ? undefined : (list[0] as CstNode | undefined);
+}
+/** The nodes of a rule name given at run time (declarations and statements, gathered by kind). */
+function nodesNamed(node: CstNode, name: string): CstNode[] {
+  return ((node.children as Children)[name] as CstNode[] | undefined) ?? NO_CHILDREN;
 }
 
 function isReal(tok: IToken | undefined): tok is IToken {
@@ -155,7 +168,7 @@ export class AstBuilder {
     const declarations: A.Decl[] = [];
     const decls: CstNode[] = [];
     for (const key of DECLARATION_RULES) {
-      for (const d of nodes(cst, key)) if (span(d) !== null) decls.push(d);
+      for (const d of nodesNamed(cst, key)) if (span(d) !== null) decls.push(d);
     }
     // each kind is in text order already; interleave the kinds by start offset
     decls.sort((a, b) => a.location!.startOffset - b.location!.startOffset);
@@ -219,31 +232,31 @@ export class AstBuilder {
     const doc = this.docFor(s.start);
     switch (node.name) {
       case 'importDecl': {
-        const pathNode = child(node, 'stringLiteral');
+        const pathNode = nodeOf(kids(node).stringLiteral);
         const path = pathNode ? this.string(pathNode) : this.missingString();
-        const aliasTok = token(node, 'NameWord');
+        const aliasTok = tokenOf(kids(node).NameWord);
         return { kind: 'Import', path, alias: aliasTok ? this.name(aliasTok) : null, doc, start: s.start, end: s.end };
       }
       case 'letDecl':
-        return { kind: 'Let', name: this.name(token(node, 'NameWord')), value: this.exprOr(child(node, 'expr')), doc, start: s.start, end: s.end };
+        return { kind: 'Let', name: this.name(tokenOf(kids(node).NameWord)), value: this.exprOr(nodeOf(kids(node).expr)), doc, start: s.start, end: s.end };
       case 'groupDecl': {
-        const name = this.name(token(node, 'NameWord'));
-        const list = child(node, 'list');
+        const name = this.name(tokenOf(kids(node).NameWord));
+        const list = nodeOf(kids(node).list);
         return { kind: 'Group', name, members: list ? this.list(list) : this.missingList(), doc, start: s.start, end: s.end };
       }
       case 'sourceDecl':
-        return { kind: 'Source', name: this.name(token(node, 'NameWord')), statements: this.sourceStatements(node), doc, start: s.start, end: s.end };
+        return { kind: 'Source', name: this.name(tokenOf(kids(node).NameWord)), statements: this.sourceStatements(node), doc, start: s.start, end: s.end };
       case 'profileDecl': {
-        const name = this.name(token(node, 'NameWord'));
-        const ruleNodes = nodes(node, 'compareRule');
+        const name = this.name(tokenOf(kids(node).NameWord));
+        const ruleNodes = nodesOf(kids(node).compareRule);
         const rules: A.CompareRule[] = new Array(ruleNodes.length);
         for (let i = 0; i < ruleNodes.length; i++) rules[i] = this.compareRule(ruleNodes[i]!);
         return { kind: 'Profile', name, rules, doc, start: s.start, end: s.end };
       }
       case 'policyDecl': {
-        const name = this.name(token(node, 'NameWord'));
+        const name = this.name(tokenOf(kids(node).NameWord));
         const statements: A.PolicyStmt[] = [];
-        for (const p of nodes(node, 'policyStmt')) {
+        for (const p of nodesOf(kids(node).policyStmt)) {
           const statement = this.policyStatement(p);
           if (statement !== null) statements.push(statement);
         }
@@ -263,31 +276,31 @@ export class AstBuilder {
     // in text order: recovery may leave statements without a span, placed at the fallback then.
     const all: { n: CstNode; s: A.Span }[] = [];
     for (const key of SOURCE_STATEMENT_RULES) {
-      for (const n of nodes(node, key)) all.push({ n, s: this.spanOr(n) });
+      for (const n of nodesNamed(node, key)) all.push({ n, s: this.spanOr(n) });
     }
     all.sort((a, b) => a.s.start - b.s.start);
     const result: A.SourceStmt[] = [];
     for (const { n, s } of all) {
       switch (n.name) {
         case 'fromStmt': {
-          const callNode = child(n, 'call');
+          const callNode = nodeOf(kids(n).call);
           result.push({ kind: 'From', call: callNode ? this.call(callNode) : this.missingCall(), start: s.start, end: s.end });
           break;
         }
         case 'keyStmt': {
-          const pathNodes = nodes(n, 'path');
+          const pathNodes = nodesOf(kids(n).path);
           const paths: A.Path[] = new Array(pathNodes.length);
           for (let i = 0; i < pathNodes.length; i++) paths[i] = this.path(pathNodes[i]!);
           result.push({ kind: 'Key', paths, start: s.start, end: s.end });
           break;
         }
         case 'fieldsStmt': {
-          const declNodes = nodes(n, 'fieldDecl');
+          const declNodes = nodesOf(kids(n).fieldDecl);
           const fields: A.FieldDecl[] = new Array(declNodes.length);
           for (let i = 0; i < declNodes.length; i++) {
             const f = declNodes[i]!;
-            const name = this.fieldName(child(f, 'fieldName'));
-            const type = this.name(token(f, 'NameWord'));
+            const name = this.fieldName(nodeOf(kids(f).fieldName));
+            const type = this.name(tokenOf(kids(f).NameWord));
             const fs = this.spanOr(f);
             fields[i] = { kind: 'FieldDecl', name, type, start: fs.start, end: fs.end };
           }
@@ -295,12 +308,12 @@ export class AstBuilder {
           break;
         }
         case 'selectStmt': {
-          const lineNodes = nodes(n, 'selectLine');
+          const lineNodes = nodesOf(kids(n).selectLine);
           const lines: A.SelectLine[] = new Array(lineNodes.length);
           for (let i = 0; i < lineNodes.length; i++) {
             const l = lineNodes[i]!;
-            const name = this.fieldName(child(l, 'fieldName'));
-            const value = this.exprOr(child(l, 'expr'));
+            const name = this.fieldName(nodeOf(kids(l).fieldName));
+            const value = this.exprOr(nodeOf(kids(l).expr));
             const ls = this.spanOr(l);
             lines[i] = { kind: 'SelectLine', name, value, start: ls.start, end: ls.end };
           }
@@ -308,7 +321,7 @@ export class AstBuilder {
           break;
         }
         case 'whereStmt':
-          result.push({ kind: 'Where', condition: this.exprOr(child(n, 'expr')), start: s.start, end: s.end });
+          result.push({ kind: 'Where', condition: this.exprOr(nodeOf(kids(n).expr)), start: s.start, end: s.end });
           break;
         case 'writeStmt':
           result.push({ kind: 'Write', items: this.writeItems(n), start: s.start, end: s.end });
@@ -320,31 +333,31 @@ export class AstBuilder {
 
   private writeItems(node: CstNode): (A.WriteOp | A.MapBlock)[] {
     const all: { n: CstNode; s: A.Span }[] = [];
-    for (const n of nodes(node, 'writeOp')) all.push({ n, s: this.spanOr(n) });
-    for (const n of nodes(node, 'mapBlock')) all.push({ n, s: this.spanOr(n) });
+    for (const n of nodesOf(kids(node).writeOp)) all.push({ n, s: this.spanOr(n) });
+    for (const n of nodesOf(kids(node).mapBlock)) all.push({ n, s: this.spanOr(n) });
     all.sort((a, b) => a.s.start - b.s.start);
     const result: (A.WriteOp | A.MapBlock)[] = new Array(all.length);
     for (let i = 0; i < all.length; i++) {
       const { n, s } = all[i]!;
       if (n.name === 'mapBlock') {
-        const lineNodes = nodes(n, 'mapLine');
+        const lineNodes = nodesOf(kids(n).mapLine);
         const lines: A.MapLine[] = new Array(lineNodes.length);
         for (let j = 0; j < lineNodes.length; j++) {
           const l = lineNodes[j]!;
-          const pathNode = child(l, 'path');
+          const pathNode = nodeOf(kids(l).path);
           const path = pathNode ? this.path(pathNode) : this.missingPath();
-          const value = this.exprOr(child(l, 'expr'));
+          const value = this.exprOr(nodeOf(kids(l).expr));
           const ls = this.spanOr(l);
           lines[j] = { kind: 'MapLine', path, value, start: ls.start, end: ls.end };
         }
         result[i] = { kind: 'Map', lines, start: s.start, end: s.end };
         continue;
       }
-      const ids = tokens(n, 'Identifier');
-      const callNode = child(n, 'call');
+      const ids = tokensOf(kids(n).Identifier);
+      const callNode = nodeOf(kids(n).call);
       const op = this.name(ids[0]);
       const method = ids[1] ? this.name(ids[1]) : null;
-      const urlNode = child(n, 'stringLiteral');
+      const urlNode = nodeOf(kids(n).stringLiteral);
       const url = urlNode ? this.string(urlNode) : null;
       const call = callNode ? this.call(callNode) : null;
       result[i] = { kind: 'WriteOp', op, method, url, call, start: s.start, end: s.end };
@@ -362,18 +375,18 @@ export class AstBuilder {
   }
 
   private fieldName(node: CstNode | undefined): A.Name | A.StringLiteral {
-    const str = child(node, 'stringLiteral');
+    const str = nodeOf(kids(node).stringLiteral);
     if (str) return this.string(str);
-    return this.name(token(node, 'NameWord'));
+    return this.name(tokenOf(kids(node).NameWord));
   }
 
   /** `path` and `comparePath` nodes: a head (name or string) and a tail of `.name` / `[index]`. */
   path(node: CstNode): A.Path {
     const s = this.spanOr(node);
     const segments: A.PathSegment[] = [];
-    const fieldNameNode = child(node, 'fieldName');
-    const headTok = token(node, 'CompareFieldWord') ?? token(fieldNameNode, 'NameWord');
-    const headStr = child(node, 'stringLiteral') ?? child(fieldNameNode, 'stringLiteral');
+    const fieldNameNode = nodeOf(kids(node).fieldName);
+    const headTok = tokenOf(kids(node).CompareFieldWord) ?? tokenOf(kids(fieldNameNode).NameWord);
+    const headStr = nodeOf(kids(node).stringLiteral) ?? nodeOf(kids(fieldNameNode).stringLiteral);
     if (headStr) {
       const str = this.string(headStr);
       segments.push({ kind: 'field', name: stringText(str), quoted: true, start: str.start, end: str.end });
@@ -381,28 +394,27 @@ export class AstBuilder {
       const ts = this.tokSpan(headTok);
       segments.push({ kind: 'field', name: headTok.image, quoted: false, start: ts.start, end: ts.end });
     }
-    const tail = child(node, 'pathTail');
-    const dots = tokens(tail, 'Dot');
-    const brackets = tokens(tail, 'LBracket');
-    if (dots.length > 0 || brackets.length > 0) this.pathTail(tail!, dots, brackets, segments);
+    const dots = tokensOf(kids(node).Dot);
+    const brackets = tokensOf(kids(node).LBracket);
+    if (dots.length > 0 || brackets.length > 0) this.pathSteps(node, dots, brackets, segments);
     if (segments.length === 0) return { kind: 'Path', segments, start: s.start, end: s.end, missing: true };
     return { kind: 'Path', segments, start: s.start, end: s.end };
   }
 
-  /** The `.name` and `[index]` segments of a path tail, in text order. */
-  private pathTail(tail: CstNode, dots: IToken[], brackets: IToken[], segments: A.PathSegment[]): void {
-    const names = tokens(tail, 'NameWord');
+  /** The `.name` and `[index]` segments after a path's head, in text order. */
+  private pathSteps(node: CstNode, dots: IToken[], brackets: IToken[], segments: A.PathSegment[]): void {
+    const names = tokensOf(kids(node).NameWord);
     const steps: Step[] = [];
     for (const t of dots) if (isReal(t)) steps.push({ t, kind: 'dot' });
     for (const t of brackets) if (isReal(t)) steps.push({ t, kind: 'index' });
     if (dots.length > 0 && brackets.length > 0) steps.sort(byTokenOffset);
     // Bracket contents (a string or a number) pair up with the brackets in offset order.
     const contents: { offset: number; node: CstNode | null; tok: IToken | null }[] = [];
-    for (const n of nodes(tail, 'stringLiteral')) {
+    for (const n of nodesOf(kids(node).indexString)) {
       const offset = span(n)?.start ?? -1;
       if (offset >= 0) contents.push({ offset, node: n, tok: null });
     }
-    for (const t of tokens(tail, 'NumberLiteral')) if (isReal(t)) contents.push({ offset: t.startOffset, node: null, tok: t });
+    for (const t of tokensOf(kids(node).NumberLiteral)) if (isReal(t)) contents.push({ offset: t.startOffset, node: null, tok: t });
     contents.sort((a, b) => a.offset - b.offset);
     let nameIndex = 0;
     let contentIndex = 0;
@@ -431,28 +443,28 @@ export class AstBuilder {
 
   private compareRule(node: CstNode): A.CompareRule {
     const s = this.spanOr(node);
-    const pathNode = child(node, 'comparePath');
+    const pathNode = nodeOf(kids(node).comparePath);
     const path = pathNode ? this.path(pathNode) : this.missingPath();
-    return { kind: 'CompareRule', path, comparator: this.comparator(child(node, 'comparator')), start: s.start, end: s.end };
+    return { kind: 'CompareRule', path, comparator: this.comparator(nodeOf(kids(node).comparator)), start: s.start, end: s.end };
   }
 
   private comparator(node: CstNode | undefined): A.Comparator {
     const s = this.spanOr(node);
     const k = kids(node);
     if (k.KwWithin) {
-      const num = token(node, 'NumberLiteral');
-      const pct = token(node, 'Percentage');
-      const dur = token(node, 'Duration');
+      const num = tokenOf(kids(node).NumberLiteral);
+      const pct = tokenOf(kids(node).Percentage);
+      const dur = tokenOf(kids(node).Duration);
       const value = pct ? this.percent(pct) : dur ? this.duration(dur) : this.number(num);
       return { kind: 'Within', value, start: s.start, end: s.end };
     }
     if (k.KwNormalize) {
-      const normalizerNodes = nodes(node, 'normalizer');
+      const normalizerNodes = nodesOf(kids(node).normalizer);
       const normalizers: A.Normalizer[] = new Array(normalizerNodes.length);
       for (let i = 0; i < normalizerNodes.length; i++) {
         const n = normalizerNodes[i]!;
-        const num = token(n, 'NumberLiteral');
-        const name = this.name(token(n, 'NameWord'));
+        const num = tokenOf(kids(n).NumberLiteral);
+        const name = this.name(tokenOf(kids(n).NameWord));
         const arg = num ? this.number(num) : null;
         const ns = this.spanOr(n);
         normalizers[i] = { kind: 'Normalizer', name, arg, start: ns.start, end: ns.end };
@@ -460,16 +472,16 @@ export class AstBuilder {
       return { kind: 'Normalize', normalizers, start: s.start, end: s.end };
     }
     if (k.KwUnordered) {
-      const p = child(node, 'path');
+      const p = nodeOf(kids(node).path);
       return { kind: 'Unordered', by: p ? this.path(p) : null, start: s.start, end: s.end };
     }
-    if (k.KwBy) return { kind: 'ByComparator', expr: this.exprOr(child(node, 'expr')), start: s.start, end: s.end };
-    return { kind: 'NamedComparator', name: this.name(token(node, 'Identifier')), start: s.start, end: s.end };
+    if (k.KwBy) return { kind: 'ByComparator', expr: this.exprOr(nodeOf(kids(node).expr)), start: s.start, end: s.end };
+    return { kind: 'NamedComparator', name: this.name(tokenOf(kids(node).Identifier)), start: s.start, end: s.end };
   }
 
   private ref(node: CstNode | undefined): A.Ref {
     const s = this.spanOr(node);
-    const names = tokens(node, 'NameWord');
+    const names = tokensOf(kids(node).NameWord);
     if (names.length >= 2) {
       const module = this.name(names[0]);
       return { kind: 'Ref', module, name: this.name(names[1]), start: s.start, end: s.end };
@@ -482,27 +494,27 @@ export class AstBuilder {
   private policyStatement(node: CstNode): A.PolicyStmt | null {
     const s = this.spanOr(node);
     const k = kids(node);
-    if (k.KwDescription) return { kind: 'Description', value: this.stringOr(child(node, 'stringLiteral')), start: s.start, end: s.end };
-    if (k.KwOwner) return { kind: 'Owner', value: this.stringOr(child(node, 'stringLiteral')), start: s.start, end: s.end };
-    if (k.KwSeverity) return { kind: 'Severity', value: this.name(token(node, 'NameWord')), start: s.start, end: s.end };
-    if (k.KwMode) return { kind: 'Mode', value: this.name(token(node, 'NameWord')), start: s.start, end: s.end };
-    if (k.KwDesired) return { kind: 'Desired', source: this.ref(child(node, 'ref')), start: s.start, end: s.end };
-    if (k.KwActual) return { kind: 'Actual', source: this.ref(child(node, 'ref')), start: s.start, end: s.end };
-    if (k.compareBlock) return this.compareBlock(child(node, 'compareBlock')!);
+    if (k.KwDescription) return { kind: 'Description', value: this.stringOr(nodeOf(kids(node).stringLiteral)), start: s.start, end: s.end };
+    if (k.KwOwner) return { kind: 'Owner', value: this.stringOr(nodeOf(kids(node).stringLiteral)), start: s.start, end: s.end };
+    if (k.KwSeverity) return { kind: 'Severity', value: this.name(tokenOf(kids(node).NameWord)), start: s.start, end: s.end };
+    if (k.KwMode) return { kind: 'Mode', value: this.name(tokenOf(kids(node).NameWord)), start: s.start, end: s.end };
+    if (k.KwDesired) return { kind: 'Desired', source: this.ref(nodeOf(kids(node).ref)), start: s.start, end: s.end };
+    if (k.KwActual) return { kind: 'Actual', source: this.ref(nodeOf(kids(node).ref)), start: s.start, end: s.end };
+    if (k.compareBlock) return this.compareBlock(nodeOf(kids(node).compareBlock)!);
     if (k.remediateBlock) {
-      const ruleNodes = nodes(child(node, 'remediateBlock'), 'rule');
+      const ruleNodes = nodesOf(kids(nodeOf(kids(node).remediateBlock)).rule);
       const rules: A.RemediationRule[] = new Array(ruleNodes.length);
       for (let i = 0; i < ruleNodes.length; i++) rules[i] = this.rule(ruleNodes[i]!);
       return { kind: 'Remediate', rules, start: s.start, end: s.end };
     }
     if (k.limitsBlock) {
-      const entryNodes = nodes(child(node, 'limitsBlock'), 'limitEntry');
+      const entryNodes = nodesOf(kids(nodeOf(kids(node).limitsBlock)).limitEntry);
       const entries: A.LimitEntry[] = new Array(entryNodes.length);
       for (let i = 0; i < entryNodes.length; i++) {
         const e = entryNodes[i]!;
-        const names = tokens(e, 'NameWord');
-        const num = token(e, 'NumberLiteral');
-        const pct = token(e, 'Percentage');
+        const names = tokensOf(kids(e).NameWord);
+        const num = tokenOf(kids(e).NumberLiteral);
+        const pct = tokenOf(kids(e).Percentage);
         const value = pct ? this.percent(pct) : num ? this.number(num) : this.name(names[1]);
         const name = this.name(names[0]);
         const es = this.spanOr(e);
@@ -511,54 +523,54 @@ export class AstBuilder {
       return { kind: 'Limits', entries, start: s.start, end: s.end };
     }
     if (k.KwRetry) {
-      const attempts = this.number(token(node, 'NumberLiteral'));
+      const attempts = this.number(tokenOf(kids(node).NumberLiteral));
       let backoff: { min: A.DurationLiteral; max: A.DurationLiteral } | null = null;
       if (k.KwBackoff) {
-        const durs = tokens(node, 'Duration');
+        const durs = tokensOf(kids(node).Duration);
         const min = this.duration(durs[0]);
         backoff = { min, max: this.duration(durs[1]) };
       }
       return { kind: 'Retry', attempts, backoff, start: s.start, end: s.end };
     }
     if (k.KwRate) {
-      const count = this.number(token(node, 'NumberLiteral'));
-      return { kind: 'Rate', count, unit: this.name(token(node, 'NameWord')), start: s.start, end: s.end };
+      const count = this.number(tokenOf(kids(node).NumberLiteral));
+      return { kind: 'Rate', count, unit: this.name(tokenOf(kids(node).NameWord)), start: s.start, end: s.end };
     }
-    if (k.KwConcurrency) return { kind: 'Concurrency', value: this.number(token(node, 'NumberLiteral')), start: s.start, end: s.end };
-    if (k.KwSchedule) return { kind: 'Schedule', every: this.duration(token(node, 'Duration')), start: s.start, end: s.end };
+    if (k.KwConcurrency) return { kind: 'Concurrency', value: this.number(tokenOf(kids(node).NumberLiteral)), start: s.start, end: s.end };
+    if (k.KwSchedule) return { kind: 'Schedule', every: this.duration(tokenOf(kids(node).Duration)), start: s.start, end: s.end };
     return null;
   }
 
   private compareBlock(node: CstNode): A.PolicyStmt {
     const s = this.spanOr(node);
     const items: (A.CompareDefault | A.CompareUse | A.CompareRule)[] = [];
-    for (const tok of tokens(node, 'KwDefault')) {
-      const value = tokens(node, 'NameWord').find((t) => t.startOffset > tok.startOffset);
+    for (const word of tokensOf(kids(node).KwDefault)) {
+      const value = tokensOf(kids(node).NameWord).find((t) => t.startOffset > word.startOffset);
       const name = this.name(value);
-      items.push({ kind: 'CompareDefault', value: name, start: tok.startOffset, end: name.missing ? endOf(tok) : name.end });
+      items.push({ kind: 'CompareDefault', value: name, start: word.startOffset, end: name.missing ? endOf(word) : name.end });
     }
-    const refs = nodes(node, 'ref');
-    const uses = tokens(node, 'KwUse');
+    const refs = nodesOf(kids(node).ref);
+    const uses = tokensOf(kids(node).KwUse);
     for (let i = 0; i < uses.length; i++) {
       const tok = uses[i]!;
       const profile = this.ref(refs[i]);
       items.push({ kind: 'CompareUse', profile, start: tok.startOffset, end: profile.missing ? endOf(tok) : profile.end });
     }
-    for (const r of nodes(node, 'compareRule')) items.push(this.compareRule(r));
+    for (const r of nodesOf(kids(node).compareRule)) items.push(this.compareRule(r));
     items.sort((a, b) => a.start - b.start);
     return { kind: 'Compare', items, start: s.start, end: s.end };
   }
 
   private rule(node: CstNode): A.RemediationRule {
     const s = this.spanOr(node);
-    const names = tokens(node, 'NameWord');
-    const stringNodes = nodes(node, 'stringLiteral');
+    const names = tokensOf(kids(node).NameWord);
+    const stringNodes = nodesOf(kids(node).stringLiteral);
     const strings: A.StringLiteral[] = new Array(stringNodes.length);
     for (let i = 0; i < stringNodes.length; i++) strings[i] = this.string(stringNodes[i]!);
-    const arrow = token(node, 'Arrow');
-    const becauseTok = token(node, 'KwBecause');
-    const untilTok = token(node, 'KwUntil');
-    const requiresTok = token(node, 'KwRequires');
+    const arrow = tokenOf(kids(node).Arrow);
+    const becauseTok = tokenOf(kids(node).KwBecause);
+    const untilTok = tokenOf(kids(node).KwUntil);
+    const requiresTok = tokenOf(kids(node).KwRequires);
     const actionTok = names[1];
     // the ticket title is a string right after the action, before any other keyword
     let titleLimit = Infinity;
@@ -567,13 +579,13 @@ export class AstBuilder {
     if (isReal(untilTok)) titleLimit = Math.min(titleLimit, untilTok.startOffset);
     let title: A.StringLiteral | null = null;
     if (isReal(actionTok)) title = firstStringAfter(strings, actionTok.startOffset, titleLimit);
-    const approvalRef = child(node, 'ref');
+    const approvalRef = nodeOf(kids(node).ref);
     const on = this.name(names[0]);
-    const when = token(node, 'KwWhen') ? this.exprOr(child(node, 'expr')) : null;
+    const when = tokenOf(kids(node).KwWhen) ? this.exprOr(nodeOf(kids(node).expr)) : null;
     const action = isReal(arrow) ? this.name(actionTok) : this.name(undefined);
     let approval: A.RemediationRule['approval'] = null;
     if (isReal(requiresTok)) {
-      const end = approvalRef ? this.spanOr(approvalRef).end : endOf(token(node, 'KwApproval') ?? requiresTok);
+      const end = approvalRef ? this.spanOr(approvalRef).end : endOf(tokenOf(kids(node).KwApproval) ?? requiresTok);
       approval = { start: requiresTok.startOffset, end, group: approvalRef ? this.ref(approvalRef) : null };
     }
     const because = isReal(becauseTok) ? firstStringAfter(strings, becauseTok.startOffset, Infinity) : null;
@@ -584,13 +596,13 @@ export class AstBuilder {
   // ---------------------------------------------------------------- tests
 
   private test(node: CstNode, doc: string | null, s: A.Span): A.TestDecl {
-    const lists = nodes(node, 'list');
-    const ids = tokens(node, 'Identifier');
+    const lists = nodesOf(kids(node).list);
+    const ids = tokensOf(kids(node).Identifier);
     let expect: A.TestDecl['expect'];
-    const curlies = tokens(node, 'LCurly');
+    const curlies = tokensOf(kids(node).LCurly);
     if (curlies.length >= 2) {
-      const rcurlies = tokens(node, 'RCurly');
-      const entryNodes = nodes(node, 'expectEntry');
+      const rcurlies = tokensOf(kids(node).RCurly);
+      const entryNodes = nodesOf(kids(node).expectEntry);
       const entries: A.ExpectEntry[] = new Array(entryNodes.length);
       for (let i = 0; i < entryNodes.length; i++) entries[i] = this.expectEntry(entryNodes[i]!);
       expect = { kind: 'ExpectBlock', entries, start: curlies[1]!.startOffset, end: isReal(rcurlies[0]) ? endOf(rcurlies[0]) : s.end };
@@ -599,8 +611,8 @@ export class AstBuilder {
       const ws = this.tokSpan(ids[0]);
       expect = { kind: 'NoDrift', word, start: ws.start, end: ws.end };
     }
-    const name = this.stringOr(child(node, 'stringLiteral'));
-    const policy = this.ref(child(node, 'ref'));
+    const name = this.stringOr(nodeOf(kids(node).stringLiteral));
+    const policy = this.ref(nodeOf(kids(node).ref));
     const desired = lists[0] ? this.list(lists[0]) : this.missingList();
     const actual = lists[1] ? this.list(lists[1]) : this.missingList();
     return { kind: 'Test', name, policy, desired, actual, expect, doc, start: s.start, end: s.end };
@@ -608,20 +620,20 @@ export class AstBuilder {
 
   private expectEntry(node: CstNode): A.ExpectEntry {
     const s = this.spanOr(node);
-    if (token(node, 'KwOn')) {
-      const keyNode = child(node, 'stringLiteral') ?? child(node, 'list');
-      const num = token(node, 'NumberLiteral');
+    if (tokenOf(kids(node).KwOn)) {
+      const keyNode = nodeOf(kids(node).stringLiteral) ?? nodeOf(kids(node).list);
+      const num = tokenOf(kids(node).NumberLiteral);
       let key: A.Expr;
       if (keyNode?.name === 'stringLiteral') key = this.string(keyNode);
       else if (keyNode?.name === 'list') key = this.list(keyNode);
       else if (num) key = this.number(num);
       else key = this.missingExpr();
-      const word = this.name(token(node, 'Identifier'));
-      const action = this.name(token(node, 'NameWord'));
-      return { kind: 'ExpectAction', word, action, key, requiresApproval: token(node, 'KwRequires') !== undefined, start: s.start, end: s.end };
+      const word = this.name(tokenOf(kids(node).Identifier));
+      const action = this.name(tokenOf(kids(node).NameWord));
+      return { kind: 'ExpectAction', word, action, key, requiresApproval: tokenOf(kids(node).KwRequires) !== undefined, start: s.start, end: s.end };
     }
-    const name = this.name(token(node, 'NameWord'));
-    return { kind: 'ExpectCount', name, count: this.number(token(node, 'NumberLiteral')), start: s.start, end: s.end };
+    const name = this.name(tokenOf(kids(node).NameWord));
+    return { kind: 'ExpectCount', name, count: this.number(tokenOf(kids(node).NumberLiteral)), start: s.start, end: s.end };
   }
 
   // ---------------------------------------------------------------- expressions
@@ -654,13 +666,13 @@ export class AstBuilder {
    * stand (`a == not b`, `-not a`) and chained comparisons (`a < b < c`).
    */
   private flatExpression(node: CstNode): A.Expr {
-    const operandNodes = nodes(node, 'operand');
+    const operandNodes = nodesOf(kids(node).operand);
     if (operandNodes.length === 0) return this.missingExpr();
     // the common case: one operand without `not` or `-`
-    if (operandNodes.length === 1 && tokens(operandNodes[0], 'PrefixOperator').length === 0) return this.operandCore(operandNodes[0]!);
-    const operators = tokens(node, 'BinaryOperator');
+    if (operandNodes.length === 1 && tokensOf(kids(operandNodes[0]).PrefixOperator).length === 0) return this.operandCore(operandNodes[0]!);
+    const operators = tokensOf(kids(node).BinaryOperator);
     const slots = operandNodes.map((o) => ({
-      prefixes: tokens(o, 'PrefixOperator').filter(isReal),
+      prefixes: tokensOf(kids(o).PrefixOperator).filter(isReal),
       prefixIndex: 0,
       core: this.operandCore(o),
     }));
@@ -708,22 +720,22 @@ export class AstBuilder {
 
   /** An operand's primary with its postfix chain (`.name`, `[expr]`, `(args)`), without prefixes. */
   private operandCore(node: CstNode): A.Expr {
-    const primaryNode = child(node, 'primary');
+    const primaryNode = nodeOf(kids(node).primary);
     let result = primaryNode ? this.primary(primaryNode) : this.missingExpr();
-    const dots = tokens(node, 'Dot');
-    const brackets = tokens(node, 'LBracket');
-    const parens = tokens(node, 'LParen');
+    const dots = tokensOf(kids(node).Dot);
+    const brackets = tokensOf(kids(node).LBracket);
+    const parens = tokensOf(kids(node).LParen);
     if (dots.length === 0 && brackets.length === 0 && parens.length === 0) return result;
     const steps: Step[] = [];
     for (const t of dots) if (isReal(t)) steps.push({ t, kind: 'dot' });
     for (const t of brackets) if (isReal(t)) steps.push({ t, kind: 'index' });
     for (const t of parens) if (isReal(t)) steps.push({ t, kind: 'call' });
     if ((dots.length > 0 ? 1 : 0) + (brackets.length > 0 ? 1 : 0) + (parens.length > 0 ? 1 : 0) > 1) steps.sort(byTokenOffset);
-    const names = tokens(node, 'NameWord');
-    const exprs = nodes(node, 'expr');
-    const argsNodes = nodes(node, 'args');
-    const rparens = tokens(node, 'RParen');
-    const rbrackets = tokens(node, 'RBracket');
+    const names = tokensOf(kids(node).NameWord);
+    const exprs = nodesOf(kids(node).expr);
+    const argsNodes = nodesOf(kids(node).args);
+    const rparens = tokensOf(kids(node).RParen);
+    const rbrackets = tokensOf(kids(node).RBracket);
     let nameIndex = 0;
     let exprIndex = 0;
     let argsIndex = 0;
@@ -754,12 +766,12 @@ export class AstBuilder {
   }
 
   private args(node: CstNode): A.Argument[] {
-    const argNodes = nodes(node, 'arg');
+    const argNodes = nodesOf(kids(node).arg);
     const result: A.Argument[] = new Array(argNodes.length);
     for (let i = 0; i < argNodes.length; i++) {
       const a = argNodes[i]!;
-      const nameTok = token(a, 'NameWord');
-      const value = this.exprOr(child(a, 'expr'));
+      const nameTok = tokenOf(kids(a).NameWord);
+      const value = this.exprOr(nodeOf(kids(a).expr));
       const s = this.spanOr(a);
       result[i] = { kind: 'Argument', name: nameTok ? this.name(nameTok) : null, value, start: s.start, end: s.end };
     }
@@ -768,8 +780,8 @@ export class AstBuilder {
 
   call(node: CstNode): A.CallExpr {
     const s = this.spanOr(node);
-    const callee = this.nameRef(token(node, 'NameWord'));
-    const argsNode = child(node, 'args');
+    const callee = this.nameRef(tokenOf(kids(node).NameWord));
+    const argsNode = nodeOf(kids(node).args);
     return { kind: 'Call', callee, args: argsNode ? this.args(argsNode) : [], start: s.start, end: s.end };
   }
 
@@ -804,7 +816,7 @@ export class AstBuilder {
 
   list(node: CstNode): A.ListLiteral {
     const s = this.spanOr(node);
-    const elementNodes = nodes(node, 'expr');
+    const elementNodes = nodesOf(kids(node).expr);
     const elements: A.Expr[] = new Array(elementNodes.length);
     for (let i = 0; i < elementNodes.length; i++) elements[i] = this.expr(elementNodes[i]!);
     return { kind: 'List', elements, start: s.start, end: s.end };
@@ -812,12 +824,12 @@ export class AstBuilder {
 
   private object(node: CstNode): A.ObjectLiteral {
     const s = this.spanOr(node);
-    const entryNodes = nodes(node, 'objectEntry');
+    const entryNodes = nodesOf(kids(node).objectEntry);
     const entries: A.ObjectEntry[] = new Array(entryNodes.length);
     for (let i = 0; i < entryNodes.length; i++) {
       const e = entryNodes[i]!;
-      const key = this.fieldName(child(e, 'fieldName'));
-      const value = this.exprOr(child(e, 'expr'));
+      const key = this.fieldName(nodeOf(kids(e).fieldName));
+      const value = this.exprOr(nodeOf(kids(e).expr));
       const es = this.spanOr(e);
       entries[i] = { kind: 'ObjectEntry', key, value, start: es.start, end: es.end };
     }
@@ -830,9 +842,9 @@ export class AstBuilder {
 
   string(node: CstNode | undefined): A.StringLiteral {
     const s = this.spanOr(node);
-    const texts = tokens(node, 'StringText');
-    const escaped = tokens(node, 'StringEscapedInterpolation');
-    const starts = tokens(node, 'InterpolationStart');
+    const texts = tokensOf(kids(node).StringText);
+    const escaped = tokensOf(kids(node).StringEscapedInterpolation);
+    const starts = tokensOf(kids(node).InterpolationStart);
     let parts: (string | A.Expr)[];
     if (escaped.length === 0 && starts.length === 0) {
       // plain text only (several chunks when the lexer dropped a bad escape between them)
@@ -845,7 +857,7 @@ export class AstBuilder {
     } else {
       parts = this.interpolatedParts(node!, texts, escaped, starts);
     }
-    const missing = !isReal(token(node, 'StringStart')) || !isReal(token(node, 'StringEnd'));
+    const missing = !isReal(tokenOf(kids(node).StringStart)) || !isReal(tokenOf(kids(node).StringEnd));
     if (missing && parts.length === 0) return { kind: 'String', parts, start: s.start, end: s.end, missing: true };
     return { kind: 'String', parts, start: s.start, end: s.end };
   }
@@ -856,7 +868,7 @@ export class AstBuilder {
     const pieces: { offset: number; value: string | A.Expr }[] = [];
     for (const t of texts) pieces.push({ offset: t.startOffset, value: decodeJsonEscapes(t.image) });
     for (const t of escaped) pieces.push({ offset: t.startOffset, value: '${' });
-    const exprs = nodes(node, 'expr');
+    const exprs = nodesOf(kids(node).expr);
     for (let i = 0; i < starts.length; i++) {
       const t = starts[i]!;
       const e = exprs[i];

@@ -52,31 +52,15 @@ class ReconParser extends CstParser {
     internals.CST_STACK.push(node);
   }
 
-  // The alternatives of every OR, built on the rule's first run and reused (Chevrotain's
-  // documented optimisation): a fresh array of closures at every OR is garbage made per token.
-  private fileAlternatives?: Alternatives;
-  private sourceDeclAlternatives?: Alternatives;
-  private writeStmtAlternatives?: Alternatives;
-  private writeOpAlternatives?: Alternatives;
-  private policyStmtAlternatives?: Alternatives;
-  private compareBlockAlternatives?: Alternatives;
-  private comparatorAlternatives?: Alternatives;
-  private comparator2Alternatives?: Alternatives;
-  private limitEntryAlternatives?: Alternatives;
-  private testDeclAlternatives?: Alternatives;
-  private expectEntryAlternatives?: Alternatives;
-  private expectEntry2Alternatives?: Alternatives;
-  private fieldNameAlternatives?: Alternatives;
-  private comparePathAlternatives?: Alternatives;
-  private pathTailAlternatives?: Alternatives;
-  private pathTail2Alternatives?: Alternatives;
-  private operandAlternatives?: Alternatives;
-  private primaryAlternatives?: Alternatives;
-  private stringLiteralAlternatives?: Alternatives;
+  // Chevrotain's documented optimisation: the alternatives of each OR, and the bodies of each
+  // MANY and OPTION, are built on the rule's first run and reused. Made anew at every call they
+  // are arrays and closures for the garbage collector at almost every token.
+  private readonly alternatives: Record<string, Alternatives> = {};
+  private readonly bodies: Record<string, () => unknown> = {};
 
   file = this.RULE('file', () => {
-    this.MANY(() => {
-      this.OR((this.fileAlternatives ??= [
+    this.MANY((this.bodies.fileMany ??= () => {
+      this.OR((this.alternatives.file ??= [
         { ALT: () => this.SUBRULE(this.importDecl) },
         { ALT: () => this.SUBRULE(this.letDecl) },
         { ALT: () => this.SUBRULE(this.groupDecl) },
@@ -85,16 +69,16 @@ class ReconParser extends CstParser {
         { ALT: () => this.SUBRULE(this.policyDecl) },
         { ALT: () => this.SUBRULE(this.testDecl) },
       ]));
-    });
+    }));
   });
 
   importDecl = this.RULE('importDecl', () => {
     this.CONSUME(K.import);
     this.SUBRULE(this.stringLiteral);
-    this.OPTION(() => {
+    this.OPTION((this.bodies.importDeclOption ??= () => {
       this.CONSUME(K.as);
       this.CONSUME(T.NameWord);
-    });
+    }));
   });
 
   letDecl = this.RULE('letDecl', () => {
@@ -113,10 +97,10 @@ class ReconParser extends CstParser {
 
   ref = this.RULE('ref', () => {
     this.CONSUME(T.NameWord);
-    this.OPTION(() => {
+    this.OPTION((this.bodies.refOption ??= () => {
       this.CONSUME(T.Dot);
       this.CONSUME2(T.NameWord);
-    });
+    }));
   });
 
   // ------------------------------------------------------------ source
@@ -125,8 +109,8 @@ class ReconParser extends CstParser {
     this.CONSUME(K.source);
     this.CONSUME(T.NameWord);
     this.CONSUME(T.LCurly);
-    this.MANY(() => {
-      this.OR((this.sourceDeclAlternatives ??= [
+    this.MANY((this.bodies.sourceDeclMany ??= () => {
+      this.OR((this.alternatives.sourceDecl ??= [
         { ALT: () => this.SUBRULE(this.fromStmt) },
         { ALT: () => this.SUBRULE(this.keyStmt) },
         { ALT: () => this.SUBRULE(this.fieldsStmt) },
@@ -134,7 +118,7 @@ class ReconParser extends CstParser {
         { ALT: () => this.SUBRULE(this.whereStmt) },
         { ALT: () => this.SUBRULE(this.writeStmt) },
       ]));
-    });
+    }));
     this.CONSUME(T.RCurly);
   });
 
@@ -151,7 +135,7 @@ class ReconParser extends CstParser {
   fieldsStmt = this.RULE('fieldsStmt', () => {
     this.CONSUME(K.fields);
     this.CONSUME(T.LCurly);
-    this.MANY(() => this.SUBRULE(this.fieldDecl));
+    this.MANY((this.bodies.fieldsStmtMany ??= () => this.SUBRULE(this.fieldDecl)));
     this.CONSUME(T.RCurly);
   });
 
@@ -159,13 +143,13 @@ class ReconParser extends CstParser {
     this.SUBRULE(this.fieldName);
     this.CONSUME(T.Colon);
     this.CONSUME(T.NameWord);
-    this.OPTION(() => this.CONSUME(T.Comma));
+    this.OPTION((this.bodies.fieldDeclOption ??= () => this.CONSUME(T.Comma)));
   });
 
   selectStmt = this.RULE('selectStmt', () => {
     this.CONSUME(K.select);
     this.CONSUME(T.LCurly);
-    this.MANY(() => this.SUBRULE(this.selectLine));
+    this.MANY((this.bodies.selectStmtMany ??= () => this.SUBRULE(this.selectLine)));
     this.CONSUME(T.RCurly);
   });
 
@@ -183,16 +167,16 @@ class ReconParser extends CstParser {
   writeStmt = this.RULE('writeStmt', () => {
     this.CONSUME(K.write);
     this.CONSUME(T.LCurly);
-    this.MANY(() => {
-      this.OR((this.writeStmtAlternatives ??= [{ ALT: () => this.SUBRULE(this.mapBlock) }, { ALT: () => this.SUBRULE(this.writeOp) }]));
-    });
+    this.MANY((this.bodies.writeStmtMany ??= () => {
+      this.OR((this.alternatives.writeStmt ??= [{ ALT: () => this.SUBRULE(this.mapBlock) }, { ALT: () => this.SUBRULE(this.writeOp) }]));
+    }));
     this.CONSUME(T.RCurly);
   });
 
   /** `create POST "url"` | `create exec(...)`; the operation word is checked by the checker. */
   writeOp = this.RULE('writeOp', () => {
     this.CONSUME(T.Identifier);
-    this.OR((this.writeOpAlternatives ??= [
+    this.OR((this.alternatives.writeOp ??= [
       {
         ALT: () => {
           this.CONSUME2(T.Identifier);
@@ -206,7 +190,7 @@ class ReconParser extends CstParser {
   mapBlock = this.RULE('mapBlock', () => {
     this.CONSUME(K.map);
     this.CONSUME(T.LCurly);
-    this.MANY(() => this.SUBRULE(this.mapLine));
+    this.MANY((this.bodies.mapBlockMany ??= () => this.SUBRULE(this.mapLine)));
     this.CONSUME(T.RCurly);
   });
 
@@ -222,7 +206,7 @@ class ReconParser extends CstParser {
     this.CONSUME(K.profile);
     this.CONSUME(T.NameWord);
     this.CONSUME(T.LCurly);
-    this.MANY(() => this.SUBRULE(this.compareRule));
+    this.MANY((this.bodies.profileDeclMany ??= () => this.SUBRULE(this.compareRule)));
     this.CONSUME(T.RCurly);
   });
 
@@ -230,12 +214,12 @@ class ReconParser extends CstParser {
     this.CONSUME(K.policy);
     this.CONSUME(T.NameWord);
     this.CONSUME(T.LCurly);
-    this.MANY(() => this.SUBRULE(this.policyStmt));
+    this.MANY((this.bodies.policyDeclMany ??= () => this.SUBRULE(this.policyStmt)));
     this.CONSUME(T.RCurly);
   });
 
   policyStmt = this.RULE('policyStmt', () => {
-    this.OR((this.policyStmtAlternatives ??= [
+    this.OR((this.alternatives.policyStmt ??= [
       {
         ALT: () => {
           this.CONSUME(K.description);
@@ -279,12 +263,12 @@ class ReconParser extends CstParser {
         ALT: () => {
           this.CONSUME(K.retry);
           this.CONSUME(T.NumberLiteral);
-          this.OPTION(() => {
+          this.OPTION((this.bodies.policyStmtOption ??= () => {
             this.CONSUME(K.backoff);
             this.CONSUME(T.Duration);
             this.CONSUME(T.DotDot);
             this.CONSUME2(T.Duration);
-          });
+          }));
         },
       },
       {
@@ -314,8 +298,8 @@ class ReconParser extends CstParser {
   compareBlock = this.RULE('compareBlock', () => {
     this.CONSUME(K.compare);
     this.CONSUME(T.LCurly);
-    this.MANY(() => {
-      this.OR((this.compareBlockAlternatives ??= [
+    this.MANY((this.bodies.compareBlockMany ??= () => {
+      this.OR((this.alternatives.compareBlock ??= [
         {
           ALT: () => {
             this.CONSUME(K.default);
@@ -330,7 +314,7 @@ class ReconParser extends CstParser {
         },
         { ALT: () => this.SUBRULE(this.compareRule) },
       ]));
-    });
+    }));
     this.CONSUME(T.RCurly);
   });
 
@@ -340,11 +324,11 @@ class ReconParser extends CstParser {
   });
 
   comparator = this.RULE('comparator', () => {
-    this.OR((this.comparatorAlternatives ??= [
+    this.OR((this.alternatives.comparator ??= [
       {
         ALT: () => {
           this.CONSUME(K.within);
-          this.OR2((this.comparator2Alternatives ??= [
+          this.OR2((this.alternatives.comparator2 ??= [
             { ALT: () => this.CONSUME(T.NumberLiteral) },
             { ALT: () => this.CONSUME(T.Percentage) },
             { ALT: () => this.CONSUME(T.Duration) },
@@ -360,10 +344,10 @@ class ReconParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(K.unordered);
-          this.OPTION(() => {
+          this.OPTION((this.bodies.comparatorOption ??= () => {
             this.CONSUME(K.by);
             this.SUBRULE(this.path);
-          });
+          }));
         },
       },
       {
@@ -378,58 +362,58 @@ class ReconParser extends CstParser {
 
   normalizer = this.RULE('normalizer', () => {
     this.CONSUME(T.NameWord);
-    this.OPTION(() => {
+    this.OPTION((this.bodies.normalizerOption ??= () => {
       this.CONSUME(T.LParen);
       this.CONSUME(T.NumberLiteral);
       this.CONSUME(T.RParen);
-    });
+    }));
   });
 
   remediateBlock = this.RULE('remediateBlock', () => {
     this.CONSUME(K.remediate);
     this.CONSUME(T.LCurly);
-    this.MANY(() => this.SUBRULE(this.rule));
+    this.MANY((this.bodies.remediateBlockMany ??= () => this.SUBRULE(this.rule)));
     this.CONSUME(T.RCurly);
   });
 
   rule = this.RULE('rule', () => {
     this.CONSUME(K.on);
     this.CONSUME(T.NameWord);
-    this.OPTION(() => {
+    this.OPTION((this.bodies.ruleOption ??= () => {
       this.CONSUME(K.when);
       this.SUBRULE(this.expr);
-    });
+    }));
     this.CONSUME(T.Arrow);
     this.CONSUME2(T.NameWord);
-    this.OPTION2(() => this.SUBRULE(this.stringLiteral));
-    this.OPTION3(() => {
+    this.OPTION2((this.bodies.ruleOption2 ??= () => this.SUBRULE(this.stringLiteral)));
+    this.OPTION3((this.bodies.ruleOption3 ??= () => {
       this.CONSUME(K.requires);
       this.CONSUME(K.approval);
-      this.OPTION4(() => {
+      this.OPTION4((this.bodies.ruleOption4 ??= () => {
         this.CONSUME(K.from);
         this.SUBRULE(this.ref);
-      });
-    });
-    this.OPTION5(() => {
+      }));
+    }));
+    this.OPTION5((this.bodies.ruleOption5 ??= () => {
       this.CONSUME(K.because);
       this.SUBRULE2(this.stringLiteral);
-    });
-    this.OPTION6(() => {
+    }));
+    this.OPTION6((this.bodies.ruleOption6 ??= () => {
       this.CONSUME(K.until);
       this.SUBRULE3(this.stringLiteral);
-    });
+    }));
   });
 
   limitsBlock = this.RULE('limitsBlock', () => {
     this.CONSUME(K.limits);
     this.CONSUME(T.LCurly);
-    this.MANY(() => this.SUBRULE(this.limitEntry));
+    this.MANY((this.bodies.limitsBlockMany ??= () => this.SUBRULE(this.limitEntry)));
     this.CONSUME(T.RCurly);
   });
 
   limitEntry = this.RULE('limitEntry', () => {
     this.CONSUME(T.NameWord);
-    this.OR((this.limitEntryAlternatives ??= [
+    this.OR((this.alternatives.limitEntry ??= [
       { ALT: () => this.CONSUME(T.NumberLiteral) },
       { ALT: () => this.CONSUME(T.Percentage) },
       { ALT: () => this.CONSUME2(T.NameWord) },
@@ -449,12 +433,12 @@ class ReconParser extends CstParser {
     this.CONSUME(K.actual);
     this.SUBRULE2(this.list);
     this.CONSUME(K.expect);
-    this.OR((this.testDeclAlternatives ??= [
+    this.OR((this.alternatives.testDecl ??= [
       { ALT: () => this.CONSUME(T.Identifier) },
       {
         ALT: () => {
           this.CONSUME2(T.LCurly);
-          this.MANY(() => this.SUBRULE(this.expectEntry));
+          this.MANY((this.bodies.testDeclMany ??= () => this.SUBRULE(this.expectEntry)));
           this.CONSUME2(T.RCurly);
         },
       },
@@ -463,22 +447,22 @@ class ReconParser extends CstParser {
   });
 
   expectEntry = this.RULE('expectEntry', () => {
-    this.OR((this.expectEntryAlternatives ??= [
+    this.OR((this.alternatives.expectEntry ??= [
       {
         // action ACTION on KEY [requires approval]
         ALT: () => {
           this.CONSUME(T.Identifier);
           this.CONSUME(T.NameWord);
           this.CONSUME(K.on);
-          this.OR2((this.expectEntry2Alternatives ??= [
+          this.OR2((this.alternatives.expectEntry2 ??= [
             { ALT: () => this.SUBRULE(this.stringLiteral) },
             { ALT: () => this.CONSUME(T.NumberLiteral) },
             { ALT: () => this.SUBRULE(this.list) },
           ]));
-          this.OPTION(() => {
+          this.OPTION((this.bodies.expectEntryOption ??= () => {
             this.CONSUME(K.requires);
             this.CONSUME(K.approval);
-          });
+          }));
         },
       },
       {
@@ -493,23 +477,29 @@ class ReconParser extends CstParser {
   // ------------------------------------------------------------ paths and names
 
   fieldName = this.RULE('fieldName', () => {
-    this.OR((this.fieldNameAlternatives ??= [{ ALT: () => this.CONSUME(T.NameWord) }, { ALT: () => this.SUBRULE(this.stringLiteral) }]));
+    this.OR((this.alternatives.fieldName ??= [{ ALT: () => this.CONSUME(T.NameWord) }, { ALT: () => this.SUBRULE(this.stringLiteral) }]));
   });
 
   path = this.RULE('path', () => {
     this.SUBRULE(this.fieldName);
-    this.SUBRULE(this.pathTail);
+    this.pathSteps();
   });
 
   /** A compare rule's path: `default` and `use` start statements there, so they must be quoted. */
   comparePath = this.RULE('comparePath', () => {
-    this.OR((this.comparePathAlternatives ??= [{ ALT: () => this.CONSUME(T.CompareFieldWord) }, { ALT: () => this.SUBRULE(this.stringLiteral) }]));
-    this.SUBRULE(this.pathTail);
+    this.OR((this.alternatives.comparePath ??= [{ ALT: () => this.CONSUME(T.CompareFieldWord) }, { ALT: () => this.SUBRULE(this.stringLiteral) }]));
+    this.pathSteps();
   });
 
-  pathTail = this.RULE('pathTail', () => {
-    this.MANY(() => {
-      this.OR((this.pathTailAlternatives ??= [
+  /**
+   * The `.name` and `[index]` steps of `path` and `comparePath`, read into the path's own node
+   * (not a rule: a node of their own for every path cost more than it told). They end both
+   * rules, so error recovery re-syncs exactly as it would in a rule of their own. A bracket's
+   * string is labelled `indexString`, apart from a quoted head.
+   */
+  private pathSteps(): void {
+    this.MANY((this.bodies.pathSteps ??= () => {
+      this.OR2((this.alternatives.pathSteps ??= [
         {
           ALT: () => {
             this.CONSUME(T.Dot);
@@ -519,37 +509,40 @@ class ReconParser extends CstParser {
         {
           ALT: () => {
             this.CONSUME(T.LBracket);
-            this.OR2((this.pathTail2Alternatives ??= [{ ALT: () => this.SUBRULE(this.stringLiteral) }, { ALT: () => this.CONSUME(T.NumberLiteral) }]));
+            this.OR3((this.alternatives.pathIndex ??= [
+              { ALT: () => this.SUBRULE2(this.stringLiteral, { LABEL: 'indexString' }) },
+              { ALT: () => this.CONSUME(T.NumberLiteral) },
+            ]));
             this.CONSUME(T.RBracket);
           },
         },
       ]));
-    });
-  });
+    }));
+  }
 
   // ------------------------------------------------------------ expressions
 
   call = this.RULE('call', () => {
     this.CONSUME(T.NameWord);
     this.CONSUME(T.LParen);
-    this.OPTION(() => this.SUBRULE(this.args));
+    this.OPTION((this.bodies.callOption ??= () => this.SUBRULE(this.args)));
     this.CONSUME(T.RParen);
   });
 
   args = this.RULE('args', () => {
     this.SUBRULE(this.arg);
-    this.MANY(() => {
+    this.MANY((this.bodies.argsMany ??= () => {
       this.CONSUME(T.Comma);
       this.SUBRULE2(this.arg);
-    });
-    this.OPTION(() => this.CONSUME2(T.Comma));
+    }));
+    this.OPTION((this.bodies.argsOption ??= () => this.CONSUME2(T.Comma)));
   });
 
   arg = this.RULE('arg', () => {
-    this.OPTION(() => {
+    this.OPTION((this.bodies.argOption ??= () => {
       this.CONSUME(T.NameWord);
       this.CONSUME(T.Colon);
-    });
+    }));
     this.SUBRULE(this.expr);
   });
 
@@ -560,18 +553,18 @@ class ReconParser extends CstParser {
    */
   expr = this.RULE('expr', () => {
     this.SUBRULE(this.operand);
-    this.MANY(() => {
+    this.MANY((this.bodies.exprMany ??= () => {
       this.CONSUME(T.BinaryOperator);
       this.SUBRULE2(this.operand);
-    });
+    }));
   });
 
   /** `{ not | - } primary { .name | [expr] | (args) }` */
   operand = this.RULE('operand', () => {
-    this.MANY(() => this.CONSUME(T.PrefixOperator));
+    this.MANY((this.bodies.operandMany ??= () => this.CONSUME(T.PrefixOperator)));
     this.SUBRULE(this.primary);
-    this.MANY2(() => {
-      this.OR((this.operandAlternatives ??= [
+    this.MANY2((this.bodies.operandMany2 ??= () => {
+      this.OR((this.alternatives.operand ??= [
         {
           ALT: () => {
             this.CONSUME(T.Dot);
@@ -588,17 +581,17 @@ class ReconParser extends CstParser {
         {
           ALT: () => {
             this.CONSUME(T.LParen);
-            this.OPTION(() => this.SUBRULE(this.args));
+            this.OPTION((this.bodies.operandOption ??= () => this.SUBRULE(this.args)));
             this.CONSUME(T.RParen);
           },
         },
       ]));
-    });
+    }));
   });
 
   primary = this.RULE('primary', () => {
     this.OR(
-      (this.primaryAlternatives ??= [
+      (this.alternatives.primary ??= [
         { ALT: () => this.CONSUME(T.NameWord) },
         { ALT: () => this.SUBRULE(this.stringLiteral) },
         { ALT: () => this.CONSUME(T.NumberLiteral) },
@@ -622,27 +615,27 @@ class ReconParser extends CstParser {
 
   list = this.RULE('list', () => {
     this.CONSUME(T.LBracket);
-    this.OPTION(() => {
+    this.OPTION((this.bodies.listOption ??= () => {
       this.SUBRULE(this.expr);
-      this.MANY(() => {
+      this.MANY((this.bodies.listMany ??= () => {
         this.CONSUME(T.Comma);
         this.SUBRULE2(this.expr);
-      });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
-    });
+      }));
+      this.OPTION2((this.bodies.listOption2 ??= () => this.CONSUME2(T.Comma)));
+    }));
     this.CONSUME(T.RBracket);
   });
 
   object = this.RULE('object', () => {
     this.CONSUME(T.LCurly);
-    this.OPTION(() => {
+    this.OPTION((this.bodies.objectOption ??= () => {
       this.SUBRULE(this.objectEntry);
-      this.MANY(() => {
+      this.MANY((this.bodies.objectMany ??= () => {
         this.CONSUME(T.Comma);
         this.SUBRULE2(this.objectEntry);
-      });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
-    });
+      }));
+      this.OPTION2((this.bodies.objectOption2 ??= () => this.CONSUME2(T.Comma)));
+    }));
     this.CONSUME(T.RCurly);
   });
 
@@ -654,8 +647,8 @@ class ReconParser extends CstParser {
 
   stringLiteral = this.RULE('stringLiteral', () => {
     this.CONSUME(T.StringStart);
-    this.MANY(() => {
-      this.OR((this.stringLiteralAlternatives ??= [
+    this.MANY((this.bodies.stringLiteralMany ??= () => {
+      this.OR((this.alternatives.stringLiteral ??= [
         { ALT: () => this.CONSUME(T.StringText) },
         { ALT: () => this.CONSUME(T.StringEscapedInterpolation) },
         {
@@ -666,7 +659,7 @@ class ReconParser extends CstParser {
           },
         },
       ]));
-    });
+    }));
     this.CONSUME(T.StringEnd);
   });
 }

@@ -126,6 +126,25 @@ export class DocumentStore {
     return analysis;
   }
 
+  /**
+   * The last analysis of an open document when it is out of date only because the document
+   * itself was edited since (every other file it read is unchanged), else undefined — also when it
+   * is up to date. Requests that can tell an edit is harmless to them answer from it rather than
+   * wait for a check (completion while a word is typed).
+   */
+  previousAnalysis(uri: string): DocumentAnalysis | undefined {
+    const open = this.byUri.get(uri);
+    if (!open) return undefined;
+    const cached = this.analyses.get(open.path);
+    if (!cached || cached.uri !== uri) return undefined;
+    const own = cached.stamps.get(open.path);
+    if (own === undefined || !own.startsWith(`v${open.session}:`) || own === this.stamp(open.path)) return undefined;
+    for (const [path, stamp] of cached.stamps) {
+      if (path !== open.path && this.stamp(path) !== stamp) return undefined;
+    }
+    return cached;
+  }
+
   /** The cached analysis, fresh or not, without checking (for deciding what to re-check). */
   cachedAnalysis(path: string): DocumentAnalysis | undefined {
     return this.analyses.get(path);

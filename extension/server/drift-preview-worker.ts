@@ -11,9 +11,11 @@
  * connectors refuse, and the server does not even start a preview of such sources in an
  * untrusted workspace.
  *
- * Protocol: `workerData` is a `PreviewJob`; the worker posts a `PreviewMessage` per policy as it
- * finishes, then `done` with the whole change plan, or `error`. A `{ type: 'cancel' }` message
- * aborts the run (the server normally terminates the worker instead).
+ * Protocol: the server posts `{ type: 'run', id, job }`; the worker posts `{ id, message }` with a
+ * `PreviewMessage` per policy as it finishes, then `done` with the whole change plan, or `error`.
+ * `{ type: 'cancel', id }` aborts the run (the server normally terminates the worker instead). A
+ * worker serves one job at a time and stays for the next (`preview-worker-pool.ts`): a warm worker
+ * starts no thread, loads no module and runs code the JIT has already optimised.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { IrDocument } from '../../language/ir/ir-types.js';
@@ -34,12 +36,17 @@ export interface PreviewJob {
   recordCap: number;
   /** The run's instant (tests pin it); default now. */
   observedAt?: string;
+  /**
+   * Post the whole change plan with `done` (to render it). Off by default: the policies already
+   * came one by one, and the plan is the largest message (each message is copied between threads).
+   */
+  withPlan?: boolean;
 }
 
 /** What the worker posts. */
 export type PreviewMessage =
   | { type: 'policy'; plan: PolicyPlan; truncated: string[] }
-  | { type: 'done'; plan: ChangePlan; truncated: string[] }
+  | { type: 'done'; observedAt: string; plan: ChangePlan | null; truncated: string[] }
   | { type: 'error'; message: string; at: string | null };
 
 /**
@@ -58,19 +65,40 @@ export async function runPreviewJob(job: PreviewJob, post: (message: PreviewMess
       ...(signal ? { signal } : {}),
       onPolicyPlan: (policy) => post({ type: 'policy', plan: policy, truncated: policy.truncated ?? [] }),
     });
-    post({ type: 'done', plan, truncated: [...new Set(plan.policies.flatMap((p) => p.truncated ?? []))] });
+    const truncated = [...new Set(plan.policies.flatMap((p) => p.truncated ?? []))];
+    post({ type: 'done', observedAt: plan.observed_at, plan: job.withPlan ? plan : null, truncated });
   } catch (error) {
     const at = error && typeof error === 'object' && 'at' in error && typeof error.at === 'string' ? error.at : null;
     post({ type: 'error', message: error instanceof Error ? error.message : String(error), at });
   }
 }
 
-// Started as a worker thread: run the job from workerData.
-if (parentPort && workerData && typeof workerData === 'object' && 'reconPreviewJob' in workerData) {
+/** What the server sends a preview worker: run a job (one at a time), or cancel the running one. */
+export type PreviewWorkerRequest = { type: 'run'; id: number; job: PreviewJob } | { type: 'cancel'; id: number };
+
+/** What a preview worker posts: a message of the job `id`. */
+export interface PreviewWorkerReply {
+  id: number;
+  message: PreviewMessage;
+}
+
+/** `workerData` of a preview worker. */
+export const PREVIEW_WORKER_DATA = { reconPreviewWorker: 1 } as const;
+
+// Started as a worker thread: serve jobs until terminated (the server reuses a worker, warm, for
+// the next preview).
+if (parentPort && workerData && typeof workerData === 'object' && 'reconPreviewWorker' in workerData) {
   const port = parentPort;
-  const controller = new AbortController();
-  port.on('message', (message: unknown) => {
-    if (message && typeof message === 'object' && (message as { type?: string }).type === 'cancel') controller.abort();
+  const running = new Map<number, AbortController>();
+  port.on('message', (request: PreviewWorkerRequest) => {
+    if (request.type === 'cancel') {
+      running.get(request.id)?.abort();
+      return;
+    }
+    const controller = new AbortController();
+    running.set(request.id, controller);
+    void runPreviewJob(request.job, (message) => port.postMessage({ id: request.id, message } satisfies PreviewWorkerReply), controller.signal).finally(() =>
+      running.delete(request.id),
+    );
   });
-  void runPreviewJob((workerData as { reconPreviewJob: PreviewJob }).reconPreviewJob, (m) => port.postMessage(m), controller.signal).then(() => port.close());
 }

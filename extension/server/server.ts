@@ -33,7 +33,7 @@ import type { DocumentAnalysis } from './document-analysis.js';
 import { DocumentStore } from './document-store.js';
 import { codeActions } from './features/code-actions.js';
 import { codeLenses } from './features/code-lens.js';
-import { completion } from './features/completion.js';
+import { completion, completionAfterWordEdit } from './features/completion.js';
 import { definition } from './features/definition.js';
 import { DiagnosticsPublisher } from './features/diagnostics.js';
 import { documentSymbols } from './features/document-symbols.js';
@@ -231,7 +231,20 @@ export function createReconServer(connection: Connection, options: ReconServerOp
   // ------------------------------------------------------------ language features
 
   connection.onHover(({ textDocument, position }) => withDocument(textDocument.uri, null, (a) => hover(a, offsetOf(a, position))));
-  connection.onCompletion(({ textDocument, position }) => withDocument(textDocument.uri, [], (a) => completion(a, offsetOf(a, position))));
+  connection.onCompletion(({ textDocument, position }) => {
+    // while a word is typed, the last analysis answers (no check of the whole file per keystroke)
+    const open = store.document(textDocument.uri);
+    const previous = open ? store.previousAnalysis(textDocument.uri) : undefined;
+    if (open && previous) {
+      try {
+        const items = completionAfterWordEdit(previous, open.document, open.document.offsetAt(position));
+        if (items) return items;
+      } catch (error) {
+        connection.console.error(`recon: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    }
+    return withDocument(textDocument.uri, [], (a) => completion(a, offsetOf(a, position)));
+  });
   connection.onDefinition(({ textDocument, position }) => withDocument(textDocument.uri, null, (a) => definition(a, offsetOf(a, position), store)));
   connection.onReferences(({ textDocument, position, context }) =>
     withDocument(textDocument.uri, [], (a) => references(workspace, a, offsetOf(a, position), context.includeDeclaration)),
@@ -311,7 +324,10 @@ export function createReconServer(connection: Connection, options: ReconServerOp
     throw new ResponseError(ErrorCodes.MethodNotFound, `unknown command ${command}`);
   });
 
-  connection.onShutdown(() => publisher.dispose());
+  connection.onShutdown(() => {
+    publisher.dispose();
+    previews.dispose();
+  });
 
   return {
     store,

@@ -12,7 +12,7 @@
 import { statSync } from 'node:fs';
 import type { IrPolicy, IrSource } from '../../language/ir/ir-types.js';
 import { createConnectorContext } from '../connectors/connector-registry.js';
-import { observeSource, type ObserveContext } from '../observe/record-reader.js';
+import { observeSource, type ObservedBatch, type ObserveContext } from '../observe/record-reader.js';
 import { diffCsvFast } from './csv-fast-diff.js';
 import { planCsvFastPath } from './csv-fast-plan.js';
 import { defaultWorkerCount } from './csv-worker-pool.js';
@@ -47,6 +47,11 @@ export interface FastPathSettings {
 /** What `diffSources` needs: the read context, plus optional fast-path settings. */
 export interface DiffSourcesContext extends ObserveContext {
   fastPath?: FastPathSettings;
+  /**
+   * How the generic path reads a side (default `observeSource`): the plan runner wraps it to
+   * collect read warnings, report progress and apply record caps.
+   */
+  readSide?: (source: IrSource, side: 'desired' | 'actual') => AsyncIterable<ObservedBatch>;
 }
 
 function fileSize(source: IrSource, ctx: ObserveContext): number {
@@ -93,12 +98,9 @@ export async function diffSources(
     }
   }
   settings.report?.({ path: 'generic', reason });
-  return diffPolicy(
-    policy,
-    desiredSource,
-    actualSource,
-    observeSource(desiredSource, 'desired', ctx),
-    observeSource(actualSource, 'actual', ctx),
-    { evaluation: ctx, signal: ctx.signal },
-  );
+  const read = ctx.readSide ?? ((source: IrSource, side: 'desired' | 'actual') => observeSource(source, side, ctx));
+  return diffPolicy(policy, desiredSource, actualSource, read(desiredSource, 'desired'), read(actualSource, 'actual'), {
+    evaluation: ctx,
+    signal: ctx.signal,
+  });
 }

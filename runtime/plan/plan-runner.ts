@@ -7,9 +7,8 @@
  * Nothing here writes anywhere: connectors are read-only during a plan.
  */
 import type { IrDocument, IrSource } from '../../language/ir/ir-types.js';
-import { diffPolicy } from '../diff/diff-engine.js';
+import { diffSources } from '../diff/diff-sources.js';
 import { decidePolicy } from '../decide/decider.js';
-import type { EvaluationContext } from '../expressions/expression-evaluator.js';
 import { observeSource, type ObservedBatch, type ObserveContext } from '../observe/record-reader.js';
 import type { ChangePlan, PolicyPlan } from './change-plan.js';
 import { buildChangePlan } from './plan-builder.js';
@@ -63,7 +62,6 @@ export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<
     trusted: options.trusted ?? true,
     signal: options.signal,
   };
-  const evaluation: EvaluationContext = { observedAt, env: options.env };
   const plans: PolicyPlan[] = [];
   const skip = new Set(options.skipPolicies ?? []);
   const cap = options.maxRecordsPerSource;
@@ -82,10 +80,8 @@ export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<
         warnings.push(truncationWarning(source.name, side, cap));
       });
     };
-    const diff = await diffPolicy(policy, sources.desired, sources.actual, read(sources.desired, 'desired'), read(sources.actual, 'actual'), {
-      evaluation,
-      signal: options.signal,
-    });
+    // the CSV fast path reads whole files: not with a record cap (previews)
+    const diff = await diffSources(policy, sources.desired, sources.actual, { ...observe, readSide: read, fastPath: { enabled: cap === undefined } });
     const plan = decidePolicy(policy, diff, { observedAt, ir, env: options.env });
     if (warnings.length > 0) plan.warnings = [...new Set([...(plan.warnings ?? []), ...warnings])];
     if (truncated.length > 0) plan.truncated = [...new Set(truncated)];

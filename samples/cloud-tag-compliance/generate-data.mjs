@@ -11,7 +11,6 @@ const random = () => {
   return seed / 2 ** 32;
 };
 const hex = (n) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
-const pick = (list) => list[Math.floor(random() * list.length)];
 const iso = (ms) => new Date(ms).toISOString().replace('Z', '000+00:00');
 
 const subscription = '6f1c2d9e-4a7b-4c1e-9d3f-2b8a5e7c0d14';

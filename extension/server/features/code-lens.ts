@@ -19,9 +19,10 @@ export const PREVIEW_DRIFT_COMMAND = 'recon.previewDrift';
 /** The client command a "Run test" lens runs, with `{ uri, test }`. */
 export const RUN_TESTS_COMMAND = 'recon.runTests';
 
-/** The lenses of the analysed file. */
+/** The lenses of the analysed file; a file with a policy also gets a preview worker started ahead. */
 export function codeLenses(analysis: DocumentAnalysis, previews: DriftPreviewer, tests: TestRunner): CodeLens[] {
   const lenses: CodeLens[] = [];
+  if (analysis.module.symbols.policy.size > 0) previews.prewarm();
   for (const decl of analysis.module.parsed.ast.declarations) {
     if (decl.kind === 'Policy' && !decl.name.missing) {
       const last = previews.lastTitle(analysis.uri, analysis.version, decl.name.text);

@@ -11,7 +11,8 @@
  */
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { CompletionItemKind, MarkupKind, type CompletionItem } from 'vscode-languageserver';
+import { CompletionItemKind, MarkupKind, type CompletionItem, type Range } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type * as A from '../../../language/ast.js';
 import { BUILTIN_FUNCTIONS, CONNECTORS } from '../../../language/checker/builtin-functions.js';
 import { functionAvailable, namesInScope, resolveBareName } from '../../../language/checker/expression-scope.js';
@@ -22,6 +23,7 @@ import type { DocumentAnalysis } from '../document-analysis.js';
 import { toRange } from '../lsp-conversions.js';
 import type { SourceInfo } from '../semantic-index.js';
 import { keywordDoc, ROOT_DOCS, WORD_DOCS, wordDoc } from '../word-docs.js';
+import { changedRegion, mapOffset, offsetBeforeWordEdit } from '../word-edit.js';
 import { completionContext, type ExpressionSite, type Offer } from './completion-context.js';
 import { describeConnector } from './hover.js';
 
@@ -52,6 +54,24 @@ export function completion(analysis: DocumentAnalysis, offset: number): Completi
   };
   for (const offer of context.offers) addOffer(offer, analysis, offset, add);
   return [...items.values()];
+}
+
+/**
+ * Completion at `offset` of `document` answered from the analysis of an earlier version, when the
+ * only edits since are word characters typed or erased in the word at the cursor (`word-edit.ts`
+ * says why the answer is then the same); null when they are not, and the document must be checked.
+ * The items' ranges are moved onto the current text.
+ */
+export function completionAfterWordEdit(previous: DocumentAnalysis, document: TextDocument, offset: number): CompletionItem[] | null {
+  const text = document.getText();
+  const before = offsetBeforeWordEdit(previous.text, text, offset);
+  if (before === null) return null;
+  const region = changedRegion(previous.text, text, offset);
+  const move = (range: Range): Range => ({
+    start: document.positionAt(mapOffset(region, previous.lines.offset(range.start), 'start')),
+    end: document.positionAt(mapOffset(region, previous.lines.offset(range.end), 'end')),
+  });
+  return completion(previous, before).map((item) => (item.textEdit && 'range' in item.textEdit ? { ...item, textEdit: { ...item.textEdit, range: move(item.textEdit.range) } } : item));
 }
 
 type Add = (label: string, kind: CompletionItemKind, rank: string, extra?: Partial<CompletionItem>) => void;

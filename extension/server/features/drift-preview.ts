@@ -12,9 +12,6 @@
  *   both from the settings; cancelling the request or running out of time stops the worker at
  *   once, and the policies finished by then are returned (`status: 'timeout'`).
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { Location } from 'vscode-languageserver';
 import type { IrDocument, IrPolicy } from '../../../language/ir/ir-types.js';
 import type { ChangePlan, FieldDelta, PlanItem, PolicyPlan, PolicySummary } from '../../../runtime/plan/change-plan.js';
@@ -24,6 +21,7 @@ import type { DocumentAnalysis } from '../document-analysis.js';
 import type { DocumentStore } from '../document-store.js';
 import { compileForRun, irLocation } from '../run-support.js';
 import type { PreviewJob, PreviewMessage } from '../drift-preview-worker.js';
+import { PreviewWorkerPool, type PreviewRun } from '../preview-worker-pool.js';
 
 /** The method of the custom request. */
 export const PREVIEW_DRIFT_METHOD = 'recon/previewDrift';
@@ -106,28 +104,6 @@ export interface PreviewOptions {
   observedAt?: string;
 }
 
-/** How the worker is started: the bundled JavaScript beside this module, or the TypeScript source through tsx. */
-function workerScript(): { kind: 'file'; url: URL } | { kind: 'tsx'; url: URL } | null {
-  for (const name of ['./drift-preview-worker.js', './drift-preview-worker.mjs']) {
-    const url = new URL(name, import.meta.url);
-    if (existsSync(fileURLToPath(url))) return { kind: 'file', url };
-  }
-  const source = new URL('../drift-preview-worker.ts', import.meta.url);
-  if (existsSync(fileURLToPath(source))) return { kind: 'tsx', url: source };
-  return null;
-}
-
-function startWorker(job: PreviewJob): Worker | null {
-  const script = workerScript();
-  if (!script) return null;
-  const data = { reconPreviewJob: job };
-  if (script.kind === 'file') return new Worker(script.url, { workerData: data });
-  // Running from source (tests, development): load the TypeScript worker through tsx.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(script.url.href)}); });`;
-  return new Worker(code, { eval: true, workerData: data });
-}
-
 const WRITE_NEEDS_TRUST = new Set(['http', 'exec']);
 
 /** Why a policy cannot be previewed in an untrusted workspace, or null. */
@@ -159,7 +135,22 @@ export class DriftPreviewer {
   private readonly running = new Map<string, AbortController>();
   private readonly lastTitles = new Map<string, { version: number | null; titles: Map<string, string> }>();
 
-  constructor(private readonly store: DocumentStore) {}
+  constructor(
+    private readonly store: DocumentStore,
+    /** The worker threads previews run in (kept warm between previews). */
+    private readonly workers: PreviewWorkerPool = new PreviewWorkerPool(),
+  ) {}
+
+  /** Starts a preview worker ahead of the first preview (see `PreviewWorkerPool.prewarm`). */
+  prewarm(): void {
+    this.workers.prewarm();
+  }
+
+  /** Stops the preview workers (server shutdown). */
+  dispose(): void {
+    for (const controller of this.running.values()) controller.abort();
+    this.workers.dispose();
+  }
 
   /** The title of the last preview of a policy, while the document is still at that version. */
   lastTitle(uri: string, version: number | null, policy: string): string | null {
@@ -227,6 +218,7 @@ export class DriftPreviewer {
       trusted: options.trusted,
       recordCap: options.recordCap,
       ...(options.observedAt ? { observedAt: options.observedAt } : {}),
+      withPlan: params.render !== undefined,
     };
     const outcome = await this.runJob(job, options, controller);
     if (this.running.get(key) === controller) this.running.delete(key);
@@ -264,7 +256,7 @@ export class DriftPreviewer {
       ...base,
       status: outcome.status,
       message: outcome.message,
-      observedAt: outcome.plan?.observed_at ?? options.observedAt ?? null,
+      observedAt: outcome.observedAt ?? options.observedAt ?? null,
       drift: entries.some((e) => e.items.some((i) => i.action !== 'ignore')),
       elapsedMs: Math.round(performance.now() - started),
       policies,
@@ -290,21 +282,29 @@ export class DriftPreviewer {
     job: PreviewJob,
     options: PreviewOptions,
     controller: AbortController,
-  ): Promise<{ status: DriftPreviewResult['status']; message: string | null; policies: { plan: PolicyPlan; truncated: string[] }[]; plan: ChangePlan | null }> {
+  ): Promise<{
+    status: DriftPreviewResult['status'];
+    message: string | null;
+    policies: { plan: PolicyPlan; truncated: string[] }[];
+    plan: ChangePlan | null;
+    observedAt: string | null;
+  }> {
     return new Promise((resolve) => {
       const policies: { plan: PolicyPlan; truncated: string[] }[] = [];
       let settled = false;
-      let worker: Worker | null = null;
+      let run: PreviewRun | null = null;
       const inProcess = new AbortController();
+      let observedAt: string | null = null;
       const finish = (status: DriftPreviewResult['status'], message: string | null, plan: ChangePlan | null = null): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onCancel);
         controller.signal.removeEventListener('abort', onCancel);
-        if (worker) void worker.terminate();
-        else inProcess.abort();
-        resolve({ status, message, policies, plan });
+        // after `done` or `error` the worker is back in the pool already: cancel is then a no-op
+        run?.cancel();
+        inProcess.abort();
+        resolve({ status, message, policies, plan, observedAt });
       };
       const onCancel = (): void => finish('cancelled', 'the preview was cancelled');
       const timer = setTimeout(
@@ -319,21 +319,20 @@ export class DriftPreviewer {
       controller.signal.addEventListener('abort', onCancel);
       const onMessage = (message: PreviewMessage): void => {
         if (message.type === 'policy') policies.push({ plan: message.plan, truncated: message.truncated });
-        else if (message.type === 'done') finish('ok', null, message.plan);
+        else if (message.type === 'done') {
+          observedAt = message.observedAt;
+          finish('ok', null, message.plan);
+        }
         else finish('error', message.at && !message.message.startsWith(message.at) ? `${message.at}: ${message.message}` : message.message);
       };
-      try {
-        worker = startWorker(job);
-      } catch (error) {
-        finish('error', `could not start the preview worker: ${error instanceof Error ? error.message : String(error)}`);
+      if (!this.workers.available) {
+        void import('../drift-preview-worker.js').then((m) => m.runPreviewJob(job, onMessage, inProcess.signal));
         return;
       }
-      if (worker) {
-        worker.on('message', onMessage);
-        worker.on('error', (error) => finish('error', error instanceof Error ? error.message : String(error)));
-        worker.on('exit', () => finish('error', 'the preview worker stopped unexpectedly'));
-      } else {
-        void import('../drift-preview-worker.js').then((m) => m.runPreviewJob(job, onMessage, inProcess.signal));
+      try {
+        run = this.workers.run(job, onMessage);
+      } catch (error) {
+        finish('error', `could not start the preview worker: ${error instanceof Error ? error.message : String(error)}`);
       }
     });
   }
