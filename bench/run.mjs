@@ -3,12 +3,15 @@
  *
  * A benchmark module is a `.ts`, `.mts` or `.mjs` file of this folder that exports a runner: a
  * function named `run…Bench` (`export function runLanguageBench()`), sync or async, taking no
- * required argument. Files without one (stand-alone scripts such as `diff-bench.mjs`, data
+ * required argument. Files without one (the diff bench's child scripts, data
  * generators) are left alone; they are never imported, since importing a script runs it.
  *
  * Why a bundle: each module is bundled with esbuild first (into `dist/bench/`), so what is
  * measured is plain JavaScript as the CLI ships it; running TypeScript through tsx would wrap
  * every closure (`__name`) and distort the figures, Chevrotain's above all.
+ *
+ * The diff benchmark (`diff-bench.mjs`: `recon plan` beside DuckDB) runs at 1,000,000 records a
+ * side; set RECON_BENCH_5M=1 (or pass `--5m`) to add 5,000,000 (about a minute per run pair).
  *
  * NAME arguments keep the modules whose file name contains one of them (`language`). With
  * `--json FILE`, every runner's return value is written there, keyed by module.

@@ -47,7 +47,8 @@ class ReconParser extends CstParser {
    */
   cstInvocationStateUpdate(fullRuleName: string): void {
     const internals = this as unknown as ChevrotainTreeBuilder;
-    const node = { name: fullRuleName, children: {} as CstNode['children'] } as CstNode;
+    // `location` is set just below; naming it here keeps it inside the node object
+    const node: CstNode = { name: fullRuleName, children: {}, location: undefined };
     internals.setInitialNodeLocation(node);
     internals.CST_STACK.push(node);
   }

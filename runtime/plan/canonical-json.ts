@@ -5,7 +5,7 @@
  * input must give byte-identical text, so object keys are sorted (by UTF-16 code unit, never by
  * locale) and values that JSON cannot carry are mapped one fixed way.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 
 /**
  * The canonical JSON text of a value: sorted keys, no white space. Dates become ISO strings,
@@ -13,38 +13,86 @@ import { createHash } from 'node:crypto';
  * out (as `JSON.stringify` does) and `undefined` list elements become `null`.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value);
+  const sink = new CanonicalSink(null);
+  sink.write(value);
+  return sink.text;
 }
 
-/** `sha256:<hex>` of the canonical JSON of a value: the fingerprint format used in plans. */
+/**
+ * `sha256:<hex>` of the canonical JSON of a value: the fingerprint format used in plans. The
+ * text is fed to the hash in chunks as it is written, so a plan of tens of megabytes is never
+ * held as one string (same bytes, same hash).
+ */
 export function sha256OfCanonical(value: unknown): string {
-  return 'sha256:' + createHash('sha256').update(canonicalJson(value), 'utf8').digest('hex');
+  const hash = createHash('sha256');
+  const sink = new CanonicalSink(hash);
+  sink.write(value);
+  sink.flush();
+  return 'sha256:' + hash.digest('hex');
 }
 
-function write(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'bigint':
-      return JSON.stringify(value.toString());
-    case 'function':
-    case 'symbol':
-      return 'null';
-    default:
-      break;
+/** Chunks handed to the hash at about this many characters. */
+const FLUSH_AT = 1 << 16;
+
+/** Appends canonical JSON to `text`; with a hash, hands the text over in chunks. */
+class CanonicalSink {
+  text = '';
+  constructor(private readonly hash: Hash | null) {}
+
+  flush(): void {
+    if (this.hash !== null && this.text.length > 0) {
+      this.hash.update(this.text, 'utf8');
+      this.text = '';
+    }
   }
-  if (value instanceof Date) {
-    return Number.isNaN(value.getTime()) ? 'null' : JSON.stringify(value.toISOString());
+
+  write(value: unknown): void {
+    if (value === null || value === undefined) {
+      this.text += 'null';
+      return;
+    }
+    switch (typeof value) {
+      case 'string':
+        this.text += JSON.stringify(value);
+        return;
+      case 'number':
+        this.text += Number.isFinite(value) ? JSON.stringify(value) : 'null';
+        return;
+      case 'boolean':
+        this.text += value ? 'true' : 'false';
+        return;
+      case 'bigint':
+        this.text += JSON.stringify(value.toString());
+        return;
+      case 'function':
+      case 'symbol':
+        this.text += 'null';
+        return;
+      default:
+        break;
+    }
+    if (value instanceof Date) {
+      this.text += Number.isNaN(value.getTime()) ? 'null' : JSON.stringify(value.toISOString());
+      return;
+    }
+    if (Array.isArray(value)) {
+      this.text += '[';
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) this.text += ',';
+        this.write(value[i]);
+      }
+      this.text += ']';
+    } else {
+      const object = value as Record<string, unknown>;
+      const names = Object.keys(object).filter((name) => object[name] !== undefined).sort();
+      this.text += '{';
+      for (let i = 0; i < names.length; i++) {
+        if (i > 0) this.text += ',';
+        this.text += JSON.stringify(names[i]) + ':';
+        this.write(object[names[i]!]);
+      }
+      this.text += '}';
+    }
+    if (this.text.length >= FLUSH_AT) this.flush();
   }
-  if (Array.isArray(value)) {
-    return '[' + value.map((element) => write(element)).join(',') + ']';
-  }
-  const object = value as Record<string, unknown>;
-  const names = Object.keys(object).filter((name) => object[name] !== undefined).sort();
-  return '{' + names.map((name) => JSON.stringify(name) + ':' + write(object[name])).join(',') + '}';
 }

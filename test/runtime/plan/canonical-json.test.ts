@@ -1,0 +1,28 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, sha256OfCanonical } from '../../../runtime/plan/canonical-json.js';
+
+describe('canonicalJson', () => {
+  it('sorts keys by code unit, drops undefined members, maps what JSON cannot carry', () => {
+    const text = canonicalJson({ b: 1, a: [undefined, Number.NaN, 2n, new Date(0), 'x"'], é: true, Z: undefined, c: null });
+    expect(text).toBe('{"a":[null,null,"2","1970-01-01T00:00:00.000Z","x\\"\\""],"b":1,"c":null,"é":true}'.replace('\\"\\"', '\\"'));
+  });
+
+  it('hashes the same bytes it writes, also when the text is hashed in many chunks', () => {
+    const big = { items: Array.from({ length: 5000 }, (_, i) => ({ id: `item-${i}`, value: i / 3, note: 'ü'.repeat(i % 7) })) };
+    const expected = 'sha256:' + createHash('sha256').update(canonicalJson(big), 'utf8').digest('hex');
+    expect(canonicalJson(big).length).toBeGreaterThan(1 << 17);
+    expect(sha256OfCanonical(big)).toBe(expected);
+  });
+
+  it('matches JSON.stringify on key-sorted JSON values', () => {
+    const sortKeys = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(sortKeys) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])])) : v;
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(value)).toBe(JSON.stringify(sortKeys(value)) ?? 'null');
+      }),
+    );
+  });
+});
