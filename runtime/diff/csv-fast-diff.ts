@@ -53,6 +53,7 @@ import {
   missingItem,
   sortItems,
   summarize,
+  withholdBrokenKeys,
   type SortableItem,
 } from './diff-items.js';
 import type { DiffResult } from './diff-result.js';
@@ -600,7 +601,7 @@ async function run(
   duplicates(desired, desiredPresenter, [...desiredDuplicates.values()], 'desired');
   duplicates(actual, actualPresenter, actualDuplicates, 'actual');
   trace('items');
-  const items = sortItems(entries);
+  const items = sortItems(withholdBrokenKeys(entries));
   trace('sort');
   return { summary: summarize(dScan.total, aScan.total, matchedOnce - changed, items), items };
 }

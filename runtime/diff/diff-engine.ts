@@ -25,6 +25,7 @@ import {
   missingItem,
   sortItems,
   summarize,
+  withholdBrokenKeys,
   type SortableItem,
 } from './diff-items.js';
 import type { DiffResult } from './diff-result.js';
@@ -108,6 +109,6 @@ export async function diffPolicy(
   for (const record of d.invalid) entries.push({ item: invalidItem(desiredSource, record), keyText: '' });
   for (const record of a.invalid) entries.push({ item: invalidItem(actualSource, record), keyText: '' });
 
-  const items = sortItems(entries);
+  const items = sortItems(withholdBrokenKeys(entries));
   return { summary: summarize(d.count, a.count, unchanged, items), items };
 }

@@ -9,6 +9,7 @@
  * UTF-16 code unit) for keyed items, then for invalid items the side (desired first) and the
  * record's position in its source.
  */
+import { keyText } from '../observe/key-text.js';
 import type { IrDiffKind, IrSource } from '../../language/ir/ir-types.js';
 import { setOwn } from '../expressions/own-properties.js';
 import type { InvalidRecord, ObservedRecord } from '../observe/observed-record.js';
@@ -155,6 +156,26 @@ export interface SortableItem {
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * A broken record whose whole key is known withholds that key from the comparison, as duplicates
+ * do (LANGUAGE.md 2.1): a typo in one desired row must not make the real actual record `extra` —
+ * and deletable — nor a broken actual row make its desired record `missing`. Drops those missing
+ * and extra items; both diff paths call this once, after the join.
+ */
+export function withholdBrokenKeys(entries: SortableItem[]): SortableItem[] {
+  const withheld = { desired: new Set<string>(), actual: new Set<string>() };
+  for (const { item } of entries) {
+    if (item.kind !== 'invalid' || item.side === null || item.keyValues === null) continue;
+    if (item.keyValues.some((value) => value === null || value === undefined || value === '')) continue;
+    withheld[item.side].add(keyText(item.keyValues));
+  }
+  if (withheld.desired.size === 0 && withheld.actual.size === 0) return entries;
+  return entries.filter(
+    ({ item, keyText: text }) =>
+      !(item.kind === 'missing' && withheld.actual.has(text)) && !(item.kind === 'extra' && withheld.desired.has(text)),
+  );
 }
 
 /** Puts items in the deterministic order described in the module comment. */

@@ -12,6 +12,75 @@ export function renderJson(plan: ChangePlan): string {
   return JSON.stringify(plan, jsonReplacer, 2) + '\n';
 }
 
+/**
+ * Writes the same text as `renderJson(plan)` in chunks of about `chunkChars` characters.
+ *
+ * Why: a plan of a million-record diff is tens of megabytes of pretty JSON; built as one string
+ * it is held twice (the string and its UTF-8 copy for the stream) at the run's peak. Here the
+ * plan's outer levels (plan, policies, policy, items) are written piece by piece and each item
+ * (or other member below) by `JSON.stringify`, re-indented to its depth — byte-identical, since
+ * JSON text never holds a raw newline inside a string.
+ */
+export function writeJson(plan: ChangePlan, write: (text: string) => void, chunkChars = 1 << 20): void {
+  const chunk = { text: '' };
+  emitPretty(plan, '', 0, chunk, write, chunkChars);
+  chunk.text += '\n';
+  write(chunk.text);
+}
+
+/** Levels written piece by piece: plan, `policies`, a policy, its `items`; deeper values in one go. */
+const STREAMED_DEPTH = 4;
+
+function isOmitted(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
+function emitPretty(raw: unknown, indent: string, depth: number, chunk: { text: string }, write: (text: string) => void, chunkChars: number): void {
+  const value = jsonReplacer('', raw);
+  const streamable =
+    depth < STREAMED_DEPTH &&
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { toJSON?: unknown }).toJSON !== 'function' &&
+    (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null);
+  if (!streamable) {
+    const text = JSON.stringify(value, jsonReplacer, 2);
+    chunk.text += indent === '' ? text : text.replaceAll('\n', '\n' + indent);
+  } else if (Array.isArray(value)) {
+    if (value.length === 0) {
+      chunk.text += '[]';
+    } else {
+      const inner = indent + '  ';
+      chunk.text += '[';
+      for (let i = 0; i < value.length; i++) {
+        chunk.text += (i > 0 ? ',\n' : '\n') + inner;
+        const element = jsonReplacer(String(i), value[i]);
+        if (isOmitted(element)) chunk.text += 'null';
+        else emitPretty(element, inner, depth + 1, chunk, write, chunkChars);
+        if (chunk.text.length >= chunkChars) {
+          write(chunk.text);
+          chunk.text = '';
+        }
+      }
+      chunk.text += '\n' + indent + ']';
+    }
+  } else {
+    const object = value as Record<string, unknown>;
+    const names = Object.keys(object).filter((name) => !isOmitted(jsonReplacer(name, object[name])));
+    if (names.length === 0) {
+      chunk.text += '{}';
+    } else {
+      const inner = indent + '  ';
+      chunk.text += '{';
+      for (let i = 0; i < names.length; i++) {
+        chunk.text += (i > 0 ? ',\n' : '\n') + inner + JSON.stringify(names[i]) + ': ';
+        emitPretty(object[names[i]!], inner, depth + 1, chunk, write, chunkChars);
+      }
+      chunk.text += '\n' + indent + '}';
+    }
+  }
+}
+
 /** Maps values JSON cannot carry the same way canonical JSON does (bigints as text). */
 export function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();

@@ -6,7 +6,7 @@
  * last line that is not JSON (and reports how many it skipped) instead of failing, so the next
  * run can still tell what was applied.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type AuditEvent =
@@ -75,8 +75,18 @@ export class AuditLog {
 
   /** A torn last line (no newline) would glue onto our first record: start on a fresh line. */
   private healTornTail(): void {
-    const text = existsSync(this.path) ? readFileSync(this.path, 'utf8') : '';
-    if (text.length > 0 && !text.endsWith('\n')) writeSync(this.fd!, '\n');
+    // only the last byte: the log grows by a line per item and run (a UTF-8 text ends with a
+    // newline exactly when its last byte is 0x0A)
+    const size = fstatSync(this.fd!).size;
+    if (size === 0) return;
+    const last = Buffer.alloc(1);
+    const reader = openSync(this.path, 'r');
+    try {
+      readSync(reader, last, 0, 1, size - 1);
+    } finally {
+      closeSync(reader);
+    }
+    if (last[0] !== 0x0a) writeSync(this.fd!, '\n');
   }
 }
 

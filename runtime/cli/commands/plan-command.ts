@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runPlan } from '../../plan/plan-runner.js';
+import { writeJson } from '../../render/json-renderer.js';
 import { PLAN_FORMATS, renderPlan } from '../../render/render-plan.js';
 import { markPlanFlapping, newRunId, recordPlan } from '../../state/plan-recording.js';
 import { resolveStateDir } from '../../state/state-dir.js';
@@ -44,7 +45,9 @@ export async function runPlanCommand(args: string[], output: CliOutput): Promise
   // the plan file first: when it cannot be written, nothing is recorded as planned
   if (typeof values.output === 'string') writeFileSync(values.output, JSON.stringify(plan, null, 2) + '\n');
   recordPlan(stateDir, plan, { command: 'plan', runId: newRunId(), durationSeconds: (performance.now() - started) / 1000 });
-  output.out(renderPlan(plan, format, { color: output.useColor }));
+  // JSON in chunks: a big plan is never held as one string (same bytes as renderPlan)
+  if (format === 'json') writeJson(plan, (text) => output.out(text));
+  else output.out(renderPlan(plan, format, { color: output.useColor }));
   if (plan.policies.some((p) => p.limits.exceeded)) return EXIT.limitExceeded;
   return plan.drift ? EXIT.drift : EXIT.ok;
 }

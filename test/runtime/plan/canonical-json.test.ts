@@ -16,12 +16,18 @@ describe('canonicalJson', () => {
     expect(sha256OfCanonical(big)).toBe(expected);
   });
 
-  it('matches JSON.stringify on key-sorted JSON values', () => {
-    const sortKeys = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(sortKeys) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])])) : v;
+  it('gives the text of the plain recursive definition for any JSON value', () => {
+    // the definition, written the simplest way (the implementation streams into the hash)
+    const reference = (v: unknown): string => {
+      if (v === null || typeof v !== 'object') return JSON.stringify(v);
+      if (Array.isArray(v)) return '[' + v.map(reference).join(',') + ']';
+      const o = v as Record<string, unknown>;
+      return '{' + Object.keys(o).sort().map((k) => JSON.stringify(k) + ':' + reference(o[k])).join(',') + '}';
+    };
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
-        expect(canonicalJson(value)).toBe(JSON.stringify(sortKeys(value)) ?? 'null');
+        expect(canonicalJson(value)).toBe(reference(value));
+        expect(sha256OfCanonical(value)).toBe('sha256:' + createHash('sha256').update(reference(value), 'utf8').digest('hex'));
       }),
     );
   });
