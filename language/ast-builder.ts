@@ -75,8 +75,31 @@ interface Step {
   kind: 'dot' | 'index' | 'call';
 }
 
-function byTokenOffset(a: Step, b: Step): number {
-  return a.t.startOffset - b.t.startOffset;
+const stepOffset = (step: Step): number => step.t.startOffset;
+const spanStart = (item: { s: A.Span }): number => item.s.start;
+const pieceOffset = (piece: { offset: number }): number => piece.offset;
+const nodeStart = (node: A.Span): number => node.start;
+
+/**
+ * Sorts `list` in place by `key`, stably: the order `Array.prototype.sort` gives. The lists here
+ * are short and mostly in order already (children of one kind come in text order); an insertion
+ * sort does that without the work array every `sort` call allocates.
+ */
+function sortBy<T>(list: T[], key: (item: T) => number): void {
+  if (list.length > 32) {
+    list.sort((a, b) => key(a) - key(b));
+    return;
+  }
+  for (let i = 1; i < list.length; i++) {
+    const item = list[i]!;
+    const k = key(item);
+    let j = i - 1;
+    while (j >= 0 && key(list[j]!) > k) {
+      list[j + 1] = list[j]!;
+      j--;
+    }
+    list[j + 1] = item;
+  }
 }
 
 /** Builds the AST of one file from its CST. */
@@ -278,7 +301,7 @@ export class AstBuilder {
     for (const key of SOURCE_STATEMENT_RULES) {
       for (const n of nodesNamed(node, key)) all.push({ n, s: this.spanOr(n) });
     }
-    all.sort((a, b) => a.s.start - b.s.start);
+    sortBy(all, spanStart);
     const result: A.SourceStmt[] = [];
     for (const { n, s } of all) {
       switch (n.name) {
@@ -335,7 +358,7 @@ export class AstBuilder {
     const all: { n: CstNode; s: A.Span }[] = [];
     for (const n of nodesOf(kids(node).writeOp)) all.push({ n, s: this.spanOr(n) });
     for (const n of nodesOf(kids(node).mapBlock)) all.push({ n, s: this.spanOr(n) });
-    all.sort((a, b) => a.s.start - b.s.start);
+    sortBy(all, spanStart);
     const result: (A.WriteOp | A.MapBlock)[] = new Array(all.length);
     for (let i = 0; i < all.length; i++) {
       const { n, s } = all[i]!;
@@ -407,7 +430,7 @@ export class AstBuilder {
     const steps: Step[] = [];
     for (const t of dots) if (isReal(t)) steps.push({ t, kind: 'dot' });
     for (const t of brackets) if (isReal(t)) steps.push({ t, kind: 'index' });
-    if (dots.length > 0 && brackets.length > 0) steps.sort(byTokenOffset);
+    if (dots.length > 0 && brackets.length > 0) sortBy(steps, stepOffset);
     // Bracket contents (a string or a number) pair up with the brackets in offset order.
     const contents: { offset: number; node: CstNode | null; tok: IToken | null }[] = [];
     for (const n of nodesOf(kids(node).indexString)) {
@@ -415,7 +438,7 @@ export class AstBuilder {
       if (offset >= 0) contents.push({ offset, node: n, tok: null });
     }
     for (const t of tokensOf(kids(node).NumberLiteral)) if (isReal(t)) contents.push({ offset: t.startOffset, node: null, tok: t });
-    contents.sort((a, b) => a.offset - b.offset);
+    sortBy(contents, pieceOffset);
     let nameIndex = 0;
     let contentIndex = 0;
     for (const step of steps) {
@@ -557,7 +580,7 @@ export class AstBuilder {
       items.push({ kind: 'CompareUse', profile, start: tok.startOffset, end: profile.missing ? endOf(tok) : profile.end });
     }
     for (const r of nodesOf(kids(node).compareRule)) items.push(this.compareRule(r));
-    items.sort((a, b) => a.start - b.start);
+    sortBy(items, nodeStart);
     return { kind: 'Compare', items, start: s.start, end: s.end };
   }
 
@@ -730,7 +753,7 @@ export class AstBuilder {
     for (const t of dots) if (isReal(t)) steps.push({ t, kind: 'dot' });
     for (const t of brackets) if (isReal(t)) steps.push({ t, kind: 'index' });
     for (const t of parens) if (isReal(t)) steps.push({ t, kind: 'call' });
-    if ((dots.length > 0 ? 1 : 0) + (brackets.length > 0 ? 1 : 0) + (parens.length > 0 ? 1 : 0) > 1) steps.sort(byTokenOffset);
+    if ((dots.length > 0 ? 1 : 0) + (brackets.length > 0 ? 1 : 0) + (parens.length > 0 ? 1 : 0) > 1) sortBy(steps, stepOffset);
     const names = tokensOf(kids(node).NameWord);
     const exprs = nodesOf(kids(node).expr);
     const argsNodes = nodesOf(kids(node).args);
@@ -874,7 +897,7 @@ export class AstBuilder {
       const e = exprs[i];
       if (e && isReal(t)) pieces.push({ offset: t.startOffset, value: this.expr(e) });
     }
-    pieces.sort((a, b) => a.offset - b.offset);
+    sortBy(pieces, pieceOffset);
     for (const piece of pieces) {
       const last = parts[parts.length - 1];
       if (typeof piece.value === 'string' && typeof last === 'string') parts[parts.length - 1] = last + piece.value;

@@ -84,15 +84,46 @@ class CanonicalSink {
       this.text += ']';
     } else {
       const object = value as Record<string, unknown>;
-      const names = Object.keys(object).filter((name) => object[name] !== undefined).sort();
+      const names = sortedNames(Object.keys(object));
       this.text += '{';
+      let first = true;
       for (let i = 0; i < names.length; i++) {
-        if (i > 0) this.text += ',';
-        this.text += JSON.stringify(names[i]) + ':';
-        this.write(object[names[i]!]);
+        const member = object[names[i]!];
+        if (member === undefined) continue;
+        this.text += (first ? '' : ',') + JSON.stringify(names[i]) + ':';
+        first = false;
+        this.write(member);
       }
       this.text += '}';
     }
     if (this.text.length >= FLUSH_AT) this.flush();
   }
+}
+
+/**
+ * The names sorted, from a small cache of recent key lists: a plan repeats a few object shapes
+ * (items, reasons, effects) tens of thousands of times, and sorting each anew dominated hashing.
+ */
+const recentShapes: { keys: string[]; sorted: string[] }[] = [];
+const RECENT_SHAPES = 16;
+
+function sortedNames(keys: string[]): string[] {
+  if (keys.length < 2) return keys;
+  for (let s = 0; s < recentShapes.length; s++) {
+    const shape = recentShapes[s]!;
+    const known = shape.keys;
+    if (known.length !== keys.length) continue;
+    let same = true;
+    for (let i = 0; i < keys.length; i++) {
+      if (known[i] !== keys[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return shape.sorted;
+  }
+  const sorted = [...keys].sort();
+  if (recentShapes.length >= RECENT_SHAPES) recentShapes.pop();
+  recentShapes.unshift({ keys, sorted });
+  return sorted;
 }
