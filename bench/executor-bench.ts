@@ -203,7 +203,8 @@ async function rateRun(): Promise<{ ratio: number; redundant: number }> {
   return { ratio, redundant };
 }
 
-async function main(): Promise<void> {
+/** The executor benchmark: overhead per action, and a rate-limited run against a loopback writer. */
+export async function runExecutorBench(): Promise<void> {
   console.log('executor overhead: 10,000 no-op actions, concurrency 32 (goal < 0.2 ms/action)');
   await overhead('acting writer, in-memory audit', false, false);
   await overhead('staged writer (commit per 200), in-memory audit', true, false);
@@ -213,4 +214,4 @@ async function main(): Promise<void> {
   await rateRun();
 }
 
-await main();
+if (import.meta.url === `file://${process.argv[1]}`) await runExecutorBench();
