@@ -22,23 +22,24 @@ import { DEFAULT_EXEC_TIMEOUT_MS, programFolder, ProgramStartError, runFailure, 
 import { SecretScrubber } from '../connectors/secret-scrubber.js';
 import { sourceTimeoutMs } from './http-writer.js';
 import { itemRoots, ShownValues } from './shown-values.js';
+import { ActingWriteSession } from './acting-session.js';
 import { WriteError, type WriteAction, type Writer, type WriterContext, type WriteSession } from './writer.js';
 
 /** The exit code a program uses to say "a transient failure: try again later" (sysexits.h). */
 export const EXIT_TEMPFAIL = 75;
 
-class ExecWriteSession implements WriteSession {
-  private performed: WriteAction[] = [];
-
+class ExecWriteSession extends ActingWriteSession {
   constructor(
     private readonly source: IrSource,
     private readonly context: WriterContext,
     private readonly shownValues: ShownValues,
     private readonly scrubber: SecretScrubber,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    super();
+  }
 
-  async perform(action: WriteAction, signal?: AbortSignal): Promise<void> {
+  protected async act(action: WriteAction, signal?: AbortSignal): Promise<void> {
     const { source, scrubber } = this;
     const effect = action.effect;
     const label = `${sourceLabel(source)}: ${action.item.id}`;
@@ -71,15 +72,6 @@ class ExecWriteSession implements WriteSession {
     }
     const failure = runFailure(result, shownProgram, this.timeoutMs, scrubber);
     if (failure !== null) throw new WriteError(`${label}: ${failure}`, result.timedOut || result.exitCode === EXIT_TEMPFAIL);
-    this.performed.push(action);
-  }
-
-  async commit(): Promise<WriteAction[]> {
-    return this.performed.splice(0);
-  }
-
-  async close(): Promise<void> {
-    this.performed = [];
   }
 }
 

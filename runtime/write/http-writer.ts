@@ -30,6 +30,7 @@ import {
 import { SecretScrubber } from '../connectors/secret-scrubber.js';
 import { evaluateConnectorValue } from '../expressions/expression-evaluator.js';
 import { itemRoots, ShownValues } from './shown-values.js';
+import { ActingWriteSession } from './acting-session.js';
 import { WriteError, type WriteAction, type Writer, type WriterContext, type WriteSession } from './writer.js';
 
 /** The source's `timeout` option (a duration in milliseconds), or the default. */
@@ -48,17 +49,17 @@ export function sourceTimeoutMs(source: IrSource, context: WriterContext, fallba
   return value;
 }
 
-class HttpWriteSession implements WriteSession {
-  private performed: WriteAction[] = [];
-
+class HttpWriteSession extends ActingWriteSession {
   constructor(
     private readonly source: IrSource,
     private readonly shownValues: ShownValues,
     private readonly scrubber: SecretScrubber,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    super();
+  }
 
-  async perform(action: WriteAction, signal?: AbortSignal): Promise<void> {
+  protected async act(action: WriteAction, signal?: AbortSignal): Promise<void> {
     const { source, scrubber } = this;
     const effect = action.effect;
     const label = `${sourceLabel(source)}: ${action.item.id}`;
@@ -87,15 +88,6 @@ class HttpWriteSession implements WriteSession {
       if (isTransientStatus(response.status)) throw new WriteError(problem, true, retryAfterSeconds(response.headers.get('retry-after')));
       throw new WriteError(problem, false);
     }
-    this.performed.push(action);
-  }
-
-  async commit(): Promise<WriteAction[]> {
-    return this.performed.splice(0);
-  }
-
-  async close(): Promise<void> {
-    this.performed = [];
   }
 }
 
