@@ -34,6 +34,7 @@ import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, typ
 import type { CompletionItem, Hover, PublishDiagnosticsParams } from 'vscode-languageserver';
 import type { DriftPreviewResult } from '../extension/server/features/drift-preview.js';
 import { ensureServerBuilt, REPO_ROOT, spawnServer } from '../test/extension/lsp-e2e-support.js';
+import { parityPolicyAndTest, sourcePair } from './generated-policies.js';
 
 export interface Percentiles {
   p50: number;
@@ -114,78 +115,8 @@ function sharedModule(): string {
 /** A policy file of about `lines` lines importing `shared.recon`: sources, policies, tests. */
 export function generateLspFile(lines: number): string {
   const parts: string[] = ['import "./shared.recon" as shared', 'import "std/money"', ''];
-  let count = parts.length;
-  const push = (...more: string[]): void => {
-    parts.push(...more);
-    count += more.length;
-  };
-  for (let i = 0; count < lines; i++) {
-    push(
-      `# Ledger number ${i}.`,
-      `source ledger_${i} {`,
-      `  from csv("data/ledger_${i}.csv", delimiter: ",")`,
-      `  key txn_id`,
-      `  fields {`,
-      `    txn_id: string`,
-      `    amount: number`,
-      `    currency: string`,
-      `    status: string`,
-      `    booked_at: datetime`,
-      `  }`,
-      `  where status != "voided" and amount >= 0`,
-      `}`,
-      ``,
-      `source gateway_${i} {`,
-      `  from json("data/gateway_${i}.json", items: "data")`,
-      `  key txn_id`,
-      `  select {`,
-      `    txn_id = id`,
-      `    amount = amount_cents / 100`,
-      `    currency = upper(currency)`,
-      `    status = status`,
-      `    booked_at = booked_at`,
-      `  }`,
-      `  write {`,
-      `    map {`,
-      `      amount_cents = round(amount * 100, 0)`,
-      `    }`,
-      `  }`,
-      `}`,
-      ``,
-      `policy parity_${i} {`,
-      `  description "Gateway ${i} matches the ledger"`,
-      `  owner "payments@example.com"`,
-      `  severity high`,
-      `  mode enforce`,
-      `  desired ledger_${i}`,
-      `  actual gateway_${i}`,
-      `  compare {`,
-      `    use shared.cash`,
-      `    status normalize trim, lower`,
-      `    booked_at within 2m`,
-      `  }`,
-      `  remediate {`,
-      `    on missing when desired.amount > shared.big_payment => create requires approval from shared.leads`,
-      `    on missing => create`,
-      `    on extra => ticket "Unexpected settlement \${key.txn_id} (\${actual.amount})"`,
-      `    on changed when only("booked_at") => ignore because "clock skew"`,
-      `    on changed => update`,
-      `  }`,
-      `  limits {`,
-      `    max_changes 100`,
-      `    max_ratio 10%`,
-      `    on_exceed abort`,
-      `  }`,
-      `}`,
-      ``,
-      `test "parity ${i} tolerates rounding" {`,
-      `  policy parity_${i}`,
-      `  desired [{ txn_id: "t1", amount: 10.00, currency: "EUR", status: "settled" }]`,
-      `  actual [{ txn_id: "t1", amount: 10.004, currency: "eur", status: "settled" }]`,
-      `  expect no_drift`,
-      `}`,
-      ``,
-    );
+  for (let i = 0; parts.length < lines; i++) {
+    parts.push(...sourcePair(i), ...parityPolicyAndTest(i, { profile: 'shared.cash', bigPayment: 'shared.big_payment', leads: 'shared.leads', pacing: false }));
   }
   return parts.join('\n');
 }
