@@ -19,7 +19,7 @@
  *   between the engines; the median time and the largest peak are reported.
  * - 5,000,000 records a side take about a minute per run pair and 1 GB of data per side's
  *   files: left out of `npm run bench` unless RECON_BENCH_5M=1 (or `--5m`).
- * Knobs for investigating: `RECON_DIFF_TRACE=1` (phase times and memory on stderr),
+ * Knobs for investigating: `RECON_TRACE=1` (phase times and memory on stderr),
  * `RECON_DIFF_THREADS=N` (worker threads) and `RECON_BENCH_NODE_ARGS` (e.g. `--cpu-prof`) reach
  * the CLI's process.
  */

@@ -5,29 +5,24 @@
  */
 import { CliError } from './cli-error.js';
 import { processOutput, type CliOutput } from './cli-output.js';
-import { runApplyCommand } from './commands/apply-command.js';
-import { runApproveCommand } from './commands/approve-command.js';
-import { runCheckCommand } from './commands/check-command.js';
-import { runCompileCommand } from './commands/compile-command.js';
-import { runFmtCommand } from './commands/fmt-command.js';
-import { runLspCommand } from './commands/lsp-command.js';
-import { runPlanCommand } from './commands/plan-command.js';
-import { runTestCommand } from './commands/test-command.js';
-import { runWatchCommand } from './commands/watch-command.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 
 type Command = (args: string[], output: CliOutput) => ExitCode | Promise<ExitCode>;
 
+/**
+ * Each command's module is imported when that command runs: `recon plan` never loads the
+ * language server, and `recon --version` loads nothing (start-up is part of every CI step).
+ */
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  check: { run: runCheckCommand, summary: 'parse and check .recon files' },
-  fmt: { run: runFmtCommand, summary: 'rewrite .recon files in canonical form (--check: only report)' },
-  compile: { run: runCompileCommand, summary: 'write the IR of a file (JSON)' },
-  plan: { run: runPlanCommand, summary: 'observe, diff and decide: show the change plan (a dry run)' },
-  test: { run: runTestCommand, summary: 'run the test blocks of .recon files' },
-  approve: { run: runApproveCommand, summary: 'approve items of a saved plan (bound to its hash)' },
-  apply: { run: runApplyCommand, summary: 'apply what is allowed, verify, and record (FILE or PLAN.json)' },
-  watch: { run: runWatchCommand, summary: 'plan and apply each policy on its schedule until stopped' },
-  lsp: { run: runLspCommand, summary: 'the language server (--stdio)' },
+  check: { run: async (a, o) => (await import('./commands/check-command.js')).runCheckCommand(a, o), summary: 'parse and check .recon files' },
+  fmt: { run: async (a, o) => (await import('./commands/fmt-command.js')).runFmtCommand(a, o), summary: 'rewrite .recon files in canonical form (--check: only report)' },
+  compile: { run: async (a, o) => (await import('./commands/compile-command.js')).runCompileCommand(a, o), summary: 'write the IR of a file (JSON)' },
+  plan: { run: async (a, o) => (await import('./commands/plan-command.js')).runPlanCommand(a, o), summary: 'observe, diff and decide: show the change plan (a dry run)' },
+  test: { run: async (a, o) => (await import('./commands/test-command.js')).runTestCommand(a, o), summary: 'run the test blocks of .recon files' },
+  approve: { run: async (a, o) => (await import('./commands/approve-command.js')).runApproveCommand(a, o), summary: 'approve items of a saved plan (bound to its hash)' },
+  apply: { run: async (a, o) => (await import('./commands/apply-command.js')).runApplyCommand(a, o), summary: 'apply what is allowed, verify, and record (FILE or PLAN.json)' },
+  watch: { run: async (a, o) => (await import('./commands/watch-command.js')).runWatchCommand(a, o), summary: 'plan and apply each policy on its schedule until stopped' },
+  lsp: { run: async (a, o) => (await import('./commands/lsp-command.js')).runLspCommand(a, o), summary: 'the language server (--stdio)' },
 };
 
 function usage(): string {

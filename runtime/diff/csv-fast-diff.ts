@@ -23,7 +23,7 @@
  * Range boundaries are guessed at line feeds and verified (a line feed inside a quoted field
  * makes the scan start over with one range). Malformed input, or a row the pipeline judges
  * differently from the scanner, ends the fast path: `diffSources` then runs the generic path.
- * `RECON_DIFF_TRACE=1` prints the time and memory of each phase on stderr (for the benchmark).
+ * `RECON_TRACE=1` prints the time and memory of each phase on stderr (`phase-trace.ts`).
  */
 import { availableParallelism } from 'node:os';
 import type { IrSource } from '../../language/ir/ir-types.js';
@@ -58,6 +58,7 @@ import {
 } from './diff-items.js';
 import type { DiffResult } from './diff-result.js';
 import type { RecordComparer } from './record-comparer.js';
+import { tracePhase } from '../plan/phase-trace.js';
 
 /** Tuning knobs (tests use them to force several ranges on small files). */
 export interface FastDiffOptions {
@@ -227,25 +228,6 @@ export async function diffCsvFast(
   }
 }
 
-/** Phase timings on stderr when RECON_DIFF_TRACE is set (for the benchmark). */
-const trace = process.env.RECON_DIFF_TRACE
-  ? (() => {
-      let last = performance.now();
-      let lastCpu = process.cpuUsage();
-      return (label: string) => {
-        const now = performance.now();
-        const cpu = process.cpuUsage(lastCpu);
-        const m = process.memoryUsage();
-        process.stderr.write(
-          `[diff] ${label}: ${(now - last).toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms cpu (main), ` +
-            `rss ${(m.rss / 1048576).toFixed(0)} MB, heap ${(m.heapUsed / 1048576).toFixed(0)} MB, buffers ${(m.arrayBuffers / 1048576).toFixed(0)} MB\n`,
-        );
-        last = now;
-        lastCpu = process.cpuUsage();
-      };
-    })()
-  : () => undefined;
-
 /** Rows presented at a time while building items (their garbage dies young). */
 const ITEM_BATCH = 4096;
 
@@ -382,7 +364,7 @@ async function run(
     },
   );
   await pool.broadcast({ kind: 'register', count: dScan.results.length, rowsBefore: dScan.rowsBefore, generation });
-  trace('scan desired');
+  tracePhase('diff: scan desired');
 
   // 2. Suspect desired rows: the read pipeline decides.
   {
@@ -417,14 +399,14 @@ async function run(
       for (const record of invalid) entries.push({ item: invalidItem(desired.source, record), keyText: '' });
     }
   }
-  trace('desired suspects');
+  tracePhase('diff: desired suspects');
 
   // 3. The key table, one half per thread.
   await pool.runOne({ kind: 'create-table', rows: dScan.total, generation });
   await pool.broadcast({ kind: 'await-table', generation });
   await pool.runAll([0, 1].map((partition) => ({ kind: 'build' as const, partition })));
   options.signal?.throwIfAborted();
-  trace('build table');
+  tracePhase('diff: build table');
 
   // 4. The actual side probes the table; the main thread builds changed and extra items from
   //    what the workers hand over meanwhile.
@@ -441,7 +423,7 @@ async function run(
     },
     partials ? (range, partial) => eager.addPartial(range, partial) : null,
   );
-  trace('scan+probe actual');
+  tracePhase('diff: scan+probe actual');
 
   // Suspect actual rows: judged by the pipeline; the valid ones are probed by a worker.
   const suspectMatches: { ref: number; wanted: Wanted }[] = [];
@@ -507,7 +489,7 @@ async function run(
       }
     }
   }
-  trace('actual suspects');
+  tracePhase('diff: actual suspects');
 
   // 5. What else the items need, from the threads that hold the shared arrays.
   const collected = await pool.runAll<DesiredCollectResult>(dScan.results.map((_, range) => ({ kind: 'collect-desired' as const, range })));
@@ -540,18 +522,18 @@ async function run(
       repeatedRows.set(match.ref, list);
     }
   }
-  trace('collect');
+  tracePhase('diff: collect');
 
   // The workers end here, and the shared arrays and the table with them.
   await pool.close();
-  trace('workers closed');
+  tracePhase('diff: workers closed');
   // Without eager building, the candidates and extras are all in the final lists.
   aScan.results.forEach((result, k) => {
     const { extras, extraStarts, extraKeyStart, extraKeys } = result.lists;
     eager.addPairs(result.pairs);
     eager.addExtras(k, extras, extraStarts, extraKeyStart, extraKeys);
   });
-  trace('changed and extra items');
+  tracePhase('diff: changed and extra items');
 
   // 6. Missing items; the eager items minus keys that turned out to repeat; duplicates.
   let matchedOnce = 0;
@@ -600,8 +582,8 @@ async function run(
   };
   duplicates(desired, desiredPresenter, [...desiredDuplicates.values()], 'desired');
   duplicates(actual, actualPresenter, actualDuplicates, 'actual');
-  trace('items');
+  tracePhase('diff: items');
   const items = sortItems(withholdBrokenKeys(entries));
-  trace('sort');
+  tracePhase('diff: sort');
   return { summary: summarize(dScan.total, aScan.total, matchedOnce - changed, items), items };
 }

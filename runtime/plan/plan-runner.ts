@@ -14,6 +14,7 @@ import type { ChangePlan, PolicyPlan } from './change-plan.js';
 import { buildChangePlan } from './plan-builder.js';
 import { currentObservedAt, PlanError, policySources, selectPolicies } from './policy-selection.js';
 import { capRecords, truncationWarning } from './record-cap.js';
+import { tracePhase } from './phase-trace.js';
 
 export { PlanError } from './policy-selection.js';
 export { runTests, type PolicyTestResult, type RunTestsOptions } from './test-runner.js';
@@ -82,13 +83,17 @@ export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<
     };
     // the CSV fast path reads whole files: not with a record cap (previews)
     const diff = await diffSources(policy, sources.desired, sources.actual, { ...observe, readSide: read, fastPath: { enabled: cap === undefined } });
+    tracePhase(`diff ${policy.name}`);
     const plan = decidePolicy(policy, diff, { observedAt, ir, env: options.env });
     if (warnings.length > 0) plan.warnings = [...new Set([...(plan.warnings ?? []), ...warnings])];
     if (truncated.length > 0) plan.truncated = [...new Set(truncated)];
     plans.push(plan);
+    tracePhase(`decide ${policy.name}`);
     options.onPolicyPlan?.(plan);
   }
-  return buildChangePlan(ir, plans, observedAt);
+  const plan = buildChangePlan(ir, plans, observedAt);
+  tracePhase('plan hash');
+  return plan;
 }
 
 /** A progress callback for one policy and side, counting records (valid and invalid) as they arrive. */

@@ -17,6 +17,7 @@ import type { CliOutput } from '../cli-output.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { compileForRun } from '../load-ir.js';
 import { ObserveProgress } from '../observe-progress.js';
+import { tracePhase } from '../../plan/phase-trace.js';
 
 export async function runPlanCommand(args: string[], output: CliOutput): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs('plan', args, {
@@ -25,7 +26,9 @@ export async function runPlanCommand(args: string[], output: CliOutput): Promise
   });
   if (positionals.length !== 1) throw new CliError('recon plan: expected exactly one FILE');
   const format = enumFlag('plan', 'format', values.format, PLAN_FORMATS, 'text');
+  tracePhase('start-up');
   const { ir, workspaceRoot } = compileForRun(positionals[0]!, output, values.root as string | undefined);
+  tracePhase('compile');
   const started = performance.now();
   const progress = new ObserveProgress(output);
   let plan;
@@ -42,12 +45,15 @@ export async function runPlanCommand(args: string[], output: CliOutput): Promise
   }
   const stateDir = resolveStateDir(workspaceRoot, values['state-dir'] as string | undefined);
   markPlanFlapping(stateDir, plan);
+  tracePhase('flapping');
   // the plan file first: when it cannot be written, nothing is recorded as planned
   if (typeof values.output === 'string') writeFileSync(values.output, JSON.stringify(plan, null, 2) + '\n');
   recordPlan(stateDir, plan, { command: 'plan', runId: newRunId(), durationSeconds: (performance.now() - started) / 1000 });
+  tracePhase('record');
   // JSON in chunks: a big plan is never held as one string (same bytes as renderPlan)
   if (format === 'json') writeJson(plan, (text) => output.out(text));
   else output.out(renderPlan(plan, format, { color: output.useColor }));
+  tracePhase(`render ${format}`);
   if (plan.policies.some((p) => p.limits.exceeded)) return EXIT.limitExceeded;
   return plan.drift ? EXIT.drift : EXIT.ok;
 }
