@@ -1,8 +1,9 @@
-// Builds the CLI bundle (dist/cli.js) with esbuild. Dependencies stay external: the package
-// installs them, and native or worker-based ones must not be inlined.
-// dist/drift-preview-worker.js is the language server's drift-preview worker thread, which
-// `recon lsp` starts from beside dist/cli.js; dist/csv-scan-worker.js is the diff engine's CSV
-// fast-path worker, started from beside dist/cli.js.
+// Builds the CLI bundle (dist/cli.js and its chunks) with esbuild.
+// - Pure-JS dependencies are bundled in (see `external` for the exceptions), and each command's
+//   module is a chunk loaded when that command runs, so start-up stays small.
+// - dist/drift-preview-worker.js is the language server's drift-preview worker thread, which
+//   `recon lsp` starts from beside dist/cli.js; dist/csv-scan-worker.js is the diff engine's CSV
+//   fast-path worker, started from beside dist/cli.js.
 import { readdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 

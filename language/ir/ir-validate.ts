@@ -10,7 +10,8 @@
  * Lives in `language/ir/` next to the types and imports nothing from `runtime/` or the parser,
  * so both halves can use it.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import generatedValidate from './ir-validator.generated.js';
 import {
   IR_DATE_PATTERN,
   IR_LOCATION_PATTERN,
@@ -48,25 +49,18 @@ const MAX_LISTED_ISSUES = 20;
 
 const ROOT_PATH = '(document)';
 
-let compiled: ValidateFunction<IrDocument> | undefined;
+/**
+ * The validator: the schema compiled ahead of time (`scripts/generate-ir-validator.ts`, with
+ * `IR_AJV_OPTIONS`), because compiling it at run time cost ~55 ms of every command.
+ */
+const validator = (): ValidateFunction<IrDocument> => generatedValidate as unknown as ValidateFunction<IrDocument>;
 
-/** The validator, compiled on first use: compiling costs milliseconds, validating microseconds. */
-function validator(): ValidateFunction<IrDocument> {
-  if (compiled === undefined) {
-    const ajv = new Ajv({
-      allErrors: true,
-      strict: true,
-      // Expressions and test keys are unions of JSON types; each is spelt as one `type` list
-      // rather than an `anyOf`, which keeps error reports to one line per mistake.
-      allowUnionTypes: true,
-      discriminator: true,
-      // Errors carry the schema objects they come from, which is how `describeError` tells
-      // which rule failed (ajv's `schemaPath` is relative to the referenced definition).
-      verbose: true,
-    });
-    compiled = ajv.compile<IrDocument>(IR_SCHEMA);
-  }
-  return compiled;
+/**
+ * Whether the schema an error came from is `expected`. By value, not identity: the generated
+ * validator carries its own copies of the schema's objects. Runs only on errors.
+ */
+function sameSchema(actual: unknown, expected: unknown): boolean {
+  return actual === expected || JSON.stringify(actual) === JSON.stringify(expected);
 }
 
 /**
@@ -172,7 +166,7 @@ function describeError(error: ErrorObject, data: unknown): IrIssue | null {
     case 'required': {
       const name = String(params.missingProperty);
       const why =
-        error.parentSchema === IR_SCHEMA.definitions.connector.then
+        sameSchema(error.parentSchema, IR_SCHEMA.definitions.connector.then)
           ? ` (file connectors ${FILE_CONNECTORS.join(', ')} need it)`
           : '';
       return { path: at(name), message: `is missing (required)${why}` };
@@ -193,7 +187,7 @@ function describeError(error: ErrorObject, data: unknown): IrIssue | null {
       return { path: at(), message: `must be ${typeWords(params.type)}, found ${describeType(found)}` };
     case 'enum': {
       if (error.propertyName !== undefined) {
-        const what = error.parentSchema === IR_SCHEMA.definitions.expr.propertyNames ? 'operation' : 'name';
+        const what = sameSchema(error.parentSchema, IR_SCHEMA.definitions.expr.propertyNames) ? 'operation' : 'name';
         return { path: at(), message: `unknown ${what} ${show(error.propertyName)}` };
       }
       return { path: at(), message: `must be one of ${listValues(params.allowedValues)} (found ${show(found)})` };
@@ -211,7 +205,7 @@ function describeError(error: ErrorObject, data: unknown): IrIssue | null {
       return { path: at(), message: params.limit === 1 ? 'must not be empty' : error.message ?? 'is too short' };
     case 'minProperties':
     case 'maxProperties':
-      if (error.parentSchema === IR_SCHEMA.definitions.expr) {
+      if (sameSchema(error.parentSchema, IR_SCHEMA.definitions.expr)) {
         const keys = isPlainObject(found) ? Object.keys(found).length : 0;
         return {
           path: at(),

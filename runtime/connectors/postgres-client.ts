@@ -24,7 +24,8 @@
  *
  * (*) money is text in PostgreSQL's own format and stays text.
  */
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import { canonicalInstant } from '../observe/field-coercion.js';
 import type { IrFieldType } from '../../language/ir/ir-types.js';
@@ -104,9 +105,19 @@ const identity = (text: string): string => text;
  * Type parsers for every query of the connector and writer: the module comment's table. Types
  * not named there keep node-postgres's own parsers (arrays become lists, and so on).
  */
+/**
+ * The `pg` module, loaded on first use: loading it costs about 30 ms of start-up, which
+ * commands and files without a postgres source should not pay. `pg` is CommonJS, so a
+ * synchronous `require` keeps every caller as it is.
+ */
+let pgModule: typeof pg | undefined;
+export function loadPg(): typeof pg {
+  return (pgModule ??= createRequire(import.meta.url)('pg') as typeof pg);
+}
+
 export const RECON_PG_TYPES: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: string) => {
-    if (format === 'binary') return pg.types.getTypeParser(oid, 'binary');
+    if (format === 'binary') return loadPg().types.getTypeParser(oid, 'binary');
     switch (oid) {
       case PG_TYPE.int8:
         return parseInt8;
@@ -120,7 +131,7 @@ export const RECON_PG_TYPES: pg.CustomTypesConfig = {
       case PG_TYPE.bytea:
         return identity;
       default:
-        return pg.types.getTypeParser(oid, 'text');
+        return loadPg().types.getTypeParser(oid, 'text');
     }
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
@@ -189,7 +200,7 @@ export class PostgresConfigError extends Error {
 
 /** A new client for `target` (not connected yet): recon's type parsers, a connect timeout. */
 export function newClient(target: PostgresTarget): pg.Client {
-  return new pg.Client({
+  return new (loadPg().Client)({
     connectionString: target.connectionString,
     types: RECON_PG_TYPES,
     application_name: 'recon',

@@ -14,7 +14,8 @@
  * columns, ISO instants for timestamps, parsed json). The connection string may use `secret()`;
  * messages name the server without password or secret.
  */
-import Cursor from 'pg-cursor';
+import { createRequire } from 'node:module';
+import type CursorClass from 'pg-cursor';
 import type pg from 'pg';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import type { ConnectorValue } from '../expressions/expression-evaluator.js';
@@ -23,6 +24,12 @@ import { BATCH_SIZE, BatchBuilder, readOptions, sourceLabel } from './connector-
 import { describePgError, isTransientPgError, newClient, postgresTarget, PostgresConfigError, RECON_PG_TYPES, type PostgresTarget } from './postgres-client.js';
 import { quoteTable, rawKeyColumns, tableSelect } from './postgres-sql.js';
 import { evaluateTracked, scrubbedMessage, SecretScrubber } from './secret-scrubber.js';
+
+/** `pg-cursor`, loaded on first read of a postgres source (like `pg`: see `loadPg`). */
+let cursorClass: typeof CursorClass | undefined;
+function loadCursor(): typeof CursorClass {
+  return (cursorClass ??= createRequire(import.meta.url)('pg-cursor') as typeof CursorClass);
+}
 
 /** How a postgres source is read: the SQL text, and the target it is read from. */
 interface ReadPlan {
@@ -91,7 +98,7 @@ class PostgresConnector implements Connector {
       await this.run(() => client.connect(), plan);
       await this.run(() => client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY'), plan);
       const text = plan.query ?? (await this.tableQuery(client, plan));
-      const cursor = client.query(new Cursor(text, [], { types: RECON_PG_TYPES }));
+      const cursor = client.query(new (loadCursor())(text, [], { types: RECON_PG_TYPES }));
       const builder = new BatchBuilder();
       let position = 0;
       for (;;) {
