@@ -10,6 +10,14 @@
  * bytes to hash functions. Every row that is reported later is parsed by the connector's own
  * parser (udsv) when it is re-read, so values are never interpreted here.
  *
+ * Two row loops, one result: a specialised loop takes the common rows (fields unquoted, or
+ * quoted without `""` escapes or line breaks; `\n` or `\r\n` ends) in one pass that finds each
+ * field's end while hashing it, straight from the buffer; any row it cannot take in that shape
+ * (an escaped quote, a quoted line break, a bare carriage return, a wrong field count, an
+ * incomplete row at the end of the bytes read so far, an invalid key) is scanned again from its
+ * start by the general loop, which handles every case and reports malformed input. Both produce
+ * the same key hash and fingerprint for the same content.
+ *
  * What the scanner cannot decide, it leaves to the generic pipeline:
  * - a row whose typed fields it cannot prove valid (`suspect`: e.g. a `number` written `1e3`,
  *   a quoted value with escapes, an empty key) is re-read and run through the read pipeline,
@@ -18,10 +26,22 @@
  *   unterminated quote) or a key that is not valid UTF-8 makes the whole fast path give up
  *   (`bail`): the generic path then reports those rows exactly as the connector does.
  *
- * Hashes: FNV-1a-style over bytes with `Math.imul`, two independent 32-bit lanes per field,
- * finalised with murmur3's fmix32, combined in the order of the compared fields (by name, so the
- * files' column orders do not matter). The key hash is one lane; a key hash match is always
- * confirmed on the key bytes.
+ * Hashes: FNV-1a-style with `Math.imul`, two independent 32-bit lanes per field over its bytes
+ * taken two at a time (16-bit units; a last odd byte alone), each lane finalised with murmur3's
+ * fmix32 together with the field's length and slot (the compared fields are numbered by name, so
+ * the files' column orders do not matter); the row's 64-bit fingerprint is the sum of its
+ * fields' values per lane, which needs no per-row state and no particular order. The key hash
+ * is one lane over the key's bytes; a key hash match is always confirmed on the key bytes.
+ *
+ * Type checks run after each batch, one tight loop per typed column over the fields' bounds the
+ * specialised loop noted (the general loop checks its rows itself).
+ *
+ * Rows go to the sink in batches (`RowBatch`: columns of typed arrays), so that a sink can work
+ * on many rows at once — the prober overlaps the cache misses of independent rows — and the
+ * scanner makes one call per few hundred rows instead of one per row.
+ *
+ * The specialised loop is written for the optimising compiler: see `plainRows`, and
+ * `csv-fast-join.ts` for what made optimised code be discarded and rebuilt.
  */
 
 const QUOTE = 34;
@@ -52,9 +72,66 @@ export interface ScanPlan {
   check: Uint8Array;
 }
 
-/** Receives each data row the scanner completes; read the scanner's row fields inside the call. */
+/** `RowBatch.flags`: the generic pipeline must decide whether the row is valid. */
+export const ROW_SUSPECT = 1;
+/** `RowBatch.flags`: the key's bytes are in `RowBatch.arena`, not in `RowBatch.buf`. */
+export const ROW_KEY_IN_ARENA = 2;
+
+/** Rows per batch. */
+export const BATCH_ROWS = 512;
+
+/**
+ * Rows the scanner completed, as columns: row `k` of `count`. Valid only inside
+ * `RowSink.onRows` (the key bytes point into the scanner's current buffer).
+ *
+ * Why columns of typed arrays: a sink reads the same field of many rows in a tight loop, and
+ * nothing is allocated per row.
+ */
+export class RowBatch {
+  count = 0;
+  readonly keyHash = new Int32Array(BATCH_ROWS);
+  /** The 64-bit fingerprint of the compared fields. */
+  readonly fpLo = new Int32Array(BATCH_ROWS);
+  readonly fpHi = new Int32Array(BATCH_ROWS);
+  /** The key's length in bytes (components separated by one 0xFF byte). */
+  readonly keyLength = new Int32Array(BATCH_ROWS);
+  /** The first 12 key bytes packed little-endian, zero beyond the key (all zero when longer). */
+  readonly keyWord0 = new Int32Array(BATCH_ROWS);
+  readonly keyWord1 = new Int32Array(BATCH_ROWS);
+  readonly keyWord2 = new Int32Array(BATCH_ROWS);
+  /** Where the key's bytes start in `keySource(k)`. */
+  readonly keyAt = new Int32Array(BATCH_ROWS);
+  /** 1-based line of the row, counted from the range's first line. */
+  readonly line = new Int32Array(BATCH_ROWS);
+  /** `ROW_*` bits. */
+  readonly flags = new Uint8Array(BATCH_ROWS);
+  /** Absolute byte offset of the row's first byte. */
+  readonly start = new Float64Array(BATCH_ROWS);
+  /** The buffer being scanned (keys of plain rows are read from it). */
+  buf: Uint8Array = new Uint8Array(0);
+  /** Key bytes assembled by the scanner (keys of several fields, or unescaped). */
+  arena = new Uint8Array(4096);
+  arenaUsed = 0;
+
+  /** The array that holds row `k`'s key bytes, from `keyAt[k]`. */
+  keySource(k: number): Uint8Array {
+    return (this.flags[k] & ROW_KEY_IN_ARENA) !== 0 ? this.arena : this.buf;
+  }
+
+  /** Room for `n` more bytes in the arena. */
+  reserve(n: number): Uint8Array {
+    if (this.arenaUsed + n > this.arena.length) {
+      const grown = new Uint8Array((this.arenaUsed + n) * 2);
+      grown.set(this.arena.subarray(0, this.arenaUsed));
+      this.arena = grown;
+    }
+    return this.arena;
+  }
+}
+
+/** Receives the data rows the scanner completes, a batch at a time. */
 export interface RowSink {
-  row(scanner: CsvByteScanner): void;
+  onRows(batch: RowBatch): void;
   /** Called once after the last row of the range. */
   finish?(): void;
 }
@@ -73,29 +150,32 @@ function fmix32(h: number): number {
   return h | 0;
 }
 
-const EMPTY_1 = fmix32(FNV_OFFSET_1);
-const EMPTY_2 = fmix32(FNV_OFFSET_2 ^ 0x27d4eb2d);
+/** Per-slot salts: a field's value depends on which compared field it is, not on its column. */
+function slotSalt(slot: number, lane: number): number {
+  return fmix32(Math.imul(slot + 1, lane === 1 ? 0x9e3779b1 : 0x85ebca77) ^ (lane === 1 ? 0x1b873593 : 0x61c88647));
+}
+
+/** A field's share of fingerprint lane 1 (`h1`: the lane's hash of its content). */
+function laneOne(h1: number, length: number, salt: number): number {
+  return fmix32(((h1 ^ length) + salt) | 0);
+}
+
+/** A field's share of fingerprint lane 2. */
+function laneTwo(h2: number, length: number, salt: number): number {
+  return fmix32(((h2 ^ Math.imul(length, 0x27d4eb2d)) + salt) | 0); // LENGTH_MIX, as a literal (see `plainRows`)
+}
+
+/** `ScanPlan.keyComponent` value of columns that are not part of the key. */
+const NOT_KEY = -1;
+
+/** Per-column work of the specialised loop (`CsvByteScanner.kinds`). */
+const KIND_FP = 1; // fingerprinted
+const KIND_KEY = 2; // the key's only column, hashed on the way
+const KIND_TYPED = 4; // type-checked (after the batch, see `checkTypes`)
+const KIND_KEY_PART = 8; // part of a key assembled after the row
 
 /** A scanner over one range of one file; `scan` may be called repeatedly with more bytes. */
 export class CsvByteScanner {
-  // ---- the row just completed (valid inside RowSink.row) ----
-  /** Absolute byte offset of the row's first byte. */
-  rowStart = 0;
-  /** 1-based line of the row, counted from the range's first line (see `firstLine`). */
-  rowLine = 0;
-  keyHash = 0;
-  fpLo = 0;
-  fpHi = 0;
-  /** The key's bytes (components separated by 0xFF) in `keyBytes[0..keyLength)`. */
-  keyBytes = new Uint8Array(1024);
-  keyLength = 0;
-  /** The first 12 key bytes packed little-endian (zero beyond the key). */
-  keyWord0 = 0;
-  keyWord1 = 0;
-  keyWord2 = 0;
-  /** True when the generic pipeline must decide whether the row is valid. */
-  suspect = false;
-
   // ---- progress ----
   /** Data rows completed. */
   rows = 0;
@@ -105,22 +185,103 @@ export class CsvByteScanner {
   bail: string | null = null;
   /** Where `scan` stopped because a row started at or after `stopAt` (absolute), else -1. */
   stoppedAt = -1;
+  /** Rows the general loop took (the rest went through the specialised one). */
+  generalRows = 0;
 
-  private readonly fp1: Int32Array;
-  private readonly fp2: Int32Array;
+  /** The rows being collected for the sink. */
+  readonly batch = new RowBatch();
+
+  private readonly delimiter: number;
+  private readonly columns: number;
+  private readonly fpSlot: Int32Array;
+  private readonly keyComponent: Int32Array;
+  private readonly check: Uint8Array;
+  private readonly keyComponents: number;
+  /** Per column: `KIND_*` bits. */
+  private readonly kinds: Uint8Array;
+  /** Per slot: the salts of both lanes. */
+  private readonly salt1: Int32Array;
+  private readonly salt2: Int32Array;
+  /**
+   * [0] [1]: the fingerprint of slots no column fills (they count as empty); [2] [3]: the two
+   * lanes of the last `hashContent`. In a typed array, not in fields: a field holding a 32-bit
+   * value beyond the engine's small integers changes representation, which discards optimised
+   * code that relied on the old one.
+   */
+  private readonly lanes = new Int32Array(4);
+  /** The key's only column when it is not fingerprinted too (hashed on the way), else -1. */
+  private readonly keyColumn: number;
+  /** Field bounds of the key components in the row being scanned (in `buf`). */
   private readonly keyStarts: Int32Array;
   private readonly keyEnds: Int32Array;
-  private keyScratch = new Uint8Array(1024);
+  private readonly keyEscaped: Uint8Array;
+  /** Per column: its index among the type-checked columns, or -1; and their check codes. */
+  private readonly typedIndex: Int32Array;
+  private readonly typedCodes: Uint8Array;
+  /**
+   * Per batch row and type-checked column: the field's content bounds, checked after the batch
+   * is complete (a tight loop per column; `from === to` for rows checked already).
+   */
+  private readonly typedFrom: Int32Array;
+  private readonly typedTo: Int32Array;
 
   constructor(
-    private readonly plan: ScanPlan,
+    plan: ScanPlan,
     /** The line number of the range's first row (header lines and earlier ranges counted). */
     private readonly firstLine: number,
+    /** Only the general loop (tests compare the two loops with it). */
+    private readonly generalOnly = false,
   ) {
-    this.fp1 = new Int32Array(Math.max(plan.fpSlots, 1));
-    this.fp2 = new Int32Array(Math.max(plan.fpSlots, 1));
-    this.keyStarts = new Int32Array(Math.max(plan.keyComponents, 1));
-    this.keyEnds = new Int32Array(Math.max(plan.keyComponents, 1));
+    this.delimiter = plan.delimiter;
+    this.columns = plan.columns;
+    this.fpSlot = plan.fpSlot;
+    this.keyComponent = plan.keyComponent;
+    this.check = plan.check;
+    this.keyComponents = plan.keyComponents;
+    const slots = Math.max(plan.fpSlots, 1);
+    this.salt1 = new Int32Array(slots);
+    this.salt2 = new Int32Array(slots);
+    const filled = new Uint8Array(slots);
+    for (let col = 0; col < plan.columns; col++) if (plan.fpSlot[col] >= 0) filled[plan.fpSlot[col]] = 1;
+    let lo = 0;
+    let hi = 0;
+    for (let s = 0; s < plan.fpSlots; s++) {
+      this.salt1[s] = slotSalt(s, 1);
+      this.salt2[s] = slotSalt(s, 2);
+      if (filled[s] === 0) {
+        lo = (lo + laneOne(FNV_OFFSET_1, 0, this.salt1[s])) | 0;
+        hi = (hi + laneTwo(FNV_OFFSET_2, 0, this.salt2[s])) | 0;
+      }
+    }
+    this.lanes[0] = lo;
+    this.lanes[1] = hi;
+    let keyColumn = -1;
+    if (plan.keyComponents === 1) {
+      for (let col = 0; col < plan.columns; col++) if (plan.keyComponent[col] === 0 && plan.fpSlot[col] < 0) keyColumn = col;
+    }
+    this.keyColumn = keyColumn;
+    const components = Math.max(plan.keyComponents, 1);
+    this.keyStarts = new Int32Array(components);
+    this.keyEnds = new Int32Array(components);
+    this.keyEscaped = new Uint8Array(components);
+    this.kinds = new Uint8Array(plan.columns);
+    this.typedIndex = new Int32Array(plan.columns).fill(-1);
+    const codes: number[] = [];
+    for (let col = 0; col < plan.columns; col++) {
+      let kind = 0;
+      if (plan.fpSlot[col] >= 0) kind |= KIND_FP;
+      else if (col === keyColumn) kind |= KIND_KEY;
+      if (plan.keyComponent[col] !== NOT_KEY && col !== keyColumn) kind |= KIND_KEY_PART;
+      if (plan.check[col] !== CHECK_NONE) {
+        kind |= KIND_TYPED;
+        this.typedIndex[col] = codes.length;
+        codes.push(plan.check[col]);
+      }
+      this.kinds[col] = kind;
+    }
+    this.typedCodes = Uint8Array.from(codes);
+    this.typedFrom = new Int32Array(Math.max(1, codes.length * BATCH_ROWS));
+    this.typedTo = new Int32Array(Math.max(1, codes.length * BATCH_ROWS));
   }
 
   /**
@@ -128,29 +289,69 @@ export class CsvByteScanner {
    * Returns the offset (in `buf`) of the first byte not consumed: the start of an incomplete row
    * (unless `eof`), or `end`. `stopAt` (absolute) ends the scan at the first row that starts at
    * or after it; `stoppedAt` then holds that offset. Sets `bail` and returns on malformed input.
+   * The rows go to `sink` before it returns.
    */
   scan(buf: Uint8Array, pos: number, end: number, base: number, eof: boolean, sink: RowSink, stopAt = Infinity): number {
-    const plan = this.plan;
-    const delim = plan.delimiter;
-    const columns = plan.columns;
-    const fpSlot = plan.fpSlot;
-    const keyComponent = plan.keyComponent;
-    const check = plan.check;
-    const fpSlots = plan.fpSlots;
-    const keyComponents = plan.keyComponents;
-    const fp1 = this.fp1;
-    const fp2 = this.fp2;
-    const keyStarts = this.keyStarts;
-    const keyEnds = this.keyEnds;
+    this.batch.buf = buf;
+    const next = this.scanRows(buf, pos, end, base, eof, sink, stopAt);
+    this.flush(sink);
+    return next;
+  }
 
+  /** Completes the batch (type checks) and hands it to the sink. */
+  private flush(sink: RowSink): void {
+    const batch = this.batch;
+    if (batch.count > 0) {
+      if (this.typedCodes.length > 0) this.checkTypes();
+      sink.onRows(batch);
+    }
+    batch.count = 0;
+    batch.arenaUsed = 0;
+  }
+
+  /** Marks the batch's rows whose typed fields the checks cannot vouch for as suspect. */
+  private checkTypes(): void {
+    const batch = this.batch;
+    const typed = this.typedCodes.length;
+    for (let t = 0; t < typed; t++) {
+      // One loop per check (each its own function, so that the check is inlined into it).
+      switch (this.typedCodes[t]) {
+        case CHECK_NUMBER:
+          checkNumbers(batch, this.typedFrom, this.typedTo, t, typed, false);
+          break;
+        case CHECK_INTEGER:
+          checkNumbers(batch, this.typedFrom, this.typedTo, t, typed, true);
+          break;
+        case CHECK_BOOL:
+          checkBools(batch, this.typedFrom, this.typedTo, t, typed);
+          break;
+        case CHECK_DATETIME:
+          checkDatetimes(batch, this.typedFrom, this.typedTo, t, typed);
+          break;
+      }
+    }
+  }
+
+  private scanRows(buf: Uint8Array, pos: number, end: number, base: number, eof: boolean, sink: RowSink, stopAt: number): number {
+    // Rows that start before the last line feed of the bytes are complete unless a quoted
+    // field hides a line break: the specialised loop runs up to that line feed, never past it.
+    let lastLf = end - 1;
+    while (lastLf >= pos && buf[lastLf] !== LF) lastLf--;
+    const batch = this.batch;
     for (;;) {
-      const rowStart = pos;
+      // The specialised loop takes a batch at a time (calls that end soon also keep the
+      // compiler from optimising the loop in the middle of a call, which gives slower code).
+      while (pos < lastLf && base + pos < stopAt && !this.generalOnly) {
+        pos = this.plainRows(buf, pos, lastLf, base, stopAt);
+        if (batch.count < BATCH_ROWS) break;
+        this.flush(sink);
+      }
       if (base + pos >= stopAt) {
         this.stoppedAt = base + pos;
         return pos;
       }
       if (pos >= end) return pos;
-      let c = buf[pos];
+      const c = buf[pos];
       // Blank lines: skipped, not records.
       if (c === LF) {
         this.lineFeeds++;
@@ -159,7 +360,7 @@ export class CsvByteScanner {
       }
       if (c === CR) {
         if (pos + 1 >= end) {
-          if (!eof) return rowStart;
+          if (!eof) return pos;
           pos++;
           continue;
         }
@@ -169,328 +370,605 @@ export class CsvByteScanner {
           continue;
         }
       }
-      for (let s = 0; s < fpSlots; s++) {
-        fp1[s] = EMPTY_1;
-        fp2[s] = EMPTY_2;
+      const next = this.anyRow(buf, pos, end, base, eof);
+      if (next < 0) return pos; // incomplete (more bytes needed) or `bail` set
+      pos = next;
+      if (batch.count === BATCH_ROWS) this.flush(sink);
+    }
+  }
+
+  /**
+   * The specialised loop: scans rows from `pos` while they have the common shape (see the
+   * module comment) and start before `lastLf` (a line feed ends each of them, at the latest
+   * that one), until the batch is full; blank lines are skipped. Returns where it stopped: the
+   * start of a row for the general loop, of a row at or after `stopAt`, of the row after a full
+   * batch, or `lastLf` (or past it).
+   *
+   * Written for the optimising compiler: literals instead of the module's constants (a bundler
+   * turns those into mutable module variables, which are neither folded nor hoisted out of the
+   * byte loops), and the scanner's state is written back on every row, so that leaving the loop
+   * never reaches code the compiler has no type feedback for.
+   */
+  private plainRows(buf: Uint8Array, pos: number, lastLf: number, base: number, stopAt: number): number {
+    const LF = 10;
+    const CR = 13;
+    const QUOTE = 34;
+    const FNV_OFFSET_1 = 0x811c9dc5 | 0;
+    const FNV_OFFSET_2 = 0x2545f491;
+    const PRIME_1 = 0x01000193;
+    const PRIME_2 = 0x5bd1e995;
+    const KIND_FP = 1;
+    const KIND_KEY = 2;
+    const KIND_TYPED = 4;
+    const KIND_KEY_PART = 8;
+    const ROW_SUSPECT = 1;
+    const ROW_KEY_IN_ARENA = 2;
+    const INLINE_KEY = 12; // as the module's `INLINE_KEY`
+    const delim = this.delimiter;
+    const last = this.columns - 1;
+    const kinds = this.kinds;
+    const fpSlot = this.fpSlot;
+    const salt1 = this.salt1;
+    const salt2 = this.salt2;
+    const keyColumn = this.keyColumn;
+    const typedIndex = this.typedIndex;
+    const typed = this.typedCodes.length;
+    const typedFrom = this.typedFrom;
+    const typedTo = this.typedTo;
+    const lanes = this.lanes;
+    const batch = this.batch;
+    const batchRows = batch.keyHash.length;
+    rows: while (pos < lastLf && base + pos < stopAt && batch.count < batchRows) {
+      let b = buf[pos];
+      if (b === LF) {
+        this.lineFeeds++;
+        pos++;
+        continue;
       }
-      for (let k = 0; k < keyComponents; k++) {
-        keyStarts[k] = 0;
-        keyEnds[k] = 0;
+      if (b === CR && buf[pos + 1] === LF) {
+        this.lineFeeds++;
+        pos += 2;
+        continue;
       }
-      let suspect = false;
-      let rowLineFeeds = 0;
-      let col = 0;
-      let keyUsed = 0;
-      // Fields of the row.
-      for (;;) {
-        let contentStart: number;
-        let contentEnd: number;
-        let escaped = false;
-        let more: boolean; // a delimiter followed: another field comes
-        let hashed = false; // fieldH1/fieldH2 hold the content's hash already
-        let fieldH1 = 0;
-        let fieldH2 = 0;
-        if (pos >= end) {
-          if (!eof) return rowStart;
-          contentStart = contentEnd = pos;
-          more = false;
-        } else if (buf[pos] === QUOTE) {
-          let p = pos + 1;
-          for (;;) {
-            if (p >= end) {
-              if (!eof) return rowStart;
-              this.bail = `an unterminated quoted field (line ${this.firstLine + this.lineFeeds + rowLineFeeds})`;
-              return rowStart;
-            }
-            const b = buf[p];
-            if (b === QUOTE) {
-              if (p + 1 >= end && !eof) return rowStart;
-              if (p + 1 < end && buf[p + 1] === QUOTE) {
-                escaped = true;
-                p += 2;
-                continue;
-              }
-              break;
-            }
-            if (b === LF) rowLineFeeds++;
-            p++;
+      const k = batch.count;
+      let lo = lanes[0];
+      let hi = lanes[1];
+      let keyHash = FNV_OFFSET_1;
+      let keyFrom = 0;
+      let keyTo = 0;
+      let keyBits = 0;
+      let p = pos;
+      for (let col = 0; ; col++) {
+        const kind = kinds[col];
+        let from = p;
+        let to = p;
+        if (b === QUOTE) {
+          // Quoted, without escapes or line breaks: the content is between the quotes.
+          const q = closingQuote(buf, p);
+          if (q < 0) break rows;
+          from = p + 1;
+          to = q;
+          p = q + 1;
+          b = buf[p];
+          if (b !== delim && b !== LF && b !== CR) break rows; // text after the closing quote
+          if ((kind & KIND_FP) !== 0) {
+            const length = this.hashContent(buf, from, to, false);
+            const slot = fpSlot[col];
+            lo = (lo + laneOne(lanes[2], length, salt1[slot])) | 0;
+            hi = (hi + laneTwo(lanes[3], length, salt2[slot])) | 0;
+          } else if ((kind & KIND_KEY) !== 0) {
+            keyHash = keyLane(buf, from, to);
+            keyBits = 0x80; // checked below
+            keyFrom = from;
+            keyTo = to;
           }
-          contentStart = pos + 1;
-          contentEnd = p;
-          pos = p + 1;
-          if (pos >= end) {
-            if (!eof) return rowStart;
-            more = false;
-          } else {
-            c = buf[pos];
-            if (c === delim) {
-              more = true;
-              pos++;
-            } else if (c === LF) {
-              more = false;
-              pos++;
-            } else if (c === CR) {
-              if (pos + 1 >= end) {
-                if (!eof) return rowStart;
-                more = false;
-                pos++;
-              } else if (buf[pos + 1] === LF) {
-                more = false;
-                pos += 2;
-              } else {
-                this.bail = `a carriage return after a closing quote (line ${this.firstLine + this.lineFeeds + rowLineFeeds})`;
-                return rowStart;
-              }
-            } else {
-              this.bail = `text after a closing quote (line ${this.firstLine + this.lineFeeds + rowLineFeeds})`;
-              return rowStart;
-            }
-          }
-        } else {
-          // Unquoted: find the end, hashing on the way when the column is fingerprinted.
-          let p = pos;
-          const slot = col < columns ? fpSlot[col] : -1;
-          if (slot >= 0) {
-            let h1 = FNV_OFFSET_1;
-            let h2 = FNV_OFFSET_2;
-            while (p < end) {
-              const b = buf[p];
-              if (b === delim || b === LF) break;
+        } else if ((kind & KIND_FP) !== 0) {
+          // Two bytes per step (a 16-bit unit; a last odd byte alone): half the multiplications
+          // of a byte at a time. `buf[p + 1]` exists: a line feed is still to come.
+          let h1 = FNV_OFFSET_1;
+          let h2 = FNV_OFFSET_2;
+          while (b !== delim && b !== LF && b !== CR) {
+            const c = buf[p + 1];
+            if (c === delim || c === LF || c === CR) {
               h1 = Math.imul(h1 ^ b, PRIME_1);
               h2 = Math.imul(h2 ^ b, PRIME_2);
+              b = c;
               p++;
+              break;
             }
-            fieldH1 = h1;
-            fieldH2 = h2;
-            hashed = true;
-          } else {
-            while (p < end) {
-              const b = buf[p];
-              if (b === delim || b === LF) break;
-              p++;
-            }
+            const unit = b | (c << 8);
+            h1 = Math.imul(h1 ^ unit, PRIME_1);
+            h2 = Math.imul(h2 ^ unit, PRIME_2);
+            p += 2;
+            b = buf[p];
           }
-          contentStart = pos;
-          if (p >= end) {
-            if (!eof) return rowStart;
-            contentEnd = p;
-            more = false;
-            pos = p;
-          } else if (buf[p] === delim) {
-            contentEnd = p;
-            more = true;
-            pos = p + 1;
-          } else {
-            contentEnd = p;
-            more = false;
-            pos = p + 1;
-          }
-          if (contentEnd > contentStart && buf[contentEnd - 1] === CR && !more) {
-            contentEnd--; // a carriage return before the line end is not content
-            hashed = false;
-          }
-        }
-
-        if (col < columns) {
+          to = p;
           const slot = fpSlot[col];
-          if (slot >= 0) {
-            let h1 = fieldH1;
-            let h2 = fieldH2;
-            let length = contentEnd - contentStart;
-            if (!hashed) {
-              h1 = FNV_OFFSET_1;
-              h2 = FNV_OFFSET_2;
-              length = 0;
-              for (let i = contentStart; i < contentEnd; i++) {
-                const b = buf[i];
-                if (escaped && b === QUOTE) i++; // the first of a "" pair stands for one quote
-                h1 = Math.imul(h1 ^ b, PRIME_1);
-                h2 = Math.imul(h2 ^ b, PRIME_2);
-                length++;
-              }
-            }
-            fp1[slot] = fmix32(h1 ^ length);
-            fp2[slot] = fmix32(h2 ^ Math.imul(length, 0x27d4eb2d) ^ 0x27d4eb2d);
+          lo = (lo + laneOne(h1, to - from, salt1[slot])) | 0;
+          hi = (hi + laneTwo(h2, to - from, salt2[slot])) | 0;
+        } else if ((kind & KIND_KEY) !== 0) {
+          let h = FNV_OFFSET_1;
+          while (b !== delim && b !== LF && b !== CR) {
+            h = Math.imul(h ^ b, PRIME_1);
+            keyBits |= b;
+            b = buf[++p];
           }
-          const component = keyComponent[col];
-          if (component >= 0) {
-            const needed = keyUsed + (contentEnd - contentStart);
-            if (needed > this.keyScratch.length) {
-              const grown = new Uint8Array(needed * 2);
-              grown.set(this.keyScratch.subarray(0, keyUsed));
-              this.keyScratch = grown;
-            }
-            const scratch = this.keyScratch;
-            keyStarts[component] = keyUsed;
-            for (let i = contentStart; i < contentEnd; i++) {
-              if (escaped && buf[i] === QUOTE) i++;
-              scratch[keyUsed++] = buf[i];
-            }
-            keyEnds[component] = keyUsed;
-            if (keyUsed === keyStarts[component]) suspect = true;
-          }
-          const code = check[col];
-          if (code !== CHECK_NONE && contentEnd > contentStart) {
-            if (escaped || !checkBytes(buf, contentStart, contentEnd, code)) suspect = true;
-          }
+          to = p;
+          keyHash = h;
+          keyFrom = from;
+          keyTo = p;
+        } else {
+          while (b !== delim && b !== LF && b !== CR) b = buf[++p];
+          to = p;
         }
-        col++;
-        if (!more) break;
-      }
-      if (col !== columns) {
-        this.bail = `a row with ${col} field${col === 1 ? '' : 's'} where the header has ${columns} (line ${this.firstLine + this.lineFeeds})`;
-        return rowStart;
+        if ((kind & (KIND_TYPED | KIND_KEY_PART)) !== 0) {
+          if ((kind & KIND_TYPED) !== 0) {
+            const i = k * typed + typedIndex[col];
+            typedFrom[i] = from;
+            typedTo[i] = to;
+          }
+          if ((kind & KIND_KEY_PART) !== 0) this.keyPart(col, from, to);
+        }
+        // `b` ends the field: a delimiter, or the line end (a carriage return ends the line only
+        // before a line feed, and only after the last field: else the general loop decides).
+        if (col === last) {
+          if (b === CR) {
+            if (buf[p + 1] !== LF) break rows; // a bare carriage return in the value
+            p += 2;
+          } else if (b === LF) p++;
+          else break rows; // more fields than the header
+          break;
+        }
+        if (b !== delim) break rows; // fewer fields than the header, or a bare carriage return
+        b = buf[++p];
       }
 
-      // The key: components in key order, separated by 0xFF (never part of valid UTF-8).
-      let keyLength = 0;
-      let w0 = 0;
-      let w1 = 0;
-      let w2 = 0;
-      let h = FNV_OFFSET_1;
-      const scratch = this.keyScratch;
-      let keyBytes = this.keyBytes;
-      let high = false;
-      for (let k = 0; k < keyComponents; k++) {
-        const from = keyStarts[k];
-        const to = keyEnds[k];
-        if (keyLength + (to - from) + 1 > keyBytes.length) {
-          const grown = new Uint8Array((keyLength + (to - from) + 1) * 2);
-          grown.set(keyBytes.subarray(0, keyLength));
-          keyBytes = this.keyBytes = grown;
+      let flags = 0;
+      if (keyColumn >= 0) {
+        const length = keyTo - keyFrom;
+        if ((keyBits & 0x80) !== 0 && !validUtf8Range(buf, keyFrom, keyTo)) break;
+        if (length === 0) flags = ROW_SUSPECT;
+        batch.keyHash[k] = fmix32(keyHash ^ length);
+        batch.keyLength[k] = length;
+        batch.keyAt[k] = keyFrom;
+        if (length <= INLINE_KEY) {
+          batch.keyWord0[k] = packWord(buf, keyFrom, length);
+          batch.keyWord1[k] = packWord(buf, keyFrom + 4, length - 4);
+          batch.keyWord2[k] = packWord(buf, keyFrom + 8, length - 8);
+        } else {
+          batch.keyWord0[k] = 0;
+          batch.keyWord1[k] = 0;
+          batch.keyWord2[k] = 0;
         }
-        if (k > 0) {
-          if (keyLength < 12) {
-            const shift = (keyLength & 3) << 3;
-            if (keyLength < 4) w0 |= 0xff << shift;
-            else if (keyLength < 8) w1 |= 0xff << shift;
-            else w2 |= 0xff << shift;
-          }
-          keyBytes[keyLength++] = 0xff;
-          h = Math.imul(h ^ 0xff, PRIME_1);
-        }
-        for (let i = from; i < to; i++) {
-          const b = scratch[i];
-          if (b >= 0x80) high = true;
-          if (keyLength < 12) {
-            const shift = (keyLength & 3) << 3;
-            if (keyLength < 4) w0 |= b << shift;
-            else if (keyLength < 8) w1 |= b << shift;
-            else w2 |= b << shift;
-          }
-          keyBytes[keyLength++] = b;
-          h = Math.imul(h ^ b, PRIME_1);
-        }
+      } else {
+        const keyState = this.assembleKey(buf, k);
+        if (keyState < 0) break;
+        flags = keyState | ROW_KEY_IN_ARENA;
       }
-      if (high && !validUtf8(keyBytes, keyLength)) {
-        this.bail = `a key that is not valid UTF-8 (line ${this.firstLine + this.lineFeeds})`;
-        return rowStart;
-      }
-      let lo = 0x1b873593;
-      let hi = 0x61c88647;
-      for (let s = 0; s < fpSlots; s++) {
-        lo = Math.imul(lo ^ fp1[s], 0x9e3779b1) + s;
-        hi = Math.imul(hi ^ fp2[s], 0x85ebca77) + s;
-      }
-      this.rowStart = base + rowStart;
-      this.rowLine = this.firstLine + this.lineFeeds;
-      this.keyHash = fmix32(h ^ keyLength);
-      this.fpLo = fmix32(lo);
-      this.fpHi = fmix32(hi);
-      this.keyLength = keyLength;
-      this.keyWord0 = w0;
-      this.keyWord1 = w1;
-      this.keyWord2 = w2;
-      this.suspect = suspect;
-      this.lineFeeds += rowLineFeeds + (pos > 0 && buf[pos - 1] === LF ? 1 : 0);
+      batch.fpLo[k] = lo;
+      batch.fpHi[k] = hi;
+      batch.flags[k] = flags;
+      batch.start[k] = base + pos;
+      batch.line[k] = this.firstLine + this.lineFeeds;
+      this.lineFeeds++;
       this.rows++;
-      sink.row(this);
+      pos = p;
+      batch.count = k + 1;
     }
+    return pos;
+  }
+
+  /** Records where key component `col` is (for `assembleKey`). */
+  private keyPart(col: number, from: number, to: number): void {
+    const component = this.keyComponent[col];
+    this.keyStarts[component] = from;
+    this.keyEnds[component] = to;
+    this.keyEscaped[component] = 0;
+  }
+
+  /**
+   * Copies the key components (bounds in `keyStarts`/`keyEnds`, in `buf`) into the batch's
+   * arena, separated by 0xFF (never part of valid UTF-8), and records row `k`'s key. Returns
+   * `ROW_SUSPECT` when a component is empty, 0, or -1 when the key is not valid UTF-8.
+   */
+  private assembleKey(buf: Uint8Array, k: number): number {
+    const batch = this.batch;
+    const components = this.keyComponents;
+    let needed = components;
+    for (let c = 0; c < components; c++) needed += this.keyEnds[c] - this.keyStarts[c];
+    const arena = batch.reserve(needed);
+    const at = batch.arenaUsed;
+    let used = at;
+    let suspect = 0;
+    let h = FNV_OFFSET_1;
+    let high = 0;
+    for (let c = 0; c < components; c++) {
+      if (c > 0) {
+        arena[used++] = 0xff;
+        h = Math.imul(h ^ 0xff, PRIME_1);
+      }
+      const from = this.keyStarts[c];
+      const to = this.keyEnds[c];
+      const escaped = this.keyEscaped[c] !== 0;
+      const first = used;
+      for (let i = from; i < to; i++) {
+        if (escaped && buf[i] === QUOTE) i++; // the first of a "" pair stands for one quote
+        const b = buf[i];
+        high |= b;
+        arena[used++] = b;
+        h = Math.imul(h ^ b, PRIME_1);
+      }
+      if (used === first) suspect = ROW_SUSPECT;
+    }
+    const length = used - at;
+    if ((high & 0x80) !== 0 && !validUtf8Range(arena, at, used)) return -1;
+    batch.arenaUsed = used;
+    batch.keyHash[k] = fmix32(h ^ length);
+    batch.keyLength[k] = length;
+    batch.keyAt[k] = at;
+    if (length <= INLINE_KEY) {
+      batch.keyWord0[k] = packWord(arena, at, length);
+      batch.keyWord1[k] = packWord(arena, at + 4, length - 4);
+      batch.keyWord2[k] = packWord(arena, at + 8, length - 8);
+    } else {
+      batch.keyWord0[k] = 0;
+      batch.keyWord1[k] = 0;
+      batch.keyWord2[k] = 0;
+    }
+    return suspect;
+  }
+
+  /**
+   * Hashes field content into `lanes[2]`/`lanes[3]` (`escaped`: skip the first quote of each pair):
+   * the bytes in 16-bit units (a last odd byte alone), as `plainRows` does. Returns the length.
+   */
+  private hashContent(buf: Uint8Array, from: number, to: number, escaped: boolean): number {
+    let h1 = FNV_OFFSET_1;
+    let h2 = FNV_OFFSET_2;
+    let length = 0;
+    let low = -1; // the first byte of a unit, waiting for the second
+    for (let i = from; i < to; i++) {
+      if (escaped && buf[i] === QUOTE) i++;
+      const b = buf[i];
+      length++;
+      if (low < 0) {
+        low = b;
+        continue;
+      }
+      const unit = low | (b << 8);
+      h1 = Math.imul(h1 ^ unit, PRIME_1);
+      h2 = Math.imul(h2 ^ unit, PRIME_2);
+      low = -1;
+    }
+    if (low >= 0) {
+      h1 = Math.imul(h1 ^ low, PRIME_1);
+      h2 = Math.imul(h2 ^ low, PRIME_2);
+    }
+    this.lanes[2] = h1;
+    this.lanes[3] = h2;
+    return length;
+  }
+
+
+  /**
+   * The general loop: scans the row at `pos`, whatever its shape, and records it. Returns the
+   * offset after it, or -1 when the row is incomplete (more bytes needed; not at `eof`) or
+   * malformed (`bail` is set).
+   */
+  private anyRow(buf: Uint8Array, pos: number, end: number, base: number, eof: boolean): number {
+    const delim = this.delimiter;
+    const columns = this.columns;
+    const fpSlot = this.fpSlot;
+    const keyComponent = this.keyComponent;
+    const check = this.check;
+    const rowStart = pos;
+    let lo = this.lanes[0];
+    let hi = this.lanes[1];
+    let suspect = 0;
+    let rowLineFeeds = 0;
+    let col = 0;
+    let c: number;
+    for (;;) {
+      let contentStart: number;
+      let contentEnd: number;
+      let escaped = false;
+      let more: boolean; // a delimiter followed: another field comes
+      if (pos >= end) {
+        if (!eof) return -1;
+        contentStart = contentEnd = pos;
+        more = false;
+      } else if (buf[pos] === QUOTE) {
+        let p = pos + 1;
+        for (;;) {
+          if (p >= end) {
+            if (!eof) return -1;
+            this.bail = `an unterminated quoted field (line ${this.firstLine + this.lineFeeds + rowLineFeeds})`;
+            return -1;
+          }
+          const b = buf[p];
+          if (b === QUOTE) {
+            if (p + 1 >= end && !eof) return -1;
+            if (p + 1 < end && buf[p + 1] === QUOTE) {
+              escaped = true;
+              p += 2;
+              continue;
+            }
+            break;
+          }
+          if (b === LF) rowLineFeeds++;
+          p++;
+        }
+        contentStart = pos + 1;
+        contentEnd = p;
+        pos = p + 1;
+        if (pos >= end) {
+          if (!eof) return -1;
+          more = false;
+        } else {
+          c = buf[pos];
+          if (c === delim) {
+            more = true;
+            pos++;
+          } else if (c === LF) {
+            more = false;
+            pos++;
+          } else if (c === CR) {
+            if (pos + 1 >= end) {
+              if (!eof) return -1;
+              more = false;
+              pos++;
+            } else if (buf[pos + 1] === LF) {
+              more = false;
+              pos += 2;
+            } else {
+              this.bail = `a carriage return after a closing quote (line ${this.firstLine + this.lineFeeds + rowLineFeeds})`;
+              return -1;
+            }
+          } else {
+            this.bail = `text after a closing quote (line ${this.firstLine + this.lineFeeds + rowLineFeeds})`;
+            return -1;
+          }
+        }
+      } else {
+        let p = pos;
+        while (p < end) {
+          const b = buf[p];
+          if (b === delim || b === LF) break;
+          p++;
+        }
+        contentStart = pos;
+        contentEnd = p;
+        if (p >= end) {
+          if (!eof) return -1;
+          more = false;
+          pos = p;
+        } else if (buf[p] === delim) {
+          more = true;
+          pos = p + 1;
+        } else {
+          more = false;
+          pos = p + 1;
+        }
+        if (contentEnd > contentStart && buf[contentEnd - 1] === CR && !more) contentEnd--; // a carriage return before the line end is not content
+      }
+
+      if (col < columns) {
+        const slot = fpSlot[col];
+        if (slot >= 0) {
+          const length = this.hashContent(buf, contentStart, contentEnd, escaped);
+          lo = (lo + laneOne(this.lanes[2], length, this.salt1[slot])) | 0;
+          hi = (hi + laneTwo(this.lanes[3], length, this.salt2[slot])) | 0;
+        }
+        const component = keyComponent[col];
+        if (component !== NOT_KEY) {
+          this.keyStarts[component] = contentStart;
+          this.keyEnds[component] = contentEnd;
+          this.keyEscaped[component] = escaped ? 1 : 0;
+        }
+        const code = check[col];
+        if (code !== CHECK_NONE && contentEnd > contentStart) {
+          if (escaped || !checkBytes(buf, contentStart, contentEnd, code)) suspect = ROW_SUSPECT;
+        }
+      }
+      col++;
+      if (!more) break;
+    }
+    if (col !== columns) {
+      this.bail = `a row with ${col} field${col === 1 ? '' : 's'} where the header has ${columns} (line ${this.firstLine + this.lineFeeds})`;
+      return -1;
+    }
+    const batch = this.batch;
+    const k = batch.count;
+    const typed = this.typedCodes.length;
+    for (let t = k * typed; t < (k + 1) * typed; t++) this.typedFrom[t] = this.typedTo[t] = 0; // checked above
+    const keyState = this.assembleKey(buf, k);
+    if (keyState < 0) {
+      this.bail = `a key that is not valid UTF-8 (line ${this.firstLine + this.lineFeeds})`;
+      return -1;
+    }
+    batch.fpLo[k] = lo;
+    batch.fpHi[k] = hi;
+    batch.flags[k] = suspect | keyState | ROW_KEY_IN_ARENA;
+    batch.start[k] = base + rowStart;
+    batch.line[k] = this.firstLine + this.lineFeeds;
+    batch.count = k + 1;
+    this.lineFeeds += rowLineFeeds + (pos > 0 && buf[pos - 1] === LF ? 1 : 0);
+    this.rows++;
+    this.generalRows++;
+    return pos;
+  }
+}
+
+/** The key hash's lane over `buf[from..to)` (before finalising), as `plainRows` computes it. */
+function keyLane(buf: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5 | 0; // FNV_OFFSET_1
+  for (let i = from; i < to; i++) h = Math.imul(h ^ buf[i], 0x01000193); // PRIME_1
+  return h;
+}
+
+/**
+ * The closing quote of the quoted field at `p`, or -1 when the field has an escaped quote or a
+ * line break before it (the general loop takes those). A line feed must follow `p`.
+ */
+function closingQuote(buf: Uint8Array, p: number): number {
+  let q = p + 1;
+  let b = buf[q];
+  while (b !== 34 && b !== 10) b = buf[++q]; // '"', '\n'
+  return b === 10 || buf[q + 1] === 34 ? -1 : q;
+}
+
+/** Keys of at most this many bytes are kept as three packed words. */
+export const INLINE_KEY = 12;
+
+/** Up to four bytes from `from` packed little-endian (`count` may be ≤ 0 or > 4). */
+function packWord(bytes: Uint8Array, from: number, count: number): number {
+  if (count <= 0) return 0;
+  if (count >= 4) return bytes[from] | (bytes[from + 1] << 8) | (bytes[from + 2] << 16) | (bytes[from + 3] << 24);
+  let w = bytes[from];
+  if (count > 1) w |= bytes[from + 1] << 8;
+  if (count > 2) w |= bytes[from + 2] << 16;
+  return w;
+}
+
+// The batch loops of `CsvByteScanner.checkTypes`: fields `t` of `typed` per row, bounds in
+// `fromAt`/`toAt`; empty fields (and rows checked already, which have empty bounds) pass.
+
+function checkNumbers(batch: RowBatch, fromAt: Int32Array, toAt: Int32Array, t: number, typed: number, integer: boolean): void {
+  const buf = batch.buf;
+  const flags = batch.flags;
+  for (let k = 0, i = t; k < batch.count; k++, i += typed) {
+    if (fromAt[i] < toAt[i] && !checkNumber(buf, fromAt[i], toAt[i], integer)) flags[k] |= 1; // ROW_SUSPECT
+  }
+}
+
+function checkBools(batch: RowBatch, fromAt: Int32Array, toAt: Int32Array, t: number, typed: number): void {
+  const buf = batch.buf;
+  const flags = batch.flags;
+  for (let k = 0, i = t; k < batch.count; k++, i += typed) {
+    if (fromAt[i] < toAt[i] && !checkBool(buf, fromAt[i], toAt[i])) flags[k] |= 1; // ROW_SUSPECT
+  }
+}
+
+function checkDatetimes(batch: RowBatch, fromAt: Int32Array, toAt: Int32Array, t: number, typed: number): void {
+  const buf = batch.buf;
+  const flags = batch.flags;
+  for (let k = 0, i = t; k < batch.count; k++, i += typed) {
+    if (fromAt[i] < toAt[i] && !checkDatetime(buf, fromAt[i], toAt[i])) flags[k] |= 1; // ROW_SUSPECT
   }
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function digits(buf: Uint8Array, from: number, count: number): number {
-  let n = 0;
-  for (let i = from; i < from + count; i++) {
-    const d = buf[i] - 48;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
-}
 
 /**
  * True when the bytes are certainly accepted by `coerceValue` for the check's type; false means
  * "not sure" (the row goes to the generic pipeline), never "invalid".
  */
 export function checkBytes(buf: Uint8Array, from: number, to: number, code: number): boolean {
-  const length = to - from;
   switch (code) {
     case CHECK_NUMBER:
-    case CHECK_INTEGER: {
-      let i = from;
-      if (buf[i] === 45) i++; // '-'
-      const intStart = i;
-      while (i < to && buf[i] >= 48 && buf[i] <= 57) i++;
-      const intDigits = i - intStart;
-      if (intDigits === 0) return false;
-      if (code === CHECK_INTEGER) return i === to && intDigits <= 15;
-      if (i === to) return length <= 300;
-      if (buf[i] !== 46) return false; // '.'
-      i++;
-      const fracStart = i;
-      while (i < to && buf[i] >= 48 && buf[i] <= 57) i++;
-      return i === to && i > fracStart && length <= 300;
-    }
-    case CHECK_BOOL: {
-      if (length === 1) return buf[from] === 48 || buf[from] === 49;
-      if (length === 4) {
-        return (buf[from] | 32) === 116 && (buf[from + 1] | 32) === 114 && (buf[from + 2] | 32) === 117 && (buf[from + 3] | 32) === 101;
-      }
-      if (length === 5) {
-        return (
-          (buf[from] | 32) === 102 && (buf[from + 1] | 32) === 97 && (buf[from + 2] | 32) === 108 &&
-          (buf[from + 3] | 32) === 115 && (buf[from + 4] | 32) === 101
-        );
-      }
-      return false;
-    }
-    case CHECK_DATETIME: {
-      // YYYY-MM-DD, optionally THH:MM:SS, optionally .fraction (1-9 digits), optionally Z.
-      if (length < 10 || buf[from + 4] !== 45 || buf[from + 7] !== 45) return false;
-      const year = digits(buf, from, 4);
-      const month = digits(buf, from + 5, 2);
-      const day = digits(buf, from + 8, 2);
-      if (year < 1000 || month < 1 || month > 12 || day < 1) return false;
-      const leap = month === 2 && ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0);
-      if (day > DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0)) return false;
-      if (length === 10) return true;
-      if (length < 19 || buf[from + 10] !== 84 || buf[from + 13] !== 58 || buf[from + 16] !== 58) return false;
-      const hour = digits(buf, from + 11, 2);
-      const minute = digits(buf, from + 14, 2);
-      const second = digits(buf, from + 17, 2);
-      if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
-      let i = from + 19;
-      if (i < to && buf[i] === 46) {
-        i++;
-        const fracStart = i;
-        while (i < to && buf[i] >= 48 && buf[i] <= 57) i++;
-        if (i === fracStart || i - fracStart > 9) return false;
-      }
-      if (i < to && buf[i] === 90) i++; // 'Z'
-      return i === to;
-    }
+      return checkNumber(buf, from, to, false);
+    case CHECK_INTEGER:
+      return checkNumber(buf, from, to, true);
+    case CHECK_BOOL:
+      return checkBool(buf, from, to);
+    case CHECK_DATETIME:
+      return checkDatetime(buf, from, to);
     default:
       return true;
   }
 }
 
+function checkNumber(buf: Uint8Array, from: number, to: number, integer: boolean): boolean {
+  let i = from;
+  if (buf[i] === 45) i++; // '-'
+  const intStart = i;
+  while (i < to && buf[i] - 48 >>> 0 <= 9) i++; // a digit (one unsigned comparison)
+  const intDigits = i - intStart;
+  if (intDigits === 0) return false;
+  if (integer) return i === to && intDigits <= 15;
+  if (i === to) return to - from <= 300;
+  if (buf[i] !== 46) return false; // '.'
+  i++;
+  const fracStart = i;
+  while (i < to && buf[i] - 48 >>> 0 <= 9) i++;
+  return i === to && i > fracStart && to - from <= 300;
+}
+
+function checkBool(buf: Uint8Array, from: number, to: number): boolean {
+  const length = to - from;
+  if (length === 1) return buf[from] === 48 || buf[from] === 49;
+  if (length === 4) {
+    return (buf[from] | 32) === 116 && (buf[from + 1] | 32) === 114 && (buf[from + 2] | 32) === 117 && (buf[from + 3] | 32) === 101;
+  }
+  if (length === 5) {
+    return (
+      (buf[from] | 32) === 102 && (buf[from + 1] | 32) === 97 && (buf[from + 2] | 32) === 108 && (buf[from + 3] | 32) === 115 && (buf[from + 4] | 32) === 101
+    );
+  }
+  return false;
+}
+
+/**
+ * Whether byte values minus '0' are all digits, OR-ed as `d | (d + 6)`: only 0..9 leave no
+ * bit above the lowest four (negative values and values above 9 do).
+ */
+function notDigits(bits: number): boolean {
+  return (bits & ~15) !== 0;
+}
+
+/** YYYY-MM-DD, optionally THH:MM:SS, optionally .fraction (1-9 digits), optionally Z. */
+function checkDatetime(buf: Uint8Array, from: number, to: number): boolean {
+  const length = to - from;
+  if (length < 10 || buf[from + 4] !== 45 || buf[from + 7] !== 45) return false; // '-'
+  const y0 = buf[from] - 48;
+  const y1 = buf[from + 1] - 48;
+  const y2 = buf[from + 2] - 48;
+  const y3 = buf[from + 3] - 48;
+  const m0 = buf[from + 5] - 48;
+  const m1 = buf[from + 6] - 48;
+  const d0 = buf[from + 8] - 48;
+  const d1 = buf[from + 9] - 48;
+  const bits = y0 | (y0 + 6) | y1 | (y1 + 6) | y2 | (y2 + 6) | y3 | (y3 + 6) | m0 | (m0 + 6) | m1 | (m1 + 6) | d0 | (d0 + 6) | d1 | (d1 + 6);
+  if (notDigits(bits) || y0 === 0) return false; // the year from 1000
+  const month = m0 * 10 + m1;
+  const day = d0 * 10 + d1;
+  if (month < 1 || month > 12 || day < 1) return false;
+  if (day > 28) {
+    const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+    const leap = month === 2 && ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0);
+    if (day > DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0)) return false;
+  }
+  if (length === 10) return true;
+  if (length < 19 || buf[from + 10] !== 84 || buf[from + 13] !== 58 || buf[from + 16] !== 58) return false; // 'T', ':'
+  const h0 = buf[from + 11] - 48;
+  const h1 = buf[from + 12] - 48;
+  const n0 = buf[from + 14] - 48;
+  const n1 = buf[from + 15] - 48;
+  const s0 = buf[from + 17] - 48;
+  const s1 = buf[from + 18] - 48;
+  const timeBits = h0 | (h0 + 6) | h1 | (h1 + 6) | n0 | (n0 + 6) | n1 | (n1 + 6) | s0 | (s0 + 6) | s1 | (s1 + 6);
+  if (notDigits(timeBits) || h0 * 10 + h1 > 23 || n0 > 5 || s0 > 5) return false;
+  let i = from + 19;
+  if (i < to && buf[i] === 46) {
+    // '.' and 1-9 digits
+    i++;
+    const fracStart = i;
+    while (i < to && buf[i] - 48 >>> 0 <= 9) i++;
+    if (i === fracStart || i - fracStart > 9) return false;
+  }
+  if (i < to && buf[i] === 90) i++; // 'Z'
+  return i === to;
+}
+
 /** Whether `bytes[0..length)` is well-formed UTF-8 (no overlongs, no surrogates). */
 export function validUtf8(bytes: Uint8Array, length: number): boolean {
-  let i = 0;
-  while (i < length) {
+  return validUtf8Range(bytes, 0, length);
+}
+
+/** Whether `bytes[from..to)` is well-formed UTF-8. */
+function validUtf8Range(bytes: Uint8Array, from: number, to: number): boolean {
+  let i = from;
+  while (i < to) {
     const b = bytes[i];
     if (b < 0x80) {
       i++;
@@ -508,7 +986,7 @@ export function validUtf8(bytes: Uint8Array, length: number): boolean {
       need = 3;
       min = 0x10000;
     } else return false;
-    if (i + need >= length) return false;
+    if (i + need >= to) return false;
     let cp = b & (0x3f >> need);
     for (let k = 1; k <= need; k++) {
       const c = bytes[i + k];

@@ -9,20 +9,33 @@
  * copied between threads. Every function here runs the same in a worker or on the main thread.
  *
  * Layout, per range of the desired file (one range per thread): one `Int32Array` of records of
- * `STRIDE` ints, so that probing a row touches one or two cache lines —
+ * `STRIDE` (8) ints — 32 bytes, so that a record never straddles two cache lines —
  *   [0] key hash, [1] [2] the 64-bit fingerprint of the compared fields, [3] key length (low
  *   24 bits) and flags (high 8 bits: `SUSPECT`, `INVALID`, `DUP`, `MATCHED`, `MATCHED_TWICE`),
  *   [4..6] the key's bytes when it has at most 12 (little-endian, zero-padded), else [4] the
- *   offset of the key in the range's `keyArena`;
+ *   offset of the key in the range's `keyArena`; [7] unused;
  * plus `rowStart` (Uint32, or Float64 for files of 4 GiB and more): the row's byte offset, to
  * read it again. Every key hash match is confirmed on the key bytes.
- * The table is open addressing (linear probing) over `Uint32` slots holding `ref + 1`, where
- * `ref = range * 2^27 + row`; it is split in two halves by the key hash's top bit, so two
- * threads can build it at once without locks. Probing is read-only; matches are recorded with
- * `Atomics.or` on the flags, so two threads probing at once see a key matched twice.
+ * The table is open addressing (linear probing) over slots of two `Uint32`s: `ref + 1`, where
+ * `ref = range * 2^27 + row`, and the row's key hash — so walking a probe sequence stays in the
+ * table, and only a slot with the very hash leads to the row's record (to confirm the key). It
+ * is split in two halves by the key hash's top bit, so two threads can build it at once without
+ * locks. Probing is read-only; matches are recorded with `Atomics.or` on the flags, so two
+ * threads probing at once see a key matched twice.
+ * Rows come from the scanner in batches; the sinks work on a batch in passes (all table slots,
+ * then all records, then the decisions) so that the processor overlaps the cache misses of
+ * independent rows instead of waiting for each in turn.
+ *
+ * Written for the optimising compiler (these loops run a million times per file, in workers
+ * that compile them afresh each run): the hot functions use literals rather than the module's
+ * constants (a bundler turns those into mutable module variables, which are neither folded nor
+ * hoisted), long loops run in blocks of calls (a loop compiled while it runs lacks type feedback
+ * for what follows it), the hot lists have one class per element type (`Int32List`...), and no
+ * object field holds a 32-bit value beyond the engine's small integers (see
+ * `CsvByteScanner.lanes`): each of these made optimised code be thrown away and rebuilt.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { CsvByteScanner, type RowSink, type ScanPlan } from './csv-byte-scanner.js';
+import { BATCH_ROWS, CsvByteScanner, INLINE_KEY, ROW_SUSPECT, type RowBatch, type RowSink, type ScanPlan } from './csv-byte-scanner.js';
 
 export const FLAG_SUSPECT = 1;
 export const FLAG_INVALID = 2;
@@ -31,13 +44,10 @@ export const FLAG_MATCHED = 8;
 export const FLAG_MATCHED_TWICE = 16;
 
 /** Ints per row record. */
-export const STRIDE = 7;
+export const STRIDE = 8;
 const LENGTH_MASK = 0xffffff;
-/** Rows probed together (see `ActualProber.flush`). */
-const PROBE_BATCH = 64;
 /** Candidates and extras handed over at a time while a range is probed. */
 const PARTIAL_ROWS = 4096;
-const INLINE_KEY = 12;
 
 /** Rows of one range are addressed as `range * RANGE_STRIDE + row`. */
 export const RANGE_STRIDE = 1 << 27;
@@ -122,6 +132,74 @@ export class NumberList<T extends Int32Array | Float64Array | Uint8Array> {
   /** The filled part as a standalone array. */
   take(): T {
     return this.data.slice(0, this.length) as T;
+  }
+}
+
+/**
+ * Growable lists of one element type each, for the hot paths: one class (and so one method,
+ * with its own type feedback) per type keeps every `push` monomorphic; a `NumberList` shared by
+ * several array types makes the optimised code of its callers fall back whenever a type shows up
+ * late.
+ */
+export class Int32List {
+  length = 0;
+  data: Int32Array;
+  /** Start small: growing early, the growth path has type feedback before it is optimised. */
+  constructor(capacity = 16) {
+    this.data = new Int32Array(capacity);
+  }
+  push(value: number): void {
+    if (this.length === this.data.length) this.grow(this.length + 1);
+    this.data[this.length++] = value;
+  }
+  grow(minimum: number): void {
+    const grown = new Int32Array(Math.max(minimum, Math.ceil(this.data.length * 1.5) + 16));
+    grown.set(this.data.subarray(0, this.length));
+    this.data = grown;
+  }
+  /** The filled part as a standalone array. */
+  take(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/** See `Int32List`. */
+export class Float64List {
+  length = 0;
+  data: Float64Array;
+  constructor(capacity = 16) {
+    this.data = new Float64Array(capacity);
+  }
+  push(value: number): void {
+    if (this.length === this.data.length) this.grow(this.length + 1);
+    this.data[this.length++] = value;
+  }
+  grow(minimum: number): void {
+    const grown = new Float64Array(Math.max(minimum, Math.ceil(this.data.length * 1.5) + 16));
+    grown.set(this.data.subarray(0, this.length));
+    this.data = grown;
+  }
+  /** The filled part as a standalone array. */
+  take(): Float64Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/** See `Int32List`. */
+export class ByteList {
+  length = 0;
+  data: Uint8Array;
+  constructor(capacity = 64) {
+    this.data = new Uint8Array(capacity);
+  }
+  grow(minimum: number): void {
+    const grown = new Uint8Array(Math.max(minimum, Math.ceil(this.data.length * 1.5) + 16));
+    grown.set(this.data.subarray(0, this.length));
+    this.data = grown;
+  }
+  /** The filled part as a standalone array. */
+  take(): Uint8Array {
+    return this.data.slice(0, this.length);
   }
 }
 
@@ -234,8 +312,8 @@ export class DesiredStore implements RowSink {
   rowStart: Uint32Array | Float64Array;
   keyArena: Uint8Array;
   arenaUsed = 0;
-  readonly suspects = new NumberList(new Int32Array(64), (n) => new Int32Array(n));
-  readonly suspectStarts = new NumberList(new Float64Array(32), (n) => new Float64Array(n));
+  readonly suspects = new Int32List(16);
+  readonly suspectStarts = new Float64List(16);
   private readonly wide: boolean;
 
   /** `fileSize` decides the width of the row offsets (32 bits below 4 GiB). */
@@ -251,46 +329,64 @@ export class DesiredStore implements RowSink {
    * Doubles the arrays when the estimate was short. Doubling keeps the number of copies (and of
    * dead buffers waiting for this thread's garbage collector) small.
    */
-  private growRows(): void {
-    const n = this.rowStart.length * 2 + 1024;
+  private growRows(minimum: number): void {
+    const n = Math.max(this.rowStart.length * 2 + 1024, minimum);
     this.rows = growShared(this.rows, n * STRIDE, sharedInt32);
     this.rowStart = this.wide
       ? growShared(this.rowStart as Float64Array, n, sharedFloat64)
       : growShared(this.rowStart as Uint32Array, n, sharedUint32);
   }
 
-  row(s: CsvByteScanner): void {
-    const i = this.count;
-    if (i === this.rowStart.length) this.growRows();
+  onRows(batch: RowBatch): void {
+    // Literals, not the module's constants: a bundler turns those into mutable module
+    // variables, which the optimising compiler does not fold (see the scanner's `plainRows`).
+    const STRIDE = 8;
+    const INLINE_KEY = 12;
+    const ROW_SUSPECT = 1;
+    const FLAG_SUSPECT = 1;
+    const n = batch.count;
+    const first = this.count;
+    if (first + n > this.rowStart.length) this.growRows(first + n);
     const rows = this.rows;
-    const o = i * STRIDE;
-    const length = s.keyLength;
-    rows[o] = s.keyHash;
-    rows[o + 1] = s.fpLo;
-    rows[o + 2] = s.fpHi;
-    rows[o + 3] = length | (s.suspect ? FLAG_SUSPECT << 24 : 0);
-    if (length <= INLINE_KEY) {
-      rows[o + 4] = s.keyWord0;
-      rows[o + 5] = s.keyWord1;
-      rows[o + 6] = s.keyWord2;
-    } else {
-      let used = this.arenaUsed;
-      if (used + length > this.keyArena.length) {
-        this.keyArena = growShared(this.keyArena, (used + length) * 2 + 4096, sharedUint8);
+    const rowStart = this.rowStart;
+    const { keyHash, fpLo, fpHi, keyLength, keyWord0, keyWord1, keyWord2, flags, start } = batch;
+    for (let k = 0; k < n; k++) {
+      const o = (first + k) * STRIDE;
+      const length = keyLength[k];
+      const suspect = flags[k] & ROW_SUSPECT;
+      rows[o] = keyHash[k];
+      rows[o + 1] = fpLo[k];
+      rows[o + 2] = fpHi[k];
+      rows[o + 3] = length | (suspect !== 0 ? FLAG_SUSPECT << 24 : 0);
+      if (length <= INLINE_KEY) {
+        rows[o + 4] = keyWord0[k];
+        rows[o + 5] = keyWord1[k];
+        rows[o + 6] = keyWord2[k];
+      } else {
+        rows[o + 4] = this.storeKey(batch.keySource(k), batch.keyAt[k], length);
+        rows[o + 5] = 0;
+        rows[o + 6] = 0;
       }
-      rows[o + 4] = used;
-      const arena = this.keyArena;
-      const bytes = s.keyBytes;
-      for (let k = 0; k < length; k++) arena[used++] = bytes[k];
-      this.arenaUsed = used;
+      rowStart[first + k] = start[k];
+      if (suspect !== 0) {
+        this.suspects.push(first + k);
+        this.suspects.push(batch.line[k]);
+        this.suspectStarts.push(start[k]);
+      }
     }
-    this.rowStart[i] = s.rowStart;
-    if (s.suspect) {
-      this.suspects.push(i);
-      this.suspects.push(s.rowLine);
-      this.suspectStarts.push(s.rowStart);
+    this.count = first + n;
+  }
+
+  /** Copies a long key into the arena; returns its offset there. */
+  private storeKey(bytes: Uint8Array, from: number, length: number): number {
+    const at = this.arenaUsed;
+    if (at + length > this.keyArena.length) {
+      this.keyArena = growShared(this.keyArena, (at + length) * 2 + 4096, sharedUint8);
     }
-    this.count = i + 1;
+    const arena = this.keyArena;
+    for (let k = 0; k < length; k++) arena[at + k] = bytes[from + k];
+    this.arenaUsed = at + length;
+    return at;
   }
 
   /** The arrays as the other threads see them. */
@@ -299,22 +395,25 @@ export class DesiredStore implements RowSink {
   }
 }
 
-/** The key table: `Uint32` slots of `ref + 1`, in two halves chosen by the key hash's top bit. */
+/**
+ * The key table: slots of two `Uint32`s (`ref + 1`, key hash), in two halves chosen by the key
+ * hash's top bit; at most about 60 % full.
+ */
 export function createTable(desiredRows: number): Uint32Array {
   let capacity = 1024;
   while (capacity < desiredRows * 1.6) capacity *= 2;
-  return new Uint32Array(new SharedArrayBuffer(capacity * 4));
+  return new Uint32Array(new SharedArrayBuffer(capacity * 8));
 }
 
 /** Whether desired rows `i` of `a` and `j` of `b` have the same key (their hashes are equal). */
 function keysEqual(a: DesiredRange, i: number, b: DesiredRange, j: number): boolean {
   const x = a.rows;
   const y = b.rows;
-  const oi = i * STRIDE;
-  const oj = j * STRIDE;
-  const length = x[oi + 3] & LENGTH_MASK;
-  if ((y[oj + 3] & LENGTH_MASK) !== length) return false;
-  if (length <= INLINE_KEY) return x[oi + 4] === y[oj + 4] && x[oi + 5] === y[oj + 5] && x[oi + 6] === y[oj + 6];
+  const oi = i * 8; // STRIDE
+  const oj = j * 8;
+  const length = x[oi + 3] & 0xffffff; // LENGTH_MASK
+  if ((y[oj + 3] & 0xffffff) !== length) return false;
+  if (length <= 12) return x[oi + 4] === y[oj + 4] && x[oi + 5] === y[oj + 5] && x[oi + 6] === y[oj + 6];
   const ax = a.keyArena;
   const by = b.keyArena;
   const af = x[oi + 4];
@@ -329,96 +428,139 @@ function keysEqual(a: DesiredRange, i: number, b: DesiredRange, j: number): bool
  * rows were flagged.
  */
 export function buildPartition(ranges: readonly DesiredRange[], table: Uint32Array, partition: number): number {
-  const half = table.length >>> 1;
-  const mask = half - 1;
-  const base = partition * half;
-  const invalid = FLAG_INVALID << 24;
-  const dup = FLAG_DUP << 24;
+  // Blocks of rows, one call each: a loop over a million rows would be compiled while it runs
+  // (on-stack replacement), without type feedback for what follows it.
+  const pending = new Int32Array(64);
   let duplicates = 0;
   for (let r = 0; r < ranges.length; r++) {
-    const range = ranges[r];
-    const rows = range.rows;
-    const count = range.count;
-    for (let i = 0; i < count; i++) {
-      const o = i * STRIDE;
-      const h = rows[o];
-      if (h >>> 31 !== partition || (rows[o + 3] & invalid) !== 0) continue;
-      let slot = h & mask;
-      for (;;) {
-        const v = table[base + slot];
-        if (v === 0) {
-          table[base + slot] = r * RANGE_STRIDE + i + 1;
-          break;
-        }
-        const ref = v - 1;
-        const rr = (ref / RANGE_STRIDE) | 0;
-        const ri = ref - rr * RANGE_STRIDE;
-        const other = ranges[rr];
-        if (other.rows[ri * STRIDE] === h && keysEqual(other, ri, range, i)) {
-          if ((other.rows[ri * STRIDE + 3] & dup) === 0) {
-            other.rows[ri * STRIDE + 3] |= dup;
-            duplicates++;
-          }
-          rows[o + 3] |= dup;
-          duplicates++;
-          break;
-        }
-        slot = (slot + 1) & mask;
-      }
+    for (let from = 0; from < ranges[r].count; from += 4096) {
+      duplicates += insertBlock(ranges, r, from, Math.min(ranges[r].count, from + 4096), table, partition, pending);
     }
   }
   return duplicates;
 }
 
-/** The desired row (`ref`) with the key the scanner just read, or -1. */
-export function probe(ranges: readonly DesiredRange[], table: Uint32Array, s: KeyView): number {
-  const half = table.length >>> 1;
+/** Inserts rows `from..to` of range `r` (those of `partition`); see `buildPartition`. */
+function insertBlock(ranges: readonly DesiredRange[], r: number, from: number, to: number, table: Uint32Array, partition: number, pending: Int32Array): number {
+  // Literals, not the module's constants (see `DesiredStore.onRows`).
+  const STRIDE = 8;
+  const BUILD_BATCH = 64;
+  const RANGE_SHIFT = 27;
+  const INVALID = 2 << 24; // FLAG_INVALID
+  const DUP = 4 << 24; // FLAG_DUP
+  const half = table.length >>> 2; // slots per half
   const mask = half - 1;
-  const hash = s.keyHash;
+  const base = partition * half;
+  const range = ranges[r];
+  const rows = range.rows;
+  let duplicates = 0;
+  let touched = 0;
+  for (let start = from; start < to; start += BUILD_BATCH) {
+    const end = Math.min(to, start + BUILD_BATCH);
+    // The rows of this batch that go in, and a first look at their slots (the loads of
+    // independent rows overlap).
+    let n = 0;
+    for (let i = start; i < end; i++) {
+      const o = i * STRIDE;
+      const h = rows[o];
+      if (h >>> 31 !== partition || (rows[o + 3] & INVALID) !== 0) continue;
+      pending[n++] = i;
+      touched ^= table[(base + (h & mask)) << 1];
+    }
+    for (let m = 0; m < n; m++) {
+      const i = pending[m];
+      const o = i * STRIDE;
+      const h = rows[o];
+      const uh = h >>> 0;
+      let slot = h & mask;
+      for (;;) {
+        const at = (base + slot) << 1;
+        const v = table[at];
+        if (v === 0) {
+          table[at] = ((r << RANGE_SHIFT) | i) + 1;
+          table[at + 1] = uh;
+          break;
+        }
+        if (table[at + 1] === uh) {
+          const ref = v - 1;
+          const other = ranges[ref >>> RANGE_SHIFT];
+          const ri = ref & ((1 << RANGE_SHIFT) - 1);
+          if (keysEqual(other, ri, range, i)) {
+            if ((other.rows[ri * STRIDE + 3] & DUP) === 0) {
+              other.rows[ri * STRIDE + 3] |= DUP;
+              duplicates++;
+            }
+            rows[o + 3] |= DUP;
+            duplicates++;
+            break;
+          }
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
+  }
+  _lookAhead ^= touched;
+  return duplicates;
+}
+
+/**
+ * Keeps the look-ahead loads (of `buildPartition` and `ActualProber.onRows`) from being optimised
+ * away. A module variable, not an object field: see `CsvByteScanner.lanes`.
+ */
+let _lookAhead = 0;
+
+/**
+ * The desired row (`ref`) with this key, or -1: `hash` its key hash, `length` its length,
+ * `w0..w2` its first 12 bytes packed (see `RowBatch`), `bytes[at..at+length)` its bytes.
+ */
+export function probeKey(
+  ranges: readonly DesiredRange[],
+  table: Uint32Array,
+  hash: number,
+  length: number,
+  w0: number,
+  w1: number,
+  w2: number,
+  bytes: Uint8Array,
+  at: number,
+): number {
+  const half = table.length >>> 2;
+  const mask = half - 1;
   const base = (hash >>> 31) * half;
-  const keyLength = s.keyLength;
+  const uh = hash >>> 0;
   let slot = hash & mask;
   for (;;) {
-    const v = table[base + slot];
+    const t = (base + slot) << 1;
+    const v = table[t];
     if (v === 0) return -1;
-    const ref = v - 1;
-    const r = (ref / RANGE_STRIDE) | 0;
-    const i = ref - r * RANGE_STRIDE;
-    const range = ranges[r];
-    const rows = range.rows;
-    const o = i * STRIDE;
-    if (rows[o] === hash && (rows[o + 3] & LENGTH_MASK) === keyLength) {
-      if (keyLength <= INLINE_KEY) {
-        if (rows[o + 4] === s.keyWord0 && rows[o + 5] === s.keyWord1 && rows[o + 6] === s.keyWord2) return ref;
-      } else {
-        const arena = range.keyArena;
-        const from = rows[o + 4];
-        const key = s.keyBytes;
-        let k = 0;
-        while (k < keyLength && arena[from + k] === key[k]) k++;
-        if (k === keyLength) return ref;
-      }
+    if (table[t + 1] === uh) {
+      const ref = v - 1;
+      if (keyAt(ranges, ref, length, w0, w1, w2, bytes, at)) return ref;
     }
     slot = (slot + 1) & mask;
   }
 }
 
-/** A key as the scanner presents it (the scanner itself, or a key kept for later). */
-export interface KeyView {
-  keyHash: number;
-  keyLength: number;
-  keyBytes: Uint8Array;
-  keyWord0: number;
-  keyWord1: number;
-  keyWord2: number;
+/** Whether desired row `ref` has this key (see `probeKey`). */
+function keyAt(ranges: readonly DesiredRange[], ref: number, length: number, w0: number, w1: number, w2: number, bytes: Uint8Array, at: number): boolean {
+  const range = ranges[ref >>> 27]; // RANGE_STRIDE = 2^27
+  const rows = range.rows;
+  const o = (ref & 0x7ffffff) * 8; // STRIDE
+  if ((rows[o + 3] & 0xffffff) !== length) return false; // LENGTH_MASK
+  if (length <= 12) return rows[o + 4] === w0 && rows[o + 5] === w1 && rows[o + 6] === w2; // INLINE_KEY
+  const arena = range.keyArena;
+  const from = rows[o + 4];
+  for (let k = 0; k < length; k++) if (arena[from + k] !== bytes[at + k]) return false;
+  return true;
 }
 
-/** A `KeyView` of stored key bytes. */
-export function keyView(hash: number, bytes: Uint8Array): KeyView {
+/** `probeKey` for a key kept as its bytes (and hash). */
+export function probeBytes(ranges: readonly DesiredRange[], table: Uint32Array, hash: number, bytes: Uint8Array): number {
   const padded = new Uint8Array(12);
   padded.set(bytes.subarray(0, Math.min(12, bytes.length)));
   const words = new Int32Array(padded.buffer);
-  return { keyHash: hash, keyLength: bytes.length, keyBytes: bytes, keyWord0: words[0], keyWord1: words[1], keyWord2: words[2] };
+  const inline = bytes.length <= INLINE_KEY;
+  return probeKey(ranges, table, hash, bytes.length, inline ? words[0] : 0, inline ? words[1] : 0, inline ? words[2] : 0, bytes, 0);
 }
 
 /** Candidates and extras found so far in a range (see `ProbeLists` for the meaning). */
@@ -458,33 +600,24 @@ export interface ProbeLists {
  * probes them).
  */
 export class ActualProber implements RowSink, MatchLists {
-  readonly candidates: NumberList<Int32Array> = new NumberList(new Int32Array(4096), (n) => new Int32Array(n));
-  readonly candidateStarts: NumberList<Float64Array> = new NumberList(new Float64Array(2048), (n) => new Float64Array(n));
-  readonly extras = new NumberList(new Int32Array(1024), (n) => new Int32Array(n));
-  readonly extraStarts = new NumberList(new Float64Array(1024), (n) => new Float64Array(n));
-  readonly extraHashes = new NumberList(new Int32Array(1024), (n) => new Int32Array(n));
-  readonly extraKeyStart = new NumberList(new Int32Array(1024), (n) => new Int32Array(n));
-  readonly extraKeys = new NumberList(new Uint8Array(16384), (n) => new Uint8Array(n));
-  readonly repeats: NumberList<Int32Array> = new NumberList(new Int32Array(64), (n) => new Int32Array(n));
-  readonly repeatStarts: NumberList<Float64Array> = new NumberList(new Float64Array(32), (n) => new Float64Array(n));
-  readonly suspects = new NumberList(new Int32Array(64), (n) => new Int32Array(n));
-  readonly suspectStarts = new NumberList(new Float64Array(32), (n) => new Float64Array(n));
+  readonly candidates: Int32List = new Int32List(16);
+  readonly candidateStarts: Float64List = new Float64List(16);
+  readonly extras = new Int32List(16);
+  readonly extraStarts = new Float64List(16);
+  readonly extraHashes = new Int32List(16);
+  readonly extraKeyStart = new Int32List(16);
+  readonly extraKeys = new ByteList(64);
+  readonly repeats: Int32List = new Int32List(16);
+  readonly repeatStarts: Float64List = new Float64List(16);
+  readonly suspects = new Int32List(16);
+  readonly suspectStarts = new Float64List(16);
   /** Per suspect row: key hash, fpLo, fpHi (the main thread probes the valid ones). */
-  readonly suspectHashes = new NumberList(new Int32Array(96), (n) => new Int32Array(n));
-  readonly suspectKeyStart = new NumberList(new Int32Array(32), (n) => new Int32Array(n));
-  readonly suspectKeys = new NumberList(new Uint8Array(1024), (n) => new Uint8Array(n));
+  readonly suspectHashes = new Int32List(16);
+  readonly suspectKeyStart = new Int32List(16);
+  readonly suspectKeys = new ByteList(64);
   private local = 0;
-  // Rows waiting to be probed: probing a batch lets the processor overlap the cache misses of
-  // independent rows (table slot, then row record) instead of waiting for each in turn.
-  private pending = 0;
-  private readonly batchInts = new Int32Array(PROBE_BATCH * 8);
-  private readonly batchStarts = new Float64Array(PROBE_BATCH);
-  private readonly batchKeys = new Uint8Array(PROBE_BATCH * 64);
-  private readonly batchKeyAt = new Int32Array(PROBE_BATCH);
-  private batchKeyUsed = 0;
-  private readonly slots = new Int32Array(PROBE_BATCH);
-  private readonly seen = new Int32Array(PROBE_BATCH);
-  private readonly view: KeyView = { keyHash: 0, keyLength: 0, keyBytes: new Uint8Array(0), keyWord0: 0, keyWord1: 0, keyWord2: 0 };
+  /** Per row of a batch: `ref + 1` of the first row with its key hash, or 0. */
+  private readonly found = new Int32Array(BATCH_ROWS);
 
   constructor(
     private readonly ranges: readonly DesiredRange[],
@@ -520,120 +653,96 @@ export class ActualProber implements RowSink, MatchLists {
     this.onPartial(partial);
   }
 
-  row(s: CsvByteScanner): void {
-    const local = this.local++;
-    if (!s.suspect) {
-      const k = this.pending;
-      const o = k * 8;
-      const ints = this.batchInts;
-      ints[o] = s.keyHash;
-      ints[o + 1] = s.keyWord0;
-      ints[o + 2] = s.keyWord1;
-      ints[o + 3] = s.keyWord2;
-      ints[o + 4] = s.keyLength;
-      ints[o + 5] = s.fpLo;
-      ints[o + 6] = s.fpHi;
-      ints[o + 7] = local;
-      this.batchStarts[k] = s.rowStart;
-      const length = s.keyLength;
-      if (length > 12 || this.batchKeyUsed + length > this.batchKeys.length) {
-        // Long keys are probed at once (their bytes live in the scanner's buffer).
-        this.flush();
-        this.probeRow(s.keyHash, s.keyWord0, s.keyWord1, s.keyWord2, length, s.keyBytes, 0, s.fpLo, s.fpHi, local, s.rowStart);
-        return;
-      }
-      this.batchKeyAt[k] = this.batchKeyUsed;
-      this.batchKeys.set(s.keyBytes.subarray(0, length), this.batchKeyUsed);
-      this.batchKeyUsed += length;
-      this.pending = k + 1;
-      if (this.pending === PROBE_BATCH) this.flush();
-      return;
-    }
-    // A suspect row: listed for the main thread, which judges it and probes it if valid.
-    this.flush();
-    this.suspects.push(local);
-    this.suspects.push(s.rowLine);
-    this.suspectStarts.push(s.rowStart);
-    this.suspectHashes.push(s.keyHash);
-    this.suspectHashes.push(s.fpLo);
-    this.suspectHashes.push(s.fpHi);
-    appendBytes(this.suspectKeys, s.keyBytes, s.keyLength);
-    this.suspectKeyStart.push(this.suspectKeys.length);
-  }
-
-  /** Probes the pending rows: first all their table slots, then their records, then matches. */
-  flush(): void {
-    const n = this.pending;
-    if (n === 0) return;
-    const ints = this.batchInts;
+  /**
+   * Probes a batch in passes: first all their table slots, then (the lines cached) each probe
+   * sequence up to the slot with the row's key hash and that row's record, then the decisions —
+   * so that the cache misses of independent rows overlap.
+   */
+  onRows(batch: RowBatch): void {
+    // Literals, not the module's constants (see `DesiredStore.onRows`).
+    const STRIDE = 8;
+    const ROW_SUSPECT = 1;
+    const MATCHED = 8 << 24; // FLAG_MATCHED
+    const MATCHED_TWICE = 16 << 24; // FLAG_MATCHED_TWICE
+    const DUP = 4 << 24; // FLAG_DUP
+    const n = batch.count;
+    const { keyHash, flags } = batch;
     const table = this.table;
-    const half = table.length >>> 1;
-    const mask = half - 1;
-    const slots = this.slots;
-    const seen = this.seen;
-    for (let k = 0; k < n; k++) {
-      const hash = ints[k * 8];
-      const slot = (hash >>> 31) * half + (hash & mask);
-      slots[k] = slot;
-      seen[k] = table[slot];
-    }
     const ranges = this.ranges;
+    const half = table.length >>> 2;
+    const mask = half - 1;
+    const found = this.found;
     let touch = 0;
     for (let k = 0; k < n; k++) {
-      const v = seen[k];
-      if (v === 0) continue;
-      const ref = v - 1;
-      const r = (ref / RANGE_STRIDE) | 0;
-      touch ^= ranges[r].rows[(ref - r * RANGE_STRIDE) * STRIDE];
+      const hash = keyHash[k];
+      touch ^= table[((hash >>> 31) * half + (hash & mask)) << 1];
     }
-    this.touched ^= touch;
     for (let k = 0; k < n; k++) {
-      const o = k * 8;
-      this.probeRow(ints[o], ints[o + 1], ints[o + 2], ints[o + 3], ints[o + 4], this.batchKeys, this.batchKeyAt[k], ints[o + 5], ints[o + 6], ints[o + 7], this.batchStarts[k]);
+      const hash = keyHash[k];
+      const uh = hash >>> 0;
+      const base = (hash >>> 31) * half;
+      let slot = hash & mask;
+      let v = 0;
+      for (;;) {
+        const t = (base + slot) << 1;
+        v = table[t];
+        if (v === 0 || table[t + 1] === uh) break;
+        slot = (slot + 1) & mask;
+      }
+      found[k] = v;
+      if (v !== 0) touch ^= ranges[(v - 1) >>> 27].rows[((v - 1) & 0x7ffffff) * STRIDE + 3];
     }
-    this.pending = 0;
-    this.batchKeyUsed = 0;
+    _lookAhead ^= touch;
+    const { keyLength, keyWord0, keyWord1, keyWord2, keyAt: keyFrom, fpLo, fpHi, start } = batch;
+    for (let k = 0; k < n; k++) {
+      const local = this.local++;
+      const length = keyLength[k];
+      if ((flags[k] & ROW_SUSPECT) !== 0) {
+        // A suspect row: listed for the main thread, which judges it and probes it if valid.
+        this.suspects.push(local);
+        this.suspects.push(batch.line[k]);
+        this.suspectStarts.push(start[k]);
+        this.suspectHashes.push(keyHash[k]);
+        this.suspectHashes.push(fpLo[k]);
+        this.suspectHashes.push(fpHi[k]);
+        appendBytes(this.suspectKeys, batch.keySource(k), keyFrom[k], length);
+        this.suspectKeyStart.push(this.suspectKeys.length);
+        continue;
+      }
+      let ref = found[k] - 1;
+      if (ref >= 0 && !keyAt(ranges, ref, length, keyWord0[k], keyWord1[k], keyWord2[k], batch.keySource(k), keyFrom[k])) {
+        // Another key with the same hash: the rest of the probe sequence decides.
+        ref = probeKey(ranges, table, keyHash[k], length, keyWord0[k], keyWord1[k], keyWord2[k], batch.keySource(k), keyFrom[k]);
+      }
+      if (ref < 0) {
+        this.extras.push(local);
+        this.extraStarts.push(start[k]);
+        this.extraHashes.push(keyHash[k]);
+        appendBytes(this.extraKeys, batch.keySource(k), keyFrom[k], length);
+        this.extraKeyStart.push(this.extraKeys.length);
+        continue;
+      }
+      // A match: flagged atomically, so that two threads see a key matched twice.
+      const rows = ranges[ref >>> 27].rows;
+      const o = (ref & 0x7ffffff) * STRIDE;
+      const before = Atomics.or(rows, o + 3, MATCHED);
+      if ((before & MATCHED) !== 0) {
+        // A key the actual side repeats: all its actual rows are invalid (found by a second pass).
+        Atomics.or(rows, o + 3, MATCHED_TWICE);
+        this.repeats.push(ref);
+        this.repeats.push(local);
+        this.repeatStarts.push(start[k]);
+      } else if ((before & DUP) === 0 && (rows[o + 1] !== fpLo[k] || rows[o + 2] !== fpHi[k])) {
+        this.candidates.push(ref);
+        this.candidates.push(local);
+        this.candidateStarts.push(start[k]);
+      }
+    }
     this.emitPartial(false);
-  }
-
-  /** Keeps the record loads of `flush` from being optimised away. */
-  touched = 0;
-
-  private probeRow(
-    hash: number,
-    w0: number,
-    w1: number,
-    w2: number,
-    length: number,
-    keyBytes: Uint8Array,
-    keyFrom: number,
-    fpLo: number,
-    fpHi: number,
-    local: number,
-    rowStart: number,
-  ): void {
-    const view = this.view;
-    view.keyHash = hash;
-    view.keyWord0 = w0;
-    view.keyWord1 = w1;
-    view.keyWord2 = w2;
-    view.keyLength = length;
-    view.keyBytes = keyFrom === 0 ? keyBytes : keyBytes.subarray(keyFrom, keyFrom + length);
-    const ref = probe(this.ranges, this.table, view);
-    if (ref < 0) {
-      this.extras.push(local);
-      this.extraStarts.push(rowStart);
-      this.extraHashes.push(hash);
-      appendBytes(this.extraKeys, view.keyBytes, length);
-      this.extraKeyStart.push(this.extraKeys.length);
-      return;
-    }
-    recordMatch(this.ranges, ref, fpLo, fpHi, local, rowStart, this);
   }
 
   /** Called when the range is done: the last candidates and extras go to `onPartial` too. */
   finish(): void {
-    this.flush();
     this.emitPartial(true);
   }
 
@@ -655,18 +764,20 @@ export class ActualProber implements RowSink, MatchLists {
   }
 }
 
-function appendBytes(list: NumberList<Uint8Array>, bytes: Uint8Array, length: number): void {
+function appendBytes(list: ByteList, bytes: Uint8Array, from: number, length: number): void {
   if (list.length + length > list.data.length) list.grow(list.length + length);
-  list.data.set(bytes.subarray(0, length), list.length);
-  list.length += length;
+  const data = list.data;
+  const at = list.length;
+  for (let k = 0; k < length; k++) data[at + k] = bytes[from + k];
+  list.length = at + length;
 }
 
 /** Where `recordMatch` lists what it finds. */
 export interface MatchLists {
-  candidates: NumberList<Int32Array>;
-  candidateStarts: NumberList<Float64Array>;
-  repeats: NumberList<Int32Array>;
-  repeatStarts: NumberList<Float64Array>;
+  candidates: Int32List;
+  candidateStarts: Float64List;
+  repeats: Int32List;
+  repeatStarts: Float64List;
 }
 
 /** Records that actual row `local` matched desired row `ref`. */
@@ -679,10 +790,8 @@ export function recordMatch(
   rowStart: number,
   into: MatchLists,
 ): void {
-  const r = (ref / RANGE_STRIDE) | 0;
-  const i = ref - r * RANGE_STRIDE;
-  const rows = ranges[r].rows;
-  const o = i * STRIDE;
+  const rows = ranges[ref >>> 27].rows; // RANGE_STRIDE = 2^27
+  const o = (ref & 0x7ffffff) * STRIDE;
   const before = Atomics.or(rows, o + 3, FLAG_MATCHED << 24) >>> 24;
   if ((before & FLAG_MATCHED) !== 0) {
     // A key the actual side repeats: all its actual rows are invalid (found by a second pass).
@@ -705,8 +814,8 @@ export function recordMatch(
  * (a second pass, run only when the actual side repeats a key).
  */
 export class RepeatCollector implements RowSink {
-  readonly rows = new NumberList(new Int32Array(64), (n) => new Int32Array(n));
-  readonly starts = new NumberList(new Float64Array(32), (n) => new Float64Array(n));
+  readonly rows = new Int32List(16);
+  readonly starts = new Float64List(16);
   private local = 0;
 
   constructor(
@@ -714,15 +823,18 @@ export class RepeatCollector implements RowSink {
     private readonly table: Uint32Array,
   ) {}
 
-  row(s: CsvByteScanner): void {
-    const local = this.local++;
-    if (s.suspect) return;
-    const ref = probe(this.ranges, this.table, s);
-    if (ref < 0) return;
-    const r = (ref / RANGE_STRIDE) | 0;
-    if ((flagsAt(this.ranges[r], ref - r * RANGE_STRIDE) & FLAG_MATCHED_TWICE) === 0) return;
-    this.rows.push(ref);
-    this.rows.push(local);
-    this.starts.push(s.rowStart);
+  onRows(batch: RowBatch): void {
+    const { keyHash, keyLength, keyWord0, keyWord1, keyWord2, keyAt, flags, start } = batch;
+    for (let k = 0; k < batch.count; k++) {
+      const local = this.local++;
+      if ((flags[k] & ROW_SUSPECT) !== 0) continue;
+      const ref = probeKey(this.ranges, this.table, keyHash[k], keyLength[k], keyWord0[k], keyWord1[k], keyWord2[k], batch.keySource(k), keyAt[k]);
+      if (ref < 0) continue;
+      const r = (ref / RANGE_STRIDE) | 0;
+      if ((flagsAt(this.ranges[r], ref - r * RANGE_STRIDE) & FLAG_MATCHED_TWICE) === 0) continue;
+      this.rows.push(ref);
+      this.rows.push(local);
+      this.starts.push(start[k]);
+    }
   }
 }

@@ -8,7 +8,7 @@
  * the main thread never holds a reference to them. A SharedArrayBuffer that has reached the main
  * thread is released only by its garbage collector, and in practice not reliably (measured: most
  * of it stays resident); kept in the workers, it is released the moment they end. Plain result
- * lists are transferred.
+ * lists are copied back (`csv-scan-worker.ts` says why they are not transferred).
  */
 import { BroadcastChannel } from 'node:worker_threads';
 import type { ScanPlan } from './csv-byte-scanner.js';
@@ -25,9 +25,9 @@ import {
   FLAG_SUSPECT,
   flagsAt,
   keyTextAt,
-  keyView,
-  NumberList,
-  probe,
+  Float64List,
+  Int32List,
+  probeBytes,
   RANGE_STRIDE,
   recordMatch,
   RepeatCollector,
@@ -58,6 +58,8 @@ export interface ThreadState {
   /** Desired rows before each range (for positions). */
   rowsBefore: number[];
   table: Uint32Array | null;
+  /** The generation `table` belongs to. */
+  tableGeneration: number;
   /** The channel to the other workers (null on the calling thread). */
   channel: BroadcastChannel | null;
   /** Ranges and tables received from other workers, by generation. */
@@ -67,7 +69,7 @@ export interface ThreadState {
 }
 
 export function newThreadState(): ThreadState {
-  return { ranges: [], rowsBefore: [], table: null, channel: null, received: new Map(), wake: null };
+  return { ranges: [], rowsBefore: [], table: null, tableGeneration: -1, channel: null, received: new Map(), wake: null };
 }
 
 /** What workers send each other. */
@@ -177,11 +179,11 @@ export type PartialSink = (partial: FastPartial, transfer: ArrayBuffer[]) => voi
 
 export type FastTaskResult = ScanDesiredResult | ScanActualResult | SuspectProbeResult | RepeatsResult | DesiredCollectResult | null;
 
-function float64List(): NumberList<Float64Array> {
-  return new NumberList(new Float64Array(64), (n) => new Float64Array(n));
+function float64List(): Float64List {
+  return new Float64List();
 }
-function int32List(): NumberList<Int32Array> {
-  return new NumberList(new Int32Array(64), (n) => new Int32Array(n));
+function int32List(): Int32List {
+  return new Int32List();
 }
 
 /** Locates both rows of candidate pairs (desired refs and actual rows, in pairs). */
@@ -248,16 +250,18 @@ export async function runFastTask(task: FastTask, state: ThreadState, emit: Part
     case 'create-table': {
       const table = createTable(task.rows);
       state.table = table;
+      state.tableGeneration = task.generation;
       send(state, { kind: 'table', generation: task.generation, table });
       return [null, []];
     }
     case 'await-table': {
       const key = `table/${task.generation}`;
-      if (state.table === null) {
+      if (state.tableGeneration !== task.generation) {
         await until(state, () => state.received.has(key));
         state.table = state.received.get(key) as Uint32Array;
-        state.received.delete(key);
+        state.tableGeneration = task.generation;
       }
+      state.received.delete(key);
       return [null, []];
     }
     case 'mark': {
@@ -313,7 +317,7 @@ export async function runFastTask(task: FastTask, state: ThreadState, emit: Part
       const matchedRefs = int32List();
       for (let j = 0; j < rows.starts.length; j++) {
         const key = rows.keys.subarray(rows.keyStart[j], rows.keyStart[j + 1]);
-        const ref = probe(state.ranges, state.table!, keyView(rows.hashes[3 * j], key));
+        const ref = probeBytes(state.ranges, state.table!, rows.hashes[3 * j], key);
         if (ref < 0) {
           extras.push(j);
           continue;

@@ -13,9 +13,13 @@ const port = parentPort;
 if (port) {
   // The shared arrays this thread was handed, kept between tasks.
   const state = newThreadState();
+  // Results are copied, never transferred: transferring detaches an ArrayBuffer, and the first
+  // detach in a thread discards all the optimised code that reads typed arrays (it assumed none
+  // would be), so the scanner would be compiled all over again for the next file. The results
+  // are small (lists of rows that differ), the copies cheap.
   port.on('message', (task: FastTask) => {
-    runFastTask(task, state, (partial, partialTransfer) => port.postMessage({ partial }, partialTransfer)).then(
-      ([result, transfer]) => port.postMessage({ ok: true, result }, transfer),
+    runFastTask(task, state, (partial) => port.postMessage({ partial })).then(
+      ([result]) => port.postMessage({ ok: true, result }),
       (error: unknown) => port.postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
     );
   });

@@ -13,7 +13,9 @@ import {
   CHECK_NUMBER,
   checkBytes,
   CsvByteScanner,
+  ROW_SUSPECT,
   validUtf8,
+  type RowBatch,
   type ScanPlan,
 } from '../../../runtime/diff/csv-byte-scanner.js';
 import { coerceValue } from '../../../runtime/observe/field-coercion.js';
@@ -76,23 +78,29 @@ interface Row {
   start: number;
   line: number;
   key: string;
+  /** The key's length and packed words. */
+  words: string;
   fp: string;
   suspect: boolean;
 }
 
-function scanAll(text: string, plan: ScanPlan, chunk = Infinity): { rows: Row[]; bail: string | null } {
+function scanAll(text: string, plan: ScanPlan, chunk = Infinity, generalOnly = false): { rows: Row[]; bail: string | null; general: number } {
   const buf = Buffer.from(text, 'utf8');
-  const scanner = new CsvByteScanner(plan, 1);
+  const scanner = new CsvByteScanner(plan, 1, generalOnly);
   const rows: Row[] = [];
   const sink = {
-    row(s: CsvByteScanner) {
-      rows.push({
-        start: s.rowStart,
-        line: s.rowLine,
-        key: Buffer.from(s.keyBytes.subarray(0, s.keyLength)).toString('utf8'),
-        fp: `${s.fpLo}:${s.fpHi}`,
-        suspect: s.suspect,
-      });
+    onRows(batch: RowBatch) {
+      for (let k = 0; k < batch.count; k++) {
+        const bytes = batch.keySource(k);
+        rows.push({
+          start: batch.start[k],
+          line: batch.line[k],
+          key: Buffer.from(bytes.subarray(batch.keyAt[k], batch.keyAt[k] + batch.keyLength[k])).toString('utf8'),
+          words: `${batch.keyLength[k]}:${batch.keyWord0[k]}:${batch.keyWord1[k]}:${batch.keyWord2[k]}:${batch.keyHash[k]}`,
+          fp: `${batch.fpLo[k]}:${batch.fpHi[k]}`,
+          suspect: (batch.flags[k] & ROW_SUSPECT) !== 0,
+        });
+      }
     },
   };
   // Feed growing prefixes, as the file reader does with chunks.
@@ -101,7 +109,7 @@ function scanAll(text: string, plan: ScanPlan, chunk = Infinity): { rows: Row[];
     pos = scanner.scan(buf, pos, end, 0, end === buf.length, sink);
     if (scanner.bail !== null || end === buf.length) break;
   }
-  return { rows, bail: scanner.bail };
+  return { rows, bail: scanner.bail, general: scanner.generalRows };
 }
 
 function plan(columns: number, fpSlot: number[], keyComponent: number[], check: number[] = []): ScanPlan {
@@ -147,5 +155,110 @@ describe('the scanner', () => {
     expect(scanAll('k,1\nk2,2,3\n', typed).bail).toMatch(/3 fields where the header has 2 \(line 2\)/);
     expect(scanAll('k,"1"x\n', typed).bail).toMatch(/text after a closing quote/);
     expect(scanAll('k,"1\n', typed).bail).toMatch(/unterminated/);
+  });
+});
+
+describe('the two row loops', () => {
+  // Field values, from plain to everything that sends a row to the general loop.
+  const values = ['', 'a', 'abc', 'ab', '12', '-3.5', '1e3', '007', 'true', 'FALSE', '2024-02-29', '2023-02-29', '2024-01-01T10:20:30Z', 'é', 'x,y', 'say "hi"', '"', 'line\nbreak', 'cr\rin', 'end\r', ' pad '];
+  const field = fc.record({ value: fc.constantFrom(...values), quote: fc.boolean() });
+  const caseArbitrary = fc.integer({ min: 2, max: 5 }).chain((columns) =>
+    fc.record({
+      columns: fc.constant(columns),
+      rows: fc.array(
+        fc.record({
+          fields: fc.array(field, { minLength: columns, maxLength: columns }),
+          extraField: fc.constantFrom(0, 0, 0, 0, 0, 0, 0, 0, 1, -1),
+          blankBefore: fc.boolean(),
+        }),
+        { maxLength: 12 },
+      ),
+      crlf: fc.boolean(),
+      trailing: fc.boolean(),
+      fp: fc.array(fc.boolean(), { minLength: columns, maxLength: columns }),
+      slotOrder: fc.shuffledSubarray([0, 1, 2, 3, 4, 5], { minLength: 6, maxLength: 6 }),
+      keyColumns: fc.shuffledSubarray([...Array(columns).keys()], { minLength: 1, maxLength: 2 }),
+      checks: fc.array(fc.constantFrom(0, 0, CHECK_NUMBER, CHECK_INTEGER, CHECK_BOOL, CHECK_DATETIME), { minLength: columns, maxLength: columns }),
+    }),
+  );
+
+  type LoopCase = typeof caseArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+  function csvText(c: LoopCase): string {
+    const eol = c.crlf ? '\r\n' : '\n';
+    const lines: string[] = [];
+    for (const row of c.rows) {
+      if (row.blankBefore) lines.push('');
+      let fields = row.fields;
+      if (row.extraField > 0) fields = [...fields, { value: 'z', quote: false }];
+      if (row.extraField < 0) fields = fields.slice(1);
+      lines.push(
+        fields
+          .map(({ value, quote }) => {
+            const needs = value.includes(',') || value.includes('"') || value.includes('\n') || value.includes('\r');
+            return quote || needs ? `"${value.replace(/"/g, '""')}"` : value;
+          })
+          .join(','),
+      );
+    }
+    return lines.join(eol) + (c.trailing ? eol : '');
+  }
+
+  function casePlan(c: LoopCase): ScanPlan {
+    let slot = 0;
+    const fpSlot = c.fp.map((on) => (on ? c.slotOrder[slot++] : -1));
+    const keyComponent = Array.from({ length: c.columns }, (_, col) => c.keyColumns.indexOf(col));
+    return {
+      delimiter: 44,
+      columns: c.columns,
+      fpSlot: Int32Array.from(fpSlot),
+      fpSlots: 6,
+      keyComponent: Int32Array.from(keyComponent),
+      keyComponents: c.keyColumns.length,
+      check: Uint8Array.from(c.checks),
+    };
+  }
+
+  it('give the same rows, keys, fingerprints and verdicts', () => {
+    fc.assert(
+      fc.property(caseArbitrary, (c) => {
+        const text = csvText(c);
+        const plan = casePlan(c);
+        const { rows, bail } = scanAll(text, plan, Infinity, true);
+        for (const chunk of [Infinity, 5, 64]) expect(scanAll(text, plan, chunk)).toMatchObject({ rows, bail });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('take the common shapes in the specialised loop', () => {
+    // A quoted field without escapes, a CRLF line end, a blank line, typed values: all plain.
+    const text = 'k1,"a, b",12\r\n\r\nk2,c,-3.5\r\n';
+    const p = plan(3, [-1, 0, 1], [0, -1, -1], [0, 0, CHECK_NUMBER]);
+    const fast = scanAll(text, p);
+    expect(fast.general).toBe(0);
+    expect(fast).toMatchObject({ rows: scanAll(text, p, Infinity, true).rows, bail: null });
+    expect(fast.rows.map((r) => [r.start, r.line, r.key, r.suspect])).toEqual([
+      [0, 1, 'k1', false],
+      [16, 3, 'k2', false],
+    ]);
+    // An escaped quote goes to the general loop, with the fingerprint of the same text unquoted.
+    const escaped = scanAll('k1,"a ""b""",12\n', p);
+    expect(escaped.general).toBe(1);
+    const unquoted = scanAll('k1,a "b",12\n', p);
+    expect(unquoted.general).toBe(0);
+    expect(escaped.rows[0].fp).toBe(unquoted.rows[0].fp);
+  });
+
+  it('agree on long and short keys over many batches', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 2000; i++) lines.push(`${'k'.repeat(1 + (i % 20))}${i},${i % 7},x${i}`);
+    const text = lines.join('\n') + '\n';
+    for (const p of [plan(3, [-1, 0, 1], [0, -1, -1], [0, CHECK_INTEGER, 0]), plan(3, [-1, 0, 1], [0, -1, 1])]) {
+      const fast = scanAll(text, p);
+      expect(fast.rows).toHaveLength(2000);
+      expect(fast.general).toBe(0);
+      expect(fast.rows).toEqual(scanAll(text, p, Infinity, true).rows);
+    }
   });
 });
