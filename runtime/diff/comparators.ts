@@ -154,6 +154,12 @@ export function compareWith(
         report(out, path, shownDesired, shownActual);
         return;
       }
+      // Two texts as instants: whatever `valuesEqual` finds equal (the same text, or the same
+      // zoned instant) is within any duration, so the tolerance alone decides (one reading each).
+      if (typeof desired === 'string' && typeof actual === 'string' && 'duration_ms' in comparator) {
+        if (desired !== actual && !withinEqual(comparator, desired, actual)) report(out, path, shownDesired, shownActual);
+        return;
+      }
       if (valuesEqual(desired, actual, type)) return;
       if (!withinEqual(comparator, desired, actual)) report(out, path, shownDesired, shownActual);
       return;

@@ -19,7 +19,10 @@
  *    rules, exactly as on the generic path, on the main thread (items are objects of its heap).
  *    With a core to spare, it builds the changed and extra items while the workers still probe
  *    (`eager`); otherwise after the workers have ended, so the join's memory and the items'
- *    never add up.
+ *    never add up — then all at once (`ItemBuilder.finish`): one pass over each file (the
+ *    actual rows of candidates and extras, the desired rows of candidates and missing rows,
+ *    read in large chunks and parsed in one call), the pipeline specialised to the file's
+ *    columns (`ColumnRowPresenter`), and whole `ObservedRecord`s only where an item needs one.
  * Range boundaries are guessed at line feeds and verified (a line feed inside a quoted field
  * makes the scan start over with one range). Malformed input, or a row the pipeline judges
  * differently from the scanner, ends the fast path: `diffSources` then runs the generic path.
@@ -27,8 +30,9 @@
  */
 import { availableParallelism } from 'node:os';
 import type { IrSource } from '../../language/ir/ir-types.js';
-import { ConnectorError, type RawRecordOrigin } from '../connectors/connector.js';
-import { RecordPipeline, type ObserveContext, type Side } from '../observe/record-reader.js';
+import { ConnectorError, type RawRecord, type RawRecordOrigin } from '../connectors/connector.js';
+import { fastKeyText, RecordPipeline, type ColumnRowPresenter, type ObserveContext, type Side } from '../observe/record-reader.js';
+import { readPath } from '../observe/field-path.js';
 import type { InvalidRecord, ObservedRecord } from '../observe/observed-record.js';
 import { MAX_RANGES, NumberList, RANGE_STRIDE } from './csv-fast-join.js';
 import type { FastSide } from './csv-fast-plan.js';
@@ -43,14 +47,25 @@ import type {
   ScanDesiredResult,
   SuspectProbeResult,
 } from './csv-fast-tasks.js';
-import { linesAt, parseRowTexts, readRowsAt, readRowTexts, StringInterner } from './csv-row-reader.js';
+import {
+  linesAt,
+  parseRowText,
+  RawRowBuilder,
+  readRowsAt,
+  readRowText,
+  type CsvRecordShape,
+  type RowText,
+} from './csv-row-reader.js';
 import { FastWorkerPool, type PartialHandler } from './csv-worker-pool.js';
 import {
   changedItem,
+  changedItemOf,
   duplicateItems,
   extraItem,
+  extraItemOf,
   invalidItem,
-  missingItem,
+  keyObject,
+  missingItemOf,
   sortItems,
   summarize,
   withholdBrokenKeys,
@@ -228,13 +243,12 @@ export async function diffCsvFast(
   }
 }
 
-/** Rows presented at a time while building items (their garbage dies young). */
-const ITEM_BATCH = 4096;
-
-/** Reads rows of one side again and presents them through the read pipeline, in batches. */
+/** Reads rows of one side again and presents them through the read pipeline. */
 class RowPresenter {
   private readonly pipeline: RecordPipeline;
-  private readonly interner = new StringInterner();
+  private readonly columns: ColumnRowPresenter | null;
+  private readonly raws: RawRowBuilder;
+  private readonly shape: CsvRecordShape;
 
   constructor(
     private readonly side: FastSide,
@@ -242,33 +256,73 @@ class RowPresenter {
     ctx: ObserveContext,
   ) {
     this.pipeline = new RecordPipeline(side.source, name, ctx);
+    this.columns = this.pipeline.forColumns(side.names);
+    this.raws = new RawRowBuilder(side.names);
+    this.shape = { names: side.names, delimiter: side.delimiter, rowDelimiter: side.rowDelimiter };
   }
 
-  /** The presented records of rows `from..to` of the lists (the scanner vouched for them). */
-  present(starts: Float64Array, positions: Float64Array | null, from = 0, to = starts.length): ObservedRecord[] {
-    const { file, size, delimiter, names, rowDelimiter } = this.side;
-    let t0 = performance.now();
-    const texts = readRowTexts(file, size, delimiter, starts.subarray(from, to));
-    let t1 = performance.now();
-    const raws = parseRowTexts(texts, { names, delimiter, rowDelimiter }, 0, texts.length, this.interner);
-    let t2 = performance.now();
-    (globalThis as any).TT ??= [0,0,0]; (globalThis as any).TT[0]+=t1-t0; (globalThis as any).TT[1]+=t2-t1;
+  /** Reads the rows at `starts` (in one pass over the file). */
+  read(starts: Float64Array): RowText {
+    return readRowText(this.side.file, this.side.size, this.shape, starts);
+  }
+
+  /**
+   * Presents rows read by `read` (the scanner vouched for them), handing each record to `visit`
+   * with its index in the offsets read (in file order); `positions` gives their origins (null:
+   * position 0, not needed).
+   */
+  eachOf(rows: RowText, positions: ArrayLike<number> | null, visit: (record: ObservedRecord, index: number) => void): void {
+    this.eachRecord(rows, (record, raw, i) => visit(this.observed(record, raw, positions === null ? 0 : positions[i]), i));
+  }
+
+  /**
+   * `eachOf` without the rest of each `ObservedRecord`: the presented and raw records only
+   * (`observed` and `keyOf` make the rest when it is needed).
+   */
+  eachRecord(rows: RowText, visit: (record: Record<string, unknown>, raw: RawRecord, index: number) => void): void {
     const out = RecordPipeline.emptyBatch();
-    const records: ObservedRecord[] = new Array(to - from);
-    for (let i = from; i < to; i++) {
+    const { pipeline, columns, raws } = this;
+    parseRowText(rows, this.shape, (values, i) => {
+      const raw = raws.build(values);
+      const record = columns === null ? null : columns.recordOf(values, raw);
+      if (record !== null) {
+        visit(record, raw, i);
+        return;
+      }
       out.records.length = 0;
       out.invalid.length = 0;
-      const position = positions === null ? 0 : positions[i];
-      this.pipeline.fromRaw(raws[i - from], { position }, out);
+      pipeline.fromRaw(raw, { position: 0 }, out);
       if (out.records.length === 0) {
         throw new FastPathBail(`internal: a ${this.side.source.name} row the scanner accepted was judged invalid on re-reading`);
       }
-      records[i - from] = out.records[0];
-    }
-    (globalThis as any).TT[2]+=performance.now()-t2;
+      visit(out.records[0].record, raw, i);
+    });
+  }
+
+  /** The key of a presented record (as the read pipeline finds it). */
+  keyOf(record: Record<string, unknown>): unknown[] {
+    return this.columns === null ? this.side.source.key.map((path) => readPath(record, path)) : this.columns.keyOf(record);
+  }
+
+  /** The whole `ObservedRecord` of a presented record. */
+  observed(record: Record<string, unknown>, raw: RawRecord, position: number): ObservedRecord {
+    const key = this.keyOf(record);
+    return { record, raw, key, keyText: fastKeyText(key), origin: { position } };
+  }
+
+  /** The presented records of the rows at `starts`, in that order, read at once. */
+  present(starts: Float64Array, positions: Float64Array | null): ObservedRecord[] {
+    const records: ObservedRecord[] = new Array(starts.length);
+    if (starts.length === 0) return records;
+    this.eachOf(this.read(starts), positions, (record, i) => {
+      records[i] = record;
+    });
     return records;
   }
 }
+
+/** Stands in for a record no longer needed (so it can be collected). */
+const UNUSED: Record<string, unknown> = {};
 
 /** An extra row, by range and local row (its position is known once every range is). */
 interface ExtraRow {
@@ -277,15 +331,28 @@ interface ExtraRow {
   start: number;
 }
 
+/** Extras of one range, as the workers list them (see `ItemBuilder.addExtras`). */
+interface ExtraList {
+  range: number;
+  locals: Int32Array;
+  starts: Float64Array;
+  keyStart: Int32Array;
+  keys: Uint8Array;
+}
+
 /**
- * The changed and extra items, built while the workers are still probing: the main thread would
- * otherwise only wait. Keys found later to repeat are dropped at the end.
+ * The changed, extra and missing items. Eagerly (`deferred` false), candidates and extras are
+ * built as they come, while the workers are still probing: the main thread would otherwise only
+ * wait. Deferred, they are gathered and built by `finish` with the missing items, reading each
+ * file once for all of them. Keys found later to repeat are dropped at the end (by the caller).
  */
-class EagerItems {
+class ItemBuilder {
   /** Changed items and the desired ref of each. */
   readonly changed: { ref: number; entry: SortableItem }[] = [];
   /** Extras by key bytes: the item of the first row, and every row with that key. */
   readonly extras = new Map<string, { entry: SortableItem; rows: ExtraRow[] }>();
+  private pairLists: CandidatePairs[] = [];
+  private extraLists: ExtraList[] = [];
 
   constructor(
     private readonly comparer: RecordComparer,
@@ -293,46 +360,175 @@ class EagerItems {
     private readonly actual: RowPresenter,
     private readonly desiredSource: IrSource,
     private readonly actualSource: IrSource,
+    private readonly deferred: boolean,
   ) {}
 
   reset(): void {
     this.changed.length = 0;
     this.extras.clear();
+    this.pairLists = [];
+    this.extraLists = [];
+    this.actualRows = null;
+    this.desiredText = undefined;
   }
 
   addPairs(pairs: CandidatePairs): void {
-    for (let from = 0; from < pairs.refs.length; from += ITEM_BATCH) {
-      const to = Math.min(pairs.refs.length, from + ITEM_BATCH);
-      const ds = this.desired.present(pairs.desiredStarts, pairs.desiredPositions, from, to);
-      const as = this.actual.present(pairs.actualStarts, null, from, to);
-      for (let k = 0; k < ds.length; k++) {
-        const item = changedItem(this.comparer, this.desiredSource, ds[k], as[k]);
-        if (item !== null) this.changed.push({ ref: pairs.refs[from + k], entry: { item, keyText: ds[k].keyText } });
-      }
+    if (pairs.refs.length === 0) return;
+    if (this.deferred) {
+      this.pairLists.push(pairs);
+      return;
     }
+    const as = this.actual.present(pairs.actualStarts, null);
+    const ds = this.desired.present(pairs.desiredStarts, pairs.desiredPositions);
+    for (let k = 0; k < ds.length; k++) this.addPair(pairs.refs[k], ds[k], as[k]);
+  }
+
+  private addPair(ref: number, desired: ObservedRecord, actual: ObservedRecord): void {
+    const item = changedItem(this.comparer, this.desiredSource, desired, actual);
+    if (item !== null) this.changed.push({ ref, entry: { item, keyText: desired.keyText } });
   }
 
   /** Extras of range `range` (local rows; -1 for rows known by position, see `ExtraRow`). */
   addExtras(range: number, locals: Int32Array, starts: Float64Array, keyStart: Int32Array, keys: Uint8Array): void {
-    for (let from = 0; from < starts.length; from += ITEM_BATCH) {
-      const to = Math.min(starts.length, from + ITEM_BATCH);
-      const records = this.actual.present(starts, null, from, to);
-      for (let j = from; j < to; j++) {
-        const key = Buffer.from(keys.buffer, keys.byteOffset + keyStart[j], keyStart[j + 1] - keyStart[j]).toString('latin1');
-        const row: ExtraRow = { range, local: locals[j], start: starts[j] };
-        const known = this.extras.get(key);
-        if (known) known.rows.push(row);
-        else {
-          const record = records[j - from];
-          this.extras.set(key, { entry: { item: extraItem(this.actualSource, record), keyText: record.keyText }, rows: [row] });
-        }
-      }
+    if (starts.length === 0) return;
+    const list = { range, locals, starts, keyStart, keys };
+    if (this.deferred) this.extraLists.push(list);
+    else {
+      const records = this.actual.present(starts, null);
+      this.addExtraRecords(list, (j) => ({ item: extraItem(this.actualSource, records[j]), keyText: records[j].keyText }));
+    }
+  }
+
+  /** The extras of `list`; `entryOf(j)` makes the item of its row `j`. */
+  private addExtraRecords(list: ExtraList, entryOf: (j: number) => SortableItem): void {
+    const { range, locals, starts, keyStart, keys } = list;
+    // One character per key byte (the map only tells keys apart).
+    const keyChars = Buffer.from(keys.buffer, keys.byteOffset, keys.byteLength).toString('latin1');
+    for (let j = 0; j < starts.length; j++) {
+      const key = keyChars.slice(keyStart[j], keyStart[j + 1]);
+      const row: ExtraRow = { range, local: locals[j], start: starts[j] };
+      const known = this.extras.get(key);
+      if (known) known.rows.push(row);
+      else this.extras.set(key, { entry: entryOf(j), rows: [row] });
     }
   }
 
   addPartial(range: number, partial: FastPartial): void {
     this.addPairs(partial.pairs);
     this.addExtras(range, partial.extras, partial.extraStarts, partial.extraKeyStart, partial.extraKeys);
+  }
+
+  /** The deferred candidates and extras, read by `readActual` (null: not yet). */
+  private actualRows: { pairLists: CandidatePairs[]; extraLists: ExtraList[]; text: RowText | null } | null = null;
+  /** The desired rows of the deferred candidates and the missing rows, read by `readDesired`. */
+  private desiredText: RowText | null | undefined;
+
+  /**
+   * Reads the actual rows of the deferred candidates and extras (one pass over the file): once
+   * they are all known, which is before the workers end, so the reading can overlap their last
+   * tasks.
+   */
+  readActual(): void {
+    if (this.actualRows !== null) return;
+    const pairLists = this.pairLists;
+    const extraLists = this.extraLists;
+    this.pairLists = [];
+    this.extraLists = [];
+    let count = 0;
+    for (const pairs of pairLists) count += pairs.refs.length;
+    for (const list of extraLists) count += list.starts.length;
+    const starts = new Float64Array(count);
+    let n = 0;
+    for (const pairs of pairLists) {
+      starts.set(pairs.actualStarts, n);
+      n += pairs.refs.length;
+    }
+    for (const list of extraLists) {
+      starts.set(list.starts, n);
+      n += list.starts.length;
+    }
+    this.actualRows = { pairLists, extraLists, text: count > 0 ? this.actual.read(starts) : null };
+  }
+
+  /** Reads the desired rows of the deferred candidates and the `missing` rows (one pass). */
+  readDesired(missing: Rows): void {
+    this.readActual();
+    if (this.desiredText !== undefined) return;
+    const pairLists = this.actualRows!.pairLists;
+    let pairCount = 0;
+    for (const pairs of pairLists) pairCount += pairs.refs.length;
+    const starts = new Float64Array(pairCount + missing.starts.length);
+    let n = 0;
+    for (const pairs of pairLists) {
+      starts.set(pairs.desiredStarts, n);
+      n += pairs.refs.length;
+    }
+    starts.set(missing.starts, pairCount);
+    this.desiredText = starts.length > 0 ? this.desired.read(starts) : null;
+  }
+
+  /**
+   * Builds what was deferred and the missing items (`missing`; pushed to `entries`) from the rows
+   * `readActual` and `readDesired` read (they read them now if they have not yet). The actual
+   * records are kept; each desired record is used as soon as it is presented, so the records of
+   * candidates that turn out equal die young.
+   */
+  finish(missing: Rows, entries: SortableItem[]): void {
+    this.readDesired(missing);
+    const { pairLists, extraLists, text: actualText } = this.actualRows!;
+    const desiredText = this.desiredText ?? null;
+    this.actualRows = null;
+    this.desiredText = undefined;
+    let pairCount = 0;
+    for (const pairs of pairLists) pairCount += pairs.refs.length;
+    let extraCount = 0;
+    for (const list of extraLists) extraCount += list.starts.length;
+
+    const actualRecords: Record<string, unknown>[] = new Array(pairCount + extraCount);
+    const actualRaws: RawRecord[] = new Array(pairCount + extraCount);
+    if (actualText !== null) {
+      this.actual.eachRecord(actualText, (record, raw, i) => {
+        actualRecords[i] = record;
+        actualRaws[i] = raw;
+      });
+    }
+    let n = pairCount;
+    const actual = this.actual;
+    for (const list of extraLists) {
+      const from = n;
+      this.addExtraRecords(list, (j) => {
+        const key = actual.keyOf(actualRecords[from + j]);
+        return { item: extraItemOf(this.actualSource, key, actualRecords[from + j], actualRaws[from + j]), keyText: fastKeyText(key) };
+      });
+      n += list.starts.length;
+    }
+    if (desiredText === null) return;
+    // Items are added in the desired file's order: files are often sorted by key, and the final
+    // sort then meets runs already in order.
+    const { comparer, desiredSource } = this;
+    const desired = this.desired;
+    const refs = new Int32Array(pairCount);
+    n = 0;
+    for (const pairs of pairLists) {
+      refs.set(pairs.refs, n);
+      n += pairs.refs.length;
+    }
+    desired.eachRecord(desiredText, (record, raw, i) => {
+      if (i < pairCount) {
+        const keyObj = comparer.hasByRule ? keyObject(desiredSource, desired.keyOf(record)) : null;
+        const comparison = comparer.compare(record, actualRecords[i], keyObj);
+        if (comparison.fields.length > 0) {
+          const key = desired.keyOf(record);
+          const item = changedItemOf(desiredSource, key, record, raw, actualRecords[i], actualRaws[i], comparison, keyObj);
+          this.changed.push({ ref: refs[i], entry: { item, keyText: fastKeyText(key) } });
+        }
+        actualRecords[i] = UNUSED;
+        actualRaws[i] = UNUSED;
+      } else {
+        const key = desired.keyOf(record);
+        entries.push({ item: missingItemOf(desiredSource, key, record, raw), keyText: fastKeyText(key) });
+      }
+    });
   }
 }
 
@@ -415,18 +611,18 @@ async function run(
 
   // 4. The actual side probes the table; the main thread builds changed and extra items from
   //    what the workers hand over meanwhile.
-  const eager = new EagerItems(comparer, desiredPresenter, actualPresenter, desired.source, actual.source);
   const partials = options.eager ?? availableParallelism() > pool.parallelism;
+  const builder = new ItemBuilder(comparer, desiredPresenter, actualPresenter, desired.source, actual.source, !partials);
   const aScan = await scanSide<ScanActualResult>(
     actual,
     pool,
     options,
     (range) => ({ kind: 'scan-actual', range, partials }),
     async () => {
-      eager.reset();
+      builder.reset();
       await pool.runAll([{ kind: 'clear-matches' }]);
     },
-    partials ? (range, partial) => eager.addPartial(range, partial) : null,
+    partials ? (range, partial) => builder.addPartial(range, partial) : null,
   );
   tracePhase('diff: scan+probe actual');
 
@@ -488,16 +684,28 @@ async function run(
           for (const b of rows.keys.subarray(rows.keyStart[n], rows.keyStart[n + 1])) extraKeys.push(b);
           extraKeyStart.push(extraKeys.length);
         }
-        eager.addExtras(-1, Int32Array.from(extraLocals), Float64Array.from(extraStarts), Int32Array.from(extraKeyStart), Uint8Array.from(extraKeys));
+        builder.addExtras(-1, Int32Array.from(extraLocals), Float64Array.from(extraStarts), Int32Array.from(extraKeyStart), Uint8Array.from(extraKeys));
         probed.matched.forEach((n, m) => suspectMatches.push({ ref: probed.matchedRefs[m], wanted: wanted[valid[n]] }));
-        eager.addPairs(probed.pairs);
+        builder.addPairs(probed.pairs);
       }
     }
   }
   tracePhase('diff: actual suspects');
 
-  // 5. What else the items need, from the threads that hold the shared arrays.
-  const collected = await pool.runAll<DesiredCollectResult>(dScan.results.map((_, range) => ({ kind: 'collect-desired' as const, range })));
+  // Without eager building, the candidates and extras are all in the final lists.
+  aScan.results.forEach((result, k) => {
+    const { extras, extraStarts, extraKeyStart, extraKeys } = result.lists;
+    builder.addPairs(result.pairs);
+    builder.addExtras(k, extras, extraStarts, extraKeyStart, extraKeys);
+  });
+
+  // 5. What else the items need, from the threads that hold the shared arrays; meanwhile the
+  //    actual rows of candidates and extras are read (the workers leave a core idle here).
+  const collecting = pool.runAll<DesiredCollectResult>(dScan.results.map((_, range) => ({ kind: 'collect-desired' as const, range })));
+  // Reported by the await below (or, when reading fails first, dropped with the workers).
+  collecting.catch(() => undefined);
+  builder.readActual();
+  const collected = await collecting;
   const repeated = new Set<number>();
   for (const result of collected) for (const ref of result.repeatedRefs) repeated.add(ref);
   // Actual keys seen more than once: every row with such a key (a second pass, only then).
@@ -529,18 +737,8 @@ async function run(
   }
   tracePhase('diff: collect');
 
-  // The workers end here, and the shared arrays and the table with them.
-  await pool.close();
-  tracePhase('diff: workers closed');
-  // Without eager building, the candidates and extras are all in the final lists.
-  aScan.results.forEach((result, k) => {
-    const { extras, extraStarts, extraKeyStart, extraKeys } = result.lists;
-    eager.addPairs(result.pairs);
-    eager.addExtras(k, extras, extraStarts, extraKeyStart, extraKeys);
-  });
-  tracePhase('diff: changed and extra items'); console.error((globalThis as any).TT);
-
-  // 6. Missing items; the eager items minus keys that turned out to repeat; duplicates.
+  // 6. Changed, extra and missing items; the changed minus keys that turned out to repeat;
+  //    duplicates.
   let matchedOnce = 0;
   const missing = new RowsBuilder();
   const desiredDuplicates = new Map<string, Wanted[]>();
@@ -555,20 +753,23 @@ async function run(
     });
   }
   const missingRows = missing.take();
-  for (let from = 0; from < missingRows.starts.length; from += ITEM_BATCH) {
-    const to = Math.min(missingRows.starts.length, from + ITEM_BATCH);
-    for (const record of desiredPresenter.present(missingRows.starts, missingRows.positions, from, to)) {
-      entries.push({ item: missingItem(desired.source, record), keyText: record.keyText });
-    }
-  }
+  // The workers end here, and the shared arrays and the table with them; meanwhile the desired
+  // rows of candidates and the missing rows are read.
+  const closing = pool.close();
+  closing.catch(() => undefined);
+  builder.readDesired(missingRows);
+  await closing;
+  tracePhase('diff: workers closed');
+  builder.finish(missingRows, entries);
+  tracePhase('diff: changed and extra items');
   let changed = 0;
-  for (const { ref, entry } of eager.changed) {
+  for (const { ref, entry } of builder.changed) {
     if (repeated.has(ref)) continue;
     entries.push(entry);
     changed++;
   }
   const actualDuplicates: Wanted[][] = [...repeatedRows.values()];
-  for (const { entry, rows } of eager.extras.values()) {
+  for (const { entry, rows } of builder.extras.values()) {
     if (rows.length === 1) entries.push(entry);
     else actualDuplicates.push(rows.map((row) => ({ start: row.start, position: row.range < 0 ? row.local + 1 : aScan.rowsBefore[row.range] + row.local + 1 })));
   }

@@ -5,23 +5,24 @@
  * Why: the fast path keeps no values, only offsets. The few rows that matter — missing, extra,
  * fingerprint mismatches, duplicates, rows the scanner could not vouch for — are read again and
  * go through the same read pipeline and comparators as the generic path, so results are
- * identical. Offsets are sorted and nearby rows read together, so the reads are sequential.
+ * identical. Offsets are sorted and the file read in large sequential chunks; all rows of a call
+ * are parsed at once.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { initParser, type Parser } from 'udsv';
 import { setOwn } from '../expressions/own-properties.js';
 import type { RawRecord } from '../connectors/connector.js';
+import { objectMaker } from '../observe/record-reader.js';
 
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
-/** Rows closer than this are read in one go. */
-const GAP = 8 * 1024;
-const MAX_SPAN = 4 << 20;
-/** Bytes read past the last row of a span at first (a row rarely needs more). */
+/** Bytes read at a time at most while re-reading rows (see `chunkPlan`). */
+const CHUNK = 1 << 20;
+/** Wanted rows closer than this to the previous one are read with it. */
+const GAP = 16 * 1024;
+/** Bytes read from the start of the last row of a chunk (a longer row is read on its own). */
 const TAIL = 4096;
-/** Rows parsed per udsv call. */
-const PARSE_BATCH = 4096;
 
 let scratchBuffer: Buffer | null = null;
 
@@ -70,29 +71,65 @@ export function toRawRecord(names: readonly string[], values: readonly string[],
   return record;
 }
 
+/**
+ * Builds the raw records of rows of fixed columns as `toRawRecord` does (with interning), also
+ * leaving in `values[i]` the value column `i` has in the raw record (the interned text, or
+ * undefined when the cell is empty): what `ColumnRowPresenter` reads. A row with every cell
+ * filled, the common case, is made by one object literal (`objectMaker`).
+ */
+export class RawRowBuilder {
+  private readonly interner = new StringInterner();
+  private readonly make: ((values: readonly unknown[]) => RawRecord) | null;
+
+  constructor(private readonly names: readonly string[]) {
+    this.make = objectMaker(names);
+  }
+
+  build(values: (string | undefined)[]): RawRecord {
+    const names = this.names;
+    let complete = true;
+    for (let i = 0; i < names.length; i++) {
+      const value = values[i];
+      if (value !== '' && value !== undefined) values[i] = this.interner.intern(i, value);
+      else {
+        values[i] = undefined;
+        complete = false;
+      }
+    }
+    if (complete && this.make !== null) return this.make(values);
+    const record: RawRecord = {};
+    for (let i = 0; i < names.length; i++) {
+      const value = values[i];
+      if (value !== undefined) setOwn(record, names[i], value);
+    }
+    return record;
+  }
+}
+
 const INTERN_MAX_LENGTH = 24;
-const INTERN_MAX_DISTINCT = 4096;
+/** Distinct values of a column worth interning; a column with more stops being interned. */
+const INTERN_MAX_DISTINCT = 16;
 
 /**
  * Shares one string per distinct short value of a column (`EUR`, `settled`, `true`), the way
  * `JSON.parse` shares short strings: records kept for items then hold references instead of
- * copies. A column with more distinct values than is worth it (ids) stops being interned.
+ * copies. Only columns of a few distinct values (codes, states, flags) are interned, each value
+ * found by comparing with the known ones: a column with more values (ids, amounts, free text)
+ * stops being interned when it shows one too many, as looking values up in a map costs more
+ * than keeping the copies.
  */
 export class StringInterner {
-  private readonly columns: (Map<string, string> | null)[] = [];
+  /** Per column: the values so far; null once the column is no longer interned. */
+  private readonly columns: (string[] | null | undefined)[] = [];
 
   intern(column: number, value: string): string {
     if (value.length > INTERN_MAX_LENGTH) return value;
-    let map = this.columns[column];
-    if (map === undefined) map = this.columns[column] = new Map();
-    if (map === null) return value;
-    const known = map.get(value);
-    if (known !== undefined) return known;
-    if (map.size >= INTERN_MAX_DISTINCT) {
-      this.columns[column] = null;
-      return value;
-    }
-    map.set(value, value);
+    let known = this.columns[column];
+    if (known === undefined) known = this.columns[column] = [];
+    else if (known === null) return value;
+    for (let i = 0; i < known.length; i++) if (known[i] === value) return known[i];
+    if (known.length < INTERN_MAX_DISTINCT) known.push(value);
+    else this.columns[column] = null;
     return value;
   }
 }
@@ -102,7 +139,7 @@ export class StringInterner {
  * does not end inside the buffer. A quote matters only at the start of a field, as in the
  * connector's scanner.
  */
-function rowEnd(buf: Buffer, pos: number, end: number, delimiter: number): number {
+function rowEnd(buf: Uint8Array, pos: number, end: number, delimiter: number): number {
   let atFieldStart = true;
   let quoted = false;
   for (let i = pos; i < end; i++) {
@@ -130,88 +167,255 @@ function rowEnd(buf: Buffer, pos: number, end: number, delimiter: number): numbe
  * order. The rows are known to be well formed (the scanner checked them).
  */
 export function readRowsAt(file: string, fileSize: number, shape: CsvRecordShape, offsets: ArrayLike<number>): RawRecord[] {
-  return parseRowTexts(readRowTexts(file, fileSize, shape.delimiter, offsets), shape);
+  const records: RawRecord[] = new Array(offsets.length);
+  forEachRowAt(file, fileSize, shape, offsets, (values, index) => {
+    records[index] = toRawRecord(shape.names, values);
+  });
+  return records;
 }
 
 /**
- * The text of each row starting at `offsets` (any order; without its line end), in the same
- * order. Reading in offset order keeps the reads sequential; texts are compact, so callers can
- * read everything first and parse in small batches.
+ * The indexes of `offsets` (whole numbers) in the order of their values, equal values in index
+ * order: a numeric sort of offset and index packed in one number when they fit (the engine's
+ * typed-array sort needs no comparator calls), else a sort with a comparator.
  */
-export function readRowTexts(file: string, fileSize: number, delimiterText: string, offsets: ArrayLike<number>): string[] {
+export function offsetOrder(offsets: ArrayLike<number>): Uint32Array {
   const n = offsets.length;
-  const sortedOffsets = new Float64Array(n);
-  for (let i = 0; i < n; i++) sortedOffsets[i] = offsets[i];
   const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => sortedOffsets[a] - sortedOffsets[b]);
+  let max = 0;
+  for (let i = 0; i < n; i++) if (offsets[i] > max) max = offsets[i];
+  // The index goes below the offset, in the bits of the next power of two: exact arithmetic.
+  let scale = 1;
+  while (scale < n) scale *= 2;
+  if ((max + 1) * scale <= Number.MAX_SAFE_INTEGER) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = offsets[i] * scale + i;
+    keys.sort();
+    const inverse = 1 / scale;
+    for (let i = 0; i < n; i++) {
+      const key = keys[i];
+      order[i] = key - Math.floor(key * inverse) * scale;
+    }
+  } else {
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => offsets[a] - offsets[b] || a - b);
+  }
+  return order;
+}
 
-  const texts: string[] = new Array(n);
-  const delimiter = delimiterText.charCodeAt(0);
+/**
+ * The chunks the file is read in: chunk `c` starts at the next wanted row not in an earlier
+ * chunk, holds the rows `first[c]..first[c + 1]` of the order and is `length[c]` bytes long.
+ *
+ * Why: a read costs a system call (about as much as copying 10 KiB) plus the bytes. Wanted rows
+ * closer than `GAP` to the previous one join its chunk, up to `CHUNK` bytes: when they are a few
+ * per cent of the file, spread all over it, the file is read whole in large chunks; a chunk
+ * ends `TAIL` bytes after its last row starts (a row that goes on is read on its own), so rows
+ * far apart cost a small read each.
+ */
+function chunkPlan(
+  offsets: ArrayLike<number>,
+  order: Uint32Array,
+  fileSize: number,
+): { starts: number[]; first: number[]; lengths: number[]; longest: number } {
+  const starts: number[] = [];
+  const first: number[] = [];
+  const lengths: number[] = [];
+  let longest = 0;
+  const n = order.length;
+  let k = 0;
+  while (k < n) {
+    const start = offsets[order[k]];
+    starts.push(start);
+    first.push(k);
+    let last = start;
+    k++;
+    while (k < n) {
+      const next = offsets[order[k]];
+      if (next - last >= GAP || next + TAIL - start > CHUNK) break;
+      last = next;
+      k++;
+    }
+    const length = Math.min(last + TAIL - start, fileSize - start);
+    lengths.push(length);
+    if (length > longest) longest = length;
+  }
+  first.push(n);
+  return { starts, first, lengths, longest };
+}
+
+/** Rows read again, in file order, as one text for the connector's parser. */
+export interface RowText {
+  /** A row delimiter, then each row without its line end, followed by the parser's suffix. */
+  text: string;
+  /** `order[i]`: the index (in the offsets asked for) of the text's row `i`. */
+  order: Uint32Array;
+}
+
+/**
+ * Copies wanted rows out of chunks of the file into one buffer. A row's end is its line feed
+ * unless a quote comes first (then the quotes are followed, as the scanner does); a row that goes
+ * on past its chunk is read on its own.
+ */
+class RowCopier {
+  private out: Uint8Array;
+  private length: number;
+  private readonly suffix: Uint8Array;
+  private readonly delimiter: number;
+
+  constructor(
+    private readonly fd: number,
+    private readonly fileSize: number,
+    shape: CsvRecordShape,
+    rows: number,
+  ) {
+    // The text starts with a row delimiter (an empty line, which the parser skips), so the
+    // parser's byte-order-mark removal can only ever meet that, never a row.
+    const prefix = Buffer.from(shape.rowDelimiter, 'latin1');
+    this.suffix = Buffer.from((shape.names.length === 1 ? shape.delimiter : '') + shape.rowDelimiter, 'latin1');
+    this.delimiter = shape.delimiter.charCodeAt(0);
+    this.out = new Uint8Array(Math.max(64 * 1024, prefix.length + rows * 128));
+    this.out.set(prefix);
+    this.length = prefix.length;
+  }
+
+  /**
+   * Copies the rows `from..to` of the order out of `buffer`, which holds `got` bytes from
+   * `start`. A row's line feed is found and the row copied with typed-array built-ins (a
+   * `Buffer` method costs more per call, above all before the code is optimised); quotes with
+   * `Buffer#indexOf` (a memchr), at most once per row, and once per chunk that has none.
+   */
+  copyChunk(buffer: Buffer, start: number, got: number, offsets: ArrayLike<number>, order: Uint32Array, from: number, to: number): void {
+    const atEnd = start + got >= this.fileSize;
+    const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, got);
+    // The first quote at or after the current row (`got`: none left in the chunk).
+    let quote = -1;
+    for (let k = from; k < to; k++) {
+      const rowStart = offsets[order[k]];
+      const at = rowStart - start;
+      if (at >= got) {
+        this.copyAlone(rowStart);
+        continue;
+      }
+      let end = bytes.indexOf(LF, at);
+      if (quote < at) {
+        quote = buffer.indexOf(QUOTE, at);
+        if (quote < 0 || quote >= got) quote = got;
+      }
+      if (quote < (end < 0 ? got : end)) end = rowEnd(bytes, at, got, this.delimiter);
+      if (end < 0) {
+        if (atEnd) end = got;
+        else {
+          this.copyAlone(rowStart);
+          continue;
+        }
+      }
+      this.copyRow(bytes, at, end);
+    }
+  }
+
+  /** Reads one row on its own (it goes on past its chunk), with more bytes until it ends. */
+  private copyAlone(rowStart: number): void {
+    let want = 64 * 1024;
+    for (;;) {
+      const length = Math.min(want, this.fileSize - rowStart);
+      const buffer = scratch(length);
+      const got = readFully(this.fd, buffer, length, rowStart);
+      let end = rowEnd(buffer, 0, got, this.delimiter);
+      if (end < 0 && rowStart + got >= this.fileSize) end = got;
+      if (end >= 0) {
+        this.copyRow(buffer, 0, end);
+        return;
+      }
+      if (got < length) throw new Error('internal: a re-read row does not end');
+      want *= 2;
+    }
+  }
+
+  /** Appends `bytes[at..end)` without a final carriage return, and the suffix. */
+  private copyRow(bytes: Uint8Array, at: number, end: number): void {
+    let contentEnd = end;
+    if (contentEnd > at && bytes[contentEnd - 1] === CR) contentEnd--;
+    const suffix = this.suffix;
+    const need = this.length + (contentEnd - at) + suffix.length;
+    if (need > this.out.length) {
+      const bigger = new Uint8Array(Math.max(need, this.out.length * 2));
+      bigger.set(this.out.subarray(0, this.length));
+      this.out = bigger;
+    }
+    const out = this.out;
+    out.set(bytes.subarray(at, contentEnd), this.length);
+    let length = this.length + (contentEnd - at);
+    for (let s = 0; s < suffix.length; s++) out[length++] = suffix[s];
+    this.length = length;
+  }
+
+  finish(order: Uint32Array): RowText {
+    return { text: Buffer.from(this.out.buffer, this.out.byteOffset, this.length).toString('utf8'), order };
+  }
+}
+
+/** Reads `length` bytes at `position` (fewer only at the end of the file). */
+function readFully(fd: number, buffer: Buffer, length: number, position: number): number {
+  let got = 0;
+  while (got < length) {
+    const read = readSync(fd, buffer, got, length - got, position + got);
+    if (read <= 0) break;
+    got += read;
+  }
+  return got;
+}
+
+/** The rows starting at `offsets` (any order; the scanner checked them), read in one pass. */
+export function readRowText(file: string, fileSize: number, shape: CsvRecordShape, offsets: ArrayLike<number>): RowText {
+  const order = offsetOrder(offsets);
+  const plan = chunkPlan(offsets, order, fileSize);
   const fd = openSync(file, 'r');
   try {
-    let buffer = scratch(4 * TAIL);
-    let k = 0;
-    while (k < n) {
-      const first = sortedOffsets[order[k]];
-      let last = k;
-      while (last + 1 < n && sortedOffsets[order[last + 1]] - sortedOffsets[order[last]] < GAP && sortedOffsets[order[last + 1]] - first < MAX_SPAN) last++;
-      let length = Math.min(sortedOffsets[order[last]] - first + TAIL, fileSize - first);
-      for (;;) {
-        if (buffer.length < length) buffer = scratch(length);
-        const got = readSync(fd, buffer, 0, length, first);
-        // A span ends where its last row does; a row longer than the bytes read doubles them.
-        // Every row of the span must end inside the buffer (or at the end of the file).
-        let complete = true;
-        for (let j = k; j <= last; j++) {
-          const idx = order[j];
-          const pos = sortedOffsets[idx] - first;
-          let stop = rowEnd(buffer, pos, got, delimiter);
-          if (stop < 0) {
-            if (first + got < fileSize) {
-              complete = false;
-              break;
-            }
-            stop = got;
-          }
-          let contentEnd = stop;
-          if (contentEnd > pos && buffer[contentEnd - 1] === CR) contentEnd--;
-          texts[idx] = buffer.toString('utf8', pos, contentEnd);
-        }
-        if (complete) break;
-        length = Math.min(length * 2, fileSize - first);
-      }
-      k = last + 1;
+    const copier = new RowCopier(fd, fileSize, shape, order.length);
+    const buffer = Buffer.allocUnsafe(plan.longest);
+    for (let c = 0; c < plan.starts.length; c++) {
+      const start = plan.starts[c];
+      const got = readFully(fd, buffer, plan.lengths[c], start);
+      copier.copyChunk(buffer, start, got, offsets, order, plan.first[c], plan.first[c + 1]);
     }
+    return copier.finish(order);
   } finally {
     closeSync(fd);
   }
-  return texts;
 }
 
-/** Parses row texts (without line ends) into raw records, in bulk (`from`..`to` of `texts`). */
-export function parseRowTexts(
-  texts: readonly string[],
+/**
+ * Parses rows read again with the connector's parser, handing each one's values to `visit` with
+ * its index in the offsets asked for; rows come in file order.
+ */
+export function parseRowText(rows: RowText, shape: CsvRecordShape, visit: (values: string[], index: number) => void): void {
+  const n = rows.order.length;
+  if (n === 0) return;
+  const order = rows.order;
+  const parser = connectorParser(shape.names.length, shape.delimiter, shape.rowDelimiter);
+  let i = 0;
+  parser.stringArrs(rows.text, (row: string[]) => {
+    if (i < n) visit(row, order[i]);
+    i++;
+  });
+  if (i !== n) throw new Error(`internal: re-read ${i} rows where ${n} were expected`);
+}
+
+/**
+ * Reads the rows starting at `offsets` (any order; the scanner checked them) and hands each one's
+ * values, as the connector's parser splits them, to `visit` with its index in `offsets`; rows
+ * come in file order. One pass over the file, one decoding and one parse for all of them.
+ */
+export function forEachRowAt(
+  file: string,
+  fileSize: number,
   shape: CsvRecordShape,
-  from = 0,
-  to = texts.length,
-  interner?: StringInterner,
-): RawRecord[] {
-  const columns = shape.names.length;
-  const parser = connectorParser(columns, shape.delimiter, shape.rowDelimiter);
-  const records: RawRecord[] = new Array(to - from);
-  const suffix = (columns === 1 ? shape.delimiter : '') + shape.rowDelimiter;
-  for (let start = from; start < to; start += PARSE_BATCH) {
-    const stop = Math.min(start + PARSE_BATCH, to);
-    let text = '';
-    for (let i = start; i < stop; i++) text += texts[i] + suffix;
-    let i = start;
-    parser.stringArrs(text, (row: string[]) => {
-      records[i++ - from] = toRawRecord(shape.names, row, interner);
-    });
-    if (i !== stop) throw new Error(`internal: re-read ${i - start} rows where ${stop - start} were expected`);
-  }
-  return records;
+  offsets: ArrayLike<number>,
+  visit: (values: string[], index: number) => void,
+): void {
+  if (offsets.length === 0) return;
+  parseRowText(readRowText(file, fileSize, shape, offsets), shape, visit);
 }
 
 /**

@@ -13,26 +13,41 @@ import { keyText } from '../observe/key-text.js';
 import type { IrDiffKind, IrSource } from '../../language/ir/ir-types.js';
 import { setOwn } from '../expressions/own-properties.js';
 import type { InvalidRecord, ObservedRecord } from '../observe/observed-record.js';
+import { objectMaker } from '../observe/record-reader.js';
 import type { PolicySummary } from '../plan/change-plan.js';
 import type { DiffItem } from './diff-result.js';
-import type { RecordComparer } from './record-comparer.js';
+import type { RecordComparer, RecordComparison } from './record-comparer.js';
 
 /** The key fields of a record by name (the source's key paths), for `DiffItem.key`. */
 export function keyObject(source: IrSource, values: readonly unknown[]): Record<string, unknown> {
+  let make = keyMakers.get(source.key);
+  if (make === undefined) {
+    make = objectMaker(source.key, true);
+    keyMakers.set(source.key, make);
+  }
+  if (make !== null) return make(values);
   const key: Record<string, unknown> = {};
   for (let i = 0; i < source.key.length; i++) setOwn(key, source.key[i], values[i] ?? null);
   return key;
 }
 
+/** The compiled key-object builder of each key list (see `objectMaker`). */
+const keyMakers = new WeakMap<readonly string[], ((values: readonly unknown[]) => Record<string, unknown>) | null>();
+
 /** A `missing` item: the desired record has no actual counterpart. */
 export function missingItem(desiredSource: IrSource, record: ObservedRecord): DiffItem {
+  return missingItemOf(desiredSource, record.key, record.record, record.raw);
+}
+
+/** `missingItem` from the parts of the record (see `changedItemOf`). */
+export function missingItemOf(desiredSource: IrSource, keyValues: unknown[], record: Record<string, unknown>, raw: Record<string, unknown>): DiffItem {
   return {
     kind: 'missing',
-    key: keyObject(desiredSource, record.key),
-    keyValues: record.key,
-    desired: record.record,
+    key: keyObject(desiredSource, keyValues),
+    keyValues,
+    desired: record,
     actual: null,
-    desiredRaw: record.raw,
+    desiredRaw: raw,
     actualRaw: null,
     fields: [],
     diff: [],
@@ -44,14 +59,19 @@ export function missingItem(desiredSource: IrSource, record: ObservedRecord): Di
 
 /** An `extra` item: the actual record has no desired counterpart. */
 export function extraItem(actualSource: IrSource, record: ObservedRecord): DiffItem {
+  return extraItemOf(actualSource, record.key, record.record, record.raw);
+}
+
+/** `extraItem` from the parts of the record (see `changedItemOf`). */
+export function extraItemOf(actualSource: IrSource, keyValues: unknown[], record: Record<string, unknown>, raw: Record<string, unknown>): DiffItem {
   return {
     kind: 'extra',
-    key: keyObject(actualSource, record.key),
-    keyValues: record.key,
+    key: keyObject(actualSource, keyValues),
+    keyValues,
     desired: null,
-    actual: record.record,
+    actual: record,
     desiredRaw: null,
-    actualRaw: record.raw,
+    actualRaw: raw,
     fields: [],
     diff: [],
     side: null,
@@ -67,17 +87,35 @@ export function changedItem(
   desired: ObservedRecord,
   actual: ObservedRecord,
 ): DiffItem | null {
-  const key = keyObject(desiredSource, desired.key);
+  const key = comparer.hasByRule ? keyObject(desiredSource, desired.key) : null;
   const comparison = comparer.compare(desired.record, actual.record, key);
   if (comparison.fields.length === 0) return null;
+  return changedItemOf(desiredSource, desired.key, desired.record, desired.raw, actual.record, actual.raw, comparison, key);
+}
+
+/**
+ * The `changed` item of a pair that `comparison` found different, from the parts of the two
+ * records (the CSV fast path makes a whole `ObservedRecord` only when it needs one). `key` is the
+ * key object when one was made for the comparison (`by` rules see it).
+ */
+export function changedItemOf(
+  desiredSource: IrSource,
+  keyValues: unknown[],
+  desired: Record<string, unknown>,
+  desiredRaw: Record<string, unknown>,
+  actual: Record<string, unknown>,
+  actualRaw: Record<string, unknown>,
+  comparison: RecordComparison,
+  key: Record<string, unknown> | null = null,
+): DiffItem {
   const item: DiffItem = {
     kind: 'changed',
-    key,
-    keyValues: desired.key,
-    desired: desired.record,
-    actual: actual.record,
-    desiredRaw: desired.raw,
-    actualRaw: actual.raw,
+    key: key ?? keyObject(desiredSource, keyValues),
+    keyValues,
+    desired,
+    actual,
+    desiredRaw,
+    actualRaw,
     fields: comparison.fields,
     diff: comparison.fields.map((field) => field.path),
     side: null,
@@ -178,23 +216,30 @@ export function withholdBrokenKeys(entries: SortableItem[]): SortableItem[] {
   );
 }
 
-/** Puts items in the deterministic order described in the module comment. */
+function byKeyText(x: SortableItem, y: SortableItem): number {
+  return compareText(x.keyText, y.keyText);
+}
+
+/** Whether the entries are already in strictly increasing order of their texts. */
+function inKeyOrder(entries: readonly SortableItem[]): boolean {
+  for (let i = 1; i < entries.length; i++) if (!(entries[i - 1].keyText < entries[i].keyText)) return false;
+  return true;
+}
+
+/**
+ * Puts items in the deterministic order described in the module comment. A kind whose entries
+ * already come in order (files sorted by key) is only checked, not sorted.
+ */
 export function sortItems(entries: SortableItem[]): DiffItem[] {
   const byKind: SortableItem[][] = [[], [], [], []];
   for (const entry of entries) byKind[KIND_RANK[entry.item.kind]].push(entry);
   const sorted: DiffItem[] = [];
   for (let rank = 0; rank < 3; rank++) {
     const group = byKind[rank];
-    // Keys are unique within a kind: sort the texts natively (by UTF-16 code unit) and map back.
-    const byText = new Map<string, DiffItem>();
-    for (const entry of group) byText.set(entry.keyText, entry.item);
-    if (byText.size === group.length) {
-      const texts = [...byText.keys()].sort();
-      for (const text of texts) sorted.push(byText.get(text)!);
-    } else {
-      group.sort((x, y) => compareText(x.keyText, y.keyText));
-      for (const entry of group) sorted.push(entry.item);
-    }
+    // A stable sort: entries with equal texts (never two of one kind in a valid diff) keep
+    // their order.
+    if (!inKeyOrder(group)) group.sort(byKeyText);
+    for (const entry of group) sorted.push(entry.item);
   }
   const invalid = byKind[3].map((entry) => entry.item);
   invalid.sort((a, b) => (a.side === 'actual' ? 1 : 0) - (b.side === 'actual' ? 1 : 0) || (a.origin?.position ?? 0) - (b.origin?.position ?? 0));
@@ -204,7 +249,25 @@ export function sortItems(entries: SortableItem[]): DiffItem[] {
 
 /** The policy summary from the records in scope per side, the unchanged pairs and the items. */
 export function summarize(desired: number, actual: number, unchanged: number, items: readonly DiffItem[]): PolicySummary {
-  const summary: PolicySummary = { desired, actual, unchanged, missing: 0, extra: 0, changed: 0, invalid: 0 };
-  for (const item of items) summary[item.kind]++;
-  return summary;
+  let missing = 0;
+  let extra = 0;
+  let changed = 0;
+  let invalid = 0;
+  for (const item of items) {
+    switch (item.kind) {
+      case 'missing':
+        missing++;
+        break;
+      case 'extra':
+        extra++;
+        break;
+      case 'changed':
+        changed++;
+        break;
+      case 'invalid':
+        invalid++;
+        break;
+    }
+  }
+  return { desired, actual, unchanged, missing, extra, changed, invalid };
 }

@@ -41,9 +41,30 @@ interface FieldPlan {
   coerceActual: boolean;
   /** No rules below it and not `by`: equal values are equal without looking further. */
   simple: boolean;
+  /** The field's own value in a plain object (see `ownReader`). */
+  read: (record: Record<string, unknown>) => unknown;
+  /** `exact`, simple and not coerced: two different scalars are reported as they are. */
+  plainExact: boolean;
+}
+
+/**
+ * Reads field `name` of plain objects as `ownValue` does. A name no object inherits is read
+ * directly, by a function of its own so that its property cache sees only this field (the
+ * records of one source share one shape); a name `Object.prototype` has is checked to be own.
+ */
+function ownReader(name: string): (record: Record<string, unknown>) => unknown {
+  if (!(name in Object.prototype)) {
+    try {
+      return new Function('record', `return record[${JSON.stringify(name)}];`) as (record: Record<string, unknown>) => unknown;
+    } catch {
+      // Code generation is not allowed: the general read below.
+    }
+  }
+  return (record) => (hasOwn.call(record, name) ? record[name] : undefined);
 }
 
 const EXACT: IrComparator = { kind: 'exact' };
+const hasOwn = Object.prototype.hasOwnProperty;
 const IGNORE: IrComparator = { kind: 'ignore' };
 
 /** The outcome of comparing two records. */
@@ -86,6 +107,8 @@ export class RecordComparer {
   private readonly rulePlans: FieldPlan[];
   /** Whether some rule is `by EXPR` (not reflexive: the fast path must not skip pairs). */
   readonly hasByRule: boolean;
+  /** The scope handed to comparators when no rule is `by` (none of them reads it). */
+  private readonly unusedScope: ComparisonScope;
 
   constructor(
     policy: IrPolicy,
@@ -96,6 +119,7 @@ export class RecordComparer {
     this.defaultComparator = policy.compare.default === 'ignore' ? IGNORE : EXACT;
     const rules = effectiveRules(policy);
     this.hasByRule = rules.some((rule) => rule.comparator.kind === 'by');
+    this.unusedScope = { desiredRecord: null, actualRecord: null, key: null, evaluation, warnings: [] };
     for (const rule of rules) this.addRule(parsePath(rule.path), rule.comparator);
     this.keyFields = new Set(desiredSource.key);
     for (const key of desiredSource.key) {
@@ -148,7 +172,10 @@ export class RecordComparer {
       coerceDesired: type !== null && desiredType !== type,
       coerceActual: type !== null && actualType !== type,
       simple: (!node || node.children.size === 0) && comparator.kind !== 'by',
+      read: ownReader(name),
+      plainExact: false,
     };
+    plan.plainExact = plan.simple && comparator.kind === 'exact' && !plan.coerceDesired && !plan.coerceActual;
     this.plans.set(name, plan);
     return plan;
   }
@@ -202,16 +229,25 @@ export class RecordComparer {
     const fields: FieldDelta[] = [];
     let scope: ComparisonScope | null = null;
     const plans = this.staticPlans ?? this.dynamicPlans(desired);
+    // `ownValue` of each field, with the plain-object check done once per record.
+    const desiredPlain = isPlainObject(desired);
+    const actualPlain = isPlainObject(actual);
     for (let p = 0; p < plans.length; p++) {
       const plan = plans[p];
       const name = plan.name;
-      const rawD = ownValue(desired, name);
-      const rawA = ownValue(actual, name);
+      const rawD = desiredPlain ? plan.read(desired) : ownValue(desired, name);
+      const rawA = actualPlain ? plan.read(actual) : ownValue(actual, name);
       // Equal values need no coercion and pass every comparator but `by`.
       if (plan.simple && (rawD === rawA || ((rawD === null || rawD === undefined) && (rawA === null || rawA === undefined)))) {
         if (!plan.coerceDesired && !plan.coerceActual) continue;
       }
-      scope ??= { desiredRecord: desired, actualRecord: actual, key, evaluation: this.evaluation, warnings: [] };
+      // Different scalars under `exact`: what `compareExact` reports, without its general steps.
+      if (plan.plainExact && typeof rawD === typeof rawA && (typeof rawD === 'number' || typeof rawD === 'boolean' || (typeof rawD === 'string' && plan.type === 'string'))) {
+        fields.push({ path: name, desired: rawD, actual: rawA });
+        continue;
+      }
+      // Only `by` rules read the scope (and add warnings to it).
+      scope ??= this.hasByRule ? { desiredRecord: desired, actualRecord: actual, key, evaluation: this.evaluation, warnings: [] } : this.unusedScope;
       let d: unknown = rawD;
       let a: unknown = rawA;
       if (plan.coerceDesired) {
@@ -222,9 +258,11 @@ export class RecordComparer {
         const c = coerceForCompare(rawA, plan.type);
         a = c.ok ? c.value : UNCOERCIBLE;
       }
-      this.compareNode(plan.node, this.defaultComparator, d, a, plan.type, name, fields, scope, rawD, rawA);
+      if (plan.node === undefined || plan.node.children.size === 0) compareWith(plan.comparator, d, a, plan.type, name, fields, scope, rawD, rawA);
+      else this.compareNode(plan.node, this.defaultComparator, d, a, plan.type, name, fields, scope, rawD, rawA);
     }
-    return { fields, warnings: scope?.warnings ?? [] };
+    // A list that grew by `push` has room for more; the items keep an exact copy.
+    return { fields: fields.length === 0 ? fields : fields.slice(), warnings: this.hasByRule && scope !== null ? scope.warnings : [] };
   }
 
   /** The fields compared for a record of an untyped, select-less desired source. */

@@ -22,7 +22,7 @@
  * Records are not copied when nothing changes them (no `select`, no `fields`): `record` and `raw`
  * are then the same object. Consumers must treat both as read-only.
  */
-import type { IrSource } from '../../language/ir/ir-types.js';
+import type { IrFieldType, IrSource } from '../../language/ir/ir-types.js';
 import { ConnectorError, type RawRecord, type RawRecordOrigin } from '../connectors/connector.js';
 import { createConnector, createConnectorContext } from '../connectors/connector-registry.js';
 import {
@@ -33,8 +33,8 @@ import {
 } from '../expressions/expression-evaluator.js';
 import { isPlainObject, setOwn } from '../expressions/own-properties.js';
 import { describeValue } from '../expressions/value-semantics.js';
-import { coerceValue } from './field-coercion.js';
-import { readPath } from './field-path.js';
+import { canonicalInstant, coerceValue } from './field-coercion.js';
+import { parseFieldPath, readPath } from './field-path.js';
 import { keyText } from './key-text.js';
 import type { InvalidRecord, ObservedRecord } from './observed-record.js';
 
@@ -161,7 +161,16 @@ export class RecordPipeline {
       }
       key.push(value);
     }
-    out.records.push({ record, raw, key, keyText: keyText(key), origin });
+    out.records.push({ record, raw, key, keyText: fastKeyText(key), origin });
+  }
+
+  /**
+   * The pipeline specialised to raw records of fixed columns (a CSV file's header), or null when
+   * the source needs the general steps (`select`, `where`, column names that are array indexes or
+   * `__proto__`, repeated names). See `ColumnRowPresenter`.
+   */
+  forColumns(names: readonly string[]): ColumnRowPresenter | null {
+    return ColumnRowPresenter.create(this, names);
   }
 
   private invalid(origin: RawRecordOrigin, record: Record<string, unknown> | null, keySource: Record<string, unknown> | null, reason: string): InvalidRecord {
@@ -184,6 +193,277 @@ export class RecordPipeline {
     if (this.reported.has(text)) return;
     this.reported.add(text);
     out.warnings.push(text);
+  }
+}
+
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** The parts of a single-text key's `keyText`; the middle one is set per call. */
+const KEY_TEXT_PARTS = ['["', '', '"]'];
+
+/**
+ * `keyText` of a key, without `JSON.stringify` for the common single text that JSON writes as
+ * it is (no quote, backslash, control character or surrogate): the same text, cheaper. Joined
+ * rather than concatenated, so the text is flat at once (it is compared when items are sorted).
+ */
+export function fastKeyText(key: readonly unknown[]): string {
+  if (key.length === 1) {
+    const only = key[0];
+    if (typeof only === 'string') {
+      let plain = true;
+      for (let i = 0; i < only.length; i++) {
+        const c = only.charCodeAt(i);
+        if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
+          plain = false;
+          break;
+        }
+      }
+      if (plain) {
+        KEY_TEXT_PARTS[1] = only;
+        return KEY_TEXT_PARTS.join('');
+      }
+    }
+  }
+  return keyText(key);
+}
+
+/**
+ * A function building an object with these own properties, in this order, from an array of
+ * values (`values[i]` for `names[i]`; with `nullish`, undefined becomes null): an object literal
+ * compiled once, so every object is made in one step with its final shape, instead of property
+ * by property. Null when the names cannot be written as literal keys with the meaning of
+ * `setOwn` (`__proto__`, array indexes, repeats), or when code generation is not allowed.
+ */
+export function objectMaker(names: readonly string[], nullish = false): ((values: readonly unknown[]) => Record<string, unknown>) | null {
+  if (new Set(names).size !== names.length) return null;
+  if (names.some((name) => name === '__proto__' || ARRAY_INDEX.test(name))) return null;
+  const value = (i: number) => (nullish ? `values[${i}] ?? null` : `values[${i}]`);
+  const body = `return { ${names.map((name, i) => `${JSON.stringify(name)}: ${value(i)}`).join(', ')} };`;
+  try {
+    return new Function('values', body) as (values: readonly unknown[]) => Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+/** Marks text a declared type does not accept (the general pipeline then reports why). */
+const REJECTED: unique symbol = Symbol('rejected');
+
+/** Powers of ten a double holds exactly. */
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/**
+ * Plain decimal text — an optional sign, digits and at most one dot (`12`, `-0.5`, `+3`, `3.`,
+ * `.5`), no spaces, no exponent — read as `coerceValue` reads it (it trims, checks the form,
+ * then calls `Number`); null for any other text, which `coerceValue` itself then reads.
+ *
+ * With at most 15 digits the value is computed here: the digits as a whole number and a power
+ * of ten are both exact doubles, so their quotient is the correctly rounded value of the text —
+ * what `Number` gives (the fast path of decimal conversion); longer text goes to `Number`.
+ */
+function plainDecimal(text: string): number | null {
+  const length = text.length;
+  let i = 0;
+  let negative = false;
+  if (length > 0) {
+    const c = text.charCodeAt(0);
+    if (c === 45) {
+      negative = true;
+      i = 1;
+    } else if (c === 43) i = 1;
+  }
+  let digits = 0;
+  let mantissa = 0;
+  let fraction = -1;
+  for (; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      digits++;
+      mantissa = mantissa * 10 + (c - 48);
+      if (fraction >= 0) fraction++;
+    } else if (c === 46 && fraction < 0) fraction = 0;
+    else return null;
+  }
+  if (digits === 0) return null;
+  let value: number;
+  if (digits <= 15) {
+    value = fraction > 0 ? mantissa / POWERS_OF_TEN[fraction] : mantissa;
+    if (negative) value = -value;
+  } else {
+    value = Number(text);
+    if (!Number.isFinite(value)) return null;
+  }
+  return value === 0 ? 0 : value;
+}
+
+/**
+ * `coerceValue(text, type)` for non-empty text, with the common forms read directly; REJECTED
+ * when the text cannot be coerced.
+ */
+function coerceText(text: string, type: IrFieldType): unknown {
+  switch (type) {
+    case 'string':
+      return text;
+    case 'number': {
+      const n = plainDecimal(text);
+      if (n !== null) return n;
+      break;
+    }
+    case 'integer': {
+      const n = plainDecimal(text);
+      if (n !== null && Number.isSafeInteger(n)) return n;
+      break;
+    }
+    case 'bool':
+      if (text === 'true') return true;
+      if (text === 'false') return false;
+      break;
+    case 'datetime': {
+      const instant = canonicalInstant(text);
+      return instant === null ? REJECTED : instant;
+    }
+    default:
+      break;
+  }
+  const result = coerceValue(text, type);
+  return result.ok ? result.value : REJECTED;
+}
+
+/**
+ * The read pipeline for raw records of fixed columns, with what `fromRaw` looks up per record
+ * (which column each declared field reads, the order of the undeclared ones, the key paths)
+ * worked out once.
+ *
+ * Why: the CSV fast path of the diff presents tens of thousands of re-read rows, and the general
+ * steps (own-property probes, `Object.keys`, parsing key paths, building records property by
+ * property) were most of their cost. The result is exactly `fromRaw`'s: a record that breaks a
+ * rule (a value that cannot be coerced, a bad key) goes through `fromRaw` itself, so invalid
+ * records and their reasons are the pipeline's own.
+ */
+export class ColumnRowPresenter {
+  /** The record's values, declared fields then undeclared columns (reused for every row). */
+  private readonly scratch: unknown[];
+  /** Builds the record when every undeclared column has a value (see `objectMaker`). */
+  private readonly makeRecord: ((values: readonly unknown[]) => Record<string, unknown>) | null;
+
+  private constructor(
+    private readonly pipeline: RecordPipeline,
+    private readonly typed: boolean,
+    /** Per declared field: its name, type and column (-1: no such column). */
+    private readonly declaredNames: readonly string[],
+    private readonly declaredTypes: readonly IrFieldType[],
+    private readonly declaredColumns: Int32Array,
+    /** Undeclared columns, in column order (names are no array indexes: `Object.keys` order). */
+    private readonly undeclaredColumns: Int32Array,
+    private readonly names: readonly string[],
+    /** Per key path: the plain field name it reads, or null for a path to follow. */
+    private readonly keyFields: readonly (string | null)[],
+    private readonly keyPaths: readonly string[],
+  ) {
+    this.scratch = new Array(declaredNames.length + undeclaredColumns.length).fill(null);
+    this.makeRecord = typed ? objectMaker([...declaredNames, ...Array.from(undeclaredColumns, (c) => names[c])]) : null;
+  }
+
+  static create(pipeline: RecordPipeline, names: readonly string[]): ColumnRowPresenter | null {
+    const source = pipeline.source;
+    if (source.select !== null || source.where !== null) return null;
+    if (new Set(names).size !== names.length) return null;
+    if (names.some((name) => name === '__proto__' || ARRAY_INDEX.test(name))) return null;
+    const fields = source.fields ?? [];
+    if (fields.some((f) => f.name === '__proto__' || ARRAY_INDEX.test(f.name))) return null;
+    const declared = new Set(fields.map((f) => f.name));
+    const columnOf = new Map(names.map((name, i) => [name, i]));
+    const keyFields = source.key.map((path) => {
+      const segments = parseFieldPath(path);
+      return segments !== null && segments.length === 1 && segments[0] === path ? path : null;
+    });
+    return new ColumnRowPresenter(
+      pipeline,
+      source.fields !== null,
+      fields.map((f) => f.name),
+      fields.map((f) => f.type),
+      Int32Array.from(fields, (f) => columnOf.get(f.name) ?? -1),
+      Int32Array.from(names.flatMap((name, i) => (declared.has(name) ? [] : [i]))),
+      names,
+      keyFields,
+      source.key,
+    );
+  }
+
+  /**
+   * Runs one row into `out`, exactly as `fromRaw(raw, origin, out)`: `raw` is the row's raw
+   * record, `values[i]` the value of column `i` in it (undefined when the raw record lacks it).
+   */
+  present(values: readonly (string | undefined)[], raw: RawRecord, origin: RawRecordOrigin, out: ObservedBatch): void {
+    const record = this.recordOf(values, raw);
+    if (record === null) {
+      this.pipeline.fromRaw(raw, origin, out);
+      return;
+    }
+    const key = this.keyOf(record);
+    out.records.push({ record, raw, key, keyText: fastKeyText(key), origin });
+  }
+
+  /**
+   * The presented record of a row (arguments as for `present`) when the row passes every rule of
+   * the pipeline, key check included — `fromRaw` would make it a record with this `record` (with
+   * declared fields a new object; without, `raw` itself); null when it would not (`fromRaw` then
+   * says what it is). For callers that need the rest of an `ObservedRecord` only sometimes.
+   */
+  recordOf(values: readonly (string | undefined)[], raw: RawRecord): Record<string, unknown> | null {
+    const record = this.typed ? this.typedRecord(values) : raw;
+    if (record === null) return null;
+    for (let k = 0; k < this.keyPaths.length; k++) {
+      const value = this.keyValue(record, k);
+      if (value === undefined || value === null || value === '' || typeof value === 'object') return null;
+    }
+    return record;
+  }
+
+  /** The key of a record `recordOf` returned (`ObservedRecord.key`). */
+  keyOf(record: Record<string, unknown>): unknown[] {
+    const key: unknown[] = new Array(this.keyPaths.length);
+    for (let k = 0; k < key.length; k++) key[k] = this.keyValue(record, k);
+    return key;
+  }
+
+  private keyValue(record: Record<string, unknown>, k: number): unknown {
+    const field = this.keyFields[k];
+    return field === null ? readPath(record, this.keyPaths[k]) : hasOwn.call(record, field) ? record[field] : undefined;
+  }
+
+  /** The record with declared fields coerced, or null when a value cannot be. */
+  private typedRecord(values: readonly (string | undefined)[]): Record<string, unknown> | null {
+    const scratch = this.scratch;
+    const declaredColumns = this.declaredColumns;
+    const declaredTypes = this.declaredTypes;
+    const declared = declaredColumns.length;
+    for (let f = 0; f < declared; f++) {
+      const column = declaredColumns[f];
+      const value = column < 0 ? undefined : values[column];
+      if (value === undefined) scratch[f] = null;
+      else {
+        const coerced = coerceText(value, declaredTypes[f]);
+        if (coerced === REJECTED) return null;
+        scratch[f] = coerced;
+      }
+    }
+    const undeclared = this.undeclaredColumns;
+    let complete = true;
+    for (let u = 0; u < undeclared.length; u++) {
+      const value = values[undeclared[u]];
+      if (value === undefined) complete = false;
+      scratch[declared + u] = value;
+    }
+    if (complete && this.makeRecord !== null) return this.makeRecord(scratch);
+    const record: Record<string, unknown> = {};
+    for (let f = 0; f < declared; f++) record[this.declaredNames[f]] = scratch[f];
+    for (let u = 0; u < undeclared.length; u++) {
+      const value = scratch[declared + u];
+      if (value !== undefined) record[this.names[undeclared[u]]] = value;
+    }
+    return record;
   }
 }
 
