@@ -50,7 +50,19 @@ export function ruleExpired(rule: IrRemediationRule, observedAt: string): boolea
 export function decidePolicy(policy: IrPolicy, diff: DiffResult, ctx: DecideContext): PolicyPlan {
   const expressions = ctx.expressions ?? createDecideExpressions({ observedAt: ctx.observedAt, env: ctx.env });
   const actualSource: IrSource | undefined = ctx.ir.sources.find((source) => source.name === policy.actual);
-  const items: PlanItem[] = diff.items.map((item) => decideItem(policy, item, actualSource, expressions, ctx));
+  const rulesOf = (kind: DiffItem['kind']): IrRemediationRule[] =>
+    policy.remediate.filter((rule) => rule.on === kind || (rule.on === 'any' && kind !== 'invalid'));
+  const run: PolicyRun = {
+    policy,
+    actualSource,
+    expressions,
+    ctx,
+    rules: { missing: rulesOf('missing'), extra: rulesOf('extra'), changed: rulesOf('changed'), invalid: rulesOf('invalid') },
+    idPrefixes: { missing: `${policy.name}/missing/`, extra: `${policy.name}/extra/`, changed: `${policy.name}/changed/` },
+  };
+  const diffItems = diff.items;
+  const items: PlanItem[] = new Array<PlanItem>(diffItems.length);
+  for (let i = 0; i < diffItems.length; i++) items[i] = decideItem(run, diffItems[i]!);
 
   if (policy.mode === 'audit') {
     for (const item of items) {
@@ -93,61 +105,99 @@ export function decidePolicy(policy: IrPolicy, diff: DiffResult, ctx: DecideCont
   };
 }
 
-function decideItem(
-  policy: IrPolicy,
-  item: DiffItem,
-  actualSource: IrSource | undefined,
-  expressions: DecideExpressions,
-  ctx: DecideContext,
-): PlanItem {
-  const id = itemId(policy.name, {
+/** What stays the same for every item of one policy's run (looked up once, not per item). */
+interface PolicyRun {
+  policy: IrPolicy;
+  actualSource: IrSource | undefined;
+  expressions: DecideExpressions;
+  ctx: DecideContext;
+  /** The rules whose `on` can match an item of each kind (`any`: every kind but invalid), in order. */
+  rules: Record<DiffItem['kind'], IrRemediationRule[]>;
+  /** `policy/kind/` per kind: the start of every keyed item id. */
+  idPrefixes: { missing: string; extra: string; changed: string };
+}
+
+/**
+ * The reason of an item no rule matched. One frozen object shared by all of them: a plan of a
+ * large diff without rules has tens of thousands (a reason is replaced, never changed in place).
+ */
+const NO_RULE_MATCHED: PlanItem['reason'] = Object.freeze({
+  rule: null,
+  at: null,
+  because: null,
+  message: 'no remediation rule matched: report',
+});
+
+/** Characters `encodeIdPart` changes: a key value without them is its own id text. */
+const ID_SPECIAL = /[%/,]/;
+
+/**
+ * The item's id (see `itemId`). Fast path for the common case, a single string key value that
+ * needs no percent-encoding: then the id is `policy/kind/value`, exactly what `itemId` gives.
+ */
+function idOf(run: PolicyRun, item: DiffItem): string {
+  const keyValues = item.keyValues ?? (item.key ? Object.values(item.key) : null);
+  if (keyValues !== null && keyValues.length === 1) {
+    const value = keyValues[0];
+    const prefix =
+      item.kind === 'missing' ? run.idPrefixes.missing : item.kind === 'extra' ? run.idPrefixes.extra : item.kind === 'changed' ? run.idPrefixes.changed : null;
+    if (prefix !== null && typeof value === 'string' && !ID_SPECIAL.test(value)) return prefix + value;
+  }
+  return itemId(run.policy.name, {
     kind: item.kind,
-    keyValues: item.keyValues ?? (item.key ? Object.values(item.key) : null),
+    keyValues,
     side: item.side,
     position: item.origin?.position ?? null,
   });
-  const warnings: string[] = [...(item.warnings ?? [])];
-  const base = {
-    id,
-    kind: item.kind,
-    key: item.key,
-    side: item.kind === 'invalid' ? item.side : null,
-    fields: itemFields(item),
-    precondition: item.actualRaw ? sha256OfCanonical(item.actualRaw) : null,
-  };
+}
+
+/** The rules that can match an item of this kind (none for a kind the IR does not know). */
+function rulesFor(run: PolicyRun, kind: DiffItem['kind']): readonly IrRemediationRule[] {
+  switch (kind) {
+    case 'missing':
+      return run.rules.missing;
+    case 'extra':
+      return run.rules.extra;
+    case 'changed':
+      return run.rules.changed;
+    case 'invalid':
+      return run.rules.invalid;
+    default:
+      return [];
+  }
+}
+
+function decideItem(run: PolicyRun, item: DiffItem): PlanItem {
+  const { policy, expressions, ctx } = run;
+  const id = idOf(run, item);
+  const warnings: string[] = item.warnings && item.warnings.length > 0 ? [...item.warnings] : [];
+  const side = item.kind === 'invalid' ? item.side : null;
+  const fields = itemFields(item);
+  const precondition = item.actualRaw ? sha256OfCanonical(item.actualRaw) : null;
 
   if (item.kind === 'invalid') {
-    return finish(base, {
-      action: 'report',
-      gate: 'none',
-      approvers: null,
-      reason: {
-        rule: null,
-        at: null,
-        because: null,
-        message: `invalid ${[item.side, 'record'].filter(Boolean).join(' ')}${item.origin ? ` #${item.origin.position}` : ''}: ${item.invalidReason ?? 'it broke its source rules'}`,
-      },
-      effect: null,
-      warnings,
-    });
+    return planItem(id, item, side, fields, precondition, 'report', 'none', null, {
+      rule: null,
+      at: null,
+      because: null,
+      message: `invalid ${[item.side, 'record'].filter(Boolean).join(' ')}${item.origin ? ` #${item.origin.position}` : ''}: ${item.invalidReason ?? 'it broke its source rules'}`,
+    }, null, warnings);
   }
 
-  const data: Record<string, unknown> = {
-    desired: item.desired ?? null,
-    actual: item.actual ?? null,
-    key: item.key ?? null,
-    diff: [...item.diff],
-  };
-  const rule = matchRule(policy, item, data, expressions, ctx.observedAt, warnings);
-  if (!rule) {
-    return finish(base, {
-      action: 'report',
-      gate: 'none',
-      approvers: null,
-      reason: { rule: null, at: null, because: null, message: 'no remediation rule matched: report' },
-      effect: null,
-      warnings,
-    });
+  // the condition data only when some rule can look at it (a policy without rules needs none)
+  const candidates = rulesFor(run, item.kind);
+  const data: Record<string, unknown> | null =
+    candidates.length === 0
+      ? null
+      : {
+          desired: item.desired ?? null,
+          actual: item.actual ?? null,
+          key: item.key ?? null,
+          diff: [...item.diff],
+        };
+  const rule = data === null ? null : matchRule(candidates, data, expressions, ctx.observedAt, warnings);
+  if (!rule || data === null) {
+    return planItem(id, item, side, fields, precondition, 'report', 'none', null, NO_RULE_MATCHED, null, warnings);
   }
 
   let title: string | null = null;
@@ -160,38 +210,41 @@ function decideItem(
   const built = buildEffect({
     action: rule.action,
     item,
-    source: actualSource,
+    source: run.actualSource,
     title,
     data,
     evaluateValue: (expr, values) => expressions.value(expr, values),
     evaluateShown: (expr, values) => expressions.shown(expr, values),
   });
-  warnings.push(...built.warnings);
-  return finish(base, {
-    action: rule.action,
+  for (const warning of built.warnings) warnings.push(warning);
+  return planItem(
+    id,
+    item,
+    side,
+    fields,
+    precondition,
+    rule.action,
     gate,
-    approvers: gate === 'approval' ? rule.approval.group : null,
-    reason: { rule: rule.index, at: rule.at, because },
-    effect: built.effect,
+    gate === 'approval' ? rule.approval.group : null,
+    { rule: rule.index, at: rule.at, because },
+    built.effect,
     warnings,
-  });
+  );
 }
 
 /**
- * The first rule whose kind matches (`any`: every kind but invalid), whose `until` has not
+ * The first of the rules whose kind matches (`PolicyRun.rules`), whose `until` has not
  * passed and whose `when` holds. A `when` that fails to evaluate does not hold and leaves a
  * warning; an expired exception that would still match leaves a warning too.
  */
 function matchRule(
-  policy: IrPolicy,
-  item: DiffItem,
+  candidates: readonly IrRemediationRule[],
   data: Record<string, unknown>,
   expressions: DecideExpressions,
   observedAt: string,
   warnings: string[],
 ): IrRemediationRule | null {
-  for (const rule of policy.remediate) {
-    if (rule.on !== item.kind && !(rule.on === 'any' && item.kind !== 'invalid')) continue;
+  for (const rule of candidates) {
     const expired = ruleExpired(rule, observedAt);
     let holds = true;
     if (rule.when !== null) {
@@ -249,7 +302,12 @@ function ticketTitle(
  * others (desired values for missing, actual values for extra, the broken record's for invalid).
  */
 function itemFields(item: DiffItem): FieldDelta[] {
-  if (item.kind === 'changed' || item.fields.length > 0) return item.fields.map((field) => ({ ...field }));
+  if (item.kind === 'changed' || item.fields.length > 0) {
+    const source = item.fields;
+    const copies = new Array<FieldDelta>(source.length);
+    for (let i = 0; i < source.length; i++) copies[i] = { ...source[i]! };
+    return copies;
+  }
   const record =
     item.kind === 'missing'
       ? item.desired
@@ -260,30 +318,44 @@ function itemFields(item: DiffItem): FieldDelta[] {
           : (item.desired ?? item.desiredRaw);
   if (!record) return [];
   const onDesired = item.kind === 'missing' || (item.kind === 'invalid' && item.side !== 'actual');
-  return Object.entries(record)
-    .filter(([, value]) => value !== undefined)
-    .map(([path, value]) => (onDesired ? { path, desired: value, actual: null } : { path, desired: null, actual: value }));
+  const fields: FieldDelta[] = [];
+  for (const path of Object.keys(record)) {
+    const value = record[path];
+    if (value === undefined) continue;
+    fields.push(onDesired ? { path, desired: value, actual: null } : { path, desired: null, actual: value });
+  }
+  return fields;
 }
 
-function finish(
-  base: Pick<PlanItem, 'id' | 'kind' | 'key' | 'side' | 'fields' | 'precondition'>,
-  decided: Pick<PlanItem, 'action' | 'gate' | 'approvers' | 'reason' | 'effect'> & { warnings: string[] },
+/** The decided item, its members in the documented order (RUNTIME.md section 3). */
+function planItem(
+  id: string,
+  item: DiffItem,
+  side: PlanItem['side'],
+  fields: FieldDelta[],
+  precondition: string | null,
+  action: PlanItem['action'],
+  gate: Gate,
+  approvers: string | null,
+  reason: PlanItem['reason'],
+  effect: PlanItem['effect'],
+  warnings: string[],
 ): PlanItem {
-  const item: PlanItem = {
-    id: base.id,
-    kind: base.kind,
-    key: base.key,
-    side: base.side,
-    fields: base.fields,
-    action: decided.action,
-    gate: decided.gate,
-    approvers: decided.approvers,
-    reason: decided.reason,
-    precondition: base.precondition,
-    effect: decided.effect,
+  const decided: PlanItem = {
+    id,
+    kind: item.kind,
+    key: item.key,
+    side,
+    fields,
+    action,
+    gate,
+    approvers,
+    reason,
+    precondition,
+    effect,
   };
-  if (decided.warnings.length > 0) item.warnings = [...new Set(decided.warnings)];
-  return item;
+  if (warnings.length > 0) decided.warnings = [...new Set(warnings)];
+  return decided;
 }
 
 function appendMessage(item: PlanItem, message: string): void {

@@ -85,3 +85,81 @@ export interface ChangePlan {
   ir: IrDocument;
   policies: PolicyPlan[];
 }
+
+/** The members of a plan item in their documented order; `flapping` and then `warnings` may follow. */
+export const PLAN_ITEM_KEYS = ['id', 'kind', 'key', 'side', 'fields', 'action', 'gate', 'approvers', 'reason', 'precondition', 'effect'] as const;
+
+/** `documentedItemShape` bits: the item has `flapping` / `warnings` after the documented members. */
+export const ITEM_HAS_FLAPPING = 1;
+export const ITEM_HAS_WARNINGS = 2;
+
+/**
+ * Whether a value is a plan item in exactly the documented form: the members of
+ * `PLAN_ITEM_KEYS` in that order, then optionally `flapping`, then optionally `warnings`, none
+ * of them `undefined`. Returns -1 when it is not, else the `ITEM_HAS_*` bits of the optional
+ * members it has.
+ *
+ * Why: the plan hash and the JSON writer have fast paths that write an item's members by name
+ * (tens of thousands of items a plan); they may only take them when that reproduces exactly
+ * what writing the object generically would, so any other form takes the generic path.
+ */
+export function documentedItemShape(value: unknown): number {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return -1;
+  const item = value as Record<string, unknown>;
+  const keys = Object.keys(item);
+  const count = keys.length;
+  const documented = PLAN_ITEM_KEYS.length;
+  if (count < documented || count > documented + 2) return -1;
+  for (let i = 0; i < documented; i++) {
+    if (keys[i] !== PLAN_ITEM_KEYS[i] || item[PLAN_ITEM_KEYS[i]] === undefined) return -1;
+  }
+  let bits = 0;
+  let next = documented;
+  if (keys[next] === 'flapping') {
+    if (item.flapping === undefined) return -1;
+    bits |= ITEM_HAS_FLAPPING;
+    next++;
+  }
+  if (keys[next] === 'warnings') {
+    if (item.warnings === undefined) return -1;
+    bits |= ITEM_HAS_WARNINGS;
+    next++;
+  }
+  return next === count ? bits : -1;
+}
+
+/** True when a value is a `FieldDelta` in its documented form: exactly `path`, `desired`, `actual`, in that order, none `undefined`. */
+export function isDocumentedField(value: unknown): value is FieldDelta {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const field = value as Record<string, unknown>;
+  const keys = Object.keys(field);
+  return (
+    keys.length === 3 &&
+    keys[0] === 'path' &&
+    keys[1] === 'desired' &&
+    keys[2] === 'actual' &&
+    field.path !== undefined &&
+    field.desired !== undefined &&
+    field.actual !== undefined
+  );
+}
+
+/**
+ * True when a value is an item `reason` in its documented form: exactly `rule`, `at`,
+ * `because` and optionally `message`, in that order, none `undefined`.
+ */
+export function isDocumentedReason(value: unknown): value is PlanItem['reason'] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const reason = value as Record<string, unknown>;
+  const keys = Object.keys(reason);
+  const count = keys.length;
+  return (
+    (count === 3 || (count === 4 && keys[3] === 'message' && reason.message !== undefined)) &&
+    keys[0] === 'rule' &&
+    keys[1] === 'at' &&
+    keys[2] === 'because' &&
+    reason.rule !== undefined &&
+    reason.at !== undefined &&
+    reason.because !== undefined
+  );
+}

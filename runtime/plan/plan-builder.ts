@@ -6,7 +6,7 @@
  * goes through here.
  */
 import type { IrDiffKind, IrDocument } from '../../language/ir/ir-types.js';
-import type { ChangePlan, PlanItem, PolicyPlan } from './change-plan.js';
+import { PLAN_ITEM_KEYS, type ChangePlan, type PlanItem, type PolicyPlan } from './change-plan.js';
 import { computeIrHash, computePlanHash } from './plan-hash.js';
 
 /** Order of kinds inside a policy's items. */
@@ -17,11 +17,37 @@ export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Sorts items by kind (missing, extra, changed, invalid), then by id; returns a new array. */
+/** The position of a kind in `KIND_ORDER` (-1 for an unknown kind, as `indexOf` gives). */
+function kindRank(kind: string): number {
+  switch (kind) {
+    case 'missing':
+      return 0;
+    case 'extra':
+      return 1;
+    case 'changed':
+      return 2;
+    case 'invalid':
+      return 3;
+    default:
+      return -1;
+  }
+}
+
+/** The plan's item order: kind (missing, extra, changed, invalid), then id. */
+function compareItems(a: PlanItem, b: PlanItem): number {
+  return kindRank(a.kind) - kindRank(b.kind) || compareText(a.id, b.id);
+}
+
+/**
+ * Sorts items by kind (missing, extra, changed, invalid), then by id; returns a new array.
+ * Items usually arrive in this order already (the diff sorts them): a linear check then spares
+ * the sort, with the same result (the sort is stable).
+ */
 export function sortItems(items: readonly PlanItem[]): PlanItem[] {
-  return [...items].sort(
-    (a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || compareText(a.id, b.id),
-  );
+  for (let i = 1; i < items.length; i++) {
+    if (compareItems(items[i - 1]!, items[i]!) > 0) return [...items].sort(compareItems);
+  }
+  return items.slice();
 }
 
 /** True when some item is not `ignore`: the meaning of "drift" for `recon plan` and `expect no_drift`. */
@@ -81,8 +107,13 @@ export function buildChangePlan(ir: IrDocument, policyPlans: readonly PolicyPlan
   };
 }
 
-/** Writes an item's keys in the documented order (optional members only when present). */
+/**
+ * Writes an item's keys in the documented order (optional members only when present). An item
+ * that already has exactly that form (what the decider makes) is kept as it is: rebuilding
+ * tens of thousands of identical objects only doubled the plan's memory for a moment.
+ */
 function normalizeItem(item: PlanItem): PlanItem {
+  if (isNormalized(item)) return item;
   const reason: PlanItem['reason'] = { rule: item.reason.rule, at: item.reason.at, because: item.reason.because };
   if (item.reason.message !== undefined) reason.message = item.reason.message;
   const normalized: PlanItem = {
@@ -101,4 +132,30 @@ function normalizeItem(item: PlanItem): PlanItem {
   if (item.flapping) normalized.flapping = true;
   if (item.warnings && item.warnings.length > 0) normalized.warnings = [...item.warnings];
   return normalized;
+}
+
+/** True when `normalizeItem` would build an item with the same members, in the same order, holding the same values. */
+function isNormalized(item: PlanItem): boolean {
+  const keys = Object.keys(item);
+  if (keys.length < PLAN_ITEM_KEYS.length || keys.length > PLAN_ITEM_KEYS.length + 2) return false;
+  for (let i = 0; i < PLAN_ITEM_KEYS.length; i++) if (keys[i] !== PLAN_ITEM_KEYS[i]) return false;
+  let next = PLAN_ITEM_KEYS.length;
+  if (keys[next] === 'flapping') {
+    if (item.flapping !== true) return false;
+    next++;
+  }
+  if (keys[next] === 'warnings') {
+    if (!Array.isArray(item.warnings) || item.warnings.length === 0) return false;
+    next++;
+  }
+  if (next !== keys.length) return false;
+  const reason = item.reason as unknown;
+  if (reason === null || typeof reason !== 'object') return false;
+  const reasonKeys = Object.keys(reason);
+  return (
+    reasonKeys[0] === 'rule' &&
+    reasonKeys[1] === 'at' &&
+    reasonKeys[2] === 'because' &&
+    (reasonKeys.length === 3 || (reasonKeys.length === 4 && reasonKeys[3] === 'message' && item.reason.message !== undefined))
+  );
 }

@@ -3,21 +3,176 @@
  *
  * Why: approvals are bound to `plan_hash`, so the hash must change exactly when what the plan
  * would do changes — never because the clock moved. `observed_at` (and the hash itself) are
- * left out; everything else, the IR included, is hashed as canonical JSON.
+ * left out; everything else, the IR included, is hashed as canonical JSON (sorted keys), so the
+ * hash does not depend on key order and can be re-verified from a saved plan.
+ *
+ * Why it streams: a plan of a million-record diff holds tens of thousands of items. Its
+ * canonical text is fed into one incremental SHA-256 item by item — never one string — and the
+ * items, whose shape the plan builder fixes, are written by a fast path that knows their keys'
+ * sorted order (any other shape goes through the general canonical writer: same text).
  */
 import type { IrDocument } from '../../language/ir/ir-types.js';
-import type { ChangePlan } from './change-plan.js';
-import { sha256OfCanonical } from './canonical-json.js';
+import {
+  documentedItemShape,
+  isDocumentedField,
+  isDocumentedReason,
+  ITEM_HAS_FLAPPING,
+  ITEM_HAS_WARNINGS,
+  type ChangePlan,
+  type PlanItem,
+} from './change-plan.js';
+import { CanonicalHashStream, canonicalText, isEscaped, jsonString, sha256OfCanonical } from './canonical-json.js';
 
 /** `sha256:` of the canonical JSON of the IR: identifies what the plan was made from. */
 export function computeIrHash(ir: IrDocument): string {
   return sha256OfCanonical(ir);
 }
 
-/** `sha256:` over the plan without `plan_hash` and `observed_at`. */
+/**
+ * `sha256:` over the plan without `plan_hash` and `observed_at`: the canonical JSON of the plan
+ * object with those two members left out, whatever else it holds.
+ */
 export function computePlanHash(plan: Omit<ChangePlan, 'plan_hash'> | ChangePlan): string {
-  const { observed_at: _observedAt, ...rest } = plan as ChangePlan;
-  const hashed: Record<string, unknown> = { ...rest };
-  delete hashed.plan_hash;
-  return sha256OfCanonical(hashed);
+  const stream = new CanonicalHashStream();
+  const members = plan as unknown as Record<string, unknown>;
+  const names = Object.keys(members)
+    .filter((name) => name !== 'observed_at' && name !== 'plan_hash')
+    .sort();
+  stream.raw('{');
+  let first = true;
+  for (const name of names) {
+    const value = members[name];
+    if (value === undefined) continue;
+    stream.raw((first ? '' : ',') + jsonString(name) + ':');
+    first = false;
+    if (name === 'policies' && Array.isArray(value)) writePolicies(stream, value);
+    else stream.value(value);
+  }
+  stream.raw('}');
+  return stream.digest();
+}
+
+/** The `policies` list: each policy's members in sorted order, its `items` one by one. */
+function writePolicies(stream: CanonicalHashStream, policies: readonly unknown[]): void {
+  stream.raw('[');
+  for (let p = 0; p < policies.length; p++) {
+    if (p > 0) stream.raw(',');
+    const policy = policies[p];
+    if (!isKeyedObject(policy)) {
+      stream.raw(canonicalText(policy));
+      continue;
+    }
+    const names = Object.keys(policy).sort();
+    stream.raw('{');
+    let first = true;
+    for (const name of names) {
+      const value = policy[name];
+      if (value === undefined) continue;
+      stream.raw((first ? '' : ',') + jsonString(name) + ':');
+      first = false;
+      if (name === 'items' && Array.isArray(value)) {
+        stream.raw('[');
+        for (let i = 0; i < value.length; i++) stream.raw(i === 0 ? canonicalItem(value[i]) : ',' + canonicalItem(value[i]));
+        stream.raw(']');
+      } else {
+        stream.value(value);
+      }
+    }
+    stream.raw('}');
+  }
+  stream.raw(']');
+}
+
+/** An object the canonical writer treats member by member (not null, a list or a date). */
+function isKeyedObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/**
+ * The canonical text of one plan item. Fast path: an item in its documented form
+ * (`documentedItemShape`) is written member by member in sorted name order — `action approvers
+ * effect fields flapping gate id key kind precondition reason side warnings` — with its
+ * `fields` and `reason` likewise. Anything else is written by `canonicalText`; both give the
+ * same text.
+ */
+function canonicalItem(value: unknown): string {
+  const shape = documentedItemShape(value);
+  if (shape < 0) return canonicalText(value);
+  const item = value as PlanItem;
+  let text =
+    '{"action":' +
+    canonicalText(item.action) +
+    ',"approvers":' +
+    canonicalText(item.approvers) +
+    ',"effect":' +
+    canonicalText(item.effect) +
+    ',"fields":' +
+    canonicalFields(item.fields);
+  if (shape & ITEM_HAS_FLAPPING) text += ',"flapping":' + canonicalText(item.flapping);
+  text +=
+    ',"gate":' +
+    canonicalText(item.gate) +
+    ',"id":' +
+    canonicalText(item.id) +
+    ',"key":' +
+    canonicalText(item.key) +
+    ',"kind":' +
+    canonicalText(item.kind) +
+    ',"precondition":' +
+    canonicalText(item.precondition) +
+    ',"reason":' +
+    canonicalReason(item.reason) +
+    ',"side":' +
+    canonicalText(item.side);
+  if (shape & ITEM_HAS_WARNINGS) text += ',"warnings":' + canonicalText(item.warnings);
+  return text + '}';
+}
+
+/** An item's `fields`: each `{ path, desired, actual }` as `{"actual":…,"desired":…,"path":…}`. */
+function canonicalFields(fields: unknown): string {
+  if (!Array.isArray(fields)) return canonicalText(fields);
+  const length = fields.length;
+  if (length === 0) return '[]';
+  let text = '[';
+  for (let i = 0; i < length; i++) {
+    const field: unknown = fields[i];
+    const element = isDocumentedField(field) ? canonicalField(field.path, field.desired, field.actual) : canonicalText(field);
+    text += i === 0 ? element : ',' + element;
+  }
+  return text + ']';
+}
+
+/**
+ * One documented field's text. Strings that need no escaping and nulls (most values) are
+ * written with their quotes inside the constant text around them: a third of the string joins
+ * of writing each value as its own quoted text, and these joins were most of the hash's cost.
+ */
+function canonicalField(path: unknown, desired: unknown, actual: unknown): string {
+  if (typeof path !== 'string' || isEscaped(path)) {
+    return '{"actual":' + canonicalText(actual) + ',"desired":' + canonicalText(desired) + ',"path":' + canonicalText(path) + '}';
+  }
+  const head =
+    actual === null
+      ? '{"actual":null,"desired":'
+      : typeof actual === 'string' && !isEscaped(actual)
+        ? '{"actual":"' + actual + '","desired":'
+        : '{"actual":' + canonicalText(actual) + ',"desired":';
+  if (desired === null) return head + 'null,"path":"' + path + '"}';
+  if (typeof desired === 'string' && !isEscaped(desired)) return head + '"' + desired + '","path":"' + path + '"}';
+  return head + canonicalText(desired) + ',"path":"' + path + '"}';
+}
+
+/** An item's `reason`: `{ rule, at, because[, message] }` in sorted order. */
+function canonicalReason(reason: unknown): string {
+  if (!isDocumentedReason(reason)) return canonicalText(reason);
+  return (
+    '{"at":' +
+    canonicalText(reason.at) +
+    ',"because":' +
+    canonicalText(reason.because) +
+    (reason.message !== undefined ? ',"message":' + canonicalText(reason.message) : '') +
+    ',"rule":' +
+    canonicalText(reason.rule) +
+    '}'
+  );
 }

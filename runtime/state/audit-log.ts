@@ -1,12 +1,15 @@
 /**
  * The audit log `audit.jsonl` (RUNTIME.md section 5): append-only, one JSON object a line, each
- * record written and flushed on its own so a crash loses at most the line being written.
+ * record written and flushed on its own so a crash loses at most the line being written. A dry
+ * run's tens of thousands of `planned` records are written in batches of a few thousand whole
+ * lines per write (a crash then loses at most the batch being written, never half a record
+ * that is not the last line).
  *
  * Why reading is lenient: a process killed mid-write leaves a torn last line; the reader skips a
  * last line that is not JSON (and reports how many it skipped) instead of failing, so the next
  * run can still tell what was applied.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type AuditEvent =
@@ -37,6 +40,9 @@ export interface AuditRecord {
 
 export const AUDIT_FILE = 'audit.jsonl';
 
+/** Lines per write in `appendLines`: about a megabyte of `planned` records. */
+export const APPEND_BATCH_LINES = 4096;
+
 /** Appends records to a state directory's audit log, flushing each one. */
 export class AuditLog {
   private fd: number | null = null;
@@ -57,15 +63,38 @@ export class AuditLog {
     if (this.durable) fsyncSync(this.fd);
   }
 
-  /** Several records in one write (dry-run `planned` events), flushed once. */
+  /** Several records (dry-run `planned` events), in batched writes, flushed once. */
   appendMany(records: readonly AuditRecord[]): void {
-    if (records.length === 0) return;
+    this.appendLines(records.map((record) => JSON.stringify(record)));
+  }
+
+  /**
+   * Records already written as JSON text, one per element (no newline), in writes of up to
+   * `APPEND_BATCH_LINES` whole lines; with `durable`, fsynced once at the end. Why batches: one
+   * write per record cost more than making the records, and one write for all of them would
+   * hold a plan's worth of text as one string.
+   */
+  appendLines(lines: Iterable<string>): void {
+    let batch = '';
+    let count = 0;
+    for (const line of lines) {
+      batch += line + '\n';
+      if (++count === APPEND_BATCH_LINES) {
+        this.write(batch);
+        batch = '';
+        count = 0;
+      }
+    }
+    if (count > 0) this.write(batch);
+    if (this.durable && this.fd !== null) fsyncSync(this.fd);
+  }
+
+  private write(text: string): void {
     if (this.fd === null) {
       this.fd = openSync(this.path, 'a');
       this.healTornTail();
     }
-    writeSync(this.fd, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    if (this.durable) fsyncSync(this.fd);
+    writeSync(this.fd, text);
   }
 
   close(): void {
@@ -104,4 +133,54 @@ export function readAuditLog(path: string): { records: AuditRecord[]; skippedLin
     }
   }
   return { records, skippedLines };
+}
+
+/** Bytes read per step by `readAuditTail`. */
+const TAIL_CHUNK_BYTES = 1 << 22;
+
+/**
+ * Reads the audit log backwards from its end, a few megabytes at a time, and hands `visit`
+ * each piece's complete lines (a Buffer of whole lines in file order, each ending with a
+ * newline except a torn last line of the file) until `visit` returns true or the start of the
+ * file is reached. Pieces arrive latest first.
+ *
+ * Why: the log grows by a line per item and run forever; a reader that needs only recent runs
+ * (flapping looks at the last ten) must not read, let alone parse, all of history.
+ */
+export function readAuditTail(path: string, visit: (lines: Buffer) => boolean, chunkBytes = TAIL_CHUNK_BYTES): void {
+  if (!existsSync(path)) return;
+  const size = statSync(path).size;
+  if (size === 0) return;
+  const fd = openSync(path, 'r');
+  try {
+    let end = size;
+    // the start of a line whose end was in the piece read before (it began earlier in the file)
+    let carry: Buffer = Buffer.alloc(0);
+    while (end > 0) {
+      const start = Math.max(0, end - chunkBytes);
+      const block = Buffer.allocUnsafe(end - start);
+      let read = 0;
+      while (read < block.length) {
+        const got = readSync(fd, block, read, block.length - read, start + read);
+        if (got === 0) break;
+        read += got;
+      }
+      const text = carry.length === 0 ? block.subarray(0, read) : Buffer.concat([block.subarray(0, read), carry]);
+      end = start;
+      if (start === 0) {
+        visit(text);
+        return;
+      }
+      const firstNewline = text.indexOf(10);
+      if (firstNewline < 0) {
+        // one line longer than a piece: keep gathering it
+        carry = Buffer.from(text);
+        continue;
+      }
+      carry = Buffer.from(text.subarray(0, firstNewline + 1));
+      if (firstNewline + 1 < text.length && visit(text.subarray(firstNewline + 1))) return;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -12,10 +12,15 @@
  * - an item is identified by its policy and key, whatever its kind: a record the other writer
  *   deletes is `missing` (Recon creates it), one it edits is `changed` (Recon updates it) — the
  *   same fight. Invalid items are never applied, so never flapping.
+ *
+ * How much of the log is read: only its tail, back to where each planned policy's last ten
+ * runs begin (`readFlappingHistory`), and of that only the lines that matter are parsed. The
+ * log grows by a line per item and run; reading all of it every run made `recon plan` slower
+ * with every run before.
  */
 import type { ChangePlan, PlanItem } from '../plan/change-plan.js';
 import { computePlanHash } from '../plan/plan-hash.js';
-import type { AuditRecord } from './audit-log.js';
+import { readAuditTail, type AuditRecord } from './audit-log.js';
 
 /** Corrections within the window that make an item flapping. */
 export const FLAPPING_CORRECTIONS = 3;
@@ -96,4 +101,103 @@ function withFlapping(item: PlanItem, flapping: boolean): PlanItem {
   if (flapping) next.flapping = true;
   if (warnings !== undefined) next.warnings = warnings;
   return next;
+}
+
+/** `"item":` — in the audit log's lines, the member after the ones that name the run. */
+const ITEM_MEMBER = Buffer.from('"item":');
+const RUN_MEMBER = Buffer.from('"run_id":');
+const POLICY_MEMBER = Buffer.from('"policy":');
+/** How an `applied` record's event reads in its line. */
+const APPLIED_EVENT = Buffer.from('"event":"applied"');
+
+/**
+ * The audit records `flappingSubjects` needs for these policies, read from the log's tail: it
+ * reads backwards until each policy shows more than `FLAPPING_RUN_WINDOW` runs (or the log
+ * starts), and returns, in log order, every `applied` record of the policies plus the first
+ * record of each stretch of lines of one run — enough to know the runs, in the order they first
+ * appear, and the corrections within them. Lines that are not JSON (a torn last line) are skipped.
+ *
+ * Why not parse every line: a dry run of a large diff writes tens of thousands of `planned`
+ * lines that differ only in their item. A line that repeats the previous line's bytes up to
+ * `"item":` (time, run, command, policy, plan hash) belongs to the same run and is skipped
+ * unparsed unless it records an `applied` event. (The result equals reading the whole log as
+ * long as a policy's runs do not interleave across the point where reading stopped.)
+ * `chunkBytes`: how much is read per step (tests make it small).
+ */
+export function readFlappingHistory(auditPath: string, policies: readonly string[], chunkBytes?: number): AuditRecord[] {
+  const wanted = new Set(policies);
+  if (wanted.size === 0) return [];
+  const runsOf = new Map<string, Set<string>>();
+  const pieces: AuditRecord[][] = [];
+  readAuditTail(auditPath, (lines) => {
+    const records = historyRecords(lines, wanted);
+    for (const record of records) {
+      let runs = runsOf.get(record.policy!);
+      if (!runs) runsOf.set(record.policy!, (runs = new Set()));
+      runs.add(record.run_id);
+    }
+    pieces.push(records);
+    for (const policy of wanted) if ((runsOf.get(policy)?.size ?? 0) <= FLAPPING_RUN_WINDOW) return false;
+    return true;
+  }, chunkBytes);
+  const records: AuditRecord[] = [];
+  for (let i = pieces.length - 1; i >= 0; i--) for (const record of pieces[i]!) records.push(record);
+  return records;
+}
+
+/**
+ * From whole lines of the log: the records of `wanted` policies that `readFlappingHistory`
+ * keeps, in order. Everything is searched in the bytes (`Buffer.indexOf`, `Buffer.compare`);
+ * only the lines that are kept are decoded and parsed.
+ */
+function historyRecords(lines: Buffer, wanted: ReadonlySet<string>): AuditRecord[] {
+  const records: AuditRecord[] = [];
+  const length = lines.length;
+  let nextApplied = lines.indexOf(APPLIED_EVENT);
+  // where the line that began the current stretch of one run starts, and the length of its
+  // bytes up to and including `"item":` (0: no stretch)
+  let stretchStart = 0;
+  let prefixLength = 0;
+  let pos = 0;
+  while (pos < length) {
+    const newline = lines.indexOf(10, pos);
+    const end = newline < 0 ? length : newline;
+    if (nextApplied >= 0 && nextApplied < pos) nextApplied = lines.indexOf(APPLIED_EVENT, pos);
+    const applied = nextApplied >= 0 && nextApplied < end;
+    const sameRun =
+      prefixLength > 0 && pos + prefixLength <= end && lines.compare(lines, stretchStart, stretchStart + prefixLength, pos, pos + prefixLength) === 0;
+    if (!sameRun || applied) {
+      const record = parseLine(lines, pos, end);
+      if (record !== null && typeof record.policy === 'string' && wanted.has(record.policy) && typeof record.run_id === 'string') {
+        records.push(record);
+      }
+      if (!sameRun) {
+        // later lines that repeat this one's bytes up to `"item":` are of the same run
+        stretchStart = pos;
+        prefixLength = record === null ? 0 : runPrefixLength(lines.subarray(pos, end));
+      }
+    }
+    pos = end + 1;
+  }
+  return records;
+}
+
+/** The length of a line's bytes up to and including `"item":`, when `"run_id":` and `"policy":` come before it; else 0. */
+function runPrefixLength(line: Buffer): number {
+  const item = line.indexOf(ITEM_MEMBER);
+  if (item < 0) return 0;
+  const run = line.indexOf(RUN_MEMBER);
+  const policy = line.indexOf(POLICY_MEMBER);
+  if (run < 0 || run > item || policy < 0 || policy > item) return 0;
+  return item + ITEM_MEMBER.length;
+}
+
+function parseLine(lines: Buffer, start: number, end: number): AuditRecord | null {
+  if (end <= start) return null;
+  try {
+    const value: unknown = JSON.parse(lines.toString('utf8', start, end));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as AuditRecord) : null;
+  } catch {
+    return null;
+  }
 }

@@ -83,6 +83,10 @@ describe('recon plan on the settlement sample (built CLI)', () => {
 
     const plan = planFiles.get('json')!;
     const items = plan.policies[0]!.items;
+    // the layout (docs/commands.md): an indented head, one compact line per item
+    const itemLines = outputs.get('json')!.split('\n').filter((l) => l.trimStart().startsWith('{"id":'));
+    expect(itemLines.map((l) => JSON.parse(l.trim().replace(/,$/, '')) as unknown)).toEqual(plan.policies.flatMap((p) => p.items));
+    expect(outputs.get('json')!.startsWith('{\n  "version": 1,\n')).toBe(true);
     const acting = items.filter((i) => i.action !== 'ignore');
     expect(acting.length).toBeGreaterThan(0);
     const someKeys = items.filter((i) => i.key !== null).map((i) => String(Object.values(i.key!)[0]));

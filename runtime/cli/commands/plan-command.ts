@@ -4,8 +4,9 @@
  * plan) and the state directory's audit log and metrics. Exit: 0 no drift, 2 drift, 4 a limit
  * was exceeded, 1 error (RUNTIME.md section 2).
  */
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { ChangePlan } from '../../plan/change-plan.js';
 import { runPlan } from '../../plan/plan-runner.js';
 import { writeJson } from '../../render/json-renderer.js';
 import { PLAN_FORMATS, renderPlan } from '../../render/render-plan.js';
@@ -47,13 +48,28 @@ export async function runPlanCommand(args: string[], output: CliOutput): Promise
   markPlanFlapping(stateDir, plan);
   tracePhase('flapping');
   // the plan file first: when it cannot be written, nothing is recorded as planned
-  if (typeof values.output === 'string') writeFileSync(values.output, JSON.stringify(plan, null, 2) + '\n');
+  if (typeof values.output === 'string') writePlanFile(values.output, plan);
   recordPlan(stateDir, plan, { command: 'plan', runId: newRunId(), durationSeconds: (performance.now() - started) / 1000 });
   tracePhase('record');
-  // JSON in chunks: a big plan is never held as one string (same bytes as renderPlan)
+  // JSON in chunks: a big plan is never held as one string (same bytes as renderPlan and -o)
   if (format === 'json') writeJson(plan, (text) => output.out(text));
   else output.out(renderPlan(plan, format, { color: output.useColor }));
   tracePhase(`render ${format}`);
   if (plan.policies.some((p) => p.limits.exceeded)) return EXIT.limitExceeded;
   return plan.drift ? EXIT.drift : EXIT.ok;
+}
+
+/**
+ * `-o PLAN.json`: the same bytes as `--format json`, written in chunks as they are made (a big
+ * plan is never one string).
+ */
+function writePlanFile(path: string, plan: ChangePlan): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeJson(plan, (text) => {
+      writeSync(fd, text);
+    });
+  } finally {
+    closeSync(fd);
+  }
 }

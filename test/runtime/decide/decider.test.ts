@@ -382,3 +382,35 @@ describe('decidePolicy: effects and preconditions', () => {
     expect(plan.items[0].warnings?.[0]).toContain('cannot be written');
   });
 });
+
+describe('decidePolicy: item ids', () => {
+  it('gives every item the id itemId gives, also for keys that need encoding or are not text', async () => {
+    const { itemId } = await import('../../../runtime/plan/item-id.js');
+    const p = policy([]);
+    const keys: unknown[][] = [['plain'], ['a/b'], ['x,y'], ['100%'], [''], [42], [true], [null], [new Date(0)], ['t1', 7], [{ nested: 'v' }]];
+    const items = keys.map((values, i) => {
+      const base = missing({ txn_id: `k${i}`, amount: 1 });
+      base.keyValues = values;
+      return base;
+    });
+    const withoutValues = missing({ txn_id: 'from-key', amount: 1 });
+    withoutValues.keyValues = null;
+    const decided = decide(p, [...items, withoutValues, invalid('actual', 3, { id: 'x' }, 'bad')]).items;
+    keys.forEach((values, i) => {
+      expect(decided[i]!.id).toBe(itemId(p.name, { kind: 'missing', keyValues: values, side: null, position: null }));
+    });
+    expect(decided[keys.length]!.id).toBe(`${p.name}/missing/from-key`);
+    expect(decided.at(-1)!.id).toBe(`${p.name}/invalid/actual/3`);
+    expect(decided[1]!.id).toBe(`${p.name}/missing/a%2Fb`);
+  });
+
+  it('without rules every item is report, and no rule data is needed', () => {
+    const decided = decide(policy([]), [missing({ txn_id: 'm', amount: 1 }), changed({ txn_id: 'c', amount: 1 }, { txn_id: 'c', amount: 2 }, ['amount'])]).items;
+    for (const item of decided) {
+      expect(item.action).toBe('report');
+      expect(item.gate).toBe('none');
+      expect(item.reason).toEqual({ rule: null, at: null, because: null, message: 'no remediation rule matched: report' });
+      expect(Object.keys(item)).toEqual(['id', 'kind', 'key', 'side', 'fields', 'action', 'gate', 'approvers', 'reason', 'precondition', 'effect']);
+    }
+  });
+});

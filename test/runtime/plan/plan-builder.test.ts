@@ -97,3 +97,36 @@ describe('canonicalJson', () => {
     );
   });
 });
+
+describe('buildChangePlan: items in their documented form', () => {
+  it('keeps decided items as they are, and rewrites other forms in the documented order', () => {
+    const p = policy(rules);
+    const doc = ir([p]);
+    const decided = decidePolicy(p, diffOf([missing({ txn_id: 'a', amount: 1 }), missing({ txn_id: 'b', amount: 2 })]), { observedAt: 'x', ir: doc });
+    const [first, second] = decided.items;
+    // an item as a hand-made or older producer might make it: other member order, flapping false, empty warnings, undefined message
+    const odd = {
+      effect: second!.effect,
+      id: second!.id,
+      kind: second!.kind,
+      key: second!.key,
+      side: second!.side,
+      fields: second!.fields,
+      action: second!.action,
+      gate: second!.gate,
+      approvers: second!.approvers,
+      reason: { because: null, rule: second!.reason.rule, at: second!.reason.at, message: undefined },
+      precondition: second!.precondition,
+      flapping: false,
+      warnings: [],
+    } as unknown as (typeof decided.items)[number];
+    decided.items = [first!, odd];
+    const plan = buildChangePlan(doc, [decided], 'x');
+    expect(plan.policies[0]!.items[0]).toBe(first);
+    const rewritten = plan.policies[0]!.items[1]!;
+    expect(rewritten).not.toBe(odd);
+    expect(Object.keys(rewritten)).toEqual(['id', 'kind', 'key', 'side', 'fields', 'action', 'gate', 'approvers', 'reason', 'precondition', 'effect']);
+    expect(Object.keys(rewritten.reason)).toEqual(['rule', 'at', 'because']);
+    expect(plan.plan_hash).toBe(computePlanHash(plan));
+  });
+});

@@ -1,33 +1,94 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ChangePlan } from '../../../runtime/plan/change-plan.js';
-import { renderJson, writeJson } from '../../../runtime/render/json-renderer.js';
+import { jsonReplacer, renderJson, writeJson } from '../../../runtime/render/json-renderer.js';
 import { renderFixturePlan } from './render-fixture.js';
 
-function written(plan: ChangePlan, chunkChars?: number): { text: string; chunks: number } {
-  const parts: string[] = [];
-  writeJson(plan, (text) => parts.push(text), chunkChars);
-  return { text: parts.join(''), chunks: parts.length };
+function written(plan: ChangePlan, chunkChars?: number): { text: string; chunks: string[] } {
+  const chunks: string[] = [];
+  writeJson(plan, (text) => chunks.push(text), chunkChars);
+  return { text: chunks.join(''), chunks };
 }
 
-describe('writeJson (the plan as pretty JSON, in chunks)', () => {
+/**
+ * The layout spelled out the slow way: `JSON.stringify(plan, jsonReplacer, 2)`, except that each
+ * element of a policy's `items` is `JSON.stringify(item, jsonReplacer)` on one line.
+ */
+function expectedLayout(plan: unknown): string {
+  const marker = (i: number): string => `\u0000item${i}\u0000`;
+  const lines: string[] = [];
+  const shape = JSON.parse(JSON.stringify(plan, jsonReplacer)) as Record<string, unknown>;
+  const source = plan as { policies?: unknown };
+  if (Array.isArray(shape.policies) && Array.isArray(source.policies)) {
+    shape.policies.forEach((policy, p) => {
+      const original = (source.policies as unknown[])[p] as { items?: unknown } | null;
+      if (policy !== null && typeof policy === 'object' && !Array.isArray(policy) && Array.isArray((policy as { items?: unknown }).items)) {
+        (policy as { items: unknown[] }).items = ((original as { items: unknown[] }).items).map((item) => {
+          lines.push(JSON.stringify(item, jsonReplacer) ?? 'null');
+          return marker(lines.length - 1);
+        });
+      }
+    });
+  }
+  let text = JSON.stringify(shape, null, 2) + '\n';
+  lines.forEach((line, i) => {
+    text = text.replace(JSON.stringify(marker(i)), () => line);
+  });
+  return text;
+}
+
+describe('writeJson (the plan as JSON: indented head, one compact line per item, in chunks)', () => {
+  it('writes the head indented and each item as one compact line, items separated by ",\\n"', () => {
+    const plan = renderFixturePlan();
+    const text = renderJson(plan);
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text.startsWith('{\n  "version": 1,\n  "plan_hash": ')).toBe(true);
+    // plain JSON for every reader, the same plan
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(plan)));
+    const items = plan.policies.flatMap((policy) => policy.items);
+    const lines = text.split('\n');
+    for (const item of items) {
+      const line = JSON.stringify(item);
+      // the item's line: indented to its depth, compact, followed by ',' unless it is its list's last
+      expect(lines.filter((l) => l.trimStart() === line || l.trimStart() === line + ',')).toHaveLength(1);
+    }
+    expect(lines.filter((l) => l.trimStart().startsWith('{"id":'))).toHaveLength(items.length);
+    expect(text).toContain('      "items": [\n        {"id":');
+    expect(text).toBe(expectedLayout(plan));
+    // key order as built (spec order), documented members only
+    const firstItemLine = lines.find((l) => l.trimStart().startsWith('{"id":'))!;
+    expect(Object.keys(JSON.parse(firstItemLine.trim().replace(/,$/, '')))).toEqual(Object.keys(items[0]!));
+  });
+
+  it('a plan of many items takes about half the bytes of indenting every member', () => {
+    const plan = renderFixturePlan();
+    const items = plan.policies[0]!.items;
+    plan.policies[0]!.items = Array.from({ length: 300 }, (_, i) => ({ ...items[i % items.length]!, id: `p/changed/k${i}` }));
+    expect(renderJson(plan).length).toBeLessThan(JSON.stringify(plan, null, 2).length * 0.6);
+  });
+
   it('writes exactly the text of renderJson, in several chunks when they are small', () => {
     const plan = renderFixturePlan();
     const small = written(plan, 64);
     expect(small.text).toBe(renderJson(plan));
-    expect(small.chunks).toBeGreaterThan(1);
+    expect(small.chunks.length).toBeGreaterThan(1);
     expect(written(plan).text).toBe(renderJson(plan));
   });
 
-  it('matches JSON.stringify for any JSON-like plan shape (empty lists and objects, odd members)', () => {
-    const leaf = fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.constant(Number.NaN), fc.bigInt());
-    const item = fc.dictionary(fc.string(), leaf);
-    const policy = fc.record({ policy: fc.string(), items: fc.array(item), extra: leaf });
+  it('matches the layout for any JSON-like plan shape (empty lists and objects, odd members and values)', () => {
+    const leaf = fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.constant(Number.NaN), fc.bigInt(), fc.date({ noInvalidDate: false }));
+    const item = fc.oneof({ weight: 5, arbitrary: fc.dictionary(fc.string(), leaf) }, { weight: 1, arbitrary: leaf });
+    const policy = fc.oneof(
+      { weight: 5, arbitrary: fc.record({ policy: fc.string(), items: fc.array(item), extra: leaf }) },
+      { weight: 1, arbitrary: fc.record({ policy: fc.string(), items: leaf }) },
+    );
     const planShape = fc.record({ version: fc.constant(1), ir: fc.jsonValue(), policies: fc.array(policy), note: leaf });
     fc.assert(
       fc.property(planShape, fc.integer({ min: 1, max: 200 }), (shape, chunkChars) => {
         const plan = shape as unknown as ChangePlan;
-        expect(written(plan, chunkChars).text).toBe(renderJson(plan));
+        const text = written(plan, chunkChars).text;
+        expect(text).toBe(renderJson(plan));
+        expect(text).toBe(expectedLayout(plan));
       }),
     );
   });

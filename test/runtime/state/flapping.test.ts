@@ -1,7 +1,11 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AuditRecord } from '../../../runtime/state/audit-log.js';
+import { AuditLog, readAuditLog, type AuditRecord } from '../../../runtime/state/audit-log.js';
 import { computePlanHash } from '../../../runtime/plan/plan-hash.js';
-import { flappingSubject, flappingSubjects, markFlapping } from '../../../runtime/state/flapping.js';
+import { flappingSubject, flappingSubjects, markFlapping, readFlappingHistory } from '../../../runtime/state/flapping.js';
+import { markPlanFlapping, recordPlannedEvents } from '../../../runtime/state/plan-recording.js';
 import { renderText } from '../../../runtime/render/text-renderer.js';
 import { renderFixturePlan } from '../render/render-fixture.js';
 
@@ -86,5 +90,120 @@ describe('flapping', () => {
     expect(markFlapping(plan, [])).toEqual([]);
     expect(plan.policies[0].items.some((item) => 'flapping' in item)).toBe(false);
     expect(plan.plan_hash).toBe(before);
+  });
+});
+
+/**
+ * A state dir whose audit log holds `runs` runs of the fixture plan's policies, written the way
+ * `recon plan` / `recon apply` write them: the plan's `planned` records in batches, then the
+ * `applied` records of the runs in `appliedIn` for `item` (another policy's runs interleaved).
+ */
+function stateWithHistory(runs: number, item: string, appliedIn: number[]): { dir: string; plan: ReturnType<typeof renderFixturePlan> } {
+  const dir = mkdtempSync(join(tmpdir(), 'recon-flapping-'));
+  const plan = renderFixturePlan();
+  const policy = plan.policies[0]!.policy;
+  for (let run = 0; run < runs; run++) {
+    const runId = `run-${String(run).padStart(3, '0')}`;
+    recordPlannedEvents(dir, plan, { command: 'apply', runId, actor: run % 2 === 0 ? null : 'ci' });
+    const log = AuditLog.inStateDir(dir, false);
+    if (appliedIn.includes(run)) {
+      log.append({ ...record(runId, policy, item, 'applied'), ts: `2026-11-26T12:00:${String(run % 60).padStart(2, '0')}Z` });
+      log.append({ ...record(runId, policy, item, 'converged'), ts: `2026-11-26T12:01:${String(run % 60).padStart(2, '0')}Z` });
+    }
+    // a plan of another policy only, between the runs
+    log.append(record(`other-${run}`, 'other_policy', 'other_policy/changed/x', 'planned'));
+    log.close();
+  }
+  return { dir, plan };
+}
+
+describe('reading only the tail of the audit log', () => {
+  it('finds the same flapping items as reading the whole log', () => {
+    const target = renderFixturePlan().policies[0]!.items.find((i) => i.kind === 'changed')!;
+    for (const appliedIn of [[1, 5, 9], [20, 25, 29], [18, 22, 29], [2, 3, 29], []]) {
+      const { dir, plan } = stateWithHistory(30, target.id, appliedIn);
+      try {
+        const path = AuditLog.inStateDir(dir).path;
+        const policies = plan.policies.map((p) => p.policy);
+        const full = readAuditLog(path).records;
+        for (const chunkBytes of [512, 4096, undefined]) {
+          const tail = readFlappingHistory(path, policies, chunkBytes);
+          for (const policy of policies) expect(flappingSubjects(policy, tail), `${appliedIn} ${chunkBytes}`).toEqual(flappingSubjects(policy, full));
+        }
+        expect(markPlanFlapping(dir, plan)).toEqual(flappingSubjects(plan.policies[0]!.policy, full).size > 0 ? [target.id] : []);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it("stops once each policy's last ten runs are covered: older history is never read", () => {
+    const target = renderFixturePlan().policies[0]!.items.find((i) => i.kind === 'changed')!;
+    const { dir, plan } = stateWithHistory(60, target.id, [52, 55, 58]);
+    try {
+      const path = AuditLog.inStateDir(dir).path;
+      const policies = plan.policies.map((p) => p.policy);
+      const tail = readFlappingHistory(path, policies, 2048);
+      const runs = new Set(tail.map((r) => r.run_id));
+      // the last ten runs (and the one before, which tells where they begin) — not the forty before
+      for (let run = 50; run < 60; run++) expect(runs.has(`run-${String(run).padStart(3, '0')}`)).toBe(true);
+      for (let run = 0; run < 45; run++) expect(runs.has(`run-${String(run).padStart(3, '0')}`)).toBe(false);
+      // and of the lines it read, it kept only the ones that matter: not one per planned item
+      const plannedPerRun = plan.policies.reduce((n, p) => n + p.items.length, 0);
+      expect(tail.length).toBeLessThan(runs.size * plannedPerRun);
+      expect(flappingSubjects(policies[0]!, tail)).toEqual(flappingSubjects(policies[0]!, readAuditLog(path).records));
+      expect(flappingSubjects(policies[0]!, tail).size).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('tolerates a torn last line and lines that are not JSON', () => {
+    const target = renderFixturePlan().policies[0]!.items.find((i) => i.kind === 'changed')!;
+    const { dir, plan } = stateWithHistory(5, target.id, [1, 2, 4]);
+    try {
+      const path = AuditLog.inStateDir(dir).path;
+      const text = readFileSync(path, 'utf8').split('\n');
+      text.splice(3, 0, 'not json at all', '{"ts":"2026-11-26T12:00:00Z","run_id":"run-000","item":');
+      writeFileSync(path, text.join('\n') + '{"ts":"2026-11-26T12:00:0');
+      expect(markPlanFlapping(dir, plan)).toEqual([target.id]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads an applied record that repeats the previous line up to its item (same time, run and plan)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recon-flapping-'));
+    try {
+      const plan = renderFixturePlan();
+      const policy = plan.policies[0]!.policy;
+      const [first, second] = plan.policies[0]!.items.filter((i) => i.kind !== 'invalid');
+      const log = AuditLog.inStateDir(dir, false);
+      for (const run of ['a', 'b', 'c']) {
+        const same = { ...record(run, policy, null, 'applied'), ts: '2026-11-26T12:00:00.000Z', plan_hash: 'sha256:1' };
+        log.appendMany([
+          { ...same, item: first!.id },
+          { ...same, item: second!.id },
+        ]);
+      }
+      log.close();
+      expect(markPlanFlapping(dir, plan)).toEqual([first!.id, second!.id]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an empty or missing log flaps nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recon-flapping-'));
+    try {
+      const plan = renderFixturePlan();
+      const before = plan.plan_hash;
+      expect(markPlanFlapping(dir, plan)).toEqual([]);
+      writeFileSync(AuditLog.inStateDir(dir).path, '');
+      expect(markPlanFlapping(dir, plan)).toEqual([]);
+      expect(plan.plan_hash).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,147 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ChangePlan, PlanItem } from '../../../runtime/plan/change-plan.js';
+import { computePlanHash } from '../../../runtime/plan/plan-hash.js';
+import { renderFixturePlan } from '../render/render-fixture.js';
+import { referencePlanHash } from './reference-canonical.js';
+
+/** Values a plan item may carry in its fields, key and effect (JSON and the odd ones connectors give). */
+const VALUE = fc.oneof(
+  fc.jsonValue({ maxDepth: 2 }),
+  fc.constantFrom(-0, 1e21, 1e-7, Number.NaN, Infinity, 2n ** 64n, new Date(0), new Date('2026-11-26T12:00:00.123Z'), new Date(Number.NaN)),
+  fc.string({ unit: 'binary', maxLength: 8 }),
+  fc.constantFrom('é', '😀', '\ud800', '\u2028', 'a"b', 'c\\d', '\n'),
+);
+
+const FIELD = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ path: fc.string(), desired: VALUE, actual: VALUE }) },
+  // not the documented form: reordered, extra or missing members, undefined values
+  { weight: 1, arbitrary: fc.record({ actual: VALUE, path: fc.string(), desired: VALUE }) },
+  { weight: 1, arbitrary: fc.record({ path: fc.string(), desired: VALUE, actual: VALUE, extra: VALUE }) },
+  { weight: 1, arbitrary: fc.record({ path: fc.string(), desired: VALUE }) },
+  { weight: 1, arbitrary: fc.record({ path: fc.string(), desired: fc.constant(undefined), actual: VALUE }) },
+  { weight: 1, arbitrary: VALUE },
+);
+
+const REASON = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ rule: fc.option(fc.nat()), at: fc.option(fc.string()), because: fc.option(fc.string()) }) },
+  { weight: 4, arbitrary: fc.record({ rule: fc.option(fc.nat()), at: fc.option(fc.string()), because: fc.option(fc.string()), message: fc.string() }) },
+  { weight: 1, arbitrary: fc.record({ rule: fc.option(fc.nat()), at: fc.option(fc.string()), because: fc.option(fc.string()), message: fc.constant(undefined) }) },
+  { weight: 1, arbitrary: fc.record({ at: fc.string(), rule: fc.nat(), because: fc.constant(null) }) },
+  { weight: 1, arbitrary: VALUE },
+);
+
+/** Items in the plan builder's form, and variations of it that must take the generic path. */
+const ITEM = fc
+  .record({
+    id: fc.string({ unit: 'binary' }),
+    kind: fc.constantFrom('missing', 'extra', 'changed', 'invalid'),
+    key: fc.oneof(fc.constant(null), fc.dictionary(fc.string(), VALUE, { maxKeys: 3 })),
+    side: fc.constantFrom(null, 'desired', 'actual'),
+    fields: fc.array(FIELD, { maxLength: 5 }),
+    action: fc.constantFrom('create', 'update', 'delete', 'ticket', 'ignore', 'report'),
+    gate: fc.constantFrom('auto', 'approval', 'blocked', 'none'),
+    approvers: fc.option(fc.string()),
+    reason: REASON,
+    precondition: fc.option(fc.string()),
+    effect: fc.oneof(fc.constant(null), fc.record({ kind: fc.constant('http'), method: fc.string(), url: fc.string(), body: VALUE })),
+    flapping: fc.option(fc.boolean(), { nil: undefined }),
+    warnings: fc.option(fc.array(fc.string(), { maxLength: 2 }), { nil: undefined }),
+    variation: fc.nat(6),
+    extraValue: VALUE,
+  })
+  .map(({ flapping, warnings, variation, extraValue, ...documented }) => {
+    const item: Record<string, unknown> = { ...documented };
+    if (flapping !== undefined) item.flapping = flapping;
+    if (warnings !== undefined) item.warnings = warnings;
+    switch (variation) {
+      case 1:
+        item.extra = extraValue; // a member the plan builder never writes
+        break;
+      case 2:
+        delete item.gate; // a member missing
+        break;
+      case 3:
+        item.approvers = undefined; // present but undefined
+        break;
+      case 4: {
+        const { id, ...rest } = item; // another member order
+        return { ...rest, id };
+      }
+      case 5:
+        item.effect = () => 1; // not JSON at all
+        break;
+      default:
+        break;
+    }
+    return item;
+  });
+
+const PLAN = fc.record({
+  version: fc.constant(1),
+  plan_hash: fc.string(),
+  ir_hash: fc.string(),
+  observed_at: fc.string(),
+  drift: fc.boolean(),
+  ir: fc.jsonValue({ maxDepth: 3 }),
+  policies: fc.array(
+    fc.oneof(
+      { weight: 8, arbitrary: fc.record({ policy: fc.string(), mode: fc.constantFrom('audit', 'enforce'), summary: fc.dictionary(fc.string(), fc.nat()), limits: fc.record({ exceeded: fc.boolean(), reasons: fc.array(fc.string()) }), items: fc.array(ITEM, { maxLength: 6 }) }) },
+      { weight: 1, arbitrary: fc.record({ policy: fc.string(), items: VALUE, warnings: fc.array(fc.string()) }) },
+      { weight: 1, arbitrary: VALUE },
+    ),
+    { maxLength: 3 },
+  ),
+});
+
+describe('computePlanHash', () => {
+  it('is the hash of before (canonical JSON of the plan less observed_at and plan_hash) on a decided plan', () => {
+    const plan = renderFixturePlan();
+    expect(computePlanHash(plan)).toBe(referencePlanHash(plan));
+    expect(plan.plan_hash).toBe(referencePlanHash(plan));
+    // flapping and warnings members, as markFlapping and the decider add them
+    const items = plan.policies[0]!.items as PlanItem[];
+    items[0] = { ...items[0]!, flapping: true, warnings: ['w1', 'w2'] };
+    items[1] = { ...items[1]!, warnings: ['w'] };
+    items[2] = { ...items[2]!, flapping: true };
+    expect(computePlanHash(plan)).toBe(referencePlanHash(plan));
+  });
+
+  it('is the hash of before for any plan shape: documented items, odd items, odd policies, odd values', () => {
+    fc.assert(
+      fc.property(PLAN, (plan) => {
+        expect(computePlanHash(plan as unknown as ChangePlan)).toBe(referencePlanHash(plan));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('ignores observed_at and plan_hash, and hashes any other top-level member', () => {
+    const plan = renderFixturePlan();
+    const base = computePlanHash(plan);
+    expect(computePlanHash({ ...plan, observed_at: 'another time', plan_hash: 'x' })).toBe(base);
+    const extended = { ...plan, note: 'added' } as unknown as ChangePlan;
+    expect(computePlanHash(extended)).not.toBe(base);
+    expect(computePlanHash(extended)).toBe(referencePlanHash(extended));
+  });
+
+  it('changes when anything an item shows changes, also deep inside its fields', () => {
+    const plan = renderFixturePlan();
+    const base = computePlanHash(plan);
+    const item = plan.policies[0]!.items[0]!;
+    const field = item.fields[0]!;
+    const original = field.desired;
+    field.desired = { nested: [original, 'x'] };
+    expect(computePlanHash(plan)).not.toBe(base);
+    expect(computePlanHash(plan)).toBe(referencePlanHash(plan));
+    field.desired = original;
+    expect(computePlanHash(plan)).toBe(base);
+  });
+
+  it('streams a large plan (many items) to the same hash', () => {
+    const plan = renderFixturePlan();
+    const items = plan.policies[0]!.items;
+    plan.policies[0]!.items = Array.from({ length: 3000 }, (_, i) => ({ ...items[i % items.length]!, id: `p/changed/k${i}` }));
+    expect(computePlanHash(plan)).toBe(referencePlanHash(plan));
+  });
+});
