@@ -26,6 +26,12 @@ export interface DecideContext {
   applyLimits?: boolean;
   /** Replaces the expression evaluator (tests of the decider alone); default: the runtime's evaluator. */
   expressions?: DecideExpressions;
+  /**
+   * Empty `diff.items` while deciding, releasing each diff item (with its four records) as soon
+   * as its plan item exists. The plan runner sets it: a large diff's records and its plan items
+   * then never have to fit in memory together. Default false (the caller keeps the diff).
+   */
+  consumeItems?: boolean;
 }
 
 /** The acting actions: the ones that write to the actual side and that limits count. */
@@ -62,7 +68,12 @@ export function decidePolicy(policy: IrPolicy, diff: DiffResult, ctx: DecideCont
   };
   const diffItems = diff.items;
   const items: PlanItem[] = new Array<PlanItem>(diffItems.length);
-  for (let i = 0; i < diffItems.length; i++) items[i] = decideItem(run, diffItems[i]!);
+  const consume = ctx.consumeItems === true;
+  for (let i = 0; i < diffItems.length; i++) {
+    items[i] = decideItem(run, diffItems[i]!);
+    if (consume) (diffItems as (DiffItem | undefined)[])[i] = undefined;
+  }
+  if (consume) diffItems.length = 0;
 
   if (policy.mode === 'audit') {
     for (const item of items) {

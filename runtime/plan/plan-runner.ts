@@ -84,7 +84,7 @@ export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<
     // the CSV fast path reads whole files: not with a record cap (previews)
     const diff = await diffSources(policy, sources.desired, sources.actual, { ...observe, readSide: read, fastPath: { enabled: cap === undefined } });
     tracePhase(`diff ${policy.name}`);
-    const plan = decidePolicy(policy, diff, { observedAt, ir, env: options.env });
+    const plan = decidePolicy(policy, diff, { observedAt, ir, env: options.env, consumeItems: true });
     if (warnings.length > 0) plan.warnings = [...new Set([...(plan.warnings ?? []), ...warnings])];
     if (truncated.length > 0) plan.truncated = [...new Set(truncated)];
     plans.push(plan);

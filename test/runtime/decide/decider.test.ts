@@ -414,3 +414,22 @@ describe('decidePolicy: item ids', () => {
     }
   });
 });
+
+describe('decidePolicy: consumeItems', () => {
+  it('empties the diff as it decides and gives the same plan as deciding without it', () => {
+    const p = policy([rule({ on: 'missing', action: 'create' }), rule({ on: 'changed', action: 'update' }), rule({ on: 'extra', action: 'delete' })]);
+    const items = () => [
+      missing({ txn_id: 'm1', amount: 1, currency: 'EUR' }),
+      extra({ txn_id: 'e1', amount: 2, currency: 'EUR', status: 'x' }),
+      changed({ txn_id: 'c1', amount: 1 }, { txn_id: 'c1', amount: 2 }, ['amount']),
+    ];
+    const kept = diffOf(items());
+    const consumed = diffOf(items());
+    const planKept = decidePolicy(p, kept, { observedAt, ir: ir([p]), env });
+    const planConsumed = decidePolicy(p, consumed, { observedAt, ir: ir([p]), env, consumeItems: true });
+    expect(planConsumed).toEqual(planKept);
+    expect(kept.items).toHaveLength(3);
+    expect(consumed.items).toHaveLength(0);
+    expect(consumed.summary).toEqual(kept.summary);
+  });
+});
