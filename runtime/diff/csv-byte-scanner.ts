@@ -113,6 +113,26 @@ export class RowBatch {
   arena = new Uint8Array(4096);
   arenaUsed = 0;
 
+  /**
+   * Records row `k`'s key: `bytes[at..at+length)`, whose running FNV hash is `hash` (finalised
+   * here with the length), packed into the three key words when it is short enough.
+   */
+  setKey(k: number, bytes: Uint8Array, at: number, length: number, hash: number): void {
+    this.keyHash[k] = fmix32(hash ^ length);
+    this.keyLength[k] = length;
+    this.keyAt[k] = at;
+    if (length <= 12) {
+      // 12: INLINE_KEY, written as a literal (bundled module constants are not folded in hot code)
+      this.keyWord0[k] = packWord(bytes, at, length);
+      this.keyWord1[k] = packWord(bytes, at + 4, length - 4);
+      this.keyWord2[k] = packWord(bytes, at + 8, length - 8);
+    } else {
+      this.keyWord0[k] = 0;
+      this.keyWord1[k] = 0;
+      this.keyWord2[k] = 0;
+    }
+  }
+
   /** The array that holds row `k`'s key bytes, from `keyAt[k]`. */
   keySource(k: number): Uint8Array {
     return (this.flags[k] & ROW_KEY_IN_ARENA) !== 0 ? this.arena : this.buf;
@@ -403,7 +423,6 @@ export class CsvByteScanner {
     const KIND_KEY_PART = 8;
     const ROW_SUSPECT = 1;
     const ROW_KEY_IN_ARENA = 2;
-    const INLINE_KEY = 12; // as the module's `INLINE_KEY`
     const delim = this.delimiter;
     const last = this.columns - 1;
     const kinds = this.kinds;
@@ -528,18 +547,7 @@ export class CsvByteScanner {
         const length = keyTo - keyFrom;
         if ((keyBits & 0x80) !== 0 && !validUtf8Range(buf, keyFrom, keyTo)) break;
         if (length === 0) flags = ROW_SUSPECT;
-        batch.keyHash[k] = fmix32(keyHash ^ length);
-        batch.keyLength[k] = length;
-        batch.keyAt[k] = keyFrom;
-        if (length <= INLINE_KEY) {
-          batch.keyWord0[k] = packWord(buf, keyFrom, length);
-          batch.keyWord1[k] = packWord(buf, keyFrom + 4, length - 4);
-          batch.keyWord2[k] = packWord(buf, keyFrom + 8, length - 8);
-        } else {
-          batch.keyWord0[k] = 0;
-          batch.keyWord1[k] = 0;
-          batch.keyWord2[k] = 0;
-        }
+        batch.setKey(k, buf, keyFrom, length, keyHash);
       } else {
         const keyState = this.assembleKey(buf, k);
         if (keyState < 0) break;
@@ -603,18 +611,7 @@ export class CsvByteScanner {
     const length = used - at;
     if ((high & 0x80) !== 0 && !validUtf8Range(arena, at, used)) return -1;
     batch.arenaUsed = used;
-    batch.keyHash[k] = fmix32(h ^ length);
-    batch.keyLength[k] = length;
-    batch.keyAt[k] = at;
-    if (length <= INLINE_KEY) {
-      batch.keyWord0[k] = packWord(arena, at, length);
-      batch.keyWord1[k] = packWord(arena, at + 4, length - 4);
-      batch.keyWord2[k] = packWord(arena, at + 8, length - 8);
-    } else {
-      batch.keyWord0[k] = 0;
-      batch.keyWord1[k] = 0;
-      batch.keyWord2[k] = 0;
-    }
+    batch.setKey(k, arena, at, length, h);
     return suspect;
   }
 
