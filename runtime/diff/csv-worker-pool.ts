@@ -47,7 +47,10 @@ function workerEntry(): { url: URL; typescript: boolean } | null {
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
 
 function startWorker(entry: { url: URL; typescript: boolean }): Worker {
-  if (!entry.typescript) return new Worker(entry.url, { resourceLimits: WORKER_LIMITS });
+  // A worker inherits the process's Node flags; `--input-type` (a `node -e` script) makes a
+  // file-based worker fail to start, which would silently cost the fast path.
+  const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+  if (!entry.typescript) return new Worker(entry.url, { resourceLimits: WORKER_LIMITS, execArgv });
   // TypeScript sources (tests, tsx): register tsx inside the worker before importing the module.
   const require = createRequire(import.meta.url);
   const manifestPath = require.resolve('tsx/package.json');
