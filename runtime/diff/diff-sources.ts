@@ -20,6 +20,7 @@ import { diffPolicy } from './diff-engine.js';
 import type { DiffResult } from './diff-result.js';
 import { RecordComparer } from './record-comparer.js';
 import { resolveWorkspacePathSync } from '../workspace/workspace-paths.js';
+import { traceNote } from '../plan/phase-trace.js';
 
 /** Which path produced a result, and why the fast path was not taken. */
 export interface DiffPathReport {
@@ -90,6 +91,7 @@ export async function diffSources(
       });
       if (outcome.ok) {
         settings.report?.({ path: 'fast', reason: null });
+        traceNote('diff path: fast');
         return outcome.result;
       }
       reason = outcome.reason;
@@ -98,6 +100,7 @@ export async function diffSources(
     }
   }
   settings.report?.({ path: 'generic', reason });
+  traceNote(`diff path: generic (${reason})`);
   const read = ctx.readSide ?? ((source: IrSource, side: 'desired' | 'actual') => observeSource(source, side, ctx));
   return diffPolicy(policy, desiredSource, actualSource, read(desiredSource, 'desired'), read(actualSource, 'actual'), {
     evaluation: ctx,

@@ -6,13 +6,14 @@
  * are measured on one clock, so the lines of one run add up to its end-to-end time. Used by the
  * diff benchmark (`npm run bench`); off, it costs one empty function call per phase.
  */
-const enabled = process.env.RECON_TRACE === '1' || process.env.RECON_DIFF_TRACE === '1';
+/** Whether tracing is on. */
+export const traceEnabled = process.env.RECON_TRACE === '1' || process.env.RECON_DIFF_TRACE === '1';
 
 let last = performance.now();
 let lastCpu = process.cpuUsage();
 
 /** Ends the phase that started at the previous call (or at process start) and prints it. */
-export const tracePhase: (label: string) => void = enabled
+export const tracePhase: (label: string) => void = traceEnabled
   ? (label) => {
       const now = performance.now();
       const cpu = process.cpuUsage(lastCpu);
@@ -25,3 +26,8 @@ export const tracePhase: (label: string) => void = enabled
       lastCpu = process.cpuUsage();
     }
   : () => undefined;
+
+/** Prints a one-line note among the phase lines (which diff path ran, and why), when tracing. */
+export function traceNote(text: string): void {
+  if (traceEnabled) process.stderr.write(`[trace] ${text}\n`);
+}

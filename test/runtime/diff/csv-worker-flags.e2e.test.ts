@@ -41,6 +41,7 @@ describe('the CSV fast path under node flags a worker cannot take', () => {
       maxBuffer: 1 << 26,
     });
     expect(result.status, result.stderr).toBe(2);
+    expect(result.stderr).toContain('diff path: fast');
     expect(result.stderr).toContain('diff: scan desired');
     const plan = JSON.parse(result.stdout) as { policies: { summary: { missing: number; extra: number } }[] };
     expect(plan.policies[0]!.summary).toMatchObject({ missing: 10, extra: 10 });
