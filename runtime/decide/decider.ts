@@ -8,7 +8,7 @@
 import type { IrActionKind, IrDocument, IrPolicy, IrRemediationRule, IrSource } from '../../language/ir/ir-types.js';
 import type { DiffItem, DiffResult } from '../diff/diff-result.js';
 import { sha256OfCanonical } from '../plan/canonical-json.js';
-import type { FieldDelta, Gate, PlanItem, PolicyPlan } from '../plan/change-plan.js';
+import type { FieldDelta, Gate, PlanItem, PolicyPlan, PolicySummary } from '../plan/change-plan.js';
 import { itemId } from '../plan/item-id.js';
 import { createDecideExpressions, type DecideExpressions } from './decide-expressions.js';
 import { buildEffect } from './effect-builder.js';
@@ -26,12 +26,6 @@ export interface DecideContext {
   applyLimits?: boolean;
   /** Replaces the expression evaluator (tests of the decider alone); default: the runtime's evaluator. */
   expressions?: DecideExpressions;
-  /**
-   * Empty `diff.items` while deciding, releasing each diff item (with its four records) as soon
-   * as its plan item exists. The plan runner sets it: a large diff's records and its plan items
-   * then never have to fit in memory together. Default false (the caller keeps the diff).
-   */
-  consumeItems?: boolean;
 }
 
 /** The acting actions: the ones that write to the actual side and that limits count. */
@@ -54,6 +48,24 @@ export function ruleExpired(rule: IrRemediationRule, observedAt: string): boolea
  * precondition, then applies the policy's mode and limits.
  */
 export function decidePolicy(policy: IrPolicy, diff: DiffResult, ctx: DecideContext): PolicyPlan {
+  const decision = startPolicyDecision(policy, ctx);
+  return decision.finish(diff.items.map((item) => decision.decide(item)), diff.summary);
+}
+
+/**
+ * `decidePolicy` in two steps, for callers that decide items as they are made: `decide` one item
+ * at a time (a pure function of the item), then `finish` the policy over all of them, in plan
+ * order — mode and limits look at the whole policy.
+ *
+ * Why: the plan runner hands `decide` to the diff, which then releases each item's records as
+ * soon as its plan item exists, so a large diff's records never all sit in memory at once.
+ */
+export interface PolicyDecision {
+  decide(item: DiffItem): PlanItem;
+  finish(items: PlanItem[], summary: PolicySummary): PolicyPlan;
+}
+
+export function startPolicyDecision(policy: IrPolicy, ctx: DecideContext): PolicyDecision {
   const expressions = ctx.expressions ?? createDecideExpressions({ observedAt: ctx.observedAt, env: ctx.env });
   const actualSource: IrSource | undefined = ctx.ir.sources.find((source) => source.name === policy.actual);
   const rulesOf = (kind: DiffItem['kind']): IrRemediationRule[] =>
@@ -66,15 +78,14 @@ export function decidePolicy(policy: IrPolicy, diff: DiffResult, ctx: DecideCont
     rules: { missing: rulesOf('missing'), extra: rulesOf('extra'), changed: rulesOf('changed'), invalid: rulesOf('invalid') },
     idPrefixes: { missing: `${policy.name}/missing/`, extra: `${policy.name}/extra/`, changed: `${policy.name}/changed/` },
   };
-  const diffItems = diff.items;
-  const items: PlanItem[] = new Array<PlanItem>(diffItems.length);
-  const consume = ctx.consumeItems === true;
-  for (let i = 0; i < diffItems.length; i++) {
-    items[i] = decideItem(run, diffItems[i]!);
-    if (consume) (diffItems as (DiffItem | undefined)[])[i] = undefined;
-  }
-  if (consume) diffItems.length = 0;
+  return {
+    decide: (item) => decideItem(run, item),
+    finish: (items, summary) => finishPolicy(policy, ctx, items, summary),
+  };
+}
 
+/** Applies the policy's mode and limits to its decided items, and makes the policy plan. */
+function finishPolicy(policy: IrPolicy, ctx: DecideContext, items: PlanItem[], summary: PolicySummary): PolicyPlan {
   if (policy.mode === 'audit') {
     for (const item of items) {
       if (ACTING_ACTIONS.has(item.action)) {
@@ -90,7 +101,7 @@ export function decidePolicy(policy: IrPolicy, diff: DiffResult, ctx: DecideCont
     limits = checkLimits(policy.limits, {
       acting: acting.length,
       deletes: acting.filter((item) => item.action === 'delete').length,
-      desired: diff.summary.desired,
+      desired: summary.desired,
     });
     if (limits.exceeded) {
       for (const item of acting) {
@@ -110,7 +121,7 @@ export function decidePolicy(policy: IrPolicy, diff: DiffResult, ctx: DecideCont
   return {
     policy: policy.name,
     mode: policy.mode,
-    summary: { ...diff.summary },
+    summary: { ...summary },
     limits,
     items,
   };

@@ -66,12 +66,13 @@ import {
   invalidItem,
   keyObject,
   missingItemOf,
-  sortItems,
+  sortEntries,
+  sortableEntry,
   summarize,
   withholdBrokenKeys,
   type SortableItem,
 } from './diff-items.js';
-import type { DiffResult } from './diff-result.js';
+import type { DiffResult, ItemDecider } from './diff-result.js';
 import type { RecordComparer } from './record-comparer.js';
 import { tracePhase } from '../plan/phase-trace.js';
 
@@ -88,6 +89,8 @@ export interface FastDiffOptions {
    */
   eager?: boolean;
   signal?: AbortSignal;
+  /** Decide each item as it is made (see `DiffResult.decided`). */
+  decide?: ItemDecider;
 }
 
 export type FastDiffOutcome = { ok: true; result: DiffResult } | { ok: false; reason: string };
@@ -361,6 +364,7 @@ class ItemBuilder {
     private readonly desiredSource: IrSource,
     private readonly actualSource: IrSource,
     private readonly deferred: boolean,
+    private readonly decide: ItemDecider | null,
   ) {}
 
   reset(): void {
@@ -385,7 +389,7 @@ class ItemBuilder {
 
   private addPair(ref: number, desired: ObservedRecord, actual: ObservedRecord): void {
     const item = changedItem(this.comparer, this.desiredSource, desired, actual);
-    if (item !== null) this.changed.push({ ref, entry: { item, keyText: desired.keyText } });
+    if (item !== null) this.changed.push({ ref, entry: sortableEntry(item, desired.keyText, this.decide) });
   }
 
   /** Extras of range `range` (local rows; -1 for rows known by position, see `ExtraRow`). */
@@ -395,7 +399,7 @@ class ItemBuilder {
     if (this.deferred) this.extraLists.push(list);
     else {
       const records = this.actual.present(starts, null);
-      this.addExtraRecords(list, (j) => ({ item: extraItem(this.actualSource, records[j]), keyText: records[j].keyText }));
+      this.addExtraRecords(list, (j) => sortableEntry(extraItem(this.actualSource, records[j]), records[j].keyText, this.decide));
     }
   }
 
@@ -498,7 +502,7 @@ class ItemBuilder {
       const from = n;
       this.addExtraRecords(list, (j) => {
         const key = actual.keyOf(actualRecords[from + j]);
-        return { item: extraItemOf(this.actualSource, key, actualRecords[from + j], actualRaws[from + j]), keyText: fastKeyText(key) };
+        return sortableEntry(extraItemOf(this.actualSource, key, actualRecords[from + j], actualRaws[from + j]), fastKeyText(key), this.decide);
       });
       n += list.starts.length;
     }
@@ -520,13 +524,13 @@ class ItemBuilder {
         if (comparison.fields.length > 0) {
           const key = desired.keyOf(record);
           const item = changedItemOf(desiredSource, key, record, raw, actualRecords[i], actualRaws[i], comparison, keyObj);
-          this.changed.push({ ref: refs[i], entry: { item, keyText: fastKeyText(key) } });
+          this.changed.push({ ref: refs[i], entry: sortableEntry(item, fastKeyText(key), this.decide) });
         }
         actualRecords[i] = UNUSED;
         actualRaws[i] = UNUSED;
       } else {
         const key = desired.keyOf(record);
-        entries.push({ item: missingItemOf(desiredSource, key, record, raw), keyText: fastKeyText(key) });
+        entries.push(sortableEntry(missingItemOf(desiredSource, key, record, raw), fastKeyText(key), this.decide));
       }
     });
   }
@@ -541,6 +545,7 @@ async function run(
   pool: FastWorkerPool,
 ): Promise<DiffResult> {
   const entries: SortableItem[] = [];
+  const decide = options.decide ?? null;
   const desiredPresenter = new RowPresenter(desired, 'desired', ctx);
   const actualPresenter = new RowPresenter(actual, 'actual', ctx);
 
@@ -597,7 +602,7 @@ async function run(
       });
       await pool.runAll([{ kind: 'mark', invalid: Int32Array.from(invalidRefs), valid: Int32Array.from(validRefs) }]);
       addLines(desired, invalid.map((record) => record.origin), invalidStarts);
-      for (const record of invalid) entries.push({ item: invalidItem(desired.source, record), keyText: '' });
+      for (const record of invalid) entries.push(sortableEntry(invalidItem(desired.source, record), '', decide));
     }
   }
   tracePhase('diff: desired suspects');
@@ -612,7 +617,7 @@ async function run(
   // 4. The actual side probes the table; the main thread builds changed and extra items from
   //    what the workers hand over meanwhile.
   const partials = options.eager ?? availableParallelism() > pool.parallelism;
-  const builder = new ItemBuilder(comparer, desiredPresenter, actualPresenter, desired.source, actual.source, !partials);
+  const builder = new ItemBuilder(comparer, desiredPresenter, actualPresenter, desired.source, actual.source, !partials, decide);
   const aScan = await scanSide<ScanActualResult>(
     actual,
     pool,
@@ -653,7 +658,7 @@ async function run(
         }
       });
       addLines(actual, invalid.map((record) => record.origin), invalidStarts);
-      for (const record of invalid) entries.push({ item: invalidItem(actual.source, record), keyText: '' });
+      for (const record of invalid) entries.push(sortableEntry(invalidItem(actual.source, record), '', decide));
       if (valid.length > 0) {
         const hashes = new Int32Array(3 * valid.length);
         const keyStart = new Int32Array(valid.length + 1);
@@ -783,13 +788,16 @@ async function run(
     for (const group of groups) {
       const members = records.slice(n, n + group.length);
       n += group.length;
-      for (const item of duplicateItems(side.source, name, members)) entries.push({ item, keyText: members[0].keyText });
+      for (const item of duplicateItems(side.source, name, members)) entries.push(sortableEntry(item, members[0].keyText, decide));
     }
   };
   duplicates(desired, desiredPresenter, [...desiredDuplicates.values()], 'desired');
   duplicates(actual, actualPresenter, actualDuplicates, 'actual');
   tracePhase('diff: items');
-  const items = sortItems(withholdBrokenKeys(entries));
+  const sorted = sortEntries(withholdBrokenKeys(entries));
+  const items = sorted.map((entry) => entry.item);
   tracePhase('diff: sort');
-  return { summary: summarize(dScan.total, aScan.total, matchedOnce - changed, items), items };
+  const result: DiffResult = { summary: summarize(dScan.total, aScan.total, matchedOnce - changed, items), items };
+  if (decide !== null) result.decided = sorted.map((entry) => entry.decided!);
+  return result;
 }

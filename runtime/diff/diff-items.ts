@@ -14,8 +14,8 @@ import type { IrDiffKind, IrSource } from '../../language/ir/ir-types.js';
 import { setOwn } from '../expressions/own-properties.js';
 import type { InvalidRecord, ObservedRecord } from '../observe/observed-record.js';
 import { objectMaker } from '../observe/record-reader.js';
-import type { PolicySummary } from '../plan/change-plan.js';
-import type { DiffItem } from './diff-result.js';
+import type { PlanItem, PolicySummary } from '../plan/change-plan.js';
+import type { DiffItem, ItemDecider } from './diff-result.js';
 import type { RecordComparer, RecordComparison } from './record-comparer.js';
 
 /** The key fields of a record by name (the source's key paths), for `DiffItem.key`. */
@@ -190,6 +190,32 @@ export interface SortableItem {
   item: DiffItem;
   /** `keyText` for keyed items; ignored for invalid ones. */
   keyText: string;
+  /** The item's plan item, when it was decided as it was made (`sortableEntry`). */
+  decided?: PlanItem;
+}
+
+/**
+ * The entry of a new item. With a decider the item is decided at once, and the entry keeps the
+ * plan item and the item without its records, fields and diff (see `DiffResult.decided`).
+ */
+export function sortableEntry(item: DiffItem, keyText: string, decide: ItemDecider | null): SortableItem {
+  if (decide === null) return { item, keyText };
+  const decided = decide(item);
+  const identity: DiffItem = {
+    kind: item.kind,
+    key: item.key,
+    keyValues: item.keyValues,
+    desired: null,
+    actual: null,
+    desiredRaw: null,
+    actualRaw: null,
+    fields: [],
+    diff: [],
+    side: item.side,
+    origin: item.origin,
+    invalidReason: item.invalidReason,
+  };
+  return { item: identity, keyText, decided };
 }
 
 function compareText(a: string, b: string): number {
@@ -231,19 +257,27 @@ function inKeyOrder(entries: readonly SortableItem[]): boolean {
  * already come in order (files sorted by key) is only checked, not sorted.
  */
 export function sortItems(entries: SortableItem[]): DiffItem[] {
+  return sortEntries(entries).map((entry) => entry.item);
+}
+
+/** `sortItems`, keeping the entries (and the plan items decided with them). */
+export function sortEntries(entries: SortableItem[]): SortableItem[] {
   const byKind: SortableItem[][] = [[], [], [], []];
   for (const entry of entries) byKind[KIND_RANK[entry.item.kind]].push(entry);
-  const sorted: DiffItem[] = [];
+  const sorted: SortableItem[] = [];
   for (let rank = 0; rank < 3; rank++) {
     const group = byKind[rank];
     // A stable sort: entries with equal texts (never two of one kind in a valid diff) keep
     // their order.
     if (!inKeyOrder(group)) group.sort(byKeyText);
-    for (const entry of group) sorted.push(entry.item);
+    for (const entry of group) sorted.push(entry);
   }
-  const invalid = byKind[3].map((entry) => entry.item);
-  invalid.sort((a, b) => (a.side === 'actual' ? 1 : 0) - (b.side === 'actual' ? 1 : 0) || (a.origin?.position ?? 0) - (b.origin?.position ?? 0));
-  for (const item of invalid) sorted.push(item);
+  const invalid = byKind[3];
+  invalid.sort(
+    ({ item: a }, { item: b }) =>
+      (a.side === 'actual' ? 1 : 0) - (b.side === 'actual' ? 1 : 0) || (a.origin?.position ?? 0) - (b.origin?.position ?? 0),
+  );
+  for (const entry of invalid) sorted.push(entry);
   return sorted;
 }
 

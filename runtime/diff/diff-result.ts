@@ -6,7 +6,7 @@
  */
 import type { IrDiffKind } from '../../language/ir/ir-types.js';
 import type { RawRecord, RawRecordOrigin } from '../connectors/connector.js';
-import type { FieldDelta, PolicySummary } from '../plan/change-plan.js';
+import type { FieldDelta, PlanItem, PolicySummary } from '../plan/change-plan.js';
 
 export interface DiffItem {
   kind: IrDiffKind;
@@ -38,4 +38,16 @@ export interface DiffItem {
 export interface DiffResult {
   summary: PolicySummary;
   items: DiffItem[];
+  /**
+   * When the caller gave the diff an `ItemDecider`: the plan item of each of `items`, in the same
+   * order. `items` then only identify the differences (kind, key, side, origin, reason): their
+   * records, fields and diffs were released once decided. Absent otherwise.
+   */
+  decided?: PlanItem[];
 }
+
+/**
+ * Decides one item as soon as the diff has made it (the plan runner passes the decider's
+ * `decide`): the diff then keeps only the plan item, and the item's four records can go.
+ */
+export type ItemDecider = (item: DiffItem) => PlanItem;

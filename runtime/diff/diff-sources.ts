@@ -17,7 +17,7 @@ import { diffCsvFast } from './csv-fast-diff.js';
 import { planCsvFastPath } from './csv-fast-plan.js';
 import { defaultWorkerCount } from './csv-worker-pool.js';
 import { diffPolicy } from './diff-engine.js';
-import type { DiffResult } from './diff-result.js';
+import type { DiffResult, ItemDecider } from './diff-result.js';
 import { RecordComparer } from './record-comparer.js';
 import { resolveWorkspacePathSync } from '../workspace/workspace-paths.js';
 import { traceNote } from '../plan/phase-trace.js';
@@ -53,6 +53,11 @@ export interface DiffSourcesContext extends ObserveContext {
    * collect read warnings, report progress and apply record caps.
    */
   readSide?: (source: IrSource, side: 'desired' | 'actual') => AsyncIterable<ObservedBatch>;
+  /**
+   * Decide each item as soon as it is made, releasing its records (the fast path does; the
+   * generic path leaves deciding to the caller). See `DiffResult.decided`.
+   */
+  decide?: ItemDecider;
 }
 
 function fileSize(source: IrSource, ctx: ObserveContext): number {
@@ -88,6 +93,7 @@ export async function diffSources(
         minRangeBytes: settings.minRangeBytes,
         eager: settings.eager,
         signal: ctx.signal,
+        decide: ctx.decide,
       });
       if (outcome.ok) {
         settings.report?.({ path: 'fast', reason: null });

@@ -8,7 +8,7 @@
  */
 import type { IrDocument, IrSource } from '../../language/ir/ir-types.js';
 import { diffSources } from '../diff/diff-sources.js';
-import { decidePolicy } from '../decide/decider.js';
+import { startPolicyDecision } from '../decide/decider.js';
 import { observeSource, type ObservedBatch, type ObserveContext } from '../observe/record-reader.js';
 import type { ChangePlan, PolicyPlan } from './change-plan.js';
 import { buildChangePlan } from './plan-builder.js';
@@ -82,9 +82,18 @@ export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<
       });
     };
     // the CSV fast path reads whole files: not with a record cap (previews)
-    const diff = await diffSources(policy, sources.desired, sources.actual, { ...observe, readSide: read, fastPath: { enabled: cap === undefined } });
+    // Items are decided as the diff makes them (the fast path releases their records at once)
+    const decision = startPolicyDecision(policy, { observedAt, ir, env: options.env });
+    const diff = await diffSources(policy, sources.desired, sources.actual, {
+      ...observe,
+      readSide: read,
+      fastPath: { enabled: cap === undefined },
+      decide: decision.decide,
+    });
     tracePhase(`diff ${policy.name}`);
-    const plan = decidePolicy(policy, diff, { observedAt, ir, env: options.env, consumeItems: true });
+    const decided = diff.decided ?? diff.items.map((item) => decision.decide(item));
+    diff.items.length = 0;
+    const plan = decision.finish(decided, diff.summary);
     if (warnings.length > 0) plan.warnings = [...new Set([...(plan.warnings ?? []), ...warnings])];
     if (truncated.length > 0) plan.truncated = [...new Set(truncated)];
     plans.push(plan);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decidePolicy, observedDate, ruleExpired } from '../../../runtime/decide/decider.js';
+import { decidePolicy, observedDate, ruleExpired, startPolicyDecision } from '../../../runtime/decide/decider.js';
 import type { IrSource } from '../../../language/ir/ir-types.js';
 import type { PlanItem } from '../../../runtime/plan/change-plan.js';
 import { BOOKS, changed, diffOf, extra, GATEWAY, invalid, ir, LEDGER, missing, NO_LIMITS, policy, rule } from './ir-fixture.js';
@@ -415,21 +415,22 @@ describe('decidePolicy: item ids', () => {
   });
 });
 
-describe('decidePolicy: consumeItems', () => {
-  it('empties the diff as it decides and gives the same plan as deciding without it', () => {
-    const p = policy([rule({ on: 'missing', action: 'create' }), rule({ on: 'changed', action: 'update' }), rule({ on: 'extra', action: 'delete' })]);
-    const items = () => [
+describe('startPolicyDecision', () => {
+  it('deciding item by item, then finishing, is decidePolicy (mode and limits included)', () => {
+    const p = policy([rule({ on: 'missing', action: 'create' }), rule({ on: 'changed', action: 'update' }), rule({ on: 'extra', action: 'delete' })], {
+      limits: { ...NO_LIMITS, max_changes: 2, on_exceed: 'approve' },
+    });
+    const items = [
       missing({ txn_id: 'm1', amount: 1, currency: 'EUR' }),
       extra({ txn_id: 'e1', amount: 2, currency: 'EUR', status: 'x' }),
       changed({ txn_id: 'c1', amount: 1 }, { txn_id: 'c1', amount: 2 }, ['amount']),
     ];
-    const kept = diffOf(items());
-    const consumed = diffOf(items());
-    const planKept = decidePolicy(p, kept, { observedAt, ir: ir([p]), env });
-    const planConsumed = decidePolicy(p, consumed, { observedAt, ir: ir([p]), env, consumeItems: true });
-    expect(planConsumed).toEqual(planKept);
-    expect(kept.items).toHaveLength(3);
-    expect(consumed.items).toHaveLength(0);
-    expect(consumed.summary).toEqual(kept.summary);
+    const diff = diffOf(items);
+    const whole = decidePolicy(p, diff, { observedAt, ir: ir([p]), env });
+    const decision = startPolicyDecision(p, { observedAt, ir: ir([p]), env });
+    const stepwise = decision.finish(items.map((item) => decision.decide(item)), diff.summary);
+    expect(stepwise).toEqual(whole);
+    expect(whole.limits.exceeded).toBe(true);
+    expect(whole.items.every((item) => item.gate === 'approval')).toBe(true);
   });
 });

@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { IrComparator, IrFieldType, IrPolicy, IrSource } from '../../../language/ir/ir-types.js';
+import type { IrComparator, IrDocument, IrFieldType, IrPolicy, IrSource } from '../../../language/ir/ir-types.js';
+import { startPolicyDecision } from '../../../runtime/decide/decider.js';
 import { diffSources, type DiffPathReport } from '../../../runtime/diff/diff-sources.js';
 import type { DiffResult } from '../../../runtime/diff/diff-result.js';
 import { csvCell, OBSERVED_AT, policy, source, workspace } from './diff-fixture.js';
@@ -153,6 +154,23 @@ describe('the CSV fast path', () => {
           runs++;
           if (result.report?.path === 'fast') fastRuns++;
           expect(result.fast).toEqual(result.generic);
+          // Deciding items as the diff makes them: the same plan items, in the same order
+          const decision = startPolicyDecision(p, { observedAt: OBSERVED_AT, ir: { sources: [d, a] } as unknown as IrDocument, env: {} });
+          const decidedRun = await diffSources(p, d, a, {
+            observedAt: OBSERVED_AT,
+            env: {},
+            workspaceRoot: ws.root,
+            trusted: true,
+            fastPath: { minBytes: 0, workers: 0, minRangeBytes: c.minRangeBytes, eager: c.eager },
+            decide: decision.decide,
+          });
+          const expected = result.generic.items.map((item) => decision.decide(item));
+          expect(decidedRun.decided ?? decidedRun.items.map((item) => decision.decide(item))).toEqual(expected);
+          expect(decidedRun.summary).toEqual(result.generic.summary);
+          if (decidedRun.decided) {
+            expect(decidedRun.items.every((item) => item.desiredRaw === null && item.actualRaw === null && item.desired === null && item.actual === null)).toBe(true);
+            expect(decidedRun.items.map((item) => [item.kind, item.key, item.side, item.origin])).toEqual(result.generic.items.map((item) => [item.kind, item.key, item.side, item.origin]));
+          }
         } finally {
           ws.cleanup();
         }
