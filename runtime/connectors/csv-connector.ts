@@ -13,7 +13,7 @@
  * included. A line may end with `\n` or `\r\n`.
  */
 import { createReadStream } from 'node:fs';
-import { initParser, type Parser } from 'udsv';
+import type { Parser } from 'udsv';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import { setOwn } from '../expressions/own-properties.js';
 import {
@@ -33,6 +33,7 @@ import {
   sourceLabel,
   throwIfAborted,
 } from './connector-support.js';
+import { csvParser } from './csv-parser.js';
 import { CsvRowScanner, type ScannedRow } from './csv-row-scanner.js';
 
 /** Read size: small enough that one chunk's rows die young (cheap scavenges), large enough to amortise I/O. */
@@ -49,25 +50,6 @@ interface RowEntry {
   record: RawRecord | null;
 }
 
-function makeParser(columns: number, delimiter: string, rowDelimiter: string): Parser {
-  // udsv drops a single-column row whose only value is quoted; rows of one column are given a
-  // second, empty column (see `pieceOf`), so the parser always has at least two.
-  const count = Math.max(columns, 2);
-  const schema = {
-    col: delimiter,
-    row: rowDelimiter,
-    encl: '"',
-    esc: '"',
-    trim: false,
-    skip: 0, // read by initParser though not in udsv's types: no header rows to skip
-    cols: Array.from({ length: count }, (_, i) => ({
-      name: String(i),
-      type: 's' as const,
-      repl: { empty: undefined, null: undefined, NaN: undefined },
-    })),
-  };
-  return initParser(schema);
-}
 
 class CsvConnector implements Connector {
   readonly canWrite = true;
@@ -158,7 +140,7 @@ class CsvConnector implements Connector {
         }
         columns = row.fields;
         if (row.end - row.contentEnd === 2) rowDelimiter = '\r\n';
-        parser = makeParser(columns, delimiter, rowDelimiter);
+        parser = csvParser(columns, delimiter, rowDelimiter);
         if (hasHeader) {
           const header = parseRows(pieceOf(content, false))[0] ?? [];
           names = header.slice(0, columns);

@@ -29,7 +29,7 @@ import {
   CHECK_NUMBER,
   type ScanPlan,
 } from './csv-byte-scanner.js';
-import { connectorParser } from './csv-row-reader.js';
+import { csvParser } from '../connectors/csv-parser.js';
 import type { RecordComparer } from './record-comparer.js';
 
 /** Everything the fast path needs about one side's file. */
@@ -130,7 +130,7 @@ function readHeader(file: string, size: number, delimiter: string, hasHeader: bo
       let names: string[];
       const dataStartChars = hasHeader ? header.end : header.start;
       if (hasHeader) {
-        const parser = connectorParser(header.fields, delimiter, rowDelimiter);
+        const parser = csvParser(header.fields, delimiter, rowDelimiter);
         const content = text.slice(header.start, header.contentEnd);
         const parsed: string[][] = [];
         parser.stringArrs(content + (header.fields === 1 ? delimiter : '') + rowDelimiter, (row: string[]) => {

@@ -9,9 +9,9 @@
  * are parsed at once.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { initParser, type Parser } from 'udsv';
 import { setOwn } from '../expressions/own-properties.js';
 import type { RawRecord } from '../connectors/connector.js';
+import { csvParser } from '../connectors/csv-parser.js';
 import { objectMaker } from '../observe/record-reader.js';
 
 const QUOTE = 34;
@@ -42,24 +42,6 @@ export interface CsvRecordShape {
   rowDelimiter: string;
 }
 
-/** The udsv parser the csv connector builds for a file of `columns` columns (at least two). */
-export function connectorParser(columns: number, delimiter: string, rowDelimiter: string): Parser {
-  const count = Math.max(columns, 2);
-  const schema = {
-    col: delimiter,
-    row: rowDelimiter,
-    encl: '"',
-    esc: '"',
-    trim: false,
-    skip: 0,
-    cols: Array.from({ length: count }, (_, i) => ({
-      name: String(i),
-      type: 's' as const,
-      repl: { empty: undefined, null: undefined, NaN: undefined },
-    })),
-  };
-  return initParser(schema);
-}
 
 /** The raw record of a parsed row, as the connector builds it. */
 export function toRawRecord(names: readonly string[], values: readonly string[], interner?: StringInterner): RawRecord {
@@ -393,7 +375,7 @@ export function parseRowText(rows: RowText, shape: CsvRecordShape, visit: (value
   const n = rows.order.length;
   if (n === 0) return;
   const order = rows.order;
-  const parser = connectorParser(shape.names.length, shape.delimiter, shape.rowDelimiter);
+  const parser = csvParser(shape.names.length, shape.delimiter, shape.rowDelimiter);
   let i = 0;
   parser.stringArrs(rows.text, (row: string[]) => {
     if (i < n) visit(row, order[i]);

@@ -20,8 +20,9 @@
  * JSON, null as an empty cell. A record field that is not a column of the file is an error —
  * Recon never adds columns, which would change every row.
  */
-import { initParser, type Parser } from 'udsv';
+import type { Parser } from 'udsv';
 import type { RawRecord } from '../connectors/connector.js';
+import { csvParser } from '../connectors/csv-parser.js';
 import { CsvRowScanner, type ScannedRow } from '../connectors/csv-row-scanner.js';
 import { setOwn } from '../expressions/own-properties.js';
 import type { FileDocument, FileFormat, FileFormatInput } from './file-writer.js';
@@ -74,22 +75,6 @@ export function quoteCsvCell(text: string, delimiter: string, style: CsvQuoting)
   return wanted ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function makeParser(columns: number, delimiter: string): Parser {
-  const count = Math.max(columns, 2);
-  return initParser({
-    col: delimiter,
-    row: '\n',
-    encl: '"',
-    esc: '"',
-    trim: false,
-    skip: 0,
-    cols: Array.from({ length: count }, (_, i) => ({
-      name: String(i),
-      type: 's' as const,
-      repl: { empty: undefined, null: undefined, NaN: undefined },
-    })),
-  } as Parameters<typeof initParser>[0]);
-}
 
 class CsvDocument implements FileDocument {
   private readonly entries: Entry[] = [];
@@ -124,7 +109,7 @@ class CsvDocument implements FileDocument {
     this.endsWithNewline = this.body === '' || this.body.endsWith('\n');
     const terminated = this.rows.find((row) => row.end > row.contentEnd);
     this.eol = terminated ? this.body.slice(terminated.contentEnd, terminated.end) : '\n';
-    this.parser = () => (this.parserInstance ??= makeParser(this.columns!.length, delimiter));
+    this.parser = () => (this.parserInstance ??= csvParser(this.columns!.length, delimiter, '\n'));
 
     for (let i = 0; i < this.rows.length; i++) {
       const row = this.rows[i];
@@ -135,7 +120,7 @@ class CsvDocument implements FileDocument {
           throw new WriteError(`${label}: ${file}: the ${hasHeader ? 'header row' : 'first row'} cannot be read: ${row.error}`, false);
         }
         if (hasHeader) {
-          const names = this.parseContents([this.content(i)], makeParser(row.fields, delimiter), row.fields)[0] ?? [];
+          const names = this.parseContents([this.content(i)], csvParser(row.fields, delimiter, '\n'), row.fields)[0] ?? [];
           this.columns = names.slice(0, row.fields);
           checkHeader(this.columns, label, file);
           continue;

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { csvParser } from '../../../runtime/connectors/csv-parser.js';
 import {
-  connectorParser,
   forEachRowAt,
   offsetOrder,
   parseRowText,
@@ -58,14 +58,14 @@ function writeRows(rows: string[][], eol: string, trailingEol: boolean, delimite
   return { file, size, starts, texts };
 }
 
-const parsers = new Map<string, ReturnType<typeof connectorParser>>();
+const parsers = new Map<string, ReturnType<typeof csvParser>>();
 
 /** What the connector's parser gives for one row's text alone (the reference). */
 function parseAlone(text: string, shape: CsvRecordShape): string[] {
   const id = `${shape.names.length}/${shape.delimiter}/${shape.rowDelimiter}`;
   let parser = parsers.get(id);
   if (parser === undefined) {
-    parser = connectorParser(shape.names.length, shape.delimiter, shape.rowDelimiter);
+    parser = csvParser(shape.names.length, shape.delimiter, shape.rowDelimiter);
     parsers.set(id, parser);
   }
   const rows: string[][] = [];
