@@ -14,7 +14,7 @@
  */
 import type { IrFieldType } from '../../language/ir/ir-types.js';
 import { isPlainObject } from '../expressions/own-properties.js';
-import { coerceValue } from '../observe/field-coercion.js';
+import { coerceValue, daysInMonth } from '../observe/field-coercion.js';
 import { strictEquals } from '../expressions/value-semantics.js';
 
 /** A point in time: whole seconds since the epoch plus nanoseconds (0..999,999,999). */
@@ -54,13 +54,6 @@ export class Instant {
 const ISO_DATETIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function daysIn(year: number, month: number): number {
-  if (month === 2 && ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0)) return 29;
-  return DAYS_IN_MONTH[month - 1];
-}
-
 /**
  * Reads ISO 8601 text (`2026-11-26`, `2026-11-26T12:00:00Z`, `2026-11-26 13:00:00.123456+01:00`)
  * as an instant; null when the text is not such a datetime or names an impossible date. With
@@ -80,7 +73,7 @@ export function parseInstant(text: string, requireZone = false): Instant | null 
   const hour = m[4] === undefined ? 0 : Number(m[4]);
   const minute = m[5] === undefined ? 0 : Number(m[5]);
   const second = m[6] === undefined ? 0 : Number(m[6]);
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return null;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
   if (hour > 23 || minute > 59 || second > 59) return null;
   const nanos = m[7] === undefined ? 0 : Number(m[7].slice(0, 9).padEnd(9, '0'));
   let offsetMinutes = 0;
@@ -129,7 +122,7 @@ function parseUtcText(text: string): Instant | null {
   const hour = digit(text, 11) * 10 + digit(text, 12);
   const minute = digit(text, 14) * 10 + digit(text, 15);
   const second = digit(text, 17) * 10 + digit(text, 18);
-  if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return null;
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return null;
   return new Instant(Date.UTC(year, month - 1, day, hour, minute, second) / 1000, nanos);
 }

@@ -50,7 +50,8 @@ function toNumber(value: unknown): number | null {
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-function daysInMonth(year: number, month: number): number {
+/** Days in `month` (1-12) of the Gregorian `year`. */
+export function daysInMonth(year: number, month: number): number {
   return month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1];
 }
 
