@@ -7,7 +7,7 @@
  * starts on, and a syntax error names `file:line:col`.
  */
 import { readFile } from 'node:fs/promises';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode, type YAMLSeq } from 'yaml';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory, type RecordBatch } from './connector.js';
 import { batchesOfItems, fileError, itemsAt, readOptions, resolveSourceFile, sourceLabel } from './connector-support.js';
@@ -49,14 +49,17 @@ class YamlConnector implements Connector {
     const items = itemsAt(source, value, itemsPath);
     const sequence = findSequence(document.contents, itemsPath);
     yield* batchesOfItems(source, context, items, (i) => {
-      const start = sequence?.items[i]?.range?.[0];
+      const start = (sequence?.items[i] as YamlNode | null | undefined)?.range?.[0];
       return start === undefined ? undefined : lineCounter.linePos(start).line;
     });
   }
 }
 
-/** The sequence node at the dotted path, for record line numbers (null when not found). */
-function findSequence(root: unknown, itemsPath: string | undefined): { items: (YamlNode | null)[] } | null {
+/**
+ * The sequence node at the dotted `items` path of a YAML document (null when there is none):
+ * the connector takes its records' line numbers from it, the yaml writer edits it in place.
+ */
+export function findSequence(root: unknown, itemsPath: string | undefined): YAMLSeq | null {
   let node = root;
   if (itemsPath) {
     for (const name of itemsPath.split('.')) {
@@ -65,7 +68,7 @@ function findSequence(root: unknown, itemsPath: string | undefined): { items: (Y
       else return null;
     }
   }
-  return isSeq(node) ? (node as unknown as { items: (YamlNode | null)[] }) : null;
+  return isSeq(node) ? node : null;
 }
 
 /** The `yaml` connector factory. */

@@ -16,9 +16,10 @@
  * hold exactly them, the whole Document is printed instead. Records that carry an anchor (`&a`)
  * or are an alias (`*a`) are never edited or deleted: the change would reach other records.
  */
-import { Document, isAlias, isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode, type ToStringOptions, type YAMLSeq } from 'yaml';
+import { Document, isAlias, isMap, LineCounter, parseDocument, type Node as YamlNode, type ToStringOptions, type YAMLSeq } from 'yaml';
 import { ConnectorError, type RawRecord } from '../connectors/connector.js';
 import { itemsAt } from '../connectors/connector-support.js';
+import { findSequence } from '../connectors/yaml-connector.js';
 import { isPlainObject } from '../expressions/own-properties.js';
 import type { FileDocument, FileFormat, FileFormatInput } from './file-writer.js';
 import { clone, sameValue, type RawEdit } from './raw-record-edits.js';
@@ -29,19 +30,6 @@ interface Entry {
   original: number;
   value: unknown;
   state: 'same' | 'replaced' | 'removed';
-}
-
-/** The sequence node at the dotted path (null when not found). */
-function findSequence(root: unknown, itemsPath: string | undefined): YAMLSeq | null {
-  let node = root;
-  if (itemsPath) {
-    for (const name of itemsPath.split('.')) {
-      if (isMap(node)) node = node.get(name, true);
-      else if (isSeq(node) && /^(?:0|[1-9][0-9]*)$/.test(name)) node = node.items[Number(name)];
-      else return null;
-    }
-  }
-  return isSeq(node) ? node : null;
 }
 
 /** Printing options that match the file: indentation, sequence indentation, flow padding; no folding. */
