@@ -150,8 +150,24 @@ const NO_RULE_MATCHED: PlanItem['reason'] = Object.freeze({
   message: 'no remediation rule matched: report',
 });
 
-/** Characters `encodeIdPart` changes: a key value without them is its own id text. */
-const ID_SPECIAL = /[%/,]/;
+/**
+ * The warnings of an item that has none and can get none (no rule to match): one frozen list
+ * shared by all of them, never added to (a warning is only added while rules are matched).
+ */
+const NO_WARNINGS: readonly string[] = Object.freeze([]);
+
+/**
+ * True when the text has a character `encodeIdPart` changes (`%`, `/`, `,`); a key value without
+ * them is its own id text. A loop over the characters: cheaper than a regular expression on
+ * the short texts keys are, once per item.
+ */
+function hasIdSpecial(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 37 || c === 47 || c === 44) return true;
+  }
+  return false;
+}
 
 /**
  * The item's id (see `itemId`). Fast path for the common case, a single string key value that
@@ -163,7 +179,7 @@ function idOf(run: PolicyRun, item: DiffItem): string {
     const value = keyValues[0];
     const prefix =
       item.kind === 'missing' ? run.idPrefixes.missing : item.kind === 'extra' ? run.idPrefixes.extra : item.kind === 'changed' ? run.idPrefixes.changed : null;
-    if (prefix !== null && typeof value === 'string' && !ID_SPECIAL.test(value)) return prefix + value;
+    if (prefix !== null && typeof value === 'string' && !hasIdSpecial(value)) return prefix + value;
   }
   return itemId(run.policy.name, {
     kind: item.kind,
@@ -192,7 +208,10 @@ function rulesFor(run: PolicyRun, kind: DiffItem['kind']): readonly IrRemediatio
 function decideItem(run: PolicyRun, item: DiffItem): PlanItem {
   const { policy, expressions, ctx } = run;
   const id = idOf(run, item);
-  const warnings: string[] = item.warnings && item.warnings.length > 0 ? [...item.warnings] : [];
+  // the candidate rules (none for invalid items): only they add warnings
+  const candidates = rulesFor(run, item.kind);
+  const warnings: string[] =
+    item.warnings && item.warnings.length > 0 ? [...item.warnings] : candidates.length === 0 || item.kind === 'invalid' ? (NO_WARNINGS as string[]) : [];
   const side = item.kind === 'invalid' ? item.side : null;
   const fields = itemFields(item);
   const precondition = item.actualRaw ? sha256OfCanonical(item.actualRaw) : null;
@@ -207,7 +226,6 @@ function decideItem(run: PolicyRun, item: DiffItem): PlanItem {
   }
 
   // the condition data only when some rule can look at it (a policy without rules needs none)
-  const candidates = rulesFor(run, item.kind);
   const data: Record<string, unknown> | null =
     candidates.length === 0
       ? null
@@ -340,12 +358,17 @@ function itemFields(item: DiffItem): FieldDelta[] {
           : (item.desired ?? item.desiredRaw);
   if (!record) return [];
   const onDesired = item.kind === 'missing' || (item.kind === 'invalid' && item.side !== 'actual');
-  const fields: FieldDelta[] = [];
-  for (const path of Object.keys(record)) {
+  // A list of the exact size (a list grown by `push` keeps room for more, in every plan item)
+  const paths = Object.keys(record);
+  const fields = new Array<FieldDelta>(paths.length);
+  let count = 0;
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[i]!;
     const value = record[path];
     if (value === undefined) continue;
-    fields.push(onDesired ? { path, desired: value, actual: null } : { path, desired: null, actual: value });
+    fields[count++] = onDesired ? { path, desired: value, actual: null } : { path, desired: null, actual: value };
   }
+  if (count < paths.length) fields.length = count;
   return fields;
 }
 

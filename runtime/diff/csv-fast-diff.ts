@@ -21,8 +21,10 @@
  *    (`eager`); otherwise after the workers have ended, so the join's memory and the items'
  *    never add up — then all at once (`ItemBuilder.finish`): one pass over each file (the
  *    actual rows of candidates and extras, the desired rows of candidates and missing rows,
- *    read in large chunks and parsed in one call), the pipeline specialised to the file's
- *    columns (`ColumnRowPresenter`), and whole `ObservedRecord`s only where an item needs one.
+ *    read in large chunks), the actual rows put among the desired ones (each pair's two rows
+ *    one after the other) and parsed in one call, so each pair is compared and its item decided
+ *    as soon as both records exist; the pipeline specialised to the file's columns
+ *    (`ColumnRowPresenter`), and whole `ObservedRecord`s only where an item needs one.
  * Range boundaries are guessed at line feeds and verified (a line feed inside a quoted field
  * makes the scan start over with one range). Malformed input, or a row the pipeline judges
  * differently from the scanner, ends the fast path: `diffSources` then runs the generic path.
@@ -48,12 +50,19 @@ import type {
   SuspectProbeResult,
 } from './csv-fast-tasks.js';
 import {
+  JoinedTooLong,
   linesAt,
+  parseRows,
   parseRowText,
   RawRowBuilder,
+  readRowBytes,
   readRowsAt,
   readRowText,
+  releaseRows,
+  rowText,
   type CsvRecordShape,
+  type RowBytes,
+  type RowsToJoin,
   type RowText,
 } from './csv-row-reader.js';
 import { FastWorkerPool, type PartialHandler } from './csv-worker-pool.js';
@@ -246,6 +255,9 @@ export async function diffCsvFast(
   }
 }
 
+/** Stands in for a record no longer needed (so it can be collected). */
+const UNUSED: Record<string, unknown> = {};
+
 /** Reads rows of one side again and presents them through the read pipeline. */
 class RowPresenter {
   private readonly pipeline: RecordPipeline;
@@ -260,13 +272,43 @@ class RowPresenter {
   ) {
     this.pipeline = new RecordPipeline(side.source, name, ctx);
     this.columns = this.pipeline.forColumns(side.names);
-    this.raws = new RawRowBuilder(side.names);
+    this.raws = new RawRowBuilder(side.names, this.columns === null || this.columns.presentsRaw);
     this.shape = { names: side.names, delimiter: side.delimiter, rowDelimiter: side.rowDelimiter };
   }
 
   /** Reads the rows at `starts` (in one pass over the file). */
   read(starts: Float64Array): RowText {
     return readRowText(this.side.file, this.side.size, this.shape, starts);
+  }
+
+  /** `read`, the rows left as bytes, with another file's rows among them when `join` says so. */
+  readBytes(starts: Float64Array, join: RowsToJoin | null = null): RowBytes {
+    return readRowBytes(this.side.file, this.side.size, this.shape, starts, join);
+  }
+
+  /** How rows of this side are parsed. */
+  get rowShape(): CsvRecordShape {
+    return this.shape;
+  }
+
+  /** The raw record of the row `presentRow` presented last. */
+  lastRaw: RawRecord = UNUSED;
+
+  /**
+   * The presented record of a row's values (the scanner vouched for the row); its raw record is
+   * left in `lastRaw`.
+   */
+  presentRow(values: (string | undefined)[]): Record<string, unknown> {
+    const raw = this.raws.build(values);
+    this.lastRaw = raw;
+    const record = this.columns === null ? null : this.columns.recordOf(values, raw);
+    if (record !== null) return record;
+    const out = RecordPipeline.emptyBatch();
+    this.pipeline.fromRaw(raw, { position: 0 }, out);
+    if (out.records.length === 0) {
+      throw new FastPathBail(`internal: a ${this.side.source.name} row the scanner accepted was judged invalid on re-reading`);
+    }
+    return out.records[0].record;
   }
 
   /**
@@ -283,22 +325,9 @@ class RowPresenter {
    * (`observed` and `keyOf` make the rest when it is needed).
    */
   eachRecord(rows: RowText, visit: (record: Record<string, unknown>, raw: RawRecord, index: number) => void): void {
-    const out = RecordPipeline.emptyBatch();
-    const { pipeline, columns, raws } = this;
     parseRowText(rows, this.shape, (values, i) => {
-      const raw = raws.build(values);
-      const record = columns === null ? null : columns.recordOf(values, raw);
-      if (record !== null) {
-        visit(record, raw, i);
-        return;
-      }
-      out.records.length = 0;
-      out.invalid.length = 0;
-      pipeline.fromRaw(raw, { position: 0 }, out);
-      if (out.records.length === 0) {
-        throw new FastPathBail(`internal: a ${this.side.source.name} row the scanner accepted was judged invalid on re-reading`);
-      }
-      visit(out.records[0].record, raw, i);
+      const record = this.presentRow(values);
+      visit(record, this.lastRaw, i);
     });
   }
 
@@ -324,8 +353,6 @@ class RowPresenter {
   }
 }
 
-/** Stands in for a record no longer needed (so it can be collected). */
-const UNUSED: Record<string, unknown> = {};
 
 /** An extra row, by range and local row (its position is known once every range is). */
 interface ExtraRow {
@@ -350,10 +377,17 @@ interface ExtraList {
  * file once for all of them. Keys found later to repeat are dropped at the end (by the caller).
  */
 class ItemBuilder {
-  /** Changed items and the desired ref of each. */
-  readonly changed: { ref: number; entry: SortableItem }[] = [];
-  /** Extras by key bytes: the item of the first row, and every row with that key. */
-  readonly extras = new Map<string, { entry: SortableItem; rows: ExtraRow[] }>();
+  /** Changed items (`changedEntries`) and the desired ref of each (`changedRefs`), in parallel. */
+  readonly changedRefs: number[] = [];
+  readonly changedEntries: SortableItem[] = [];
+  /**
+   * Extras by key bytes: the index of the key's first row in `extraEntries` (its item) and
+   * `extraFirst` (the row), in the order keys were met; rows after the first in `extraMore`.
+   */
+  private readonly extraIndex = new Map<string, number>();
+  readonly extraEntries: SortableItem[] = [];
+  readonly extraFirst: ExtraRow[] = [];
+  readonly extraMore = new Map<number, ExtraRow[]>();
   private pairLists: CandidatePairs[] = [];
   private extraLists: ExtraList[] = [];
 
@@ -368,12 +402,17 @@ class ItemBuilder {
   ) {}
 
   reset(): void {
-    this.changed.length = 0;
-    this.extras.clear();
+    this.changedRefs.length = 0;
+    this.changedEntries.length = 0;
+    this.extraIndex.clear();
+    this.extraEntries.length = 0;
+    this.extraFirst.length = 0;
+    this.extraMore.clear();
     this.pairLists = [];
     this.extraLists = [];
     this.actualRows = null;
-    this.desiredText = undefined;
+    this.desiredBytes = undefined;
+    this.joined = false;
   }
 
   addPairs(pairs: CandidatePairs): void {
@@ -389,7 +428,12 @@ class ItemBuilder {
 
   private addPair(ref: number, desired: ObservedRecord, actual: ObservedRecord): void {
     const item = changedItem(this.comparer, this.desiredSource, desired, actual);
-    if (item !== null) this.changed.push({ ref, entry: sortableEntry(item, desired.keyText, this.decide) });
+    if (item !== null) this.addChanged(ref, sortableEntry(item, desired.keyText, this.decide));
+  }
+
+  private addChanged(ref: number, entry: SortableItem): void {
+    this.changedRefs.push(ref);
+    this.changedEntries.push(entry);
   }
 
   /** Extras of range `range` (local rows; -1 for rows known by position, see `ExtraRow`). */
@@ -399,22 +443,30 @@ class ItemBuilder {
     if (this.deferred) this.extraLists.push(list);
     else {
       const records = this.actual.present(starts, null);
-      this.addExtraRecords(list, (j) => sortableEntry(extraItem(this.actualSource, records[j]), records[j].keyText, this.decide));
+      const chars = keyChars(list);
+      for (let j = 0; j < starts.length; j++) {
+        if (this.addExtraRow(list, chars, j)) this.extraEntries.push(sortableEntry(extraItem(this.actualSource, records[j]), records[j].keyText, this.decide));
+      }
     }
   }
 
-  /** The extras of `list`; `entryOf(j)` makes the item of its row `j`. */
-  private addExtraRecords(list: ExtraList, entryOf: (j: number) => SortableItem): void {
-    const { range, locals, starts, keyStart, keys } = list;
-    // One character per key byte (the map only tells keys apart).
-    const keyChars = Buffer.from(keys.buffer, keys.byteOffset, keys.byteLength).toString('latin1');
-    for (let j = 0; j < starts.length; j++) {
-      const key = keyChars.slice(keyStart[j], keyStart[j + 1]);
-      const row: ExtraRow = { range, local: locals[j], start: starts[j] };
-      const known = this.extras.get(key);
-      if (known) known.rows.push(row);
-      else this.extras.set(key, { entry: entryOf(j), rows: [row] });
+  /**
+   * Adds row `j` of `list` (`chars`: its `keyChars`) to the extras: true when its key is new,
+   * and the caller then pushes its entry to `extraEntries`.
+   */
+  private addExtraRow(list: ExtraList, chars: string, j: number): boolean {
+    const key = chars.slice(list.keyStart[j], list.keyStart[j + 1]);
+    const row: ExtraRow = { range: list.range, local: list.locals[j], start: list.starts[j] };
+    const known = this.extraIndex.get(key);
+    if (known === undefined) {
+      this.extraIndex.set(key, this.extraFirst.length);
+      this.extraFirst.push(row);
+      return true;
     }
+    const more = this.extraMore.get(known);
+    if (more === undefined) this.extraMore.set(known, [row]);
+    else more.push(row);
+    return false;
   }
 
   addPartial(range: number, partial: FastPartial): void {
@@ -423,9 +475,11 @@ class ItemBuilder {
   }
 
   /** The deferred candidates and extras, read by `readActual` (null: not yet). */
-  private actualRows: { pairLists: CandidatePairs[]; extraLists: ExtraList[]; text: RowText | null } | null = null;
+  private actualRows: { pairLists: CandidatePairs[]; extraLists: ExtraList[]; bytes: RowBytes | null } | null = null;
   /** The desired rows of the deferred candidates and the missing rows, read by `readDesired`. */
-  private desiredText: RowText | null | undefined;
+  private desiredBytes: RowBytes | null | undefined;
+  /** Whether `desiredBytes` holds the actual rows too (see `finishJoined`). */
+  private joined = false;
 
   /**
    * Reads the actual rows of the deferred candidates and extras (one pass over the file): once
@@ -451,13 +505,13 @@ class ItemBuilder {
       starts.set(list.starts, n);
       n += list.starts.length;
     }
-    this.actualRows = { pairLists, extraLists, text: count > 0 ? this.actual.read(starts) : null };
+    this.actualRows = { pairLists, extraLists, bytes: count > 0 ? this.actual.readBytes(starts) : null };
   }
 
   /** Reads the desired rows of the deferred candidates and the `missing` rows (one pass). */
   readDesired(missing: Rows): void {
     this.readActual();
-    if (this.desiredText !== undefined) return;
+    if (this.desiredBytes !== undefined) return;
     const pairLists = this.actualRows!.pairLists;
     let pairCount = 0;
     for (const pairs of pairLists) pairCount += pairs.refs.length;
@@ -468,30 +522,149 @@ class ItemBuilder {
       n += pairs.refs.length;
     }
     starts.set(missing.starts, pairCount);
-    this.desiredText = starts.length > 0 ? this.desired.read(starts) : null;
+    this.joined = false;
+    if (starts.length === 0) {
+      this.desiredBytes = null;
+      return;
+    }
+    const actualBytes = this.actualRows!.bytes;
+    const desiredShape = this.desired.rowShape;
+    const actualShape = this.actual.rowShape;
+    if (
+      actualBytes !== null &&
+      desiredShape.names.length === actualShape.names.length &&
+      desiredShape.delimiter === actualShape.delimiter &&
+      desiredShape.rowDelimiter === actualShape.rowDelimiter
+    ) {
+      // The actual rows among the desired ones (`finishJoined`): the extras first, then the
+      // actual row of each pair right after its desired row.
+      const actualOrder = actualBytes.order;
+      const actualRow = new Int32Array(actualOrder.length);
+      for (let i = 0; i < actualOrder.length; i++) actualRow[actualOrder[i]] = i;
+      const lead = actualRow.subarray(pairCount);
+      const follow = new Int32Array(starts.length).fill(-1);
+      follow.set(actualRow.subarray(0, pairCount));
+      try {
+        this.desiredBytes = this.desired.readBytes(starts, { rows: actualBytes, lead, follow });
+        this.joined = true;
+        releaseRows(actualBytes);
+        this.actualRows!.bytes = null;
+        return;
+      } catch (error) {
+        if (!(error instanceof JoinedTooLong)) throw error;
+      }
+    }
+    this.desiredBytes = this.desired.readBytes(starts);
   }
 
   /**
    * Builds what was deferred and the missing items (`missing`; pushed to `entries`) from the rows
-   * `readActual` and `readDesired` read (they read them now if they have not yet). The actual
-   * records are kept; each desired record is used as soon as it is presented, so the records of
-   * candidates that turn out equal die young.
+   * `readActual` and `readDesired` read (they read them now if they have not yet). Items are
+   * made in the desired file's order (files are often sorted by key, and the final sort then
+   * meets runs already in order), the extras first.
    */
   finish(missing: Rows, entries: SortableItem[]): void {
     this.readDesired(missing);
-    const { pairLists, extraLists, text: actualText } = this.actualRows!;
-    const desiredText = this.desiredText ?? null;
+    const { pairLists, extraLists, bytes: actualBytes } = this.actualRows!;
+    const desiredBytes = this.desiredBytes ?? null;
+    const joined = this.joined;
     this.actualRows = null;
-    this.desiredText = undefined;
+    this.desiredBytes = undefined;
+    this.joined = false;
     let pairCount = 0;
     for (const pairs of pairLists) pairCount += pairs.refs.length;
     let extraCount = 0;
     for (const list of extraLists) extraCount += list.starts.length;
+    const refs = new Int32Array(pairCount);
+    let n = 0;
+    for (const pairs of pairLists) {
+      refs.set(pairs.refs, n);
+      n += pairs.refs.length;
+    }
+    if (joined) this.finishJoined(desiredBytes!, pairCount, extraCount, extraLists, refs, entries);
+    else this.finishApart(actualBytes, desiredBytes, pairCount, extraCount, extraLists, refs, entries);
+  }
 
+  /**
+   * `finish` with the rows of both files in one text (`readDesired` read them so): the extras,
+   * then each desired row, right after it the actual row of its pair. Why: each record lives
+   * only until its pair is compared (a pair that differs under the rules makes an item at once),
+   * where reading one file's rows first would keep all of them.
+   */
+  private finishJoined(rows: RowBytes, pairCount: number, extraCount: number, extraLists: ExtraList[], refs: Int32Array, entries: SortableItem[]): void {
+    const desiredOrder = rows.order;
+    const text = rowText(rows).text;
+    releaseRows(rows);
+    const { comparer, desiredSource, actualSource, decide } = this;
+    const desired = this.desired;
+    const actual = this.actual;
+    const chars = extraLists.map(keyChars);
+    let list = 0;
+    let j = 0;
+    let pending: Record<string, unknown> | null = null;
+    let pendingRaw: RawRecord = UNUSED;
+    let pendingIndex = 0;
+    let i = 0;
+    parseRows(text, extraCount + desiredOrder.length + pairCount, desired.rowShape, (values, row) => {
+      if (row < extraCount) {
+        // An extra: its item when its key is new.
+        while (j >= extraLists[list].starts.length) {
+          list++;
+          j = 0;
+        }
+        const record = actual.presentRow(values);
+        if (this.addExtraRow(extraLists[list], chars[list], j)) {
+          const key = actual.keyOf(record);
+          this.extraEntries.push(sortableEntry(extraItemOf(actualSource, key, record, actual.lastRaw), fastKeyText(key), decide));
+        }
+        j++;
+        return;
+      }
+      if (pending !== null) {
+        // The actual row of the pending desired row's pair.
+        const record = actual.presentRow(values);
+        const keyObj = comparer.hasByRule ? keyObject(desiredSource, desired.keyOf(pending)) : null;
+        const comparison = comparer.compare(pending, record, keyObj);
+        if (comparison.fields.length > 0) {
+          const key = desired.keyOf(pending);
+          const item = changedItemOf(desiredSource, key, pending, pendingRaw, record, actual.lastRaw, comparison, keyObj);
+          this.addChanged(refs[pendingIndex], sortableEntry(item, fastKeyText(key), decide));
+        }
+        pending = null;
+        pendingRaw = UNUSED;
+        return;
+      }
+      const d = desiredOrder[i++];
+      const record = desired.presentRow(values);
+      if (d < pairCount) {
+        pending = record;
+        pendingRaw = desired.lastRaw;
+        pendingIndex = d;
+      } else {
+        const key = desired.keyOf(record);
+        entries.push(sortableEntry(missingItemOf(desiredSource, key, record, desired.lastRaw), fastKeyText(key), decide));
+      }
+    });
+    desired.lastRaw = UNUSED;
+    actual.lastRaw = UNUSED;
+  }
+
+  /** `finish` reading the actual rows first, kept until the desired rows of their pairs are read. */
+  private finishApart(
+    actualBytes: RowBytes | null,
+    desiredBytes: RowBytes | null,
+    pairCount: number,
+    extraCount: number,
+    extraLists: ExtraList[],
+    refs: Int32Array,
+    entries: SortableItem[],
+  ): void {
     const actualRecords: Record<string, unknown>[] = new Array(pairCount + extraCount);
     const actualRaws: RawRecord[] = new Array(pairCount + extraCount);
-    if (actualText !== null) {
-      this.actual.eachRecord(actualText, (record, raw, i) => {
+    if (actualBytes !== null) {
+      const text = rowText(actualBytes);
+      releaseRows(actualBytes);
+      this.actual.eachRecord(text, (record, raw, i) => {
         actualRecords[i] = record;
         actualRaws[i] = raw;
       });
@@ -499,24 +672,20 @@ class ItemBuilder {
     let n = pairCount;
     const actual = this.actual;
     for (const list of extraLists) {
-      const from = n;
-      this.addExtraRecords(list, (j) => {
-        const key = actual.keyOf(actualRecords[from + j]);
-        return sortableEntry(extraItemOf(this.actualSource, key, actualRecords[from + j], actualRaws[from + j]), fastKeyText(key), this.decide);
-      });
+      const chars = keyChars(list);
+      for (let j = 0; j < list.starts.length; j++) {
+        if (this.addExtraRow(list, chars, j)) {
+          const key = actual.keyOf(actualRecords[n + j]);
+          this.extraEntries.push(sortableEntry(extraItemOf(this.actualSource, key, actualRecords[n + j], actualRaws[n + j]), fastKeyText(key), this.decide));
+        }
+      }
       n += list.starts.length;
     }
-    if (desiredText === null) return;
-    // Items are added in the desired file's order: files are often sorted by key, and the final
-    // sort then meets runs already in order.
+    if (desiredBytes === null) return;
     const { comparer, desiredSource } = this;
     const desired = this.desired;
-    const refs = new Int32Array(pairCount);
-    n = 0;
-    for (const pairs of pairLists) {
-      refs.set(pairs.refs, n);
-      n += pairs.refs.length;
-    }
+    const desiredText = rowText(desiredBytes);
+    releaseRows(desiredBytes);
     desired.eachRecord(desiredText, (record, raw, i) => {
       if (i < pairCount) {
         const keyObj = comparer.hasByRule ? keyObject(desiredSource, desired.keyOf(record)) : null;
@@ -524,7 +693,7 @@ class ItemBuilder {
         if (comparison.fields.length > 0) {
           const key = desired.keyOf(record);
           const item = changedItemOf(desiredSource, key, record, raw, actualRecords[i], actualRaws[i], comparison, keyObj);
-          this.changed.push({ ref: refs[i], entry: sortableEntry(item, fastKeyText(key), this.decide) });
+          this.addChanged(refs[i], sortableEntry(item, fastKeyText(key), this.decide));
         }
         actualRecords[i] = UNUSED;
         actualRaws[i] = UNUSED;
@@ -534,6 +703,12 @@ class ItemBuilder {
       }
     });
   }
+}
+
+/** One character per key byte of an extras list (the extras map only tells keys apart). */
+function keyChars(list: ExtraList): string {
+  const keys = list.keys;
+  return Buffer.from(keys.buffer, keys.byteOffset, keys.byteLength).toString('latin1');
 }
 
 async function run(
@@ -768,15 +943,18 @@ async function run(
   builder.finish(missingRows, entries);
   tracePhase('diff: changed and extra items');
   let changed = 0;
-  for (const { ref, entry } of builder.changed) {
-    if (repeated.has(ref)) continue;
-    entries.push(entry);
+  const { changedRefs, changedEntries } = builder;
+  for (let c = 0; c < changedRefs.length; c++) {
+    if (repeated.has(changedRefs[c])) continue;
+    entries.push(changedEntries[c]);
     changed++;
   }
   const actualDuplicates: Wanted[][] = [...repeatedRows.values()];
-  for (const { entry, rows } of builder.extras.values()) {
-    if (rows.length === 1) entries.push(entry);
-    else actualDuplicates.push(rows.map((row) => ({ start: row.start, position: row.range < 0 ? row.local + 1 : aScan.rowsBefore[row.range] + row.local + 1 })));
+  const { extraEntries, extraFirst, extraMore } = builder;
+  for (let e = 0; e < extraFirst.length; e++) {
+    const more = extraMore.get(e);
+    if (more === undefined) entries.push(extraEntries[e]);
+    else actualDuplicates.push([extraFirst[e], ...more].map((row) => ({ start: row.start, position: row.range < 0 ? row.local + 1 : aScan.rowsBefore[row.range] + row.local + 1 })));
   }
   // Duplicates (rare), with the lines of their rows.
   const duplicates = (side: FastSide, presenter: RowPresenter, groups: Wanted[][], name: 'desired' | 'actual') => {

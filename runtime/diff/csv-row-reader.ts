@@ -12,7 +12,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { setOwn } from '../expressions/own-properties.js';
 import type { RawRecord } from '../connectors/connector.js';
 import { csvParser } from '../connectors/csv-parser.js';
-import { objectMaker } from '../observe/record-reader.js';
+import { objectMaker, ownText } from '../observe/record-reader.js';
 
 const QUOTE = 34;
 const LF = 10;
@@ -63,7 +63,15 @@ export class RawRowBuilder {
   private readonly interner = new StringInterner();
   private readonly make: ((values: readonly unknown[]) => RawRecord) | null;
 
-  constructor(private readonly names: readonly string[]) {
+  /**
+   * `own`: every text of 13 characters or more is made a string of its own (`ownText`), for raw
+   * records kept as they are (presented without `fields`): a record kept for a plan item must
+   * not keep the whole text the rows were parsed from.
+   */
+  constructor(
+    private readonly names: readonly string[],
+    private readonly own = false,
+  ) {
     this.make = objectMaker(names);
   }
 
@@ -72,8 +80,10 @@ export class RawRowBuilder {
     let complete = true;
     for (let i = 0; i < names.length; i++) {
       const value = values[i];
-      if (value !== '' && value !== undefined) values[i] = this.interner.intern(i, value);
-      else {
+      if (value !== '' && value !== undefined) {
+        const shared = this.interner.intern(i, value);
+        values[i] = this.own && shared.length >= 13 ? ownText(shared) : shared;
+      } else {
         values[i] = undefined;
         complete = false;
       }
@@ -235,6 +245,38 @@ export interface RowText {
 }
 
 /**
+ * Rows read again, in file order, as bytes: what `RowText` decodes, kept as bytes so that the
+ * rows of another file can be put among them (`RowsToJoin`).
+ */
+export interface RowBytes {
+  /** A row delimiter, then each row without its line end, followed by the parser's suffix. */
+  bytes: Uint8Array;
+  /** The row read for offset `order[i]` is `bytes[bounds[i]..bounds[i + 1])` (suffix included). */
+  bounds: Int32Array;
+  /** `order[i]`: the index (in the offsets asked for) of text row `i`. */
+  order: Uint32Array;
+}
+
+/**
+ * Rows of another file (read before, with the same shape) to put among the rows being read, so
+ * that both are parsed as one text: first the rows `lead` names (rows of `rows`, by their place
+ * in its text), then each row read, followed by row `follow[index]` of `rows` when that is at
+ * least 0 (`index`: the row's index in the offsets asked for).
+ *
+ * Why: a pair of rows (desired and actual of one key) parsed one after the other can be compared
+ * at once, so neither record outlives the pair, instead of all the rows of one file being kept
+ * until the other file's are read.
+ */
+export interface RowsToJoin {
+  rows: RowBytes;
+  lead: Int32Array;
+  follow: Int32Array;
+}
+
+/** The rows with the rows joined to them would be too long for one text (see `RowsToJoin`). */
+export class JoinedTooLong extends Error {}
+
+/**
  * Copies wanted rows out of chunks of the file into one buffer. A row's end is its line feed
  * unless a quote comes first (then the quotes are followed, as the scanner does); a row that goes
  * on past its chunk is read on its own.
@@ -244,21 +286,48 @@ class RowCopier {
   private length: number;
   private readonly suffix: Uint8Array;
   private readonly delimiter: number;
+  /** Where each row copied so far starts in `out` (see `RowBytes.bounds`). */
+  private readonly bounds: Int32Array;
+  private rows = 0;
 
   constructor(
     private readonly fd: number,
     private readonly fileSize: number,
     shape: CsvRecordShape,
-    rows: number,
+    private readonly order: Uint32Array,
+    private readonly join: RowsToJoin | null,
   ) {
     // The text starts with a row delimiter (an empty line, which the parser skips), so the
     // parser's byte-order-mark removal can only ever meet that, never a row.
     const prefix = Buffer.from(shape.rowDelimiter, 'latin1');
     this.suffix = Buffer.from((shape.names.length === 1 ? shape.delimiter : '') + shape.rowDelimiter, 'latin1');
     this.delimiter = shape.delimiter.charCodeAt(0);
-    this.out = new Uint8Array(Math.max(64 * 1024, prefix.length + rows * 128));
+    const joined = join === null ? 0 : join.rows.bytes.length;
+    this.out = new Uint8Array(Math.max(64 * 1024, prefix.length + order.length * 128 + joined));
     this.out.set(prefix);
     this.length = prefix.length;
+    this.bounds = new Int32Array(order.length + 1);
+    if (join !== null) for (let j = 0; j < join.lead.length; j++) this.copyJoined(join.lead[j]);
+  }
+
+  /** Appends row `i` of the joined rows (see `RowsToJoin`). */
+  private copyJoined(i: number): void {
+    const rows = this.join!.rows;
+    const from = rows.bounds[i];
+    const to = rows.bounds[i + 1];
+    this.reserve(to - from);
+    this.out.set(rows.bytes.subarray(from, to), this.length);
+    this.length += to - from;
+  }
+
+  /** Makes room for `bytes` more bytes. */
+  private reserve(bytes: number): void {
+    const need = this.length + bytes;
+    if (need > this.out.length) {
+      const bigger = new Uint8Array(Math.max(need, this.out.length * 2));
+      bigger.set(this.out.subarray(0, this.length));
+      this.out = bigger;
+    }
   }
 
   /**
@@ -319,22 +388,45 @@ class RowCopier {
     let contentEnd = end;
     if (contentEnd > at && bytes[contentEnd - 1] === CR) contentEnd--;
     const suffix = this.suffix;
-    const need = this.length + (contentEnd - at) + suffix.length;
-    if (need > this.out.length) {
-      const bigger = new Uint8Array(Math.max(need, this.out.length * 2));
-      bigger.set(this.out.subarray(0, this.length));
-      this.out = bigger;
-    }
+    this.reserve(contentEnd - at + suffix.length);
     const out = this.out;
+    const row = this.rows++;
+    this.bounds[row] = this.length;
     out.set(bytes.subarray(at, contentEnd), this.length);
     let length = this.length + (contentEnd - at);
     for (let s = 0; s < suffix.length; s++) out[length++] = suffix[s];
     this.length = length;
+    if (this.join !== null) {
+      const follower = this.join.follow[this.order[row]];
+      if (follower >= 0) this.copyJoined(follower);
+    }
   }
 
-  finish(order: Uint32Array): RowText {
-    return { text: Buffer.from(this.out.buffer, this.out.byteOffset, this.length).toString('utf8'), order };
+  finish(): RowBytes {
+    if (this.join !== null && this.length > MAX_TEXT_BYTES) throw new JoinedTooLong(`${this.length} bytes of rows are too many for one text`);
+    this.bounds[this.rows] = this.length;
+    return { bytes: this.out.subarray(0, this.length), bounds: this.bounds, order: this.order };
   }
+}
+
+/**
+ * Gives back the memory of rows no longer needed at once. Why: the rows' buffer is made early
+ * (while the workers still run) and so is old by the time it is used up; left to the garbage
+ * collector, its tens of megabytes would stay until the next full collection, which may not come
+ * before the plan is written. Handed to a new buffer nobody keeps (`structuredClone` with
+ * `transfer`), the memory goes with the next minor collection. `rows` is unusable afterwards.
+ */
+export function releaseRows(rows: RowBytes): void {
+  const buffer = rows.bytes.buffer;
+  if (buffer instanceof ArrayBuffer && buffer.byteLength > 0) structuredClone(buffer, { transfer: [buffer] });
+}
+
+/** At most this many bytes of rows are joined into one text (V8's strings end at 2^29 - 24 characters). */
+const MAX_TEXT_BYTES = (1 << 29) - 64;
+
+/** The text of rows read again (`RowBytes`), for the connector's parser. */
+export function rowText(rows: RowBytes): RowText {
+  return { text: Buffer.from(rows.bytes.buffer, rows.bytes.byteOffset, rows.bytes.byteLength).toString('utf8'), order: rows.order };
 }
 
 /** Reads `length` bytes at `position` (fewer only at the end of the file). */
@@ -350,18 +442,27 @@ function readFully(fd: number, buffer: Buffer, length: number, position: number)
 
 /** The rows starting at `offsets` (any order; the scanner checked them), read in one pass. */
 export function readRowText(file: string, fileSize: number, shape: CsvRecordShape, offsets: ArrayLike<number>): RowText {
+  return rowText(readRowBytes(file, fileSize, shape, offsets));
+}
+
+/**
+ * `readRowText`, the rows left as bytes, with the rows of another file among them when `join`
+ * says so (`bounds` then still gives the rows read, among the others). Throws `JoinedTooLong`
+ * when the rows with the joined ones would be too long for one text.
+ */
+export function readRowBytes(file: string, fileSize: number, shape: CsvRecordShape, offsets: ArrayLike<number>, join: RowsToJoin | null = null): RowBytes {
   const order = offsetOrder(offsets);
   const plan = chunkPlan(offsets, order, fileSize);
   const fd = openSync(file, 'r');
   try {
-    const copier = new RowCopier(fd, fileSize, shape, order.length);
+    const copier = new RowCopier(fd, fileSize, shape, order, join);
     const buffer = Buffer.allocUnsafe(plan.longest);
     for (let c = 0; c < plan.starts.length; c++) {
       const start = plan.starts[c];
       const got = readFully(fd, buffer, plan.lengths[c], start);
       copier.copyChunk(buffer, start, got, offsets, order, plan.first[c], plan.first[c + 1]);
     }
-    return copier.finish(order);
+    return copier.finish();
   } finally {
     closeSync(fd);
   }
@@ -372,16 +473,23 @@ export function readRowText(file: string, fileSize: number, shape: CsvRecordShap
  * its index in the offsets asked for; rows come in file order.
  */
 export function parseRowText(rows: RowText, shape: CsvRecordShape, visit: (values: string[], index: number) => void): void {
-  const n = rows.order.length;
-  if (n === 0) return;
   const order = rows.order;
+  parseRows(rows.text, order.length, shape, (values, i) => visit(values, order[i]));
+}
+
+/**
+ * Parses `count` rows of a text made as `RowText.text` is (`RowsToJoin`), handing each one's values
+ * to `visit` with its place in the text.
+ */
+export function parseRows(text: string, count: number, shape: CsvRecordShape, visit: (values: string[], row: number) => void): void {
+  if (count === 0) return;
   const parser = csvParser(shape.names.length, shape.delimiter, shape.rowDelimiter);
   let i = 0;
-  parser.stringArrs(rows.text, (row: string[]) => {
-    if (i < n) visit(row, order[i]);
+  parser.stringArrs(text, (row: string[]) => {
+    if (i < count) visit(row, i);
     i++;
   });
-  if (i !== n) throw new Error(`internal: re-read ${i} rows where ${n} were expected`);
+  if (i !== count) throw new Error(`internal: re-read ${i} rows where ${count} were expected`);
 }
 
 /**

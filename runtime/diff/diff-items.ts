@@ -14,7 +14,7 @@ import type { IrDiffKind, IrSource } from '../../language/ir/ir-types.js';
 import { setOwn } from '../expressions/own-properties.js';
 import type { InvalidRecord, ObservedRecord } from '../observe/observed-record.js';
 import { objectMaker } from '../observe/record-reader.js';
-import type { PlanItem, PolicySummary } from '../plan/change-plan.js';
+import type { FieldDelta, PlanItem, PolicySummary } from '../plan/change-plan.js';
 import type { DiffItem, ItemDecider } from './diff-result.js';
 import type { RecordComparer, RecordComparison } from './record-comparer.js';
 
@@ -195,8 +195,16 @@ export interface SortableItem {
 }
 
 /**
+ * The fields and diff of every decided item (see `sortableEntry`): shared and frozen, since
+ * tens of thousands of items would otherwise each hold two empty lists until the plan is made.
+ */
+const NO_FIELDS: readonly FieldDelta[] = Object.freeze([]);
+const NO_PATHS: readonly string[] = Object.freeze([]);
+
+/**
  * The entry of a new item. With a decider the item is decided at once, and the entry keeps the
- * plan item and the item without its records, fields and diff (see `DiffResult.decided`).
+ * plan item and the item without its records, fields, diff and (but for invalid items) key values
+ * (see `DiffResult.decided`).
  */
 export function sortableEntry(item: DiffItem, keyText: string, decide: ItemDecider | null): SortableItem {
   if (decide === null) return { item, keyText };
@@ -204,13 +212,14 @@ export function sortableEntry(item: DiffItem, keyText: string, decide: ItemDecid
   const identity: DiffItem = {
     kind: item.kind,
     key: item.key,
-    keyValues: item.keyValues,
+    // Only invalid items are still read by their key values (`withholdBrokenKeys`).
+    keyValues: item.kind === 'invalid' ? item.keyValues : null,
     desired: null,
     actual: null,
     desiredRaw: null,
     actualRaw: null,
-    fields: [],
-    diff: [],
+    fields: NO_FIELDS as FieldDelta[],
+    diff: NO_PATHS as string[],
     side: item.side,
     origin: item.origin,
     invalidReason: item.invalidReason,

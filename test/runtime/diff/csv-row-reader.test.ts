@@ -13,10 +13,14 @@ import { csvParser } from '../../../runtime/connectors/csv-parser.js';
 import {
   forEachRowAt,
   offsetOrder,
+  parseRows,
   parseRowText,
   RawRowBuilder,
+  readRowBytes,
   readRowsAt,
   readRowText,
+  releaseRows,
+  rowText,
   StringInterner,
   toRawRecord,
   type CsvRecordShape,
@@ -187,6 +191,67 @@ describe('re-reading CSV rows by offset', () => {
   });
 });
 
+describe('rows of two files in one text', () => {
+  it('puts the lead rows first, then each row read with its follower, parsed as each file alone (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }).chain((columns) =>
+          fc.record({
+            a: fc.array(fc.array(cellArbitrary, { minLength: columns, maxLength: columns }), { minLength: 1, maxLength: 20 }),
+            b: fc.array(fc.array(cellArbitrary, { minLength: columns, maxLength: columns }), { minLength: 1, maxLength: 20 }),
+            eol: fc.constantFrom('\n', '\r\n'),
+            picksA: fc.array(fc.nat(), { minLength: 1, maxLength: 25 }),
+            picksB: fc.array(fc.nat(), { minLength: 1, maxLength: 25 }),
+            lead: fc.nat(),
+            follow: fc.array(fc.integer({ min: -3, max: 40 }), { maxLength: 25 }),
+          }),
+        ),
+        ({ a, b, eol, picksA, picksB, lead, follow }) => {
+          if (eol === '\r\n') {
+            a = a.map((row) => row.map((cell) => cell.replaceAll('\r', '')));
+            b = b.map((row) => row.map((cell) => cell.replaceAll('\r', '')));
+          }
+          const shape = shapeOf(a[0].length, eol);
+          const wa = writeRows(a, eol, true);
+          const wb = writeRows(b, eol, false);
+          const wantedB = picksB.map((p) => p % b.length);
+          const rowsB = readRowBytes(wb.file, wb.size, shape, Float64Array.from(wantedB, (i) => wb.starts[i]));
+          // Text row k of rowsB is the row asked for as index rowsB.order[k].
+          const textOfB = (k: number) => wb.texts[wantedB[rowsB.order[k]]];
+          const wantedA = picksA.map((p) => p % a.length);
+          const leadRows = Int32Array.from({ length: lead % (wantedB.length + 1) }, (_, j) => (j * 7) % wantedB.length);
+          const followers = Int32Array.from(wantedA, (_, i) => {
+            const f = follow[i] ?? -1;
+            return f < 0 ? -1 : f % wantedB.length;
+          });
+          const joined = readRowBytes(wa.file, wa.size, shape, Float64Array.from(wantedA, (i) => wa.starts[i]), { rows: rowsB, lead: leadRows, follow: followers });
+          const expected: string[][] = [];
+          for (const k of leadRows) expected.push(parseAlone(textOfB(k), shape));
+          for (const index of joined.order) {
+            expected.push(parseAlone(wa.texts[wantedA[index]], shape));
+            if (followers[index] >= 0) expected.push(parseAlone(textOfB(followers[index]), shape));
+          }
+          const got: string[][] = [];
+          parseRows(rowText(joined).text, expected.length, shape, (values, row) => {
+            expect(row).toBe(got.length);
+            got.push(values.slice(0, Math.max(shape.names.length, 2)));
+          });
+          expect(got).toEqual(expected);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('gives back the memory of rows no longer needed (they are then empty)', () => {
+    const written = writeRows([['a', 'b'], ['c', 'd']], '\n', true);
+    const rows = readRowBytes(written.file, written.size, shapeOf(2, '\n'), Float64Array.from(written.starts));
+    expect(rowText(rows).text).toBe('\na,b\nc,d\n');
+    releaseRows(rows);
+    expect(rows.bytes.length).toBe(0);
+  });
+});
+
 describe('offsetOrder', () => {
   it('orders indexes by offset, equal offsets by index, up to 2^53 (property)', () => {
     const offset = fc.oneof(fc.nat(3000), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.constantFrom(0, 2 ** 32 - 1, 2 ** 32, 2 ** 33 + 5, 2 ** 53 - 1));
@@ -233,6 +298,31 @@ describe('RawRowBuilder', () => {
       expect(Object.keys(raw)).toEqual(Object.keys(expected));
       expect(Object.entries(raw)).toEqual(Object.entries(expected));
     }
+  });
+});
+
+describe('RawRowBuilder with texts of their own', () => {
+  it('builds the same raw records, every text equal to the value read (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.oneof(fc.constantFrom('', 'EUR', 'x', 'a text of twenty char', 'ap-southeast-1x'), fc.string({ maxLength: 40 })), { minLength: 3, maxLength: 3 }), { maxLength: 200 }),
+        (rows) => {
+          const names = ['id', 'memo', 'region'];
+          const builder = new RawRowBuilder(names, true);
+          const line = rows.map((row) => row.join('|')).join('\n');
+          let at = 0;
+          for (const row of rows) {
+            // Values cut from one long text, as the parser gives them.
+            const values: (string | undefined)[] = row.map((cell) => {
+              const value = line.slice(at, at + cell.length);
+              at += cell.length + 1;
+              return value;
+            });
+            expect(builder.build(values)).toEqual(toRawRecord(names, row));
+          }
+        },
+      ),
+    );
   });
 });
 

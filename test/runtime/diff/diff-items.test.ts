@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { IrDiffKind } from '../../../language/ir/ir-types.js';
-import { changedItem, changedItemOf, keyObject, sortItems, type SortableItem } from '../../../runtime/diff/diff-items.js';
+import { changedItem, changedItemOf, invalidItem, keyObject, missingItemOf, sortableEntry, sortItems, type SortableItem } from '../../../runtime/diff/diff-items.js';
 import type { DiffItem } from '../../../runtime/diff/diff-result.js';
 import { RecordComparer } from '../../../runtime/diff/record-comparer.js';
 import { EVALUATION, policy, source } from './diff-fixture.js';
@@ -80,5 +80,33 @@ describe('changed items', () => {
     expect(changedItem(comparer, desiredSource, d, { ...a, record: { ...d.record, amount: 1.4 } })).toBeNull();
     expect(keyObject(desiredSource, ['k'])).toEqual({ id: 'k', constructor: null });
     expect(keyObject(source('odd', { key: ['__proto__'] }), ['v'])).toEqual(JSON.parse('{"__proto__":"v"}'));
+  });
+});
+
+describe('sortableEntry with a decider', () => {
+  it('keeps the plan item and an item that only identifies the difference', () => {
+    const src = source('ledger', { key: ['txn_id'] });
+    const decided: DiffItem[] = [];
+    const decide = (item: DiffItem) => {
+      decided.push(item);
+      return { id: `p/${item.kind}` } as never;
+    };
+    const record = { txn_id: 'a', amount: 1 };
+    const missing = missingItemOf(src, ['a'], record, { txn_id: 'a', amount: '1' });
+    const entry = sortableEntry(missing, '["a"]', decide);
+    // The decider saw the whole item; the entry keeps the plan item and the identity only.
+    expect(decided[0]).toBe(missing);
+    expect(entry.decided).toEqual({ id: 'p/missing' });
+    expect(entry.keyText).toBe('["a"]');
+    expect(entry.item).toEqual({ ...missing, keyValues: null, desired: null, desiredRaw: null });
+    expect(entry.item.key).toBe(missing.key);
+    // The empty lists are shared and cannot be changed by mistake.
+    expect(Object.isFrozen(entry.item.fields) && Object.isFrozen(entry.item.diff)).toBe(true);
+    expect(sortableEntry(missing, '["a"]', decide).item.fields).toBe(entry.item.fields);
+    // Invalid items keep their key values (broken keys are withheld by them).
+    const invalid = invalidItem(src, { side: 'desired', origin: { position: 3 }, record: { txn_id: 'b' }, key: { txn_id: 'b' }, reason: 'bad' });
+    expect(sortableEntry(invalid, '', decide).item.keyValues).toEqual(['b']);
+    // Without a decider the entry is the item itself.
+    expect(sortableEntry(missing, '["a"]', null).item).toBe(missing);
   });
 });

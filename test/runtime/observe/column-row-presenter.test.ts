@@ -10,7 +10,7 @@ import type { IrFieldType, IrSource } from '../../../language/ir/ir-types.js';
 import type { RawRecord } from '../../../runtime/connectors/connector.js';
 import { setOwn } from '../../../runtime/expressions/own-properties.js';
 import { keyText } from '../../../runtime/observe/key-text.js';
-import { fastKeyText, objectMaker, RecordPipeline, type ObservedBatch } from '../../../runtime/observe/record-reader.js';
+import { fastKeyText, objectMaker, ownText, RecordPipeline, type ObservedBatch } from '../../../runtime/observe/record-reader.js';
 import { makeSource, OBSERVED_AT } from '../connectors/source-fixture.js';
 
 const CONTEXT = { observedAt: OBSERVED_AT, env: {} };
@@ -165,6 +165,23 @@ describe('fastKeyText', () => {
     for (const text of ['', 'a"b', 'a\\b', '\u0000', '\u001f', '\ud800', '\udc00x', '😀', '\u2028', 'é']) {
       expect(fastKeyText([text])).toBe(keyText([text]));
     }
+  });
+});
+
+describe('ownText', () => {
+  it('is the same text, cut from a longer one or made by concatenation (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), fc.string({ maxLength: 20 }), fc.nat(), (text, tail, at) => {
+        const long = tail + text + tail;
+        const slice = long.slice(tail.length, tail.length + text.length);
+        expect(ownText(slice)).toBe(text);
+        expect(ownText(slice + tail)).toBe(text + tail);
+        expect(ownText(text.slice(at % (text.length + 1)))).toBe(text.slice(at % (text.length + 1)));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(ownText('')).toBe('');
+    expect(ownText('2024-01-02T03:04:05Z'.slice(0, 19) + '.000Z')).toBe('2024-01-02T03:04:05.000Z');
   });
 });
 
