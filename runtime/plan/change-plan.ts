@@ -111,7 +111,24 @@ export function documentedItemShape(value: unknown): number {
   const documented = PLAN_ITEM_KEYS.length;
   if (count < documented || count > documented + 2) return -1;
   for (let i = 0; i < documented; i++) {
-    if (keys[i] !== PLAN_ITEM_KEYS[i] || item[PLAN_ITEM_KEYS[i]] === undefined) return -1;
+    if (keys[i] !== PLAN_ITEM_KEYS[i]) return -1;
+  }
+  // by name: `item[PLAN_ITEM_KEYS[i]]`, a lookup whose name changes at every step, is a slow
+  // generic one, and this runs for every item of a plan
+  if (
+    item.id === undefined ||
+    item.kind === undefined ||
+    item.key === undefined ||
+    item.side === undefined ||
+    item.fields === undefined ||
+    item.action === undefined ||
+    item.gate === undefined ||
+    item.approvers === undefined ||
+    item.reason === undefined ||
+    item.precondition === undefined ||
+    item.effect === undefined
+  ) {
+    return -1;
   }
   let bits = 0;
   let next = documented;

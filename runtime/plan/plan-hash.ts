@@ -93,7 +93,8 @@ function isKeyedObject(value: unknown): value is Record<string, unknown> {
  * (`documentedItemShape`) is written member by member in sorted name order — `action approvers
  * effect fields flapping gate id key kind precondition reason side warnings` — with its
  * `fields` and `reason` likewise. Anything else is written by `canonicalText`; both give the
- * same text.
+ * same text. Members that repeat from item to item (kind, action, gate, a reason's message…)
+ * reuse the text of the item before when their value is the same (`repeatedText`).
  */
 function canonicalItem(value: unknown): string {
   const shape = documentedItemShape(value);
@@ -101,9 +102,9 @@ function canonicalItem(value: unknown): string {
   const item = value as PlanItem;
   let text =
     '{"action":' +
-    canonicalText(item.action) +
+    repeatedText(ACTION, item.action) +
     ',"approvers":' +
-    canonicalText(item.approvers) +
+    repeatedText(APPROVERS, item.approvers) +
     ',"effect":' +
     canonicalText(item.effect) +
     ',"fields":' +
@@ -111,21 +112,49 @@ function canonicalItem(value: unknown): string {
   if (shape & ITEM_HAS_FLAPPING) text += ',"flapping":' + canonicalText(item.flapping);
   text +=
     ',"gate":' +
-    canonicalText(item.gate) +
+    repeatedText(GATE, item.gate) +
     ',"id":' +
     canonicalText(item.id) +
     ',"key":' +
     canonicalText(item.key) +
     ',"kind":' +
-    canonicalText(item.kind) +
+    repeatedText(KIND, item.kind) +
     ',"precondition":' +
     canonicalText(item.precondition) +
     ',"reason":' +
     canonicalReason(item.reason) +
     ',"side":' +
-    canonicalText(item.side);
+    repeatedText(SIDE, item.side);
   if (shape & ITEM_HAS_WARNINGS) text += ',"warnings":' + canonicalText(item.warnings);
   return text + '}';
+}
+
+/** `repeatedText` slots: the members whose values repeat from item to item. */
+const ACTION = 0;
+const APPROVERS = 1;
+const GATE = 2;
+const KIND = 3;
+const SIDE = 4;
+const AT = 5;
+const BECAUSE = 6;
+const MESSAGE = 7;
+
+/** The last string seen in each slot, and its text. */
+const lastStrings: (string | null)[] = [null, null, null, null, null, null, null, null];
+const lastTexts: string[] = ['', '', '', '', '', '', '', ''];
+
+/**
+ * `canonicalText(value)`, for a string the text made for the last same string in its slot.
+ * Why: a plan's items share a handful of kinds, actions, gates and reasons, and deciding each
+ * string's escaping anew (a regular expression call) was a fifth of the hash's cost.
+ */
+function repeatedText(slot: number, value: unknown): string {
+  if (typeof value !== 'string') return canonicalText(value);
+  if (value === lastStrings[slot]) return lastTexts[slot]!;
+  const text = jsonString(value);
+  lastStrings[slot] = value;
+  lastTexts[slot] = text;
+  return text;
 }
 
 /** An item's `fields`: each `{ path, desired, actual }` as `{"actual":…,"desired":…,"path":…}`. */
@@ -136,30 +165,57 @@ function canonicalFields(fields: unknown): string {
   let text = '[';
   for (let i = 0; i < length; i++) {
     const field: unknown = fields[i];
-    const element = isDocumentedField(field) ? canonicalField(field.path, field.desired, field.actual) : canonicalText(field);
+    const element = isDocumentedField(field) ? canonicalField(i, field.path, field.desired, field.actual) : canonicalText(field);
     text += i === 0 ? element : ',' + element;
   }
   return text + ']';
 }
 
+/** The texts that end a field of a given `path`: after a string value that needs no escaping (its closing quote included), and after any other value's text. */
+interface PathEnds {
+  path: string;
+  /** `","path":PATH}` */
+  afterString: string;
+  /** `,"path":PATH}` */
+  afterValue: string;
+}
+
+/**
+ * The `PathEnds` of the field at each position of the last `fields` written: the items of a
+ * policy list the same field names in the same order, so this is nearly always a hit.
+ */
+const pathEnds: PathEnds[] = [];
+
+function pathEndsAt(position: number, path: string): PathEnds {
+  const known = pathEnds[position];
+  if (known !== undefined && known.path === path) return known;
+  const afterValue = ',"path":' + jsonString(path) + '}';
+  const ends: PathEnds = { path, afterString: '"' + afterValue, afterValue };
+  // the first few hundred positions: a longer list is rare, and the entries stay small
+  if (position < 256) pathEnds[position] = ends;
+  return ends;
+}
+
 /**
  * One documented field's text. Strings that need no escaping and nulls (most values) are
- * written with their quotes inside the constant text around them: a third of the string joins
- * of writing each value as its own quoted text, and these joins were most of the hash's cost.
+ * written with their quotes inside the constant text around them, and the end (`path`) is the
+ * text made for the same name at the same position before: a third of the string joins of
+ * writing each value as its own quoted text, and these joins were most of the hash's cost.
  */
-function canonicalField(path: unknown, desired: unknown, actual: unknown): string {
-  if (typeof path !== 'string' || isEscaped(path)) {
+function canonicalField(position: number, path: unknown, desired: unknown, actual: unknown): string {
+  if (typeof path !== 'string') {
     return '{"actual":' + canonicalText(actual) + ',"desired":' + canonicalText(desired) + ',"path":' + canonicalText(path) + '}';
   }
-  const head =
-    actual === null
-      ? '{"actual":null,"desired":'
-      : typeof actual === 'string' && !isEscaped(actual)
-        ? '{"actual":"' + actual + '","desired":'
-        : '{"actual":' + canonicalText(actual) + ',"desired":';
-  if (desired === null) return head + 'null,"path":"' + path + '"}';
-  if (typeof desired === 'string' && !isEscaped(desired)) return head + '"' + desired + '","path":"' + path + '"}';
-  return head + canonicalText(desired) + ',"path":"' + path + '"}';
+  const ends = pathEndsAt(position, path);
+  const desiredIsPlain = typeof desired === 'string' && !isEscaped(desired);
+  if (actual === null) {
+    if (desiredIsPlain) return '{"actual":null,"desired":"' + desired + ends.afterString;
+    return '{"actual":null,"desired":' + canonicalText(desired) + ends.afterValue;
+  }
+  const head = typeof actual === 'string' && !isEscaped(actual) ? '{"actual":"' + actual + '","desired":' : '{"actual":' + canonicalText(actual) + ',"desired":';
+  if (desired === null) return head + 'null' + ends.afterValue;
+  if (desiredIsPlain) return head + '"' + desired + ends.afterString;
+  return head + canonicalText(desired) + ends.afterValue;
 }
 
 /** An item's `reason`: `{ rule, at, because[, message] }` in sorted order. */
@@ -167,10 +223,10 @@ function canonicalReason(reason: unknown): string {
   if (!isDocumentedReason(reason)) return canonicalText(reason);
   return (
     '{"at":' +
-    canonicalText(reason.at) +
+    repeatedText(AT, reason.at) +
     ',"because":' +
-    canonicalText(reason.because) +
-    (reason.message !== undefined ? ',"message":' + canonicalText(reason.message) : '') +
+    repeatedText(BECAUSE, reason.because) +
+    (reason.message !== undefined ? ',"message":' + repeatedText(MESSAGE, reason.message) : '') +
     ',"rule":' +
     canonicalText(reason.rule) +
     '}'

@@ -102,10 +102,14 @@ function emitPretty(raw: unknown, indent: string, level: Level, out: ChunkedText
     } else {
       const inner = indent + '  ';
       const items = level === 'items';
+      // what goes before each element, made once per list (an item list has tens of thousands)
+      const before = '\n' + inner;
+      const between = ',' + before;
       out.push('[');
       for (let i = 0; i < value.length; i++) {
-        out.push((i > 0 ? ',\n' : '\n') + inner);
-        const element = jsonReplacer(String(i), value[i]);
+        out.push(i > 0 ? between : before);
+        // `jsonReplacer` does not look at the name (the index): no string made per element
+        const element = jsonReplacer('', value[i]);
         if (isOmitted(element)) out.push('null');
         else if (items) out.push(compactJson(element));
         else emitPretty(element, inner, childLevel(level, null), out);

@@ -4,8 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ChangePlan } from '../plan/change-plan.js';
-import { jsonString } from '../plan/canonical-json.js';
-import { AuditLog, type AuditRecord } from './audit-log.js';
+import { APPEND_BATCH_LINES, AuditLog, type AuditRecord } from './audit-log.js';
 import { markFlapping, readFlappingHistory } from './flapping.js';
 import { MetricsStore } from './metrics-file.js';
 
@@ -50,18 +49,19 @@ export function recordPlan(stateDir: string, plan: ChangePlan, options: { comman
 /**
  * One `planned` audit record per item of the plan, written in batches of whole lines. Each line
  * is the text `JSON.stringify` gives the record; the members that are the same for a policy's
- * records are written once and reused, as they dominated the cost of tens of thousands of lines.
+ * records are encoded once and copied, and only each item's id is written anew, straight into
+ * the batch's bytes, as these lines are tens of thousands a run.
  */
 export function recordPlannedEvents(stateDir: string, plan: ChangePlan, options: { command: string; runId: string; actor?: string | null }): void {
   const log = AuditLog.inStateDir(stateDir, false);
   try {
-    log.appendLines(plannedLines(plan, new Date().toISOString(), options));
+    writePlannedLines(plan, new Date().toISOString(), options, (lines) => log.appendEncodedLines(lines));
   } finally {
     log.close();
   }
 }
 
-/** The `planned` record of an item, as an object (the form `plannedLines` writes as text). */
+/** The `planned` record of an item, as an object (the form `writePlannedLines` writes as text). */
 export function plannedRecord(
   plan: ChangePlan,
   policy: string,
@@ -84,27 +84,122 @@ export function plannedRecord(
   };
 }
 
-/** `JSON.stringify(plannedRecord(…))` for every item of the plan, in plan order. */
-function* plannedLines(plan: ChangePlan, ts: string, options: { command: string; runId: string; actor?: string | null }): Generator<string> {
+/**
+ * `JSON.stringify(plannedRecord(…))` and a newline for every item of the plan, in plan order,
+ * handed to `write` as UTF-8 in batches of `APPEND_BATCH_LINES` lines. Each batch is a view of
+ * one reused buffer, valid only during the call. (A plain loop, not a generator: V8 does not
+ * optimise a generator's loop while it runs, and this one runs once over every item.)
+ */
+function writePlannedLines(
+  plan: ChangePlan,
+  ts: string,
+  options: { command: string; runId: string; actor?: string | null },
+  write: (lines: Uint8Array) => void,
+): void {
+  const out = new LineBuffer();
   const middle = ',"event":"planned","attempt":null,"actor":' + JSON.stringify(options.actor ?? null) + ',"error":null,"detail":';
-  const details = new Map<string, string>();
+  // the end of a line (from `event` on) for each kind, action and gate
+  const ends = new Map<string, Map<string, Map<string, Uint8Array>>>();
+  const endOf = (kind: string, action: string, gate: string): Uint8Array => {
+    let byAction = ends.get(kind);
+    if (byAction === undefined) ends.set(kind, (byAction = new Map()));
+    let byGate = byAction.get(action);
+    if (byGate === undefined) byAction.set(action, (byGate = new Map()));
+    let end = byGate.get(gate);
+    if (end === undefined) byGate.set(gate, (end = encoder.encode(middle + JSON.stringify({ kind, action, gate }) + '}\n')));
+    return end;
+  };
+  let lastKind = '';
+  let lastAction = '';
+  let lastGate = '';
+  let lastEnd = endOf('', '', '');
+  let lines = 0;
   for (const policy of plan.policies) {
     // everything before the item's id: ts, run_id, command, policy, plan_hash
     const head = JSON.stringify({ ts, run_id: options.runId, command: options.command, policy: policy.policy, plan_hash: plan.plan_hash });
-    const start = head.length > 2 ? head.slice(0, -1) + ',"item":' : null;
+    const start = head.length > 2 ? encoder.encode(head.slice(0, -1) + ',"item":') : null;
     for (const item of policy.items) {
       const { id, kind, action, gate } = item;
       if (start === null || typeof id !== 'string' || typeof kind !== 'string' || typeof action !== 'string' || typeof gate !== 'string') {
-        yield JSON.stringify(plannedRecord(plan, policy.policy, item, ts, options));
-        continue;
+        out.text(JSON.stringify(plannedRecord(plan, policy.policy, item, ts, options)) + '\n');
+      } else {
+        // items come sorted, so most share the previous item's kind, action and gate
+        if (kind !== lastKind || action !== lastAction || gate !== lastGate) {
+          lastEnd = endOf(kind, action, gate);
+          lastKind = kind;
+          lastAction = action;
+          lastGate = gate;
+        }
+        out.bytes(start);
+        out.jsonString(id);
+        out.bytes(lastEnd);
       }
-      const detailKey = `${kind.length}:${kind}${action.length}:${action}${gate}`;
-      let detail = details.get(detailKey);
-      if (detail === undefined) {
-        detail = JSON.stringify({ kind, action, gate }) + '}';
-        details.set(detailKey, detail);
+      if (++lines === APPEND_BATCH_LINES) {
+        write(out.take());
+        lines = 0;
       }
-      yield start + jsonString(id) + middle + detail;
     }
+  }
+  if (lines > 0) write(out.take());
+}
+
+/** Encodes the texts every line repeats, once (and the rare line or id that is not plain ASCII). */
+const encoder = new TextEncoder();
+
+/**
+ * A batch of lines as UTF-8, in one buffer that is reused from batch to batch (and grows when a
+ * batch does not fit). Why not strings: joining tens of thousands of lines of pieces, and then
+ * encoding the batch to write it, cost more than copying the bytes.
+ */
+class LineBuffer {
+  private buffer = new Uint8Array(1 << 20);
+  private length = 0;
+
+  /** Appends bytes that are already UTF-8. */
+  bytes(encoded: Uint8Array): void {
+    this.reserve(encoded.length);
+    this.buffer.set(encoded, this.length);
+    this.length += encoded.length;
+  }
+
+  /** Appends `JSON.stringify(text)`: copied byte by byte when it is ASCII that needs no escaping. */
+  jsonString(text: string): void {
+    const count = text.length;
+    this.reserve(count + 2);
+    const buffer = this.buffer;
+    let at = this.length;
+    buffer[at++] = 34;
+    for (let i = 0; i < count; i++) {
+      const code = text.charCodeAt(i);
+      // `"`, `\`, controls and anything not ASCII: the general way
+      if (code < 32 || code === 34 || code === 92 || code > 126) {
+        this.text(JSON.stringify(text));
+        return;
+      }
+      buffer[at++] = code;
+    }
+    buffer[at++] = 34;
+    this.length = at;
+  }
+
+  /** Appends a text as UTF-8. */
+  text(text: string): void {
+    // at most 3 bytes per UTF-16 unit
+    this.reserve(text.length * 3);
+    this.length += encoder.encodeInto(text, this.buffer.subarray(this.length)).written;
+  }
+
+  /** The batch so far, as a view valid until the next append; the buffer starts again empty. */
+  take(): Uint8Array {
+    const batch = this.buffer.subarray(0, this.length);
+    this.length = 0;
+    return batch;
+  }
+
+  private reserve(more: number): void {
+    if (this.length + more <= this.buffer.length) return;
+    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + more));
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
   }
 }

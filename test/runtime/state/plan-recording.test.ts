@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PlanItem } from '../../../runtime/plan/change-plan.js';
-import { AuditLog, readAuditLog } from '../../../runtime/state/audit-log.js';
+import { APPEND_BATCH_LINES, AuditLog, readAuditLog } from '../../../runtime/state/audit-log.js';
 import { METRICS_FILE } from '../../../runtime/state/metrics-file.js';
 import { plannedRecord, recordPlan, recordPlannedEvents } from '../../../runtime/state/plan-recording.js';
 import { renderFixturePlan } from '../render/render-fixture.js';
@@ -35,6 +35,34 @@ describe('recording a dry run', () => {
       });
     }
     expect(readAuditLog(AuditLog.inStateDir(dir).path).skippedLines).toBe(0);
+  });
+
+  it('writes the same lines across many batches, whatever the ids, kinds, actions and gates', () => {
+    const plan = renderFixturePlan();
+    const template = plan.policies[0]!.items[0]!;
+    const kinds = ['missing', 'extra', 'changed', 'invalid'] as const;
+    const actions = ['create', 'update', 'delete', 'report', 'ignore'] as const;
+    const gates = ['auto', 'approval', 'blocked', 'none'] as const;
+    const odd = ['é', '"', '\\', '\n', '\u007f', '😀', '\ud800', 'a'.repeat(3000) + 'ü'];
+    plan.policies[0]!.items = Array.from({ length: APPEND_BATCH_LINES * 2 + 333 }, (_, i) => ({
+      ...template,
+      id: i % 97 === 0 ? `p/x/${odd[(i / 97) % odd.length]}${i}` : `p/changed/k${i}`,
+      kind: kinds[i % kinds.length]!,
+      action: actions[i % actions.length]!,
+      gate: gates[(i >> 3) % gates.length]!,
+    }));
+    // a torn last line left by a killed run: the batch starts on a fresh line
+    const path = AuditLog.inStateDir(dir).path;
+    writeFileSync(path, '{"ts":"2026-11-26T12:00:0');
+    const options = { command: 'plan', runId: 'many', actor: 'ü "bot"' };
+    recordPlannedEvents(dir, plan, options);
+    const lines = readFileSync(path, 'utf8').split('\n');
+    expect(lines[0]).toBe('{"ts":"2026-11-26T12:00:0');
+    expect(lines.at(-1)).toBe('');
+    const written = lines.slice(1, -1);
+    const ts = (JSON.parse(written[0]!) as { ts: string }).ts;
+    const expected = plan.policies.flatMap((policy) => policy.items.map((item) => JSON.stringify(plannedRecord(plan, policy.policy, item, ts, options))));
+    expect(written).toEqual(expected);
   });
 
   it('recordPlan writes the planned events and the metrics', () => {
