@@ -81,6 +81,9 @@ export function markFlapping(plan: ChangePlan, auditRecords: readonly AuditRecor
   let changed = false;
   for (const policy of plan.policies) {
     const subjects = flappingSubjects(policy.policy, auditRecords);
+    // Nothing flaps (the usual case, and always without history): only a stale mark can change,
+    // so the items are not walked id by id (a large plan has hundreds of thousands).
+    if (subjects.size === 0 && !policy.items.some((item) => item.flapping === true)) continue;
     policy.items = policy.items.map((item) => {
       const subject = flappingSubject(item.id);
       const flapping = subject !== null && subjects.has(subject);
