@@ -33,8 +33,13 @@ export function renderJson(plan: ChangePlan): string {
  * outer levels (plan, policies, policy, items) are written piece by piece, each item as one line
  * and any other member below them by `JSON.stringify`, re-indented to its depth — the same text,
  * since JSON text never holds a raw newline inside a string.
+ *
+ * Chunks are 64 Ki characters: a chunk of 1 Mi characters is a large object once flattened, kept
+ * (with its UTF-8 copy) until a garbage collection; at this size the chunks and the item lines
+ * they join stay in the young generation. Measured at 1M records a side: the render no longer
+ * raises the run's peak RSS (it added about 10 MB), and it takes less CPU (at 5M: 786 → 547 ms).
  */
-export function writeJson(plan: ChangePlan, write: (text: string) => void, chunkChars = 1 << 20): void {
+export function writeJson(plan: ChangePlan, write: (text: string) => void, chunkChars = 1 << 16): void {
   const out = new ChunkedText(write, chunkChars);
   emitPretty(plan, '', 'plan', out);
   out.push('\n');

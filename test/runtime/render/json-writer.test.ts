@@ -75,6 +75,19 @@ describe('writeJson (the plan as JSON: indented head, one compact line per item,
     expect(written(plan).text).toBe(renderJson(plan));
   });
 
+  it('by default hands on chunks of about 64 Ki characters, so no chunk is a large object', () => {
+    const plan = renderFixturePlan();
+    const items = plan.policies[0]!.items;
+    plan.policies[0]!.items = Array.from({ length: 3000 }, (_, i) => ({ ...items[i % items.length]!, id: `p/changed/k${i}` }));
+    const { text, chunks } = written(plan);
+    expect(text).toBe(renderJson(plan));
+    expect(text.length).toBeGreaterThan(4 * 65536);
+    const longestLine = Math.max(...text.split('\n').map((line) => line.length));
+    // a chunk ends at the first piece that takes it to 64 Ki characters: at most one item line more
+    for (const chunk of chunks) expect(chunk.length).toBeLessThan(65536 + longestLine + 64);
+    expect(chunks.length).toBeGreaterThanOrEqual(Math.floor(text.length / (65536 + longestLine + 64)));
+  });
+
   it('matches the layout for any JSON-like plan shape (empty lists and objects, odd members and values)', () => {
     const leaf = fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.constant(Number.NaN), fc.bigInt(), fc.date({ noInvalidDate: false }));
     const item = fc.oneof({ weight: 5, arbitrary: fc.dictionary(fc.string(), leaf) }, { weight: 1, arbitrary: leaf });
