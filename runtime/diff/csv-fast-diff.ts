@@ -75,10 +75,9 @@ import {
   invalidItem,
   keyObject,
   missingItemOf,
-  sortEntries,
+  orderedItems,
   sortableEntry,
   summarize,
-  withholdBrokenKeys,
   type SortableItem,
 } from './diff-items.js';
 import type { DiffResult, ItemDecider } from './diff-result.js';
@@ -972,10 +971,10 @@ async function run(
   duplicates(desired, desiredPresenter, [...desiredDuplicates.values()], 'desired');
   duplicates(actual, actualPresenter, actualDuplicates, 'actual');
   tracePhase('diff: items');
-  const sorted = sortEntries(withholdBrokenKeys(entries));
-  const items = sorted.map((entry) => entry.item);
+  const ordered = orderedItems(entries, decide !== null);
+  const items = ordered.items;
   tracePhase('diff: sort');
   const result: DiffResult = { summary: summarize(dScan.total, aScan.total, matchedOnce - changed, items), items };
-  if (decide !== null) result.decided = sorted.map((entry) => entry.decided!);
+  if (ordered.decided !== null) result.decided = ordered.decided;
   return result;
 }

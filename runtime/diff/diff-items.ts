@@ -251,16 +251,6 @@ export function withholdBrokenKeys(entries: SortableItem[]): SortableItem[] {
   );
 }
 
-function byKeyText(x: SortableItem, y: SortableItem): number {
-  return compareText(x.keyText, y.keyText);
-}
-
-/** Whether the entries are already in strictly increasing order of their texts. */
-function inKeyOrder(entries: readonly SortableItem[]): boolean {
-  for (let i = 1; i < entries.length; i++) if (!(entries[i - 1].keyText < entries[i].keyText)) return false;
-  return true;
-}
-
 /**
  * Puts items in the deterministic order described in the module comment. A kind whose entries
  * already come in order (files sorted by key) is only checked, not sorted.
@@ -271,23 +261,107 @@ export function sortItems(entries: SortableItem[]): DiffItem[] {
 
 /** `sortItems`, keeping the entries (and the plan items decided with them). */
 export function sortEntries(entries: SortableItem[]): SortableItem[] {
-  const byKind: SortableItem[][] = [[], [], [], []];
-  for (const entry of entries) byKind[KIND_RANK[entry.item.kind]].push(entry);
-  const sorted: SortableItem[] = [];
+  return placeEntries(entries, rankEntries(entries));
+}
+
+/**
+ * `sortItems(withholdBrokenKeys(entries))` as two lists: the items, and with `withDecided` the
+ * plan items decided with them (`SortableItem.decided`), in the same order.
+ *
+ * Why one function: a large diff has hundreds of thousands of entries scattered over the heap,
+ * and every pass over them is mostly cache misses. Here each entry is read once for its kind and
+ * text (which kinds are already in order, whether any item is invalid: only then can keys be
+ * withheld), then placed by kind, and read once more for the two lists — where withholding,
+ * splitting by kind, checking each kind's order and making each list were a pass each.
+ */
+export function orderedItems(entries: SortableItem[], withDecided: boolean): { items: DiffItem[]; decided: PlanItem[] | null } {
+  let ranked = rankEntries(entries);
+  if (ranked.counts[3]! > 0) {
+    const kept = withholdBrokenKeys(entries);
+    if (kept !== entries) {
+      entries = kept;
+      ranked = rankEntries(entries);
+    }
+  }
+  const sorted = placeEntries(entries, ranked);
+  // lists grown by `push` stay packed (a list made at its size has holes until filled, and
+  // code reading the plan's items would check every element for one)
+  const count = sorted.length;
+  const items: DiffItem[] = [];
+  const decided: PlanItem[] | null = withDecided ? [] : null;
+  for (let i = 0; i < count; i++) {
+    const entry = sorted[i]!;
+    items.push(entry.item);
+    if (decided !== null) decided.push(entry.decided!);
+  }
+  return { items, decided };
+}
+
+/** Each entry's kind rank, how many entries each kind has, and whether each keyed kind comes in strictly increasing text order. */
+interface RankedEntries {
+  ranks: Uint8Array;
+  counts: number[];
+  ordered: boolean[];
+}
+
+/** Reads each entry once: its kind's rank, and for keyed kinds whether their texts still increase. */
+function rankEntries(entries: readonly SortableItem[]): RankedEntries {
+  const n = entries.length;
+  const ranks = new Uint8Array(n);
+  const counts = [0, 0, 0, 0];
+  // per keyed rank: the last text seen, while that kind is still in order
+  const last: (string | null)[] = [null, null, null];
+  const ordered = [true, true, true];
+  for (let i = 0; i < n; i++) {
+    const entry = entries[i]!;
+    const rank = KIND_RANK[entry.item.kind];
+    ranks[i] = rank;
+    counts[rank]++;
+    if (rank < 3 && ordered[rank]) {
+      const text = entry.keyText;
+      const before = last[rank];
+      if (before !== null && !(before < text)) ordered[rank] = false;
+      last[rank] = text;
+    }
+  }
+  return { ranks, counts, ordered };
+}
+
+/**
+ * The entries in the order of `sortItems`: placed by rank in one array (stable), then only a
+ * kind that is not already in order is sorted (files sorted by key are only checked).
+ */
+function placeEntries(entries: readonly SortableItem[], { ranks, counts, ordered }: RankedEntries): SortableItem[] {
+  const n = entries.length;
+  const starts = [0, counts[0]!, counts[0]! + counts[1]!, counts[0]! + counts[1]! + counts[2]!];
+  const next = starts.slice();
+  const sorted: SortableItem[] = new Array<SortableItem>(n);
+  for (let i = 0; i < n; i++) sorted[next[ranks[i]!]!++] = entries[i]!;
   for (let rank = 0; rank < 3; rank++) {
-    const group = byKind[rank];
     // A stable sort: entries with equal texts (never two of one kind in a valid diff) keep
     // their order.
-    if (!inKeyOrder(group)) group.sort(byKeyText);
-    for (const entry of group) sorted.push(entry);
+    if (!ordered[rank]) sortByKeyText(sorted, starts[rank]!, starts[rank]! + counts[rank]!);
   }
-  const invalid = byKind[3];
-  invalid.sort(
-    ({ item: a }, { item: b }) =>
-      (a.side === 'actual' ? 1 : 0) - (b.side === 'actual' ? 1 : 0) || (a.origin?.position ?? 0) - (b.origin?.position ?? 0),
-  );
-  for (const entry of invalid) sorted.push(entry);
+  if (counts[3]! > 1) {
+    const invalid = sorted.slice(starts[3]);
+    invalid.sort(
+      ({ item: a }, { item: b }) =>
+        (a.side === 'actual' ? 1 : 0) - (b.side === 'actual' ? 1 : 0) || (a.origin?.position ?? 0) - (b.origin?.position ?? 0),
+    );
+    for (let i = 0; i < invalid.length; i++) sorted[starts[3]! + i] = invalid[i]!;
+  }
   return sorted;
+}
+
+/** Sorts `list[start, end)` by key text (stable). */
+function sortByKeyText(list: SortableItem[], start: number, end: number): void {
+  const part = list.slice(start, end);
+  part.sort(byKeyText);
+  for (let i = 0; i < part.length; i++) list[start + i] = part[i]!;
+}
+
+function byKeyText(x: SortableItem, y: SortableItem): number {
+  return compareText(x.keyText, y.keyText);
 }
 
 /** The policy summary from the records in scope per side, the unchanged pairs and the items. */

@@ -25,14 +25,98 @@ export function canonicalJson(value: unknown): string {
 /**
  * `sha256:<hex>` of the canonical JSON of a value: the fingerprint format used in plans. A
  * large value is fed to the hash in chunks as it is written, so it is never held as one string
- * (same bytes, same hash).
+ * (same bytes, same hash). A flat object of strings (a raw record: every changed and extra plan
+ * item's precondition) is written as UTF-8 bytes straight into a reused buffer
+ * (`stringRecordDigest`), not as a text that the hash would then have to flatten and encode.
  */
 export function sha256OfCanonical(value: unknown): string {
-  if (isSmall(value)) return 'sha256:' + hashOnce('sha256', canonicalText(value), 'hex');
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)) {
+    const keys = Object.keys(value);
+    if (keys.length <= STREAMED_SIZE) {
+      const object = value as Record<string, unknown>;
+      const shape = shapeOf(keys);
+      // a record the byte path does not take (rare: a value to escape, or not a string)
+      return stringRecordDigest(object, shape) ?? 'sha256:' + hashOnce('sha256', canonicalText(object), 'hex');
+    }
+  } else if (isSmall(value)) {
+    return 'sha256:' + hashOnce('sha256', canonicalText(value), 'hex');
+  }
   const stream = new CanonicalHashStream();
   stream.value(value);
   return stream.digest();
 }
+
+/**
+ * `sha256:<hex>` of the canonical text of an object whose members are all strings (or
+ * undefined, left out) that need no escaping, or null for any other object (the caller then
+ * writes the text). Why bytes: the canonical text of such an object is its sorted member heads
+ * (`"name":"`, the same for every record of one shape, encoded once) and the values' UTF-8 bytes
+ * between quotes; writing them into one reused buffer checks the escaping and encodes in one
+ * pass, where a text made of some twenty joins cost the hash a flattening and an encoding.
+ * `shape` is `shapeOf(Object.keys(object))`.
+ */
+function stringRecordDigest(object: Record<string, unknown>, shape: Shape): string | null {
+  const values = Object.values(object);
+  const order = shape.order;
+  const count = order.length;
+  const heads = (shape.heads ??= shape.sorted.map((name) => Buffer.from(jsonString(name) + ':"', 'utf8')));
+  const bytes = (recordBytes ??= new Uint8Array(RECORD_BYTES));
+  let n = 0;
+  let first = true;
+  for (let i = 0; i < count; i++) {
+    const member = values[order[i]!];
+    if (member === undefined) continue;
+    if (typeof member !== 'string') return null;
+    const head = heads[i]!;
+    const length = member.length;
+    // room for the separator, the head, three bytes per code unit, the closing quote and `}`
+    // (RECORD_BYTES written out: the bundle makes module constants variables V8 does not fold)
+    if (n + head.length + 3 * length + 3 > 65536) return null;
+    bytes[n++] = first ? 123 : 44; // `{` or `,`
+    first = false;
+    for (let j = 0; j < head.length; j++) bytes[n++] = head[j]!;
+    for (let j = 0; j < length; j++) {
+      const c = member.charCodeAt(j);
+      if (c < 128) {
+        // `"`, `\` and controls are escaped in JSON: the general writer does that
+        if (c < 32 || c === 34 || c === 92) return null;
+        bytes[n++] = c;
+      } else if (c < 2048) {
+        bytes[n++] = 192 | (c >> 6);
+        bytes[n++] = 128 | (c & 63);
+      } else {
+        // surrogates (a lone half is escaped; a pair is left to the general writer too)
+        if ((c & 0xf800) === 0xd800) return null;
+        bytes[n++] = 224 | (c >> 12);
+        bytes[n++] = 128 | ((c >> 6) & 63);
+        bytes[n++] = 128 | (c & 63);
+      }
+    }
+    bytes[n++] = 34; // `"`
+  }
+  if (first) bytes[n++] = 123;
+  bytes[n++] = 125; // `}`
+  // a view of the written length, one per length (no new view per record)
+  const view = (recordViews[n] ??= new Uint8Array(bytes.buffer, 0, n));
+  return 'sha256:' + hashOnce('sha256', view, 'hex');
+}
+
+/**
+ * `sha256OfCanonical` of a flat object of strings by its byte path alone, or null when that
+ * path does not take the object (a member that is not a string or needs escaping, more than
+ * `STREAMED_SIZE` members, a large record). Why exported: tests compare it with the general
+ * writer, which it must match byte for byte.
+ */
+export function stringRecordSha256(object: Record<string, unknown>): string | null {
+  const keys = Object.keys(object);
+  return keys.length <= STREAMED_SIZE ? stringRecordDigest(object, shapeOf(keys)) : null;
+}
+
+/** The size of the buffer `stringRecordDigest` writes into; a larger record takes the general path. */
+const RECORD_BYTES = 1 << 16;
+let recordBytes: Uint8Array | undefined;
+/** `recordViews[n]`: the first `n` bytes of `recordBytes`. */
+const recordViews: Uint8Array[] = [];
 
 /** True for a value `CanonicalHashStream.value` writes as one text: no list or object of more than `STREAMED_SIZE` members. */
 function isSmall(value: unknown): boolean {
@@ -216,6 +300,8 @@ interface Shape {
   order: readonly number[];
   /** For members that are all plain strings: `{"a":"`, then `","b":"` and so on (the text is glue, value, glue, value, `"}`). */
   glue: readonly string[];
+  /** For `stringRecordDigest`, made on first use: each sorted key as the UTF-8 bytes of `"key":"`. */
+  heads?: readonly Uint8Array[];
 }
 
 /**
@@ -248,6 +334,7 @@ function shapeOf(keys: string[]): Shape {
     prefixes: sorted.map((name) => jsonString(name) + ':'),
     order: sorted.map((name) => keys.indexOf(name)),
     glue: sorted.map((name, i) => (i === 0 ? '{' : '",') + jsonString(name) + ':"'),
+    heads: undefined,
   };
   if (recentShapes.length >= RECENT_SHAPES) recentShapes.pop();
   recentShapes.unshift(shape);
