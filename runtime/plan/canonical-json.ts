@@ -11,6 +11,7 @@
  * order of an object shape is computed once and reused, and long texts go to the hash in chunks.
  */
 import { createHash, hash as hashOnce, type Hash } from 'node:crypto';
+import { writePlainJsonChars } from './json-string-bytes.js';
 
 /**
  * The canonical JSON text of a value: sorted keys, no white space. Dates become ISO strings,
@@ -75,23 +76,9 @@ function stringRecordDigest(object: Record<string, unknown>, shape: Shape): stri
     bytes[n++] = first ? 123 : 44; // `{` or `,`
     first = false;
     for (let j = 0; j < head.length; j++) bytes[n++] = head[j]!;
-    for (let j = 0; j < length; j++) {
-      const c = member.charCodeAt(j);
-      if (c < 128) {
-        // `"`, `\` and controls are escaped in JSON: the general writer does that
-        if (c < 32 || c === 34 || c === 92) return null;
-        bytes[n++] = c;
-      } else if (c < 2048) {
-        bytes[n++] = 192 | (c >> 6);
-        bytes[n++] = 128 | (c & 63);
-      } else {
-        // surrogates (a lone half is escaped; a pair is left to the general writer too)
-        if ((c & 0xf800) === 0xd800) return null;
-        bytes[n++] = 224 | (c >> 12);
-        bytes[n++] = 128 | ((c >> 6) & 63);
-        bytes[n++] = 128 | (c & 63);
-      }
-    }
+    // `"`, `\`, controls and surrogates: the general writer escapes them
+    n = writePlainJsonChars(member, bytes, n);
+    if (n < 0) return null;
     bytes[n++] = 34; // `"`
   }
   if (first) bytes[n++] = 123;

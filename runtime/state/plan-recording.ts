@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ChangePlan } from '../plan/change-plan.js';
+import { writePlainJsonChars } from '../plan/json-string-bytes.js';
 import { APPEND_BATCH_LINES, AuditLog, type AuditRecord } from './audit-log.js';
 import { markFlapping, readFlappingHistory } from './flapping.js';
 import { MetricsStore } from './metrics-file.js';
@@ -162,24 +163,20 @@ class LineBuffer {
     this.length += encoded.length;
   }
 
-  /** Appends `JSON.stringify(text)`: copied byte by byte when it is ASCII that needs no escaping. */
+  /** Appends `JSON.stringify(text)`: its bytes written at once when it needs no escaping. */
   jsonString(text: string): void {
-    const count = text.length;
-    this.reserve(count + 2);
+    // the quotes and at most 3 bytes per UTF-16 unit
+    this.reserve(text.length * 3 + 2);
     const buffer = this.buffer;
-    let at = this.length;
-    buffer[at++] = 34;
-    for (let i = 0; i < count; i++) {
-      const code = text.charCodeAt(i);
-      // `"`, `\`, controls and anything not ASCII: the general way
-      if (code < 32 || code === 34 || code === 92 || code > 126) {
-        this.text(JSON.stringify(text));
-        return;
-      }
-      buffer[at++] = code;
+    buffer[this.length] = 34;
+    const end = writePlainJsonChars(text, buffer, this.length + 1);
+    if (end < 0) {
+      // `"`, `\`, controls, surrogates: the general way (over what was written)
+      this.text(JSON.stringify(text));
+      return;
     }
-    buffer[at++] = 34;
-    this.length = at;
+    buffer[end] = 34;
+    this.length = end + 1;
   }
 
   /** Appends a text as UTF-8. */
