@@ -99,14 +99,16 @@ export interface FastDiffOptions {
   signal?: AbortSignal;
   /** Decide each item as it is made (see `DiffResult.decided`). */
   decide?: ItemDecider;
+  /**
+   * A pool started ahead (so its workers boot while the caller reads headers and plans), used
+   * instead of starting one; closed like one (`workers` is then ignored).
+   */
+  pool?: FastWorkerPool;
 }
 
 export type FastDiffOutcome = { ok: true; result: DiffResult } | { ok: false; reason: string };
 
 class FastPathBail extends Error {}
-
-/** Numbers the channels between workers (with the process id and a random part: unique). */
-let channelCount = 0;
 
 interface ScannedSide<T> {
   results: T[];
@@ -238,7 +240,7 @@ export async function diffCsvFast(
   ctx: ObserveContext,
   options: FastDiffOptions,
 ): Promise<FastDiffOutcome> {
-  const pool = FastWorkerPool.start(options.workers);
+  const pool = options.pool ?? FastWorkerPool.start(options.workers);
   try {
     return { ok: true, result: await run(comparer, desired, actual, ctx, options, pool) };
   } catch (error) {
@@ -725,7 +727,6 @@ async function run(
 
   // 1. The desired side into shared arrays, handed from worker to worker (the main thread
   //    never holds them).
-  if (pool.threaded) await pool.broadcast({ kind: 'open-channel', name: `recon-diff-${process.pid}-${++channelCount}-${Math.random().toString(36).slice(2)}` });
   let generation = 0;
   const dScan = await scanSide<ScanDesiredResult>(
     desired,

@@ -19,7 +19,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { IrExpr, IrFieldType, IrSource } from '../../language/ir/ir-types.js';
 import type { ConnectorContext } from '../connectors/connector.js';
-import { resolveSourceFile } from '../connectors/connector-support.js';
+import { resolveWorkspacePathSync } from '../workspace/workspace-paths.js';
 import { CsvRowScanner, type ScannedRow } from '../connectors/csv-row-scanner.js';
 import {
   CHECK_BOOL,
@@ -96,11 +96,17 @@ interface Header {
   rowBytes: number;
 }
 
-/** Reads the header as the csv connector does (BOM, blank lines, udsv for the names). */
+/**
+ * Reads the header as the csv connector does (BOM, blank lines, udsv for the names), and
+ * estimates the bytes per row from the rows that follow it in the first 64 KiB (read more only
+ * when the header does not fit). The estimate only sizes the scan's arrays; a larger sample
+ * (1 MiB, formerly) gave the same estimate within 0.1% on the benchmark files, at 15 ms more of
+ * the main thread's time before the workers get their first task.
+ */
 function readHeader(file: string, size: number, delimiter: string, hasHeader: boolean): Header | string {
   const fd = openSync(file, 'r');
   try {
-    let length = Math.min(size, 1 << 20);
+    let length = Math.min(size, 1 << 16);
     for (;;) {
       const buffer = Buffer.allocUnsafe(length);
       const got = readSync(fd, buffer, 0, length, 0);
@@ -197,13 +203,19 @@ async function sidePlan(
     const type = source.fields?.find((f) => f.name === key)?.type;
     if (type !== undefined && type !== 'string') return `source ${source.name}: key ${key} is declared ${type}`;
   }
+  // Synchronously, as the size check of `diffSources` does (the same checks as
+  // `resolveSourceFile`): its asynchronous `realpath` and `stat` took 10-15 ms of thread-pool
+  // round trips here, against 0.2 ms, right before the workers' first task.
   let file: string;
+  let size: number;
   try {
-    file = await resolveSourceFile(source, connectorContext);
+    file = resolveWorkspacePathSync(connectorContext.workspaceRoot, source.connector.path);
+    const info = statSync(file);
+    if (!info.isFile()) throw new Error('not a file');
+    size = info.size;
   } catch {
     return `source ${source.name}: the file cannot be resolved`;
   }
-  const size = statSync(file).size;
   const header = readHeader(file, size, options.delimiter, options.header);
   if (typeof header === 'string') return `source ${source.name}: ${header}`;
   const columnIndex = new Map(header.names.map((name, i) => [name, i] as const));

@@ -79,6 +79,24 @@ function send(state: ThreadState, message: ChannelMessage): void {
   state.channel?.postMessage(message);
 }
 
+/**
+ * Opens the thread's channel to the other workers of its pool. A worker does it as it starts
+ * (the name comes in its `workerData`), so the channel is open before any task arrives and no
+ * task is spent on it.
+ */
+export function openChannel(state: ThreadState, name: string): void {
+  const channel = new BroadcastChannel(name);
+  channel.onmessage = (event) => {
+    const message = (event as { data: ChannelMessage }).data;
+    const key = message.kind === 'range' ? `range/${message.generation}/${message.index}` : `table/${message.generation}`;
+    state.received.set(key, message.kind === 'range' ? message.range : message.table);
+    const wake = state.wake;
+    state.wake = null;
+    wake?.();
+  };
+  state.channel = channel;
+}
+
 /** Waits until `ready()` holds, re-checking whenever the channel brings something. */
 async function until(state: ThreadState, ready: () => boolean): Promise<void> {
   while (!ready()) {
@@ -101,7 +119,6 @@ export interface SuspectProbes {
 }
 
 export type FastTask =
-  | { kind: 'open-channel'; name: string }
   | { kind: 'scan-desired'; range: RangeSpec; estimatedRows: number; index: number; generation: number }
   | { kind: 'register'; count: number; rowsBefore: number[]; generation: number }
   | { kind: 'mark'; invalid: Int32Array; valid: Int32Array }
@@ -215,19 +232,6 @@ function pairBuffers(pairs: CandidatePairs): ArrayBuffer[] {
 /** Runs one task; the second element lists buffers to transfer back (never shared ones). */
 export async function runFastTask(task: FastTask, state: ThreadState, emit: PartialSink | null = null): Promise<[FastTaskResult, ArrayBuffer[]]> {
   switch (task.kind) {
-    case 'open-channel': {
-      const channel = new BroadcastChannel(task.name);
-      channel.onmessage = (event) => {
-        const message = (event as { data: ChannelMessage }).data;
-        const key = message.kind === 'range' ? `range/${message.generation}/${message.index}` : `table/${message.generation}`;
-        state.received.set(key, message.kind === 'range' ? message.range : message.table);
-        const wake = state.wake;
-        state.wake = null;
-        wake?.();
-      };
-      state.channel = channel;
-      return [null, []];
-    }
     case 'scan-desired': {
       const { range } = task;
       const store = new DesiredStore(task.estimatedRows, range.size);

@@ -6,13 +6,18 @@
  * the module that contains `csv-worker-pool.ts` (as `csv-scan-worker.js`); when it is missing the
  * fast path runs its tasks on the calling thread instead.
  */
-import { parentPort } from 'node:worker_threads';
-import { newThreadState, runFastTask, type FastTask } from './csv-fast-tasks.js';
+import { parentPort, workerData } from 'node:worker_threads';
+import { newThreadState, openChannel, runFastTask, type FastTask } from './csv-fast-tasks.js';
+import type { FastWorkerData } from './csv-worker-pool.js';
 
 const port = parentPort;
 if (port) {
   // The shared arrays this thread was handed, kept between tasks.
   const state = newThreadState();
+  // The channel to the other workers of the pool, open before the first task arrives.
+  const channel = (workerData as FastWorkerData | null)?.channel;
+  if (typeof channel === 'string') openChannel(state, channel);
+  port.postMessage({ ready: true });
   // Results are copied, never transferred: transferring detaches an ArrayBuffer, and the first
   // detach in a thread discards all the optimised code that reads typed arrays (it assumed none
   // would be), so the scanner would be compiled all over again for the next file. The results

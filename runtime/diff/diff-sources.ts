@@ -15,10 +15,10 @@ import { createConnectorContext } from '../connectors/connector-registry.js';
 import { observeSource, type ObservedBatch, type ObserveContext } from '../observe/record-reader.js';
 import { diffCsvFast } from './csv-fast-diff.js';
 import { planCsvFastPath } from './csv-fast-plan.js';
-import { defaultWorkerCount } from './csv-worker-pool.js';
+import { defaultWorkerCount, FastWorkerPool } from './csv-worker-pool.js';
 import { diffPolicy } from './diff-engine.js';
 import type { DiffResult, ItemDecider } from './diff-result.js';
-import { RecordComparer } from './record-comparer.js';
+import { effectiveRules, RecordComparer } from './record-comparer.js';
 import { resolveWorkspacePathSync } from '../workspace/workspace-paths.js';
 import { traceNote } from '../plan/phase-trace.js';
 
@@ -43,6 +43,12 @@ export interface FastPathSettings {
   eager?: boolean;
   /** Told which path ran. */
   report?: (report: DiffPathReport) => void;
+  /**
+   * Worker threads started ahead by `startFastPathPool`: the fast path uses them (instead of
+   * starting its own, so they boot while it reads headers and plans); `diffSources` closes them
+   * in every case.
+   */
+  pool?: FastWorkerPool;
 }
 
 /** What `diffSources` needs: the read context, plus optional fast-path settings. */
@@ -69,6 +75,33 @@ function fileSize(source: IrSource, ctx: ObserveContext): number {
   }
 }
 
+/** Why the fast path does not apply, from what is known without reading the files; null: it may. */
+function reasonBeforeReading(desiredSource: IrSource, actualSource: IrSource, ctx: ObserveContext, settings: FastPathSettings): string | null {
+  if (settings.enabled === false) return 'the fast path is disabled';
+  if (desiredSource.connector.kind !== 'csv' || actualSource.connector.kind !== 'csv') return 'the sources are not both csv files';
+  if (fileSize(desiredSource, ctx) + fileSize(actualSource, ctx) < (settings.minBytes ?? 8 << 20)) return 'the files are small';
+  return null;
+}
+
+/**
+ * Starts the fast path's worker threads for a policy that may take it (both sources csv files,
+ * big enough, without `where`, keys of one arity, no `by` rule: what the IR and a `stat` tell),
+ * or returns null. Why: a worker takes 30–50 ms to boot and load its module; started before
+ * the policy's set-up (deciding, reading headers, planning ranges), it boots meanwhile, off
+ * the critical path. Hand the pool to `diffSources` (`fastPath.pool`), which closes it; close
+ * it yourself (`close` is idempotent) if `diffSources` is not reached. Never with a record cap
+ * (the fast path is off then: pass `enabled: false`).
+ */
+export function startFastPathPool(policy: IrPolicy, desiredSource: IrSource, actualSource: IrSource, ctx: DiffSourcesContext): FastWorkerPool | null {
+  const settings = ctx.fastPath ?? {};
+  if (reasonBeforeReading(desiredSource, actualSource, ctx, settings) !== null) return null;
+  if (desiredSource.where !== null || actualSource.where !== null || desiredSource.key.length !== actualSource.key.length) return null;
+  if (effectiveRules(policy).some((rule) => rule.comparator.kind === 'by')) return null;
+  const workers = settings.workers ?? defaultWorkerCount();
+  // One thread runs inline: nothing to start ahead.
+  return workers > 1 ? FastWorkerPool.start(workers) : null;
+}
+
 /**
  * Observes and diffs one policy's two sources. Connector failures throw `ConnectorError` (as
  * `observeSource` does); everything else about the data ends up in the result's items.
@@ -80,31 +113,16 @@ export async function diffSources(
   ctx: DiffSourcesContext,
 ): Promise<DiffResult> {
   const settings = ctx.fastPath ?? {};
-  const comparer = new RecordComparer(policy, desiredSource, actualSource, ctx);
-  let reason: string | null = null;
-  if (settings.enabled === false) reason = 'the fast path is disabled';
-  else if (desiredSource.connector.kind !== 'csv' || actualSource.connector.kind !== 'csv') reason = 'the sources are not both csv files';
-  else if (fileSize(desiredSource, ctx) + fileSize(actualSource, ctx) < (settings.minBytes ?? 8 << 20)) reason = 'the files are small';
-  if (reason === null) {
-    const plan = await planCsvFastPath(comparer, desiredSource, actualSource, createConnectorContext(ctx));
-    if (plan.ok) {
-      const outcome = await diffCsvFast(comparer, plan.desired, plan.actual, ctx, {
-        workers: settings.workers ?? defaultWorkerCount(),
-        minRangeBytes: settings.minRangeBytes,
-        eager: settings.eager,
-        signal: ctx.signal,
-        decide: ctx.decide,
-      });
-      if (outcome.ok) {
-        settings.report?.({ path: 'fast', reason: null });
-        traceNote('diff path: fast');
-        return outcome.result;
-      }
-      reason = outcome.reason;
-    } else {
-      reason = plan.reason;
-    }
+  let fast: DiffResult | string;
+  try {
+    fast = await diffFast(policy, desiredSource, actualSource, ctx, settings);
+  } finally {
+    // Workers started ahead and not used end before the generic path reads (closing is
+    // idempotent: the fast path closes the pool it used itself).
+    await settings.pool?.close();
   }
+  if (typeof fast !== 'string') return fast;
+  const reason = fast;
   settings.report?.({ path: 'generic', reason });
   traceNote(`diff path: generic (${reason})`);
   const read = ctx.readSide ?? ((source: IrSource, side: 'desired' | 'actual') => observeSource(source, side, ctx));
@@ -112,4 +130,31 @@ export async function diffSources(
     evaluation: ctx,
     signal: ctx.signal,
   });
+}
+
+/** The fast path's result, or why it was not taken. */
+async function diffFast(
+  policy: IrPolicy,
+  desiredSource: IrSource,
+  actualSource: IrSource,
+  ctx: DiffSourcesContext,
+  settings: FastPathSettings,
+): Promise<DiffResult | string> {
+  const comparer = new RecordComparer(policy, desiredSource, actualSource, ctx);
+  const reason = reasonBeforeReading(desiredSource, actualSource, ctx, settings);
+  if (reason !== null) return reason;
+  const plan = await planCsvFastPath(comparer, desiredSource, actualSource, createConnectorContext(ctx));
+  if (!plan.ok) return plan.reason;
+  const outcome = await diffCsvFast(comparer, plan.desired, plan.actual, ctx, {
+    workers: settings.workers ?? defaultWorkerCount(),
+    minRangeBytes: settings.minRangeBytes,
+    eager: settings.eager,
+    signal: ctx.signal,
+    decide: ctx.decide,
+    pool: settings.pool,
+  });
+  if (!outcome.ok) return outcome.reason;
+  settings.report?.({ path: 'fast', reason: null });
+  traceNote('diff path: fast');
+  return outcome.result;
 }

@@ -7,7 +7,8 @@
  * Nothing here writes anywhere: connectors are read-only during a plan.
  */
 import type { IrDocument, IrSource } from '../../language/ir/ir-types.js';
-import { diffSources } from '../diff/diff-sources.js';
+import { diffSources, startFastPathPool, type FastPathSettings } from '../diff/diff-sources.js';
+import type { DiffResult } from '../diff/diff-result.js';
 import { startPolicyDecision } from '../decide/decider.js';
 import { observeSource, type ObservedBatch, type ObserveContext } from '../observe/record-reader.js';
 import type { ChangePlan, PolicyPlan } from './change-plan.js';
@@ -71,6 +72,10 @@ export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<
     if (skip.has(policy.name)) continue;
     options.signal?.throwIfAborted();
     const sources = policySources(ir, policy);
+    // The CSV fast path reads whole files: not with a record cap (previews).
+    const fastPath: FastPathSettings = { enabled: cap === undefined };
+    // Its worker threads boot while the set-up below runs (none start when it cannot apply).
+    fastPath.pool = startFastPathPool(policy, sources.desired, sources.actual, { ...observe, fastPath }) ?? undefined;
     const warnings: string[] = [];
     const truncated: string[] = [];
     const read = (source: IrSource, side: 'desired' | 'actual'): AsyncIterable<ObservedBatch> => {
@@ -81,15 +86,21 @@ export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<
         warnings.push(truncationWarning(source.name, side, cap));
       });
     };
-    // the CSV fast path reads whole files: not with a record cap (previews)
-    // Items are decided as the diff makes them (the fast path releases their records at once)
-    const decision = startPolicyDecision(policy, { observedAt, ir, env: options.env });
-    const diff = await diffSources(policy, sources.desired, sources.actual, {
-      ...observe,
-      readSide: read,
-      fastPath: { enabled: cap === undefined },
-      decide: decision.decide,
-    });
+    let decision: ReturnType<typeof startPolicyDecision>;
+    let diff: DiffResult;
+    try {
+      // Items are decided as the diff makes them (the fast path releases their records at once)
+      decision = startPolicyDecision(policy, { observedAt, ir, env: options.env });
+      diff = await diffSources(policy, sources.desired, sources.actual, {
+        ...observe,
+        readSide: read,
+        fastPath,
+        decide: decision.decide,
+      });
+    } finally {
+      // diffSources closes the pool; this covers a failure before it was reached.
+      await fastPath.pool?.close();
+    }
     tracePhase(`diff ${policy.name}`);
     const decided = diff.decided ?? diff.items.map((item) => decision.decide(item));
     diff.items.length = 0;
