@@ -13,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { traceNote } from '../plan/phase-trace.js';
 import { newThreadState, runFastTask, type FastPartial, type FastTask, type FastTaskResult, type ThreadState } from './csv-fast-tasks.js';
 
 interface WorkerReply {
@@ -60,10 +61,20 @@ export interface FastWorkerData {
 }
 
 function startWorker(entry: { url: URL; typescript: boolean }, workerData: FastWorkerData): Worker {
-  // A worker inherits the process's Node flags; `--input-type` (a `node -e` script) makes a
-  // file-based worker fail to start, which would silently cost the fast path.
-  const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
-  if (!entry.typescript) return new Worker(entry.url, { resourceLimits: WORKER_LIMITS, execArgv, workerData });
+  if (!entry.typescript) {
+    // A worker inherits the process's Node flags (`--cpu-prof`, `--enable-source-maps`…), but
+    // not all of them start one: `--input-type` (a `node -e` script) makes a file-based worker
+    // fail, and V8 flags (`--max-old-space-size`, a common one for large jobs) are refused at
+    // once. Either would silently cost the fast path its threads: without the flags, then.
+    const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+    try {
+      return new Worker(entry.url, { resourceLimits: WORKER_LIMITS, execArgv, workerData });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+      traceNote(`diff workers: started without the process's Node flags (${(error as Error).message})`);
+      return new Worker(entry.url, { resourceLimits: WORKER_LIMITS, execArgv: [], workerData });
+    }
+  }
   // TypeScript sources (tests, tsx): register tsx inside the worker before importing the module.
   const require = createRequire(import.meta.url);
   const manifestPath = require.resolve('tsx/package.json');
@@ -134,15 +145,20 @@ export class FastWorkerPool {
    */
   static start(threads: number): FastWorkerPool {
     const entry = threads > 1 ? workerEntry() : null;
-    if (entry === null) return new FastWorkerPool([]);
+    if (entry === null) {
+      traceNote(`diff workers: none, tasks run on this thread (${threads > 1 ? 'no worker module' : 'one thread'})`);
+      return new FastWorkerPool([]);
+    }
     const workers: Worker[] = [];
     const workerData: FastWorkerData = { channel: `recon-diff-${process.pid}-${++channelCount}-${Math.random().toString(36).slice(2)}` };
     try {
       for (let i = 0; i < threads; i++) workers.push(startWorker(entry, workerData));
-    } catch {
+    } catch (error) {
       for (const worker of workers) void worker.terminate();
+      traceNote(`diff workers: none, tasks run on this thread (${error instanceof Error ? error.message : String(error)})`);
       return new FastWorkerPool([]);
     }
+    traceNote(`diff workers: ${threads}`);
     return new FastWorkerPool(workers);
   }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BUNDLE, ensureCliBuilt } from '../../helpers/run-cli.js';
+import { CLI_BUNDLE, RECON_BIN, ensureCliBuilt } from '../../helpers/run-cli.js';
 
 /**
  * The fast path's worker threads inherit the process's Node flags. A flag that only a `node -e`
@@ -43,6 +43,23 @@ describe('the CSV fast path under node flags a worker cannot take', () => {
     expect(result.status, result.stderr).toBe(2);
     expect(result.stderr).toContain('diff path: fast');
     expect(result.stderr).toContain('diff: scan desired');
+    expect(result.stderr).toMatch(/diff workers: [2-9]/);
+    const plan = JSON.parse(result.stdout) as { policies: { summary: { missing: number; extra: number } }[] };
+    expect(plan.policies[0]!.summary).toMatchObject({ missing: 10, extra: 10 });
+  });
+
+  it('still scans with its workers under a V8 flag, which Node refuses in a worker (`node --max-old-space-size=N`)', () => {
+    const result = spawnSync(process.execPath, ['--max-old-space-size=2048', RECON_BIN, 'plan', 'flags.recon', '--format', 'json'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, RECON_TRACE: '1' },
+      maxBuffer: 1 << 26,
+    });
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stderr).toContain('diff path: fast');
+    expect(result.stderr).toContain("diff workers: started without the process's Node flags");
+    expect(result.stderr).toMatch(/diff workers: [2-9]/);
+    expect(result.stderr).not.toContain('diff workers: none');
     const plan = JSON.parse(result.stdout) as { policies: { summary: { missing: number; extra: number } }[] };
     expect(plan.policies[0]!.summary).toMatchObject({ missing: 10, extra: 10 });
   });
