@@ -86,11 +86,30 @@ function startWorker(entry: { url: URL; typescript: boolean }, workerData: FastW
 
 /** Settles when the worker has posted that it is ready (see `FastWorkerPool.ready`). */
 function started(worker: Worker): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+  return untilReply<void>(worker, (reply) => (reply.ready === true ? { value: undefined } : null));
+}
+
+/** What a reply settles: a value, an error, or nothing yet (null: keep listening). */
+type ReplyOutcome<T> = { value: T } | { error: unknown } | null;
+
+/**
+ * Listens to a worker until `onReply` settles on a reply (a throw is an error too), or the
+ * worker fails or stops first; then stops listening. One place for the listeners, so none is
+ * left behind on any path.
+ */
+function untilReply<T>(worker: Worker, onReply: (reply: WorkerReply) => ReplyOutcome<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
     const onMessage = (reply: WorkerReply) => {
-      if (reply.ready !== true) return;
+      let outcome: ReplyOutcome<T>;
+      try {
+        outcome = onReply(reply);
+      } catch (error) {
+        outcome = { error };
+      }
+      if (outcome === null) return;
       cleanup();
-      resolve();
+      if ('error' in outcome) reject(outcome.error);
+      else resolve(outcome.value);
     };
     const onError = (error: Error) => {
       cleanup();
@@ -211,39 +230,16 @@ export class FastWorkerPool {
   }
 
   private run<T extends FastTaskResult>(worker: Worker, task: FastTask, onPartial: ((partial: FastPartial) => void) | null = null): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const onMessage = (reply: WorkerReply) => {
-        if (reply.partial !== undefined) {
-          try {
-            onPartial?.(reply.partial);
-          } catch (error) {
-            cleanup();
-            reject(error);
-          }
-          return;
-        }
-        cleanup();
-        if (reply.ok) resolve(reply.result as T);
-        else reject(new Error(`internal: a diff worker failed: ${reply.error ?? 'unknown error'}`));
-      };
-      const onError = (error: Error) => {
-        cleanup();
-        reject(error);
-      };
-      const onExit = (code: number) => {
-        cleanup();
-        reject(new Error(`internal: a diff worker stopped (exit code ${code})`));
-      };
-      const cleanup = () => {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-      };
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-      worker.postMessage(task);
+    const reply = untilReply<T>(worker, (reply) => {
+      if (reply.partial !== undefined) {
+        onPartial?.(reply.partial);
+        return null;
+      }
+      if (reply.ok) return { value: reply.result as T };
+      return { error: new Error(`internal: a diff worker failed: ${reply.error ?? 'unknown error'}`) };
     });
+    worker.postMessage(task);
+    return reply;
   }
 
   /** Stops the workers and forgets the inline state (again: nothing happens). */

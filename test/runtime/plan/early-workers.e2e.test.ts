@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFastPathFixture } from '../../helpers/fast-path-fixture.js';
 import { ensureCliBuilt, RECON_BIN } from '../../helpers/run-cli.js';
 
 /**
@@ -16,19 +17,7 @@ describe('worker threads started ahead of the fast path, from the command line',
   beforeAll(async () => {
     await ensureCliBuilt();
     dir = mkdtempSync(join(tmpdir(), 'recon-early-workers-'));
-    const rows = (n: number, shift: number) => {
-      const lines = ['id,amount,memo'];
-      for (let i = 0; i < n; i++) lines.push(`K${String(i + shift).padStart(8, '0')},${(i % 997) + 0.25},${'memo text '.repeat(4)}`);
-      return lines.join('\n') + '\n';
-    };
-    // 2 x ~4.6 MB: above the fast path's 8 MiB threshold
-    writeFileSync(join(dir, 'desired.csv'), rows(80_000, 0));
-    writeFileSync(join(dir, 'actual.csv'), rows(80_000, 10));
-    writeFileSync(join(dir, 'recon.json'), '{}\n');
-    const file = (memo: string) =>
-      `source a {\n  from csv("desired.csv")\n  key id\n  fields { id: string  amount: number  memo: ${memo} }\n}\nsource b {\n  from csv("actual.csv")\n  key id\n  fields { id: string  amount: number  memo: string }\n}\npolicy early {\n  mode audit\n  desired a\n  actual b\n}\n`;
-    writeFileSync(join(dir, 'fast.recon'), file('string'));
-    writeFileSync(join(dir, 'unused.recon'), file('json'));
+    writeFastPathFixture(dir, { 'fast.recon': 'string', 'unused.recon': 'json' });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
