@@ -50,20 +50,15 @@ import type {
   SuspectProbeResult,
 } from './csv-fast-tasks.js';
 import {
-  JoinedTooLong,
   linesAt,
-  parseRows,
-  parseRowText,
+  parseRowBytes,
   RawRowBuilder,
   readRowBytes,
   readRowsAt,
-  readRowText,
   releaseRows,
-  rowText,
   type CsvRecordShape,
   type RowBytes,
   type RowsToJoin,
-  type RowText,
 } from './csv-row-reader.js';
 import { FastWorkerPool, type PartialHandler } from './csv-worker-pool.js';
 import {
@@ -277,13 +272,8 @@ class RowPresenter {
     this.shape = { names: side.names, delimiter: side.delimiter, rowDelimiter: side.rowDelimiter };
   }
 
-  /** Reads the rows at `starts` (in one pass over the file). */
-  read(starts: Float64Array): RowText {
-    return readRowText(this.side.file, this.side.size, this.shape, starts);
-  }
-
-  /** `read`, the rows left as bytes, with another file's rows among them when `join` says so. */
-  readBytes(starts: Float64Array, join: RowsToJoin | null = null): RowBytes {
+  /** Reads the rows at `starts` again (one pass), with another file's rows among them when `join` says so. */
+  read(starts: Float64Array, join: RowsToJoin | null = null): RowBytes {
     return readRowBytes(this.side.file, this.side.size, this.shape, starts, join);
   }
 
@@ -317,7 +307,7 @@ class RowPresenter {
    * with its index in the offsets read (in file order); `positions` gives their origins (null:
    * position 0, not needed).
    */
-  eachOf(rows: RowText, positions: ArrayLike<number> | null, visit: (record: ObservedRecord, index: number) => void): void {
+  eachOf(rows: RowBytes, positions: ArrayLike<number> | null, visit: (record: ObservedRecord, index: number) => void): void {
     this.eachRecord(rows, (record, raw, i) => visit(this.observed(record, raw, positions === null ? 0 : positions[i]), i));
   }
 
@@ -325,10 +315,11 @@ class RowPresenter {
    * `eachOf` without the rest of each `ObservedRecord`: the presented and raw records only
    * (`observed` and `keyOf` make the rest when it is needed).
    */
-  eachRecord(rows: RowText, visit: (record: Record<string, unknown>, raw: RawRecord, index: number) => void): void {
-    parseRowText(rows, this.shape, (values, i) => {
+  eachRecord(rows: RowBytes, visit: (record: Record<string, unknown>, raw: RawRecord, index: number) => void): void {
+    const order = rows.order;
+    parseRowBytes(rows, this.shape, (values, row) => {
       const record = this.presentRow(values);
-      visit(record, this.lastRaw, i);
+      visit(record, this.lastRaw, order[row]);
     });
   }
 
@@ -506,7 +497,7 @@ class ItemBuilder {
       starts.set(list.starts, n);
       n += list.starts.length;
     }
-    this.actualRows = { pairLists, extraLists, bytes: count > 0 ? this.actual.readBytes(starts) : null };
+    this.actualRows = { pairLists, extraLists, bytes: count > 0 ? this.actual.read(starts) : null };
   }
 
   /** Reads the desired rows of the deferred candidates and the `missing` rows (one pass). */
@@ -545,17 +536,13 @@ class ItemBuilder {
       const lead = actualRow.subarray(pairCount);
       const follow = new Int32Array(starts.length).fill(-1);
       follow.set(actualRow.subarray(0, pairCount));
-      try {
-        this.desiredBytes = this.desired.readBytes(starts, { rows: actualBytes, lead, follow });
-        this.joined = true;
-        releaseRows(actualBytes);
-        this.actualRows!.bytes = null;
-        return;
-      } catch (error) {
-        if (!(error instanceof JoinedTooLong)) throw error;
-      }
+      this.desiredBytes = this.desired.read(starts, { rows: actualBytes, lead, follow });
+      this.joined = true;
+      releaseRows(actualBytes);
+      this.actualRows!.bytes = null;
+      return;
     }
-    this.desiredBytes = this.desired.readBytes(starts);
+    this.desiredBytes = this.desired.read(starts);
   }
 
   /**
@@ -594,8 +581,6 @@ class ItemBuilder {
    */
   private finishJoined(rows: RowBytes, pairCount: number, extraCount: number, extraLists: ExtraList[], refs: Int32Array, entries: SortableItem[]): void {
     const desiredOrder = rows.order;
-    const text = rowText(rows).text;
-    releaseRows(rows);
     const { comparer, desiredSource, actualSource, decide } = this;
     const desired = this.desired;
     const actual = this.actual;
@@ -606,7 +591,7 @@ class ItemBuilder {
     let pendingRaw: RawRecord = UNUSED;
     let pendingIndex = 0;
     let i = 0;
-    parseRows(text, extraCount + desiredOrder.length + pairCount, desired.rowShape, (values, row) => {
+    parseRowBytes(rows, desired.rowShape, (values, row) => {
       if (row < extraCount) {
         // An extra: its item when its key is new.
         while (j >= extraLists[list].starts.length) {
@@ -646,6 +631,7 @@ class ItemBuilder {
         entries.push(sortableEntry(missingItemOf(desiredSource, key, record, desired.lastRaw), fastKeyText(key), decide));
       }
     });
+    releaseRows(rows);
     desired.lastRaw = UNUSED;
     actual.lastRaw = UNUSED;
   }
@@ -663,12 +649,11 @@ class ItemBuilder {
     const actualRecords: Record<string, unknown>[] = new Array(pairCount + extraCount);
     const actualRaws: RawRecord[] = new Array(pairCount + extraCount);
     if (actualBytes !== null) {
-      const text = rowText(actualBytes);
-      releaseRows(actualBytes);
-      this.actual.eachRecord(text, (record, raw, i) => {
+      this.actual.eachRecord(actualBytes, (record, raw, i) => {
         actualRecords[i] = record;
         actualRaws[i] = raw;
       });
+      releaseRows(actualBytes);
     }
     let n = pairCount;
     const actual = this.actual;
@@ -685,9 +670,7 @@ class ItemBuilder {
     if (desiredBytes === null) return;
     const { comparer, desiredSource } = this;
     const desired = this.desired;
-    const desiredText = rowText(desiredBytes);
-    releaseRows(desiredBytes);
-    desired.eachRecord(desiredText, (record, raw, i) => {
+    desired.eachRecord(desiredBytes, (record, raw, i) => {
       if (i < pairCount) {
         const keyObj = comparer.hasByRule ? keyObject(desiredSource, desired.keyOf(record)) : null;
         const comparison = comparer.compare(record, actualRecords[i], keyObj);
@@ -703,6 +686,7 @@ class ItemBuilder {
         entries.push(sortableEntry(missingItemOf(desiredSource, key, record, raw), fastKeyText(key), this.decide));
       }
     });
+    releaseRows(desiredBytes);
   }
 }
 

@@ -236,25 +236,19 @@ function chunkPlan(
   return { starts, first, lengths, longest };
 }
 
-/** Rows read again, in file order, as one text for the connector's parser. */
-export interface RowText {
-  /** A row delimiter, then each row without its line end, followed by the parser's suffix. */
-  text: string;
-  /** `order[i]`: the index (in the offsets asked for) of the text's row `i`. */
-  order: Uint32Array;
-}
-
 /**
- * Rows read again, in file order, as bytes: what `RowText` decodes, kept as bytes so that the
- * rows of another file can be put among them (`RowsToJoin`).
+ * Rows read again, in file order, as the bytes of a text for the connector's parser
+ * (`parseRowBytes`), with the rows of another file among them when asked (`RowsToJoin`).
  */
 export interface RowBytes {
   /** A row delimiter, then each row without its line end, followed by the parser's suffix. */
   bytes: Uint8Array;
-  /** The row read for offset `order[i]` is `bytes[bounds[i]..bounds[i + 1])` (suffix included). */
+  /** The row read for offset `order[i]` is `bytes[bounds[i]..bounds[i + 1])` (suffix included; rows joined after it too). */
   bounds: Int32Array;
-  /** `order[i]`: the index (in the offsets asked for) of text row `i`. */
+  /** `order[i]`: the index (in the offsets asked for) of the `i`th row read. */
   order: Uint32Array;
+  /** Where every row of the text starts, the rows joined among them included, in text order. */
+  starts: Int32Array;
 }
 
 /**
@@ -273,9 +267,6 @@ export interface RowsToJoin {
   follow: Int32Array;
 }
 
-/** The rows with the rows joined to them would be too long for one text (see `RowsToJoin`). */
-export class JoinedTooLong extends Error {}
-
 /**
  * Copies wanted rows out of chunks of the file into one buffer. A row's end is its line feed
  * unless a quote comes first (then the quotes are followed, as the scanner does); a row that goes
@@ -286,9 +277,12 @@ class RowCopier {
   private length: number;
   private readonly suffix: Uint8Array;
   private readonly delimiter: number;
-  /** Where each row copied so far starts in `out` (see `RowBytes.bounds`). */
+  /** Where each row read so far starts in `out` (see `RowBytes.bounds`). */
   private readonly bounds: Int32Array;
   private rows = 0;
+  /** Where every row copied so far starts, joined rows included (`RowBytes.starts`). */
+  private starts: Int32Array;
+  private copied = 0;
 
   constructor(
     private readonly fd: number,
@@ -307,6 +301,8 @@ class RowCopier {
     this.out.set(prefix);
     this.length = prefix.length;
     this.bounds = new Int32Array(order.length + 1);
+    // each row read, and (as the diff joins them) each row of the other file once
+    this.starts = new Int32Array(order.length + (join === null ? 0 : join.rows.order.length));
     if (join !== null) for (let j = 0; j < join.lead.length; j++) this.copyJoined(join.lead[j]);
   }
 
@@ -316,8 +312,19 @@ class RowCopier {
     const from = rows.bounds[i];
     const to = rows.bounds[i + 1];
     this.reserve(to - from);
+    this.noteStart();
     this.out.set(rows.bytes.subarray(from, to), this.length);
     this.length += to - from;
+  }
+
+  /** Notes that a row starts at the current end (see `RowBytes.starts`). */
+  private noteStart(): void {
+    if (this.copied === this.starts.length) {
+      const more = new Int32Array(this.starts.length * 2 + 16);
+      more.set(this.starts);
+      this.starts = more;
+    }
+    this.starts[this.copied++] = this.length;
   }
 
   /** Makes room for `bytes` more bytes. */
@@ -392,6 +399,7 @@ class RowCopier {
     const out = this.out;
     const row = this.rows++;
     this.bounds[row] = this.length;
+    this.noteStart();
     out.set(bytes.subarray(at, contentEnd), this.length);
     let length = this.length + (contentEnd - at);
     for (let s = 0; s < suffix.length; s++) out[length++] = suffix[s];
@@ -403,9 +411,8 @@ class RowCopier {
   }
 
   finish(): RowBytes {
-    if (this.join !== null && this.length > MAX_TEXT_BYTES) throw new JoinedTooLong(`${this.length} bytes of rows are too many for one text`);
     this.bounds[this.rows] = this.length;
-    return { bytes: this.out.subarray(0, this.length), bounds: this.bounds, order: this.order };
+    return { bytes: this.out.subarray(0, this.length), bounds: this.bounds, order: this.order, starts: this.starts.subarray(0, this.copied) };
   }
 }
 
@@ -421,14 +428,6 @@ export function releaseRows(rows: RowBytes): void {
   if (buffer instanceof ArrayBuffer && buffer.byteLength > 0) structuredClone(buffer, { transfer: [buffer] });
 }
 
-/** At most this many bytes of rows are joined into one text (V8's strings end at 2^29 - 24 characters). */
-const MAX_TEXT_BYTES = (1 << 29) - 64;
-
-/** The text of rows read again (`RowBytes`), for the connector's parser. */
-export function rowText(rows: RowBytes): RowText {
-  return { text: Buffer.from(rows.bytes.buffer, rows.bytes.byteOffset, rows.bytes.byteLength).toString('utf8'), order: rows.order };
-}
-
 /** Reads `length` bytes at `position` (fewer only at the end of the file). */
 function readFully(fd: number, buffer: Buffer, length: number, position: number): number {
   let got = 0;
@@ -440,15 +439,10 @@ function readFully(fd: number, buffer: Buffer, length: number, position: number)
   return got;
 }
 
-/** The rows starting at `offsets` (any order; the scanner checked them), read in one pass. */
-export function readRowText(file: string, fileSize: number, shape: CsvRecordShape, offsets: ArrayLike<number>): RowText {
-  return rowText(readRowBytes(file, fileSize, shape, offsets));
-}
-
 /**
- * `readRowText`, the rows left as bytes, with the rows of another file among them when `join`
- * says so (`bounds` then still gives the rows read, among the others). Throws `JoinedTooLong`
- * when the rows with the joined ones would be too long for one text.
+ * The rows starting at `offsets` (any order; the scanner checked them), read in one pass, with
+ * the rows of another file among them when `join` says so (`bounds` then still gives the rows
+ * read, among the others).
  */
 export function readRowBytes(file: string, fileSize: number, shape: CsvRecordShape, offsets: ArrayLike<number>, join: RowsToJoin | null = null): RowBytes {
   const order = offsetOrder(offsets);
@@ -468,28 +462,44 @@ export function readRowBytes(file: string, fileSize: number, shape: CsvRecordSha
   }
 }
 
-/**
- * Parses rows read again with the connector's parser, handing each one's values to `visit` with
- * its index in the offsets asked for; rows come in file order.
- */
-export function parseRowText(rows: RowText, shape: CsvRecordShape, visit: (values: string[], index: number) => void): void {
-  const order = rows.order;
-  parseRows(rows.text, order.length, shape, (values, i) => visit(values, order[i]));
-}
+/** About this many bytes of rows are decoded and parsed at a time (see `parseRowBytes`). */
+const SLICE_BYTES = 1 << 16;
 
 /**
- * Parses `count` rows of a text made as `RowText.text` is (`RowsToJoin`), handing each one's values
- * to `visit` with its place in the text.
+ * Parses every row of `rows` (the rows read and any joined among them) with the connector's
+ * parser, handing each one's values to `visit` with its place in the text (`RowBytes.starts`).
+ *
+ * Why in slices: decoded as one text, the rows of a large diff made a string of tens of
+ * megabytes, kept (a large object) until a full garbage collection, and every value cut from it
+ * a slice that held it. Decoded about 64 KB at a time, cut where a row starts, each text dies
+ * young. Each slice begins with the row delimiter that ends the row before it, as the whole text
+ * begins with one (an empty line, which the parser skips, and all that its byte-order-mark
+ * removal can meet).
  */
-export function parseRows(text: string, count: number, shape: CsvRecordShape, visit: (values: string[], row: number) => void): void {
+export function parseRowBytes(rows: RowBytes, shape: CsvRecordShape, visit: (values: string[], row: number) => void): void {
+  const starts = rows.starts;
+  const count = starts.length;
   if (count === 0) return;
   const parser = csvParser(shape.names.length, shape.delimiter, shape.rowDelimiter);
-  let i = 0;
-  parser.stringArrs(text, (row: string[]) => {
-    if (i < count) visit(row, i);
-    i++;
-  });
-  if (i !== count) throw new Error(`internal: re-read ${i} rows where ${count} were expected`);
+  const text = Buffer.from(rows.bytes.buffer, rows.bytes.byteOffset, rows.bytes.byteLength);
+  const delimiterBytes = shape.rowDelimiter.length;
+  let row = 0;
+  const onRow = (values: string[]) => {
+    if (row < count) visit(values, row);
+    row++;
+  };
+  let from = 0;
+  let first = 0;
+  while (first < count) {
+    // up to the first row that starts a slice's length or more after this slice does
+    let end = first + 1;
+    while (end < count && starts[end] - from < SLICE_BYTES) end++;
+    const to = end < count ? starts[end] - delimiterBytes : text.length;
+    parser.stringArrs(text.toString('utf8', from, to), onRow);
+    if (row !== end) throw new Error(`internal: re-read ${row} rows where ${end} were expected`);
+    from = to;
+    first = end;
+  }
 }
 
 /**
@@ -505,7 +515,9 @@ export function forEachRowAt(
   visit: (values: string[], index: number) => void,
 ): void {
   if (offsets.length === 0) return;
-  parseRowText(readRowText(file, fileSize, shape, offsets), shape, visit);
+  const rows = readRowBytes(file, fileSize, shape, offsets);
+  const order = rows.order;
+  parseRowBytes(rows, shape, (values, row) => visit(values, order[row]));
 }
 
 /**
