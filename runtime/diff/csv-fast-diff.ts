@@ -345,7 +345,6 @@ class RowPresenter {
   }
 }
 
-
 /** An extra row, by range and local row (its position is known once every range is). */
 interface ExtraRow {
   range: number;

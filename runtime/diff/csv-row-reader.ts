@@ -42,7 +42,6 @@ export interface CsvRecordShape {
   rowDelimiter: string;
 }
 
-
 /** The raw record of a parsed row, as the connector builds it. */
 export function toRawRecord(names: readonly string[], values: readonly string[], interner?: StringInterner): RawRecord {
   const record: RawRecord = {};
