@@ -22,7 +22,7 @@
  *    never add up — then all at once (`ItemBuilder.finish`): one pass over each file (the
  *    actual rows of candidates and extras, the desired rows of candidates and missing rows,
  *    read in large chunks), the actual rows put among the desired ones (each pair's two rows
- *    one after the other) and parsed in one call, so each pair is compared and its item decided
+ *    one after the other) and parsed in order (`parseRowBytes`, a slice at a time), so each pair is compared and its item decided
  *    as soon as both records exist; the pipeline specialised to the file's columns
  *    (`ColumnRowPresenter`), and whole `ObservedRecord`s only where an item needs one.
  * Range boundaries are guessed at line feeds and verified (a line feed inside a quoted field
@@ -573,7 +573,7 @@ class ItemBuilder {
   }
 
   /**
-   * `finish` with the rows of both files in one text (`readDesired` read them so): the extras,
+   * `finish` with the rows of both files among each other (`readDesired` read them so): the extras,
    * then each desired row, right after it the actual row of its pair. Why: each record lives
    * only until its pair is compared (a pair that differs under the rules makes an item at once),
    * where reading one file's rows first would keep all of them.

@@ -252,7 +252,7 @@ export interface RowBytes {
 
 /**
  * Rows of another file (read before, with the same shape) to put among the rows being read, so
- * that both are parsed as one text: first the rows `lead` names (rows of `rows`, by their place
+ * that both are parsed in one pass: first the rows `lead` names (rows of `rows`, by their place
  * in its text), then each row read, followed by row `follow[index]` of `rows` when that is at
  * least 0 (`index`: the row's index in the offsets asked for).
  *
@@ -504,7 +504,7 @@ export function parseRowBytes(rows: RowBytes, shape: CsvRecordShape, visit: (val
 /**
  * Reads the rows starting at `offsets` (any order; the scanner checked them) and hands each one's
  * values, as the connector's parser splits them, to `visit` with its index in `offsets`; rows
- * come in file order. One pass over the file, one decoding and one parse for all of them.
+ * come in file order. One pass over the file, and one parser for all of them (`parseRowBytes`).
  */
 export function forEachRowAt(
   file: string,
