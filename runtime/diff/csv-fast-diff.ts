@@ -22,8 +22,9 @@
  *    never add up — then all at once (`ItemBuilder.finish`): one pass over each file (the
  *    actual rows of candidates and extras, the desired rows of candidates and missing rows,
  *    read in large chunks), the actual rows put among the desired ones (each pair's two rows
- *    one after the other) and parsed in order (`parseRowBytes`, a slice at a time), so each pair is compared and its item decided
- *    as soon as both records exist; the pipeline specialised to the file's columns
+ *    one after the other) and parsed in order (`parseRowBytes`, a slice at a time), so each
+ *    pair is compared and its item decided as soon as both records exist; the pipeline
+ *    specialised to the file's columns
  *    (`ColumnRowPresenter`), and whole `ObservedRecord`s only where an item needs one.
  * Range boundaries are guessed at line feeds and verified (a line feed inside a quoted field
  * makes the scan start over with one range). Malformed input, or a row the pipeline judges
