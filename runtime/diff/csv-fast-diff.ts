@@ -484,20 +484,8 @@ class ItemBuilder {
     const extraLists = this.extraLists;
     this.pairLists = [];
     this.extraLists = [];
-    let count = 0;
-    for (const pairs of pairLists) count += pairs.refs.length;
-    for (const list of extraLists) count += list.starts.length;
-    const starts = new Float64Array(count);
-    let n = 0;
-    for (const pairs of pairLists) {
-      starts.set(pairs.actualStarts, n);
-      n += pairs.refs.length;
-    }
-    for (const list of extraLists) {
-      starts.set(list.starts, n);
-      n += list.starts.length;
-    }
-    this.actualRows = { pairLists, extraLists, bytes: count > 0 ? this.actual.read(starts) : null };
+    const starts = concatenated([...pairLists.map((pairs) => pairs.actualStarts), ...extraLists.map((list) => list.starts)], (n) => new Float64Array(n));
+    this.actualRows = { pairLists, extraLists, bytes: starts.length > 0 ? this.actual.read(starts) : null };
   }
 
   /** Reads the desired rows of the deferred candidates and the `missing` rows (one pass). */
@@ -505,15 +493,8 @@ class ItemBuilder {
     this.readActual();
     if (this.desiredBytes !== undefined) return;
     const pairLists = this.actualRows!.pairLists;
-    let pairCount = 0;
-    for (const pairs of pairLists) pairCount += pairs.refs.length;
-    const starts = new Float64Array(pairCount + missing.starts.length);
-    let n = 0;
-    for (const pairs of pairLists) {
-      starts.set(pairs.desiredStarts, n);
-      n += pairs.refs.length;
-    }
-    starts.set(missing.starts, pairCount);
+    const starts = concatenated([...pairLists.map((pairs) => pairs.desiredStarts), missing.starts], (n) => new Float64Array(n));
+    const pairCount = starts.length - missing.starts.length;
     this.joined = false;
     if (starts.length === 0) {
       this.desiredBytes = null;
@@ -559,16 +540,10 @@ class ItemBuilder {
     this.actualRows = null;
     this.desiredBytes = undefined;
     this.joined = false;
-    let pairCount = 0;
-    for (const pairs of pairLists) pairCount += pairs.refs.length;
+    const refs = concatenated(pairLists.map((pairs) => pairs.refs), (n) => new Int32Array(n));
+    const pairCount = refs.length;
     let extraCount = 0;
     for (const list of extraLists) extraCount += list.starts.length;
-    const refs = new Int32Array(pairCount);
-    let n = 0;
-    for (const pairs of pairLists) {
-      refs.set(pairs.refs, n);
-      n += pairs.refs.length;
-    }
     if (joined) this.finishJoined(desiredBytes!, pairCount, extraCount, extraLists, refs, entries);
     else this.finishApart(actualBytes, desiredBytes, pairCount, extraCount, extraLists, refs, entries);
   }
@@ -688,6 +663,19 @@ class ItemBuilder {
     });
     releaseRows(desiredBytes);
   }
+}
+
+/** The parts one after the other, in one new array made by `make(length)`. */
+function concatenated<T extends Float64Array | Int32Array>(parts: readonly T[], make: (length: number) => T): T {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = make(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 /** One character per key byte of an extras list (the extras map only tells keys apart). */
