@@ -38,18 +38,34 @@ export function computePlanHash(plan: Omit<ChangePlan, 'plan_hash'> | ChangePlan
   const names = Object.keys(members)
     .filter((name) => name !== 'observed_at' && name !== 'plan_hash')
     .sort();
+  writeMembers(stream, members, names, (name, value) => {
+    if (name !== 'policies' || !Array.isArray(value)) return false;
+    writePolicies(stream, value);
+    return true;
+  });
+  return stream.digest();
+}
+
+/**
+ * `{…}` of the object's members `names` (in that order) that are not `undefined`; `write` may
+ * write a member's value itself (returning true), else the general canonical writer does.
+ */
+function writeMembers(
+  stream: CanonicalHashStream,
+  object: Record<string, unknown>,
+  names: readonly string[],
+  write: (name: string, value: unknown) => boolean,
+): void {
   stream.raw('{');
   let first = true;
   for (const name of names) {
-    const value = members[name];
+    const value = object[name];
     if (value === undefined) continue;
     stream.raw((first ? '' : ',') + jsonString(name) + ':');
     first = false;
-    if (name === 'policies' && Array.isArray(value)) writePolicies(stream, value);
-    else stream.value(value);
+    if (!write(name, value)) stream.value(value);
   }
   stream.raw('}');
-  return stream.digest();
 }
 
 /** The `policies` list: each policy's members in sorted order, its `items` one by one. */
@@ -62,23 +78,13 @@ function writePolicies(stream: CanonicalHashStream, policies: readonly unknown[]
       stream.raw(canonicalText(policy));
       continue;
     }
-    const names = Object.keys(policy).sort();
-    stream.raw('{');
-    let first = true;
-    for (const name of names) {
-      const value = policy[name];
-      if (value === undefined) continue;
-      stream.raw((first ? '' : ',') + jsonString(name) + ':');
-      first = false;
-      if (name === 'items' && Array.isArray(value)) {
-        stream.raw('[');
-        for (let i = 0; i < value.length; i++) stream.raw(i === 0 ? canonicalItem(value[i]) : ',' + canonicalItem(value[i]));
-        stream.raw(']');
-      } else {
-        stream.value(value);
-      }
-    }
-    stream.raw('}');
+    writeMembers(stream, policy, Object.keys(policy).sort(), (name, value) => {
+      if (name !== 'items' || !Array.isArray(value)) return false;
+      stream.raw('[');
+      for (let i = 0; i < value.length; i++) stream.raw(i === 0 ? canonicalItem(value[i]) : ',' + canonicalItem(value[i]));
+      stream.raw(']');
+      return true;
+    });
   }
   stream.raw(']');
 }
