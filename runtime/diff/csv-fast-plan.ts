@@ -189,8 +189,8 @@ async function sidePlan(
   connectorContext: ConnectorContext,
   desiredNames: string[] | null,
 ): Promise<FastSide | string> {
-  if (source.connector.kind !== 'csv' || source.connector.path === undefined) return `source ${source.name} is not a csv file`;
-  if (source.where !== null) return `source ${source.name} has a where`;
+  const excluded = sourceExcluded(source);
+  if (excluded !== null) return excluded;
   const options = optionsOf(source, connectorContext);
   if (typeof options === 'string') return options;
   const selected = presentedColumns(source);
@@ -209,7 +209,7 @@ async function sidePlan(
   let file: string;
   let size: number;
   try {
-    file = resolveWorkspacePathSync(connectorContext.workspaceRoot, source.connector.path);
+    file = resolveWorkspacePathSync(connectorContext.workspaceRoot, source.connector.path!); // `sourceExcluded` checked it
     const info = statSync(file);
     if (!info.isFile()) throw new Error('not a file');
     size = info.size;
@@ -265,6 +265,23 @@ async function sidePlan(
   };
 }
 
+/**
+ * Why the policy cannot take the fast path, from its rules and the sources' key arity alone, or
+ * null. Why apart: `startFastPathPool` starts the workers ahead on the checks the IR can answer.
+ */
+export function policyExcluded(byRule: boolean, desiredSource: IrSource, actualSource: IrSource): string | null {
+  if (byRule) return 'a compare rule is "by EXPR"';
+  if (desiredSource.key.length !== actualSource.key.length) return 'the sources have keys of different arity';
+  return null;
+}
+
+/** Why a source cannot take the fast path from its IR alone (not a csv file, a `where`), or null. */
+export function sourceExcluded(source: IrSource): string | null {
+  if (source.connector.kind !== 'csv' || source.connector.path === undefined) return `source ${source.name} is not a csv file`;
+  if (source.where !== null) return `source ${source.name} has a where`;
+  return null;
+}
+
 /** Checks eligibility (see the module comment) and prepares both sides' scan plans. */
 export async function planCsvFastPath(
   comparer: RecordComparer,
@@ -272,8 +289,8 @@ export async function planCsvFastPath(
   actualSource: IrSource,
   connectorContext: ConnectorContext,
 ): Promise<FastPlan> {
-  if (comparer.hasByRule) return no('a compare rule is "by EXPR"');
-  if (desiredSource.key.length !== actualSource.key.length) return no('the sources have keys of different arity');
+  const excluded = policyExcluded(comparer.hasByRule, desiredSource, actualSource);
+  if (excluded !== null) return no(excluded);
   const compared = (names: string[]) => comparer.comparedTopLevelFields(names);
   const desired = await sidePlan(desiredSource, actualSource, compared, true, connectorContext, null);
   if (typeof desired === 'string') return no(desired);

@@ -14,11 +14,11 @@ import type { IrPolicy, IrSource } from '../../language/ir/ir-types.js';
 import { createConnectorContext } from '../connectors/connector-registry.js';
 import { observeSource, type ObservedBatch, type ObserveContext } from '../observe/record-reader.js';
 import { diffCsvFast } from './csv-fast-diff.js';
-import { planCsvFastPath } from './csv-fast-plan.js';
+import { planCsvFastPath, policyExcluded, sourceExcluded } from './csv-fast-plan.js';
 import { defaultWorkerCount, FastWorkerPool } from './csv-worker-pool.js';
 import { diffPolicy } from './diff-engine.js';
 import type { DiffResult, ItemDecider } from './diff-result.js';
-import { effectiveRules, RecordComparer } from './record-comparer.js';
+import { effectiveRules, hasByRule, RecordComparer } from './record-comparer.js';
 import { resolveWorkspacePathSync } from '../workspace/workspace-paths.js';
 import { traceNote } from '../plan/phase-trace.js';
 
@@ -85,8 +85,8 @@ function reasonBeforeReading(desiredSource: IrSource, actualSource: IrSource, ct
 
 /**
  * Starts the fast path's worker threads for a policy that may take it (both sources csv files,
- * big enough, without `where`, keys of one arity, no `by` rule: what the IR and a `stat` tell),
- * or returns null. Why: a worker takes 30–50 ms to boot and load its module; started before
+ * big enough, without `where`, keys of one arity, no `by` rule: what the IR and a `stat` tell,
+ * by the planner's own `policyExcluded` and `sourceExcluded`), or returns null. Why: a worker takes 30–50 ms to boot and load its module; started before
  * the policy's set-up (deciding, reading headers, planning ranges), it boots meanwhile, off
  * the critical path. Hand the pool to `diffSources` (`fastPath.pool`), which closes it; close
  * it yourself (`close` is idempotent) if `diffSources` is not reached. Never with a record cap
@@ -95,8 +95,8 @@ function reasonBeforeReading(desiredSource: IrSource, actualSource: IrSource, ct
 export function startFastPathPool(policy: IrPolicy, desiredSource: IrSource, actualSource: IrSource, ctx: DiffSourcesContext): FastWorkerPool | null {
   const settings = ctx.fastPath ?? {};
   if (reasonBeforeReading(desiredSource, actualSource, ctx, settings) !== null) return null;
-  if (desiredSource.where !== null || actualSource.where !== null || desiredSource.key.length !== actualSource.key.length) return null;
-  if (effectiveRules(policy).some((rule) => rule.comparator.kind === 'by')) return null;
+  if (policyExcluded(hasByRule(effectiveRules(policy)), desiredSource, actualSource) !== null) return null;
+  if (sourceExcluded(desiredSource) !== null || sourceExcluded(actualSource) !== null) return null;
   const workers = settings.workers ?? defaultWorkerCount();
   // One thread runs inline: nothing to start ahead.
   return workers > 1 ? FastWorkerPool.start(workers) : null;

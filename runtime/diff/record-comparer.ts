@@ -79,6 +79,11 @@ export interface RecordComparison {
  * The effective rules of a policy: one per path, a rule written in the policy overriding a
  * profile's rule for the same path, and a later rule overriding an earlier one.
  */
+/** Whether some rule is `by EXPR` (not reflexive: the fast path must not skip pairs). */
+export function hasByRule(rules: readonly IrCompareRule[]): boolean {
+  return rules.some((rule) => rule.comparator.kind === 'by');
+}
+
 export function effectiveRules(policy: IrPolicy): IrCompareRule[] {
   const byPath = new Map<string, IrCompareRule>();
   for (const rule of policy.compare.rules) {
@@ -118,7 +123,7 @@ export class RecordComparer {
   ) {
     this.defaultComparator = policy.compare.default === 'ignore' ? IGNORE : EXACT;
     const rules = effectiveRules(policy);
-    this.hasByRule = rules.some((rule) => rule.comparator.kind === 'by');
+    this.hasByRule = hasByRule(rules);
     this.unusedScope = { desiredRecord: null, actualRecord: null, key: null, evaluation, warnings: [] };
     for (const rule of rules) this.addRule(parsePath(rule.path), rule.comparator);
     this.keyFields = new Set(desiredSource.key);
