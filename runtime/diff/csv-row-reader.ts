@@ -12,7 +12,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { setOwn } from '../expressions/own-properties.js';
 import type { RawRecord } from '../connectors/connector.js';
 import { csvParser } from '../connectors/csv-parser.js';
-import { objectMaker, ownText } from '../observe/record-reader.js';
+import { ownText } from '../observe/flat-text.js';
+import { objectMaker } from '../observe/record-reader.js';
 
 const QUOTE = 34;
 const LF = 10;
@@ -81,7 +82,7 @@ export class RawRowBuilder {
       const value = values[i];
       if (value !== '' && value !== undefined) {
         const shared = this.interner.intern(i, value);
-        values[i] = this.own && shared.length >= 13 ? ownText(shared) : shared;
+        values[i] = this.own ? ownText(shared) : shared;
       } else {
         values[i] = undefined;
         complete = false;

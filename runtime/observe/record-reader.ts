@@ -34,6 +34,7 @@ import {
 import { isPlainObject, setOwn } from '../expressions/own-properties.js';
 import { describeValue } from '../expressions/value-semantics.js';
 import { canonicalInstant, coerceValue } from './field-coercion.js';
+import { ownText } from './flat-text.js';
 import { parseFieldPath, readPath } from './field-path.js';
 import { keyText } from './key-text.js';
 import type { InvalidRecord, ObservedRecord } from './observed-record.js';
@@ -247,26 +248,6 @@ export function objectMaker(names: readonly string[], nullish = false): ((values
   }
 }
 
-/** The two parts `ownText` joins (set per call, emptied after). */
-const OWN_TEXT_PARTS = ['', ''];
-
-/**
- * The same text in a string of its own. Why: a value cut from a long text (a re-read file's
- * rows, parsed at once) is a slice that keeps that whole text alive as long as it lives, and so
- * is a concatenation holding such a slice (`2024-01-02T03:04:05` + `.000Z`); values kept for plan
- * items must not keep every re-read row. V8 makes slices and concatenations of 13 characters or
- * more (shorter strings are copied): those are copied here, into one flat string (joining two
- * parts makes one; a concatenation would be a pair of strings again).
- */
-export function ownText(text: string): string {
-  if (text.length < 13) return text;
-  OWN_TEXT_PARTS[0] = text.charAt(0);
-  OWN_TEXT_PARTS[1] = text.slice(1);
-  const own = OWN_TEXT_PARTS.join('');
-  OWN_TEXT_PARTS[1] = '';
-  return own;
-}
-
 /** Marks text a declared type does not accept (the general pipeline then reports why). */
 const REJECTED: unique symbol = Symbol('rejected');
 
@@ -477,7 +458,7 @@ export class ColumnRowPresenter {
         if (coerced === REJECTED) return null;
         // The text as it is (a string, an instant already canonical) is a slice of the row's
         // text: a copy of its own. New values (numbers, instants made canonical) are their own.
-        scratch[f] = coerced === value && value.length >= 13 ? ownText(value) : coerced;
+        scratch[f] = coerced === value ? ownText(value) : coerced;
       }
     }
     const undeclared = this.undeclaredColumns;
@@ -485,7 +466,7 @@ export class ColumnRowPresenter {
     for (let u = 0; u < undeclared.length; u++) {
       const value = values[undeclared[u]];
       if (value === undefined) complete = false;
-      scratch[declared + u] = value !== undefined && value.length >= 13 ? ownText(value) : value;
+      scratch[declared + u] = value === undefined ? value : ownText(value);
     }
     if (complete && this.makeRecord !== null) return this.makeRecord(scratch);
     const record: Record<string, unknown> = {};

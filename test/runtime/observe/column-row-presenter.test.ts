@@ -10,7 +10,8 @@ import type { IrFieldType, IrSource } from '../../../language/ir/ir-types.js';
 import type { RawRecord } from '../../../runtime/connectors/connector.js';
 import { setOwn } from '../../../runtime/expressions/own-properties.js';
 import { keyText } from '../../../runtime/observe/key-text.js';
-import { fastKeyText, objectMaker, ownText, RecordPipeline, type ObservedBatch } from '../../../runtime/observe/record-reader.js';
+import { ownText } from '../../../runtime/observe/flat-text.js';
+import { fastKeyText, objectMaker, RecordPipeline, type ObservedBatch } from '../../../runtime/observe/record-reader.js';
 import { makeSource, OBSERVED_AT } from '../connectors/source-fixture.js';
 
 const CONTEXT = { observedAt: OBSERVED_AT, env: {} };
