@@ -6,7 +6,15 @@
  * goes through here.
  */
 import type { IrDiffKind, IrDocument } from '../../language/ir/ir-types.js';
-import { PLAN_ITEM_KEYS, type ChangePlan, type PlanItem, type PolicyPlan } from './change-plan.js';
+import {
+  documentedItemShape,
+  isDocumentedReason,
+  ITEM_HAS_FLAPPING,
+  ITEM_HAS_WARNINGS,
+  type ChangePlan,
+  type PlanItem,
+  type PolicyPlan,
+} from './change-plan.js';
 import { computeIrHash, computePlanHash } from './plan-hash.js';
 
 /** Order of kinds inside a policy's items. */
@@ -134,28 +142,15 @@ function normalizeItem(item: PlanItem): PlanItem {
   return normalized;
 }
 
-/** True when `normalizeItem` would build an item with the same members, in the same order, holding the same values. */
+/**
+ * True when `normalizeItem` would build an item with the same members, in the same order,
+ * holding the same values: the documented form (`documentedItemShape`, `isDocumentedReason`),
+ * `flapping` only as `true`, `warnings` only when there are some.
+ */
 function isNormalized(item: PlanItem): boolean {
-  const keys = Object.keys(item);
-  if (keys.length < PLAN_ITEM_KEYS.length || keys.length > PLAN_ITEM_KEYS.length + 2) return false;
-  for (let i = 0; i < PLAN_ITEM_KEYS.length; i++) if (keys[i] !== PLAN_ITEM_KEYS[i]) return false;
-  let next = PLAN_ITEM_KEYS.length;
-  if (keys[next] === 'flapping') {
-    if (item.flapping !== true) return false;
-    next++;
-  }
-  if (keys[next] === 'warnings') {
-    if (!Array.isArray(item.warnings) || item.warnings.length === 0) return false;
-    next++;
-  }
-  if (next !== keys.length) return false;
-  const reason = item.reason as unknown;
-  if (reason === null || typeof reason !== 'object') return false;
-  const reasonKeys = Object.keys(reason);
-  return (
-    reasonKeys[0] === 'rule' &&
-    reasonKeys[1] === 'at' &&
-    reasonKeys[2] === 'because' &&
-    (reasonKeys.length === 3 || (reasonKeys.length === 4 && reasonKeys[3] === 'message' && item.reason.message !== undefined))
-  );
+  const shape = documentedItemShape(item);
+  if (shape < 0) return false;
+  if ((shape & ITEM_HAS_FLAPPING) !== 0 && item.flapping !== true) return false;
+  if ((shape & ITEM_HAS_WARNINGS) !== 0 && !(Array.isArray(item.warnings) && item.warnings.length > 0)) return false;
+  return isDocumentedReason(item.reason);
 }
