@@ -9,7 +9,7 @@ import type { IrActionKind, IrDocument, IrPolicy, IrRemediationRule, IrSource } 
 import type { DiffItem, DiffResult } from '../diff/diff-result.js';
 import { sha256OfCanonical } from '../plan/canonical-json.js';
 import type { FieldDelta, Gate, PlanItem, PolicyPlan, PolicySummary } from '../plan/change-plan.js';
-import { itemId } from '../plan/item-id.js';
+import { encodeIdPart, itemId } from '../plan/item-id.js';
 import { createDecideExpressions, type DecideExpressions } from './decide-expressions.js';
 import { buildEffect } from './effect-builder.js';
 import { checkLimits } from './limit-checker.js';
@@ -157,21 +157,8 @@ const NO_RULE_MATCHED: PlanItem['reason'] = Object.freeze({
 const NO_WARNINGS: readonly string[] = Object.freeze([]);
 
 /**
- * True when the text has a character `encodeIdPart` changes (`%`, `/`, `,`); a key value without
- * them is its own id text. A loop over the characters: cheaper than a regular expression on
- * the short texts keys are, once per item.
- */
-function hasIdSpecial(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 37 || c === 47 || c === 44) return true;
-  }
-  return false;
-}
-
-/**
- * The item's id (see `itemId`). Fast path for the common case, a single string key value that
- * needs no percent-encoding: then the id is `policy/kind/value`, exactly what `itemId` gives.
+ * The item's id (see `itemId`). Fast path for the common case, a single string key value: then
+ * the id is `policy/kind/` and the encoded value, exactly what `itemId` gives.
  */
 function idOf(run: PolicyRun, item: DiffItem): string {
   const keyValues = item.keyValues ?? (item.key ? Object.values(item.key) : null);
@@ -179,7 +166,7 @@ function idOf(run: PolicyRun, item: DiffItem): string {
     const value = keyValues[0];
     const prefix =
       item.kind === 'missing' ? run.idPrefixes.missing : item.kind === 'extra' ? run.idPrefixes.extra : item.kind === 'changed' ? run.idPrefixes.changed : null;
-    if (prefix !== null && typeof value === 'string' && !hasIdSpecial(value)) return prefix + value;
+    if (prefix !== null && typeof value === 'string') return prefix + encodeIdPart(value);
   }
   return itemId(run.policy.name, {
     kind: item.kind,
