@@ -10,6 +10,7 @@ import type { DiffItem, DiffResult } from '../diff/diff-result.js';
 import { sha256OfCanonical } from '../plan/canonical-json.js';
 import type { FieldDelta, Gate, PlanItem, PolicyPlan, PolicySummary } from '../plan/change-plan.js';
 import { encodeIdPart, itemId } from '../plan/item-id.js';
+import { flatConcat } from '../observe/flat-text.js';
 import { createDecideExpressions, type DecideExpressions } from './decide-expressions.js';
 import { buildEffect } from './effect-builder.js';
 import { checkLimits } from './limit-checker.js';
@@ -166,7 +167,9 @@ function idOf(run: PolicyRun, item: DiffItem): string {
     const value = keyValues[0];
     const prefix =
       item.kind === 'missing' ? run.idPrefixes.missing : item.kind === 'extra' ? run.idPrefixes.extra : item.kind === 'changed' ? run.idPrefixes.changed : null;
-    if (prefix !== null && typeof value === 'string') return prefix + encodeIdPart(value);
+    // One flat string: `+` would make a pair that the plan hash flattens anyway (a copy of the
+    // whole text, with the pair kept beside it as long as the plan lives).
+    if (prefix !== null && typeof value === 'string') return flatConcat(prefix, encodeIdPart(value));
   }
   return itemId(run.policy.name, {
     kind: item.kind,
@@ -347,11 +350,13 @@ function itemFields(item: DiffItem): FieldDelta[] {
   const onDesired = item.kind === 'missing' || (item.kind === 'invalid' && item.side !== 'actual');
   // A list of the exact size (a list grown by `push` keeps room for more, in every plan item)
   const paths = Object.keys(record);
+  // the values in the same order, in one call (no lookup of each name)
+  const values = Object.values(record);
   const fields = new Array<FieldDelta>(paths.length);
   let count = 0;
   for (let i = 0; i < paths.length; i++) {
     const path = paths[i]!;
-    const value = record[path];
+    const value = values[i];
     if (value === undefined) continue;
     fields[count++] = onDesired ? { path, desired: value, actual: null } : { path, desired: null, actual: value };
   }

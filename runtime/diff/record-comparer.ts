@@ -67,6 +67,12 @@ const EXACT: IrComparator = { kind: 'exact' };
 const hasOwn = Object.prototype.hasOwnProperty;
 const IGNORE: IrComparator = { kind: 'ignore' };
 
+/**
+ * The outcome of comparing two equal records without warnings, shared by all of them (frozen:
+ * callers only read it).
+ */
+const EQUAL: RecordComparison = Object.freeze({ fields: Object.freeze([]) as unknown as FieldDelta[], warnings: Object.freeze([]) as unknown as string[] });
+
 /** The outcome of comparing two records. */
 export interface RecordComparison {
   /** The differing paths with their values, in field order. */
@@ -266,8 +272,11 @@ export class RecordComparer {
       if (plan.node === undefined || plan.node.children.size === 0) compareWith(plan.comparator, d, a, plan.type, name, fields, scope, rawD, rawA);
       else this.compareNode(plan.node, this.defaultComparator, d, a, plan.type, name, fields, scope, rawD, rawA);
     }
+    const warnings = this.hasByRule && scope !== null ? scope.warnings : null;
+    // Most pairs the diff compares are equal: one shared, frozen result for all of them.
+    if (fields.length === 0 && (warnings === null || warnings.length === 0)) return EQUAL;
     // A list that grew by `push` has room for more; the items keep an exact copy.
-    return { fields: fields.length === 0 ? fields : fields.slice(), warnings: this.hasByRule && scope !== null ? scope.warnings : [] };
+    return { fields: fields.slice(), warnings: warnings ?? [] };
   }
 
   /** The fields compared for a record of an untyped, select-less desired source. */

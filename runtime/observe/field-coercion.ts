@@ -115,7 +115,17 @@ function twoDigits(text: string, at: number): number {
 function canonicalUtcFastPath(text: string): string | null {
   const length = text.length;
   if (length !== 20 && length !== 24) return null;
-  if (text.charCodeAt(length - 1) !== 90 /* Z */ || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') return null;
+  // (character codes, not `text[i]`: no one-character string per test)
+  if (
+    text.charCodeAt(length - 1) !== 90 /* Z */ ||
+    text.charCodeAt(4) !== 45 /* - */ ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 /* T */ ||
+    text.charCodeAt(13) !== 58 /* : */ ||
+    text.charCodeAt(16) !== 58
+  ) {
+    return null;
+  }
   const century = twoDigits(text, 0);
   const yy = twoDigits(text, 2);
   const month = twoDigits(text, 5);
@@ -130,7 +140,7 @@ function canonicalUtcFastPath(text: string): string | null {
     // whole text `text` was cut from: a file's rows)
     return flatConcat(text.slice(0, 19), '.000Z');
   }
-  if (text[19] !== '.' || twoDigits(text, 20) < 0 || twoDigits(text, 21) < 0) return null;
+  if (text.charCodeAt(19) !== 46 /* . */ || twoDigits(text, 20) < 0 || twoDigits(text, 21) < 0) return null;
   return text;
 }
 

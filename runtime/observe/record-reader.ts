@@ -347,6 +347,12 @@ export class ColumnRowPresenter {
   private readonly scratch: unknown[];
   /** Builds the record when every undeclared column has a value (see `objectMaker`). */
   private readonly makeRecord: ((values: readonly unknown[]) => Record<string, unknown>) | null;
+  /**
+   * Per key path, the index of its value in `scratch` when records are typed (the record is made
+   * of `scratch`, so the key check reads it there, without looking the field up); -1 for a path
+   * to follow or a name that is no field of the record.
+   */
+  private readonly keySlots: Int32Array;
 
   private constructor(
     private readonly pipeline: RecordPipeline,
@@ -364,6 +370,20 @@ export class ColumnRowPresenter {
   ) {
     this.scratch = new Array(declaredNames.length + undeclaredColumns.length).fill(null);
     this.makeRecord = typed ? objectMaker([...declaredNames, ...Array.from(undeclaredColumns, (c) => names[c])]) : null;
+    const slots = new Int32Array(keyPaths.length).fill(-1);
+    if (typed) {
+      keyFields.forEach((field, k) => {
+        if (field === null) return;
+        // the last of repeated names: the one the record keeps
+        const declared = declaredNames.lastIndexOf(field);
+        if (declared >= 0) slots[k] = declared;
+        else {
+          const u = Array.from(undeclaredColumns).findIndex((c) => names[c] === field);
+          if (u >= 0) slots[k] = declaredNames.length + u;
+        }
+      });
+    }
+    this.keySlots = slots;
   }
 
   static create(pipeline: RecordPipeline, names: readonly string[]): ColumnRowPresenter | null {
@@ -415,8 +435,11 @@ export class ColumnRowPresenter {
   recordOf(values: readonly (string | undefined)[], raw: RawRecord): Record<string, unknown> | null {
     const record = this.typed ? this.typedRecord(values) : raw;
     if (record === null) return null;
-    for (let k = 0; k < this.keyPaths.length; k++) {
-      const value = this.keyValue(record, k);
+    const slots = this.keySlots;
+    const scratch = this.scratch;
+    for (let k = 0; k < slots.length; k++) {
+      const slot = slots[k];
+      const value = slot >= 0 ? scratch[slot] : this.keyValue(record, k);
       if (value === undefined || value === null || value === '' || typeof value === 'object') return null;
     }
     return record;

@@ -11,6 +11,7 @@
  * order of an object shape is computed once and reused, and long texts go to the hash in chunks.
  */
 import { createHash, hash as hashOnce, type Hash } from 'node:crypto';
+import { flatConcat } from '../observe/flat-text.js';
 import { writePlainJsonChars } from './json-string-bytes.js';
 
 /**
@@ -85,7 +86,8 @@ function stringRecordDigest(object: Record<string, unknown>, shape: Shape): stri
   bytes[n++] = 125; // `}`
   // a view of the written length, one per length (no new view per record)
   const view = (recordViews[n] ??= new Uint8Array(bytes.buffer, 0, n));
-  return 'sha256:' + hashOnce('sha256', view, 'hex');
+  // one flat string: a pair (`+`) would be kept beside the copy the plan hash flattens it into
+  return flatConcat('sha256:', hashOnce('sha256', view, 'hex'));
 }
 
 /**

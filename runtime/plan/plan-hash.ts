@@ -100,40 +100,129 @@ function isKeyedObject(value: unknown): value is Record<string, unknown> {
  * effect fields flapping gate id key kind precondition reason side warnings` — with its
  * `fields` and `reason` likewise. Anything else is written by `canonicalText`; both give the
  * same text. Members that repeat from item to item (kind, action, gate, a reason's message…)
- * reuse the text of the item before when their value is the same (`repeatedText`).
+ * reuse the text of the item before when their value is the same (`repeatedText`), and so do
+ * the runs of constant text between the values that vary (id, key, fields, precondition): the
+ * head up to `fields` (`itemHead`), `gate` and `id`'s name, `kind` and `precondition`'s name,
+ * the reason and the side (`reasonSideText`). A plain string's quotes are joined to the text
+ * around it. Why: the hash flattens every piece of the joined text before it hashes it, so
+ * fewer, longer pieces cost less twice (measured at 1M records a side: the plan hash phase
+ * 200 → 165 ms of CPU).
  */
 function canonicalItem(value: unknown): string {
   const shape = documentedItemShape(value);
   if (shape < 0) return canonicalText(value);
   const item = value as PlanItem;
-  let text =
-    '{"action":' +
-    repeatedText(ACTION, item.action) +
-    ',"approvers":' +
-    repeatedText(APPROVERS, item.approvers) +
-    ',"effect":' +
-    canonicalText(item.effect) +
-    ',"fields":' +
-    canonicalFields(item.fields);
+  let text = itemHead(item.action, item.approvers, item.effect) + canonicalFields(item.fields);
   if (shape & ITEM_HAS_FLAPPING) text += ',"flapping":' + canonicalText(item.flapping);
+  const gate = repeatedText(GATE, item.gate);
+  if (gate !== lastGate) {
+    lastGate = gate;
+    gateId = ',"gate":' + gate + ',"id":';
+    gateIdQuote = gateId + '"';
+  }
+  const id = item.id;
+  const idPlain = typeof id === 'string' && !isEscaped(id);
+  const kind = repeatedText(KIND, item.kind);
+  if (kind !== lastKind) {
+    lastKind = kind;
+    kindPrecondition = ',"kind":' + kind + ',"precondition":';
+  }
+  // id, key, kind: a plain id's closing quote joined to the text after it
+  text += idPlain ? gateIdQuote + id + '","key":' + canonicalKey(item.key) : gateId + canonicalText(id) + ',"key":' + canonicalKey(item.key);
+  const precondition = item.precondition;
+  const reasonSide = reasonSideText(item.reason, item.side);
   text +=
-    ',"gate":' +
-    repeatedText(GATE, item.gate) +
-    ',"id":' +
-    canonicalText(item.id) +
-    ',"key":' +
-    canonicalText(item.key) +
-    ',"kind":' +
-    repeatedText(KIND, item.kind) +
-    ',"precondition":' +
-    canonicalText(item.precondition) +
-    ',"reason":' +
-    canonicalReason(item.reason) +
-    ',"side":' +
-    repeatedText(SIDE, item.side);
+    typeof precondition === 'string' && !isEscaped(precondition)
+      ? kindPrecondition + '"' + precondition + '","reason":' + reasonSide
+      : kindPrecondition + canonicalText(precondition) + ',"reason":' + reasonSide;
   if (shape & ITEM_HAS_WARNINGS) text += ',"warnings":' + canonicalText(item.warnings);
   return text + '}';
 }
+
+/**
+ * `REASON,"side":SIDE` (after `"reason":`): the same for the items one rule decides, so made
+ * once while the reason's members and the side repeat (when they are all plain values).
+ */
+function reasonSideText(reason: unknown, side: unknown): string {
+  if (!isDocumentedReason(reason)) return canonicalText(reason) + ',"side":' + repeatedText(SIDE, side);
+  const { rule, at, because, message } = reason;
+  if (rule === lastRule && at === lastAt && because === lastBecause && message === lastMessage && side === lastSide && lastReasonSide !== '') return lastReasonSide;
+  const text = canonicalReason(reason) + ',"side":' + repeatedText(SIDE, side);
+  if (isPlain(rule) && isPlain(at) && isPlain(because) && (message === undefined || isPlain(message)) && isPlain(side)) {
+    lastRule = rule;
+    lastAt = at;
+    lastBecause = because;
+    lastMessage = message;
+    lastSide = side;
+    lastReasonSide = text;
+  }
+  return text;
+}
+
+let lastRule: unknown = undefined;
+let lastAt: unknown = undefined;
+let lastBecause: unknown = undefined;
+let lastMessage: unknown = undefined;
+let lastSide: unknown = undefined;
+let lastReasonSide = '';
+
+/**
+ * A string, a finite number, a boolean or null: values for which `===` means the same text (a
+ * cache keyed by them is sound; -0 and 0 are `===` and both `0`). Not NaN (never `===`) nor an
+ * object (the same object may change between two items).
+ */
+function isPlain(value: unknown): boolean {
+  return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+}
+
+/** The texts made for the last gate and kind: `,"gate":GATE,"id":` (and with a quote after), `,"kind":KIND,"precondition":`. */
+let lastGate = '';
+let gateId = '';
+let gateIdQuote = '';
+let lastKind = '';
+let kindPrecondition = '';
+
+/**
+ * `{"action":ACTION,"approvers":APPROVERS,"effect":EFFECT,"fields":`: the same for the items one
+ * rule decides without an effect, so made once for them.
+ */
+function itemHead(action: unknown, approvers: unknown, effect: unknown): string {
+  if (effect === null && action === headAction && approvers === headApprovers && headText !== '') return headText;
+  const text = '{"action":' + repeatedText(ACTION, action) + ',"approvers":' + repeatedText(APPROVERS, approvers) + ',"effect":' + canonicalText(effect) + ',"fields":';
+  if (effect === null && (action === null || typeof action === 'string') && (approvers === null || typeof approvers === 'string')) {
+    headAction = action;
+    headApprovers = approvers;
+    headText = text;
+  }
+  return text;
+}
+
+let headAction: unknown = undefined;
+let headApprovers: unknown = undefined;
+let headText = '';
+
+/**
+ * An item's `key`: a plain object of one member (the usual key) as `{"NAME":VALUE}`, the head
+ * made for the key before reused; any other key by `canonicalText`.
+ */
+function canonicalKey(key: unknown): string {
+  if (key === null || typeof key !== 'object' || Array.isArray(key) || key instanceof Date) return canonicalText(key);
+  const names = Object.keys(key);
+  if (names.length !== 1) return canonicalText(key);
+  const name = names[0]!;
+  const member = (key as Record<string, unknown>)[name];
+  if (member === undefined) return '{}';
+  if (name !== keyName) {
+    keyName = name;
+    keyHead = '{' + jsonString(name) + ':';
+    keyHeadQuote = keyHead + '"';
+  }
+  return typeof member === 'string' && !isEscaped(member) ? keyHeadQuote + member + '"}' : keyHead + canonicalText(member) + '}';
+}
+
+let keyName: string | null = null;
+let keyHead = '';
+let keyHeadQuote = '';
 
 /** `repeatedText` slots: the members whose values repeat from item to item. */
 const ACTION = 0;
@@ -168,11 +257,11 @@ function canonicalFields(fields: unknown): string {
   if (!Array.isArray(fields)) return canonicalText(fields);
   const length = fields.length;
   if (length === 0) return '[]';
-  let text = '[';
+  // each element with what comes before it (`[` or `,`) joined to its first constant text
+  let text = '';
   for (let i = 0; i < length; i++) {
     const field: unknown = fields[i];
-    const element = isDocumentedField(field) ? canonicalField(i, field.path, field.desired, field.actual) : canonicalText(field);
-    text += i === 0 ? element : ',' + element;
+    text += isDocumentedField(field) ? canonicalField(i, field.path, field.desired, field.actual) : (i === 0 ? '[' : ',') + canonicalText(field);
   }
   return text + ']';
 }
@@ -209,19 +298,33 @@ function pathEndsAt(position: number, path: string): PathEnds {
  * writing each value as its own quoted text, and these joins were most of the hash's cost.
  */
 function canonicalField(position: number, path: unknown, desired: unknown, actual: unknown): string {
+  const first = position === 0;
   if (typeof path !== 'string') {
-    return '{"actual":' + canonicalText(actual) + ',"desired":' + canonicalText(desired) + ',"path":' + canonicalText(path) + '}';
+    return (first ? '[{"actual":' : ',{"actual":') + valueText(actual) + ',"desired":' + valueText(desired) + ',"path":' + canonicalText(path) + '}';
   }
   const ends = pathEndsAt(position, path);
   const desiredIsPlain = typeof desired === 'string' && !isEscaped(desired);
   if (actual === null) {
-    if (desiredIsPlain) return '{"actual":null,"desired":"' + desired + ends.afterString;
-    return '{"actual":null,"desired":' + canonicalText(desired) + ends.afterValue;
+    if (desiredIsPlain) return (first ? '[{"actual":null,"desired":"' : ',{"actual":null,"desired":"') + desired + ends.afterString;
+    return (first ? '[{"actual":null,"desired":' : ',{"actual":null,"desired":') + valueText(desired) + ends.afterValue;
   }
-  const head = typeof actual === 'string' && !isEscaped(actual) ? '{"actual":"' + actual + '","desired":' : '{"actual":' + canonicalText(actual) + ',"desired":';
+  const head =
+    typeof actual === 'string' && !isEscaped(actual)
+      ? (first ? '[{"actual":"' : ',{"actual":"') + actual + '","desired":'
+      : (first ? '[{"actual":' : ',{"actual":') + valueText(actual) + ',"desired":';
   if (desired === null) return head + 'null' + ends.afterValue;
   if (desiredIsPlain) return head + '"' + desired + ends.afterString;
-  return head + canonicalText(desired) + ends.afterValue;
+  return head + valueText(desired) + ends.afterValue;
+}
+
+/**
+ * `canonicalText` of a field value, with the usual kinds (strings, numbers, null) first: a small
+ * function the field writer inlines, where the general one is a call.
+ */
+function valueText(value: unknown): string {
+  if (typeof value === 'string') return jsonString(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? '' + value : 'null';
+  return value === null ? 'null' : canonicalText(value);
 }
 
 /** An item's `reason`: `{ rule, at, because[, message] }` in sorted order. */

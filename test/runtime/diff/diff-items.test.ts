@@ -215,3 +215,86 @@ describe('orderedItems', () => {
     expect(items[0]!.keyValues).toEqual(['b']);
   });
 });
+
+describe('decided entries', () => {
+  /** A whole item of `kind`, keyed by `value` (invalid ones on `side` at `position`). */
+  function whole(kind: IrDiffKind, value: string, side: 'desired' | 'actual', position: number): DiffItem {
+    const invalid = kind === 'invalid';
+    return {
+      kind,
+      key: { id: value },
+      keyValues: [value],
+      desired: { id: value, amount: 1 },
+      actual: kind === 'missing' ? null : { id: value, amount: 2 },
+      desiredRaw: { id: value, amount: '1' },
+      actualRaw: kind === 'missing' ? null : { id: value, amount: '2' },
+      fields: kind === 'changed' ? [{ path: 'amount', desired: 1, actual: 2 }] : [],
+      diff: kind === 'changed' ? ['amount'] : [],
+      side: invalid ? side : null,
+      origin: invalid ? { position } : null,
+      invalidReason: invalid ? 'bad' : null,
+    };
+  }
+
+  /** What an entry kept before identity items were made on demand: the identity, made at once. */
+  function eagerIdentity(item: DiffItem): DiffItem {
+    return {
+      ...item,
+      keyValues: item.kind === 'invalid' ? item.keyValues : null,
+      desired: null,
+      actual: null,
+      desiredRaw: null,
+      actualRaw: null,
+      fields: [],
+      diff: [],
+    };
+  }
+
+  it('order, withhold and identify items as entries holding their identity items did', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom<IrDiffKind>('missing', 'extra', 'changed', 'invalid'),
+            fc.constantFrom('a', 'b', 'c', 'é', 'a"', 'a!'),
+            fc.constantFrom<'desired' | 'actual'>('desired', 'actual'),
+            fc.nat(9),
+          ),
+          { maxLength: 80 },
+        ),
+        (specs) => {
+          const items = specs.map(([kind, value, side, position]) => whole(kind, value, side, position));
+          const decide = (item: DiffItem) => ({ id: `${item.kind}/${String(item.keyValues?.[0])}` }) as unknown as PlanItem;
+          const texts = items.map((item) => (item.kind === 'invalid' ? '' : keyText(item.keyValues!)));
+          const entries = items.map((item, i) => sortableEntry(item, texts[i]!, decide));
+          const reference: SortableItem[] = items.map((item, i) => ({ item: eagerIdentity(item), keyText: texts[i]!, decided: entries[i]!.decided }));
+          const result = orderedItems(entries, true);
+          const expected = orderedItems(reference, true);
+          expect(result.items).toEqual(expected.items);
+          expect(result.decided!.length).toBe(expected.decided!.length);
+          for (let i = 0; i < expected.decided!.length; i++) expect(result.decided![i]).toBe(expected.decided![i]);
+          // The identity items keep the item's very key object.
+          for (let i = 0; i < entries.length; i++) expect(entries[i]!.item.key).toBe(items[i]!.key);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('RecordComparer results', () => {
+  it('share one frozen result for equal pairs, and give each different pair lists of its own', () => {
+    const desiredSource = source('desired');
+    const actualSource = source('actual');
+    const comparer = new RecordComparer(policy({ amount: { kind: 'within', absolute: 0.5 } }), desiredSource, actualSource, EVALUATION);
+    const equal = comparer.compare({ id: 'k', amount: 1, status: 'a' }, { id: 'k', amount: 1.2, status: 'a' }, null);
+    expect(equal).toEqual({ fields: [], warnings: [] });
+    expect(Object.isFrozen(equal) && Object.isFrozen(equal.fields) && Object.isFrozen(equal.warnings)).toBe(true);
+    expect(comparer.compare({ id: 'j', amount: 2 }, { id: 'j', amount: 2 }, null)).toBe(equal);
+    const first = comparer.compare({ id: 'k', amount: 1, status: 'a' }, { id: 'k', amount: 1, status: 'b' }, null);
+    const second = comparer.compare({ id: 'k', amount: 1, status: 'a' }, { id: 'k', amount: 1, status: 'b' }, null);
+    expect(first.fields).toEqual([{ path: 'status', desired: 'a', actual: 'b' }]);
+    expect(first.fields).not.toBe(second.fields);
+    expect(Object.isFrozen(first.fields)).toBe(false);
+  });
+});

@@ -169,6 +169,35 @@ describe('computePlanHash', () => {
     );
   });
 
+  it('is the hash of before when the texts reused from item to item (head, gate, kind, key, reason) change or cannot be reused', () => {
+    // few values each, so consecutive items share some members and differ in others; values that
+    // need escaping, that are not strings, or whose text `===` does not decide (NaN, -0, bigint)
+    const item = fc.record({
+      id: fc.constantFrom('a', 'b"c', 'é', '\ud800', 3),
+      kind: fc.constantFrom('missing', 'changed', 'k"d', null),
+      key: fc.constantFrom(null, { id: 'k' }, { id: 'a"b' }, { 'n"m': 'v' }, { id: 1 }, { id: undefined }, { b: 1, a: 2 }, { id: new Date(0) }, { id: 2n }, ['x']),
+      side: fc.constantFrom(null, 'desired', -0),
+      fields: fc.array(fc.record({ path: fc.constantFrom('id', 'a"b', 'x'), desired: fc.constantFrom('v', 'w"', null, 1.5), actual: fc.constantFrom('v', null, 'é') }), { maxLength: 3 }),
+      action: fc.constantFrom('report', 'up"date', null, 5),
+      gate: fc.constantFrom('none', 'auto', 'a"b'),
+      approvers: fc.constantFrom(null, 'ops', 1),
+      reason: fc.oneof(
+        fc.record({ rule: fc.constantFrom(null, 1, 0, -0, Number.NaN, 2n), at: fc.constantFrom(null, 'x:1:1'), because: fc.constantFrom(null, 'b"c'), message: fc.constantFrom('m', 'n') }),
+        fc.record({ rule: fc.constantFrom(null, 1), at: fc.constantFrom(null, 'x:1:1'), because: fc.constantFrom(null, 'b') }),
+      ),
+      precondition: fc.constantFrom(null, 'sha256:00', 'p"q', 7),
+      effect: fc.constantFrom(null, null, { kind: 'ticket', title: 't' }, { title: 't', kind: 'ticket' }),
+    });
+    fc.assert(
+      fc.property(fc.array(item, { minLength: 20, maxLength: 120 }), (items) => {
+        const plan = renderFixturePlan();
+        plan.policies[0]!.items = items as unknown as PlanItem[];
+        expect(computePlanHash(plan)).toBe(referencePlanHash(plan));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('streams a large plan (many items) to the same hash', () => {
     const plan = renderFixturePlan();
     const items = plan.policies[0]!.items;
