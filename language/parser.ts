@@ -8,7 +8,7 @@
  * Reading guide: rule names follow the grammar; where the grammar says `NAME`, we consume the
  * token category `NameWord`, so contextual keywords (`key`, `desired`, ...) serve as names.
  */
-import { CstParser, type CstNode, type IOrAlt, type IToken, type IRecognitionException } from 'chevrotain';
+import { CstParser, LLkLookaheadStrategy, type CstNode, type ILookaheadStrategy, type IOrAlt, type IToken, type IRecognitionException } from 'chevrotain';
 import * as T from './tokens.js';
 
 const K = T.Keyword;
@@ -22,11 +22,43 @@ interface ChevrotainTreeBuilder {
   setInitialNodeLocation(node: CstNode): void;
 }
 
+/** The most tokens any decision of the grammar looks ahead. */
+const MAX_LOOKAHEAD = 3;
+
+/**
+ * Chevrotain's own LL(k) lookahead, each decision's function built when the decision is first
+ * taken instead of for every decision of the grammar when the parser is built.
+ *
+ * Why: building them all was about a third of the parser's construction (≈ 10 ms, and most of
+ * its garbage) in every command that loads the parser, and one file takes only some of the
+ * grammar's decisions (a plan of the benchmark's file: ≈ 5 ms less CPU up to its IR, and no
+ * young-generation growth at load). The functions are the ones Chevrotain builds (same
+ * strategy, same options), so every parse is the same.
+ */
+class LazyLookaheadStrategy extends LLkLookaheadStrategy {
+  override buildLookaheadForAlternation(options: Parameters<ILookaheadStrategy['buildLookaheadForAlternation']>[0]) {
+    let built: ReturnType<ILookaheadStrategy['buildLookaheadForAlternation']> | undefined;
+    const build = () => super.buildLookaheadForAlternation(options);
+    return function (this: unknown, orAlts?: IOrAlt<unknown>[]) {
+      return (built ??= build()).call(this, orAlts);
+    };
+  }
+
+  override buildLookaheadForOptional(options: Parameters<ILookaheadStrategy['buildLookaheadForOptional']>[0]) {
+    let built: ReturnType<ILookaheadStrategy['buildLookaheadForOptional']> | undefined;
+    const build = () => super.buildLookaheadForOptional(options);
+    return function (this: unknown) {
+      return (built ??= build()).call(this);
+    };
+  }
+}
+
 class ReconParser extends CstParser {
   constructor() {
     super(T.allTokenTypes, {
       recoveryEnabled: true,
-      maxLookahead: 3,
+      maxLookahead: MAX_LOOKAHEAD,
+      lookaheadStrategy: new LazyLookaheadStrategy({ maxLookahead: MAX_LOOKAHEAD }),
       // Node offsets let the AST builder take spans without walking subtrees.
       nodeLocationTracking: 'onlyOffset',
       skipValidations: process.env.RECON_VALIDATE_GRAMMAR !== '1',

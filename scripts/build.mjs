@@ -35,5 +35,9 @@ await build({
   external: ['pg', 'pg-cursor', 'pg-native', '@duckdb/node-api'],
   banner: { js: "import { createRequire as __reconCreateRequire } from 'node:module'; const require = __reconCreateRequire(import.meta.url);" },
   sourcemap: true,
+  // Without comments and layout the chunks are a quarter smaller, and V8 keeps each module's
+  // source in memory: a chunk whose comments held one character beyond Latin-1 ('—', '≈') was
+  // stored two bytes a character. Names stay (stack traces read as before; source maps map lines).
+  minifyWhitespace: true,
   logLevel: 'warning',
 });

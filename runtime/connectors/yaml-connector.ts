@@ -7,7 +7,7 @@
  * starts on, and a syntax error names `file:line:col`.
  */
 import { readFile } from 'node:fs/promises';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode, type YAMLSeq } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory, type RecordBatch } from './connector.js';
 import { batchesOfItems, fileError, itemsAt, readOptions, resolveSourceFile, sourceLabel } from './connector-support.js';
@@ -32,6 +32,8 @@ class YamlConnector implements Connector {
     } catch (error) {
       throw fileError(source, error);
     }
+    // The `yaml` package (≈ 260 KB) is imported on first read: a plan of other sources never loads it.
+    const { findSequence, LineCounter, parseDocument } = await import('./yaml-sequence.js');
     const lineCounter = new LineCounter();
     const document = parseDocument(text, { lineCounter, prettyErrors: false });
     const problem = document.errors[0];
@@ -53,22 +55,6 @@ class YamlConnector implements Connector {
       return start === undefined ? undefined : lineCounter.linePos(start).line;
     });
   }
-}
-
-/**
- * The sequence node at the dotted `items` path of a YAML document (null when there is none):
- * the connector takes its records' line numbers from it, the yaml writer edits it in place.
- */
-export function findSequence(root: unknown, itemsPath: string | undefined): YAMLSeq | null {
-  let node = root;
-  if (itemsPath) {
-    for (const name of itemsPath.split('.')) {
-      if (isMap(node)) node = node.get(name, true);
-      else if (isSeq(node) && /^(?:0|[1-9][0-9]*)$/.test(name)) node = node.items[Number(name)];
-      else return null;
-    }
-  }
-  return isSeq(node) ? node : null;
 }
 
 /** The `yaml` connector factory. */

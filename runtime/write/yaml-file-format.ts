@@ -19,7 +19,7 @@
 import { Document, isAlias, isMap, LineCounter, parseDocument, type Node as YamlNode, type ToStringOptions, type YAMLSeq } from 'yaml';
 import { ConnectorError, type RawRecord } from '../connectors/connector.js';
 import { itemsAt } from '../connectors/connector-support.js';
-import { findSequence } from '../connectors/yaml-connector.js';
+import { findSequence } from '../connectors/yaml-sequence.js';
 import { isPlainObject } from '../expressions/own-properties.js';
 import type { FileDocument, FileFormat, FileFormatInput } from './file-writer.js';
 import { clone, sameValue, type RawEdit } from './raw-record-edits.js';
