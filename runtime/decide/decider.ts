@@ -78,6 +78,7 @@ export function startPolicyDecision(policy: IrPolicy, ctx: DecideContext): Polic
     ctx,
     rules: { missing: rulesOf('missing'), extra: rulesOf('extra'), changed: rulesOf('changed'), invalid: rulesOf('invalid') },
     idPrefixes: { missing: `${policy.name}/missing/`, extra: `${policy.name}/extra/`, changed: `${policy.name}/changed/` },
+    sharedFields: new SharedFields(),
   };
   return {
     decide: (item) => decideItem(run, item),
@@ -138,6 +139,8 @@ interface PolicyRun {
   rules: Record<DiffItem['kind'], IrRemediationRule[]>;
   /** `policy/kind/` per kind: the start of every keyed item id. */
   idPrefixes: { missing: string; extra: string; changed: string };
+  /** The fields shared by the items of this run (`SharedFields`). */
+  sharedFields: SharedFields;
 }
 
 /**
@@ -203,7 +206,7 @@ function decideItem(run: PolicyRun, item: DiffItem): PlanItem {
   const warnings: string[] =
     item.warnings && item.warnings.length > 0 ? [...item.warnings] : candidates.length === 0 || item.kind === 'invalid' ? (NO_WARNINGS as string[]) : [];
   const side = item.kind === 'invalid' ? item.side : null;
-  const fields = itemFields(item);
+  const fields = itemFields(item, run.sharedFields);
   const precondition = item.actualRaw ? sha256OfCanonical(item.actualRaw) : null;
 
   if (item.kind === 'invalid') {
@@ -330,8 +333,9 @@ function ticketTitle(
 /**
  * The fields an item shows: the differing ones for `changed`, and the whole record for the
  * others (desired values for missing, actual values for extra, the broken record's for invalid).
+ * A whole record's fields of a value that repeats come from `shared`.
  */
-function itemFields(item: DiffItem): FieldDelta[] {
+function itemFields(item: DiffItem, shared: SharedFields): FieldDelta[] {
   if (item.kind === 'changed' || item.fields.length > 0) {
     const source = item.fields;
     const copies = new Array<FieldDelta>(source.length);
@@ -358,10 +362,68 @@ function itemFields(item: DiffItem): FieldDelta[] {
     const path = paths[i]!;
     const value = values[i];
     if (value === undefined) continue;
-    fields[count++] = onDesired ? { path, desired: value, actual: null } : { path, desired: null, actual: value };
+    fields[count++] = shared.field(i, path, value, onDesired);
   }
   if (count < paths.length) fields.length = count;
   return fields;
+}
+
+/** Distinct values of one field (per side and position) worth sharing; a field with more stops being shared. */
+const MAX_SHARED_VALUES = 256;
+/** Strings longer than this are not shared (long texts seldom repeat). */
+const MAX_SHARED_LENGTH = 64;
+/** Members of a record from this position on are not shared (records that wide are rare). */
+const MAX_SHARED_POSITIONS = 256;
+
+/** The shared fields of one position of one side's records: its path and the field of each value. */
+interface SharedSlot {
+  path: string;
+  /** null once the position has shown more than `MAX_SHARED_VALUES` values. */
+  fields: Map<unknown, FieldDelta> | null;
+}
+
+/**
+ * One frozen `FieldDelta` per distinct plain value (string, number, boolean, null) of a field of
+ * the whole records that missing and extra items show, shared by every item that shows it.
+ *
+ * Why: a missing or extra item shows its whole record, one field object per member, and the
+ * values of many members repeat from record to record (codes, states, flags, small counts). At
+ * 1M records a side, 20,000 such items held 200,000 field objects of 48 bytes, all kept until
+ * the plan is written and each copied by the young-generation collector on the way; shared,
+ * the fields of repeating values are made once. Values are told apart as `Map` keys are
+ * (SameValueZero: `'1'` and `1`, `''` and `null`, differently normalised strings all stay
+ * apart); -0 is never shared (it would meet 0). A position whose values keep changing (ids,
+ * amounts, instants) stops being looked up once it has shown `MAX_SHARED_VALUES` of them.
+ * Shared fields are frozen: nothing changes a plan item's fields in place, and a mistake that
+ * tried would fail instead of changing every item that shares one.
+ */
+export class SharedFields {
+  private readonly desired: (SharedSlot | undefined)[] = [];
+  private readonly actual: (SharedSlot | undefined)[] = [];
+
+  /** The field of `value` at `path`, the `position`th member of its record, on the desired side or the actual one. */
+  field(position: number, path: string, value: unknown, onDesired: boolean): FieldDelta {
+    const shareable =
+      value === null ||
+      typeof value === 'boolean' ||
+      (typeof value === 'string' && value.length <= MAX_SHARED_LENGTH) ||
+      (typeof value === 'number' && !Object.is(value, -0));
+    if (!shareable || position >= MAX_SHARED_POSITIONS) return onDesired ? { path, desired: value, actual: null } : { path, desired: null, actual: value };
+    const slots = onDesired ? this.desired : this.actual;
+    let slot = slots[position];
+    if (slot === undefined) {
+      slot = { path, fields: new Map() };
+      slots[position] = slot;
+    }
+    const fields = slot.fields;
+    if (fields === null || slot.path !== path) return onDesired ? { path, desired: value, actual: null } : { path, desired: null, actual: value };
+    const known = fields.get(value);
+    if (known !== undefined) return known;
+    const field: FieldDelta = Object.freeze(onDesired ? { path, desired: value, actual: null } : { path, desired: null, actual: value });
+    if (fields.size < MAX_SHARED_VALUES) fields.set(value, field);
+    else slot.fields = null;
+    return field;
+  }
 }
 
 /** The decided item, its members in the documented order (RUNTIME.md section 3). */

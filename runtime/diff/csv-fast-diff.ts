@@ -37,7 +37,7 @@ import { ConnectorError, type RawRecord, type RawRecordOrigin } from '../connect
 import { fastKeyText, RecordPipeline, type ColumnRowPresenter, type ObserveContext, type Side } from '../observe/record-reader.js';
 import { readPath } from '../observe/field-path.js';
 import type { InvalidRecord, ObservedRecord } from '../observe/observed-record.js';
-import { MAX_RANGES, NumberList, RANGE_STRIDE } from './csv-fast-join.js';
+import { Float64List, Int32List, MAX_RANGES, NumberList, RANGE_STRIDE } from './csv-fast-join.js';
 import type { FastSide } from './csv-fast-plan.js';
 import type {
   CandidatePairs,
@@ -73,6 +73,7 @@ import {
   missingItemOf,
   orderedItems,
   sortableEntry,
+  sortableKeyedEntry,
   summarize,
   type SortableItem,
 } from './diff-items.js';
@@ -257,6 +258,8 @@ export async function diffCsvFast(
 
 /** Stands in for a record no longer needed (so it can be collected). */
 const UNUSED: Record<string, unknown> = {};
+/** Stands in for a row's values no longer needed. */
+const NO_VALUES: (string | undefined)[] = [];
 
 /** Reads rows of one side again and presents them through the read pipeline. */
 class RowPresenter {
@@ -286,24 +289,56 @@ class RowPresenter {
     return this.shape;
   }
 
-  /** The raw record of the row `presentRow` presented last. */
-  lastRaw: RawRecord = UNUSED;
+  /**
+   * The raw record of the row `presentRow` presented last when it was made; null when it was
+   * not (`rawOf` makes it from the row's values when it is needed).
+   */
+  lastRaw: RawRecord | null = null;
 
   /**
    * The presented record of a row's values (the scanner vouched for the row); its raw record is
-   * left in `lastRaw`.
+   * left in `lastRaw` when it was made, and `values` as `RawRowBuilder.normalize` leaves them.
+   * Why the raw record only on demand: a presenter of typed records reads the values alone, and
+   * most rows it presents (pairs equal under the rules) never need their raw record.
    */
   presentRow(values: (string | undefined)[]): Record<string, unknown> {
+    const columns = this.columns;
+    if (columns !== null && !columns.presentsRaw) {
+      this.raws.normalize(values);
+      // typed records are made of the values alone (`recordOf` reads no raw record then)
+      const record = columns.recordOf(values, UNUSED);
+      if (record !== null) {
+        this.lastRaw = null;
+        return record;
+      }
+      return this.presentRaw(this.raws.record(values));
+    }
     const raw = this.raws.build(values);
+    const record = columns === null ? null : columns.recordOf(values, raw);
+    if (record !== null) {
+      this.lastRaw = raw;
+      return record;
+    }
+    return this.presentRaw(raw);
+  }
+
+  /** The presented record of a raw record, by the whole pipeline (`lastRaw` becomes `raw`). */
+  private presentRaw(raw: RawRecord): Record<string, unknown> {
     this.lastRaw = raw;
-    const record = this.columns === null ? null : this.columns.recordOf(values, raw);
-    if (record !== null) return record;
     const out = RecordPipeline.emptyBatch();
     this.pipeline.fromRaw(raw, { position: 0 }, out);
     if (out.records.length === 0) {
       throw new FastPathBail(`internal: a ${this.side.source.name} row the scanner accepted was judged invalid on re-reading`);
     }
     return out.records[0].record;
+  }
+
+  /**
+   * The raw record of a row `presentRow` presented: `raw`, the `lastRaw` it left, or when that
+   * is null one made now from the `values` it was given.
+   */
+  rawOf(values: readonly (string | undefined)[], raw: RawRecord | null): RawRecord {
+    return raw ?? this.raws.record(values);
   }
 
   /**
@@ -323,7 +358,7 @@ class RowPresenter {
     const order = rows.order;
     parseRowBytes(rows, this.shape, (values, row) => {
       const record = this.presentRow(values);
-      visit(record, this.lastRaw, order[row]);
+      visit(record, this.rawOf(values, this.lastRaw), order[row]);
     });
   }
 
@@ -356,6 +391,38 @@ interface ExtraRow {
   start: number;
 }
 
+/**
+ * The first row of each extra key, as parallel typed lists (`ExtraRow` by index): about 10,000
+ * rows at 1M records a side live until the items are listed, and as objects they were copied by
+ * every young-generation collection on the way.
+ */
+class ExtraRows {
+  private readonly ranges = new Int32List();
+  private readonly locals = new Int32List();
+  private readonly starts = new Float64List();
+
+  get length(): number {
+    return this.ranges.length;
+  }
+
+  push(range: number, local: number, start: number): void {
+    this.ranges.push(range);
+    this.locals.push(local);
+    this.starts.push(start);
+  }
+
+  /** Row `e` as an object (for the rare keys with more rows). */
+  row(e: number): ExtraRow {
+    return { range: this.ranges.data[e], local: this.locals.data[e], start: this.starts.data[e] };
+  }
+
+  clear(): void {
+    this.ranges.length = 0;
+    this.locals.length = 0;
+    this.starts.length = 0;
+  }
+}
+
 /** Extras of one range, as the workers list them (see `ItemBuilder.addExtras`). */
 interface ExtraList {
   range: number;
@@ -381,7 +448,7 @@ class ItemBuilder {
    */
   private readonly extraIndex = new Map<string, number>();
   readonly extraEntries: SortableItem[] = [];
-  readonly extraFirst: ExtraRow[] = [];
+  readonly extraFirst = new ExtraRows();
   readonly extraMore = new Map<number, ExtraRow[]>();
   private pairLists: CandidatePairs[] = [];
   private extraLists: ExtraList[] = [];
@@ -401,7 +468,7 @@ class ItemBuilder {
     this.changedEntries.length = 0;
     this.extraIndex.clear();
     this.extraEntries.length = 0;
-    this.extraFirst.length = 0;
+    this.extraFirst.clear();
     this.extraMore.clear();
     this.pairLists = [];
     this.extraLists = [];
@@ -451,13 +518,13 @@ class ItemBuilder {
    */
   private addExtraRow(list: ExtraList, chars: string, j: number): boolean {
     const key = chars.slice(list.keyStart[j], list.keyStart[j + 1]);
-    const row: ExtraRow = { range: list.range, local: list.locals[j], start: list.starts[j] };
     const known = this.extraIndex.get(key);
     if (known === undefined) {
       this.extraIndex.set(key, this.extraFirst.length);
-      this.extraFirst.push(row);
+      this.extraFirst.push(list.range, list.locals[j], list.starts[j]);
       return true;
     }
+    const row: ExtraRow = { range: list.range, local: list.locals[j], start: list.starts[j] };
     const more = this.extraMore.get(known);
     if (more === undefined) this.extraMore.set(known, [row]);
     else more.push(row);
@@ -566,7 +633,9 @@ class ItemBuilder {
     let list = 0;
     let j = 0;
     let pending: Record<string, unknown> | null = null;
-    let pendingRaw: RawRecord = UNUSED;
+    // the pending row's values and raw record (null: made only if an item needs it, `rawOf`)
+    let pendingValues: (string | undefined)[] = NO_VALUES;
+    let pendingRaw: RawRecord | null = null;
     let pendingIndex = 0;
     let i = 0;
     parseRowBytes(rows, desired.rowShape, (values, row) => {
@@ -579,7 +648,7 @@ class ItemBuilder {
         const record = actual.presentRow(values);
         if (this.addExtraRow(extraLists[list], chars[list], j)) {
           const key = actual.keyOf(record);
-          this.extraEntries.push(sortableEntry(extraItemOf(actualSource, key, record, actual.lastRaw), fastKeyText(key), decide));
+          this.extraEntries.push(sortableKeyedEntry(extraItemOf(actualSource, key, record, actual.rawOf(values, actual.lastRaw)), key, decide));
         }
         j++;
         return;
@@ -591,27 +660,30 @@ class ItemBuilder {
         const comparison = comparer.compare(pending, record, keyObj);
         if (comparison.fields.length > 0) {
           const key = desired.keyOf(pending);
-          const item = changedItemOf(desiredSource, key, pending, pendingRaw, record, actual.lastRaw, comparison, keyObj);
-          this.addChanged(refs[pendingIndex], sortableEntry(item, fastKeyText(key), decide));
+          const desiredRaw = desired.rawOf(pendingValues, pendingRaw);
+          const item = changedItemOf(desiredSource, key, pending, desiredRaw, record, actual.rawOf(values, actual.lastRaw), comparison, keyObj);
+          this.addChanged(refs[pendingIndex], sortableKeyedEntry(item, key, decide));
         }
         pending = null;
-        pendingRaw = UNUSED;
+        pendingValues = NO_VALUES;
+        pendingRaw = null;
         return;
       }
       const d = desiredOrder[i++];
       const record = desired.presentRow(values);
       if (d < pairCount) {
         pending = record;
+        pendingValues = values;
         pendingRaw = desired.lastRaw;
         pendingIndex = d;
       } else {
         const key = desired.keyOf(record);
-        entries.push(sortableEntry(missingItemOf(desiredSource, key, record, desired.lastRaw), fastKeyText(key), decide));
+        entries.push(sortableKeyedEntry(missingItemOf(desiredSource, key, record, desired.rawOf(values, desired.lastRaw)), key, decide));
       }
     });
     releaseRows(rows);
-    desired.lastRaw = UNUSED;
-    actual.lastRaw = UNUSED;
+    desired.lastRaw = null;
+    actual.lastRaw = null;
   }
 
   /** `finish` reading the actual rows first, kept until the desired rows of their pairs are read. */
@@ -640,7 +712,7 @@ class ItemBuilder {
       for (let j = 0; j < list.starts.length; j++) {
         if (this.addExtraRow(list, chars, j)) {
           const key = actual.keyOf(actualRecords[n + j]);
-          this.extraEntries.push(sortableEntry(extraItemOf(this.actualSource, key, actualRecords[n + j], actualRaws[n + j]), fastKeyText(key), this.decide));
+          this.extraEntries.push(sortableKeyedEntry(extraItemOf(this.actualSource, key, actualRecords[n + j], actualRaws[n + j]), key, this.decide));
         }
       }
       n += list.starts.length;
@@ -655,13 +727,13 @@ class ItemBuilder {
         if (comparison.fields.length > 0) {
           const key = desired.keyOf(record);
           const item = changedItemOf(desiredSource, key, record, raw, actualRecords[i], actualRaws[i], comparison, keyObj);
-          this.addChanged(refs[i], sortableEntry(item, fastKeyText(key), this.decide));
+          this.addChanged(refs[i], sortableKeyedEntry(item, key, this.decide));
         }
         actualRecords[i] = UNUSED;
         actualRaws[i] = UNUSED;
       } else {
         const key = desired.keyOf(record);
-        entries.push(sortableEntry(missingItemOf(desiredSource, key, record, raw), fastKeyText(key), this.decide));
+        entries.push(sortableKeyedEntry(missingItemOf(desiredSource, key, record, raw), key, this.decide));
       }
     });
     releaseRows(desiredBytes);
@@ -929,7 +1001,7 @@ async function run(
   for (let e = 0; e < extraFirst.length; e++) {
     const more = extraMore.get(e);
     if (more === undefined) entries.push(extraEntries[e]);
-    else actualDuplicates.push([extraFirst[e], ...more].map((row) => ({ start: row.start, position: row.range < 0 ? row.local + 1 : aScan.rowsBefore[row.range] + row.local + 1 })));
+    else actualDuplicates.push([extraFirst.row(e), ...more].map((row) => ({ start: row.start, position: row.range < 0 ? row.local + 1 : aScan.rowsBefore[row.range] + row.local + 1 })));
   }
   // Duplicates (rare), with the lines of their rows.
   const duplicates = (side: FastSide, presenter: RowPresenter, groups: Wanted[][], name: 'desired' | 'actual') => {

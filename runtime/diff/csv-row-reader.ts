@@ -76,16 +76,37 @@ export class RawRowBuilder {
   }
 
   build(values: (string | undefined)[]): RawRecord {
+    this.normalize(values);
+    return this.record(values);
+  }
+
+  /**
+   * The first half of `build`: leaves in `values[i]` the value column `i` has in the raw record
+   * (the interned text, or undefined for an empty cell), without making the record. Why apart:
+   * a presenter of typed records reads only these values, and most rows it presents (pairs
+   * equal under the rules) never need their raw record (`record` makes it when one does).
+   */
+  normalize(values: (string | undefined)[]): void {
     const names = this.names;
-    let complete = true;
+    const own = this.own;
+    const interner = this.interner;
     for (let i = 0; i < names.length; i++) {
       const value = values[i];
       if (value !== '' && value !== undefined) {
-        const shared = this.interner.intern(i, value);
-        values[i] = this.own ? ownText(shared) : shared;
-      } else {
-        values[i] = undefined;
+        const shared = interner.intern(i, value);
+        values[i] = own ? ownText(shared) : shared;
+      } else values[i] = undefined;
+    }
+  }
+
+  /** The raw record of values `normalize` left (the second half of `build`). */
+  record(values: readonly (string | undefined)[]): RawRecord {
+    const names = this.names;
+    let complete = true;
+    for (let i = 0; i < names.length; i++) {
+      if (values[i] === undefined) {
         complete = false;
+        break;
       }
     }
     if (complete && this.make !== null) return this.make(values);

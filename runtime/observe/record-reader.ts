@@ -211,22 +211,29 @@ const KEY_TEXT_PARTS = ['["', '', '"]'];
 export function fastKeyText(key: readonly unknown[]): string {
   if (key.length === 1) {
     const only = key[0];
-    if (typeof only === 'string') {
-      let plain = true;
-      for (let i = 0; i < only.length; i++) {
-        const c = only.charCodeAt(i);
-        if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
-          plain = false;
-          break;
-        }
-      }
-      if (plain) {
-        KEY_TEXT_PARTS[1] = only;
-        return KEY_TEXT_PARTS.join('');
-      }
-    }
+    if (typeof only === 'string' && isPlainKeyValue(only)) return plainKeyText(only);
   }
   return keyText(key);
+}
+
+/**
+ * True when a single text key's `keyText` is the text between `["` and `"]` as it is (no quote,
+ * backslash, control character or surrogate to escape): then `plainKeyText` gives it.
+ */
+export function isPlainKeyValue(only: string): boolean {
+  for (let i = 0; i < only.length; i++) {
+    const c = only.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false;
+  }
+  return true;
+}
+
+/** `keyText([only])` of a text `isPlainKeyValue` accepts, as one flat string. */
+export function plainKeyText(only: string): string {
+  KEY_TEXT_PARTS[1] = only;
+  const text = KEY_TEXT_PARTS.join('');
+  KEY_TEXT_PARTS[1] = '';
+  return text;
 }
 
 /**

@@ -9,7 +9,12 @@ import type { IrActionKind, IrDiffKind, IrDocument } from '../../language/ir/ir-
 /** Who may let an acting item through: `auto`, `approval` (someone must approve), `blocked`, or `none` (ignore/report). */
 export type Gate = 'auto' | 'approval' | 'blocked' | 'none';
 
-/** One differing field of a `changed` item (or the whole record's fields for missing/extra). */
+/**
+ * One differing field of a `changed` item (or the whole record's fields for missing/extra). The
+ * decider may share one frozen field between the items that show the same value of the same
+ * member (`SharedFields` in `decider.ts`): replace a field of a decided item, never change it in
+ * place.
+ */
 export interface FieldDelta {
   path: string;
   desired: unknown;

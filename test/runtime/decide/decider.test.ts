@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decidePolicy, observedDate, ruleExpired, startPolicyDecision } from '../../../runtime/decide/decider.js';
+import fc from 'fast-check';
+import { decidePolicy, observedDate, ruleExpired, SharedFields, startPolicyDecision } from '../../../runtime/decide/decider.js';
 import type { IrSource } from '../../../language/ir/ir-types.js';
 import type { PlanItem } from '../../../runtime/plan/change-plan.js';
 import { BOOKS, changed, diffOf, extra, GATEWAY, invalid, ir, LEDGER, missing, NO_LIMITS, policy, rule } from './ir-fixture.js';
@@ -372,6 +373,62 @@ describe('decidePolicy: effects and preconditions', () => {
       { path: 'amount', desired: 7, actual: null },
     ]);
     expect(byId(plan.items, 'settlement_parity/extra/e').fields[1]).toEqual({ path: 'amount', desired: null, actual: 1 });
+  });
+
+  it('missing and extra items of repeating values share frozen fields, never merging different values (property)', () => {
+    // values that look alike but differ: types, empty text and null, -0 and 0, normal forms, case
+    const lookalikes = ['1', 1, '', null, 0, -0, false, 'false', '\u00e9', 'e\u0301', 'EUR', 'eur', 'a'.repeat(65), 'a'.repeat(64), 1.5, '1.5'];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('missing', 'extra'), fc.constantFrom(...lookalikes), fc.constantFrom(...lookalikes)), { minLength: 1, maxLength: 60 }),
+        (rows) => {
+          const items = rows.map(([kind, a, b], i) => (kind === 'missing' ? missing({ txn_id: `k${i}`, a, b }) : extra({ txn_id: `k${i}`, a, b })));
+          const plan = decide(policy([]), items);
+          expect(plan.items.length).toBe(rows.length);
+          const seen = new Map<unknown, unknown>();
+          for (const planItem of plan.items) {
+            const i = Number(planItem.id.slice(planItem.id.lastIndexOf('/') + 2));
+            const [kind, a, b] = rows[i]!;
+            const side = kind === 'missing' ? 'desired' : 'actual';
+            const other = kind === 'missing' ? 'actual' : 'desired';
+            expect(planItem.fields.map((field) => field.path)).toEqual(['txn_id', 'a', 'b']);
+            for (const [field, value] of [[planItem.fields[1]!, a], [planItem.fields[2]!, b]] as const) {
+              // the very value (Object.is: -0 stays -0, '1' stays text), the other side null
+              expect(Object.is(field[side], value)).toBe(true);
+              expect(field[other]).toBeNull();
+              // one field object stands for one value only
+              const before = seen.get(field);
+              if (before !== undefined) expect(Object.is(before, value)).toBe(true);
+              seen.set(field, value);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('SharedFields: one frozen field per repeating value and position, none for -0, long texts or a position of too many values', () => {
+    const shared = new SharedFields();
+    const first = shared.field(1, 'currency', 'EUR', true);
+    expect(shared.field(1, 'currency', 'EUR', true)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(first).toEqual({ path: 'currency', desired: 'EUR', actual: null });
+    // the actual side, another position or another path: fields of their own
+    expect(shared.field(1, 'currency', 'EUR', false)).toEqual({ path: 'currency', desired: null, actual: 'EUR' });
+    expect(shared.field(2, 'currency', 'EUR', true)).not.toBe(first);
+    expect(shared.field(1, 'status', 'EUR', true)).toEqual({ path: 'status', desired: 'EUR', actual: null });
+    expect(shared.field(3, 'n', -0, true)).not.toBe(shared.field(3, 'n', -0, true));
+    expect(Object.is(shared.field(3, 'n', -0, true).desired, -0)).toBe(true);
+    expect(shared.field(3, 'n', 0, true)).toBe(shared.field(3, 'n', 0, true));
+    const long = 'x'.repeat(65);
+    expect(shared.field(4, 'memo', long, true)).not.toBe(shared.field(4, 'memo', long, true));
+    const record = { id: 1 };
+    expect(shared.field(5, 'o', record, true).desired).toBe(record);
+    expect(shared.field(5, 'o', record, true)).not.toBe(shared.field(5, 'o', record, true));
+    // a position of ever new values stops being shared, and stays correct
+    for (let i = 0; i < 600; i++) expect(shared.field(6, 'id', `id${i}`, true).desired).toBe(`id${i}`);
+    expect(shared.field(6, 'id', 'id1', true)).not.toBe(shared.field(6, 'id', 'id1', true));
   });
 
   it('a write to a source that cannot be written has no effect and says why', () => {

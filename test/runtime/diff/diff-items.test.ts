@@ -16,6 +16,7 @@ import {
   missingItemOf,
   orderedItems,
   sortableEntry,
+  sortableKeyedEntry,
   sortEntries,
   sortItems,
   withholdBrokenKeys,
@@ -23,6 +24,7 @@ import {
 } from '../../../runtime/diff/diff-items.js';
 import type { DiffItem } from '../../../runtime/diff/diff-result.js';
 import { keyText } from '../../../runtime/observe/key-text.js';
+import { fastKeyText } from '../../../runtime/observe/record-reader.js';
 import type { PlanItem } from '../../../runtime/plan/change-plan.js';
 import { RecordComparer } from '../../../runtime/diff/record-comparer.js';
 import { EVALUATION, policy, source } from './diff-fixture.js';
@@ -104,6 +106,29 @@ describe('changed items', () => {
   });
 });
 
+/**
+ * The members a `DiffItem` has, read by name into a plain object: a decided entry is its own
+ * identity item, with the members it does not keep read from its class.
+ */
+function members(item: DiffItem): DiffItem {
+  const plain: DiffItem = {
+    kind: item.kind,
+    key: item.key,
+    keyValues: item.keyValues,
+    desired: item.desired,
+    actual: item.actual,
+    desiredRaw: item.desiredRaw,
+    actualRaw: item.actualRaw,
+    fields: item.fields,
+    diff: item.diff,
+    side: item.side,
+    origin: item.origin,
+    invalidReason: item.invalidReason,
+  };
+  if (item.warnings !== undefined) plain.warnings = item.warnings;
+  return plain;
+}
+
 describe('sortableEntry with a decider', () => {
   it('keeps the plan item and an item that only identifies the difference', () => {
     const src = source('ledger', { key: ['txn_id'] });
@@ -119,8 +144,10 @@ describe('sortableEntry with a decider', () => {
     expect(decided[0]).toBe(missing);
     expect(entry.decided).toEqual({ id: 'p/missing' });
     expect(entry.keyText).toBe('["a"]');
-    expect(entry.item).toEqual({ ...missing, keyValues: null, desired: null, desiredRaw: null });
+    expect(members(entry.item)).toEqual({ ...missing, keyValues: null, desired: null, desiredRaw: null });
     expect(entry.item.key).toBe(missing.key);
+    // The same identity item every time it is asked for (none is made per listing).
+    expect(entry.item).toBe(entry.item);
     // The empty lists are shared and cannot be changed by mistake.
     expect(Object.isFrozen(entry.item.fields) && Object.isFrozen(entry.item.diff)).toBe(true);
     expect(sortableEntry(missing, '["a"]', decide).item.fields).toBe(entry.item.fields);
@@ -270,11 +297,57 @@ describe('decided entries', () => {
           const reference: SortableItem[] = items.map((item, i) => ({ item: eagerIdentity(item), keyText: texts[i]!, decided: entries[i]!.decided }));
           const result = orderedItems(entries, true);
           const expected = orderedItems(reference, true);
-          expect(result.items).toEqual(expected.items);
+          expect(result.items.map(members)).toEqual(expected.items);
           expect(result.decided!.length).toBe(expected.decided!.length);
           for (let i = 0; i < expected.decided!.length; i++) expect(result.decided![i]).toBe(expected.decided![i]);
           // The identity items keep the item's very key object.
           for (let i = 0; i < entries.length; i++) expect(entries[i]!.item.key).toBe(items[i]!.key);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('sortableKeyedEntry', () => {
+  it('orders, withholds and identifies items as sortableEntry with fastKeyText does, with the same key texts (property)', () => {
+    // texts that sort differently as key texts than as themselves (`"` is 0x22: `a!` < `a"` …),
+    // need escaping, or are no text at all
+    const keyValue = fc.constantFrom<unknown>('a', 'b', 'a!', 'a "', 'a"', 'é', '\ud800', 'a\\b', '', ' ', 'T000000113', 1, null, true);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom<IrDiffKind>('missing', 'extra', 'changed', 'invalid'), fc.array(keyValue, { minLength: 1, maxLength: 2 }), fc.nat(9)), {
+          maxLength: 80,
+        }),
+        (specs) => {
+          const items: DiffItem[] = specs.map(([kind, values, position]) => ({
+            kind,
+            key: { id: values[0] },
+            keyValues: values,
+            desired: null,
+            actual: null,
+            desiredRaw: null,
+            actualRaw: null,
+            fields: [],
+            diff: [],
+            side: kind === 'invalid' ? 'desired' : null,
+            origin: kind === 'invalid' ? { position } : null,
+            invalidReason: kind === 'invalid' ? 'bad' : null,
+          }));
+          const decide = (item: DiffItem) => ({ id: `${item.kind}/${JSON.stringify(item.keyValues)}` }) as unknown as PlanItem;
+          const texts = items.map((item) => (item.kind === 'invalid' ? '' : fastKeyText(item.keyValues!)));
+          const keyed = items.map((item) =>
+            item.kind === 'invalid' ? sortableEntry(item, '', decide) : sortableKeyedEntry(item, item.keyValues!, decide),
+          );
+          const plain = items.map((item, i) => sortableEntry(item, texts[i]!, decide));
+          keyed.forEach((entry, i) => expect(entry.keyText).toBe(texts[i]));
+          const result = orderedItems(keyed, true);
+          const expected = orderedItems(plain, true);
+          expect(result.items.map(members)).toEqual(expected.items.map(members));
+          expect(result.decided).toEqual(expected.decided);
+          // without a decider the entry keeps the item and its key text
+          const undecided = sortableKeyedEntry(items[0] ?? missingItemOf(source('s'), ['k'], {}, {}), ['k'], null);
+          expect(undecided.keyText).toBe('["k"]');
         },
       ),
       { numRuns: 500 },

@@ -129,12 +129,12 @@ describe('computePlanHash', () => {
     const plan = renderFixturePlan();
     const base = computePlanHash(plan);
     const item = plan.policies[0]!.items[0]!;
+    // a field is replaced, not changed in place: the decider shares frozen fields between items
     const field = item.fields[0]!;
-    const original = field.desired;
-    field.desired = { nested: [original, 'x'] };
+    item.fields[0] = { ...field, desired: { nested: [field.desired, 'x'] } };
     expect(computePlanHash(plan)).not.toBe(base);
     expect(computePlanHash(plan)).toBe(referencePlanHash(plan));
-    field.desired = original;
+    item.fields[0] = field;
     expect(computePlanHash(plan)).toBe(base);
   });
 
