@@ -21,8 +21,9 @@
  * `ref = range * 2^27 + row`, and the row's key hash — so walking a probe sequence stays in the
  * table, and only a slot with the very hash leads to the row's record (to confirm the key). It
  * is split in two halves by the key hash's top bit, so two threads can build it at once without
- * locks. Probing is read-only; matches are recorded with `Atomics.or` on the flags, so two
- * threads probing at once see a key matched twice.
+ * locks; the other 31 bits, scaled to a half's size, give the first slot (`slotOf`). Probing
+ * is read-only; matches are recorded with `Atomics.or` on the flags, so two threads probing at
+ * once see a key matched twice.
  * Rows come from the scanner in batches; the sinks work on a batch in passes (all table slots,
  * then all records, then the decisions) so that the processor overlaps the cache misses of
  * independent rows instead of waiting for each in turn.
@@ -223,11 +224,20 @@ function growShared<T extends Int32Array | Uint32Array | Float64Array | Uint8Arr
   return grown;
 }
 
+/** A read buffer a thread keeps from range to range (see `scanRange`). */
+export interface ReadBufferHolder {
+  buffer: Buffer | null;
+}
+
 /**
  * Reads `[from, to)` of a file (to = the range's end bound; the last row may run past it) in
  * chunks and feeds the scanner. When `from` is not the data start, the range begins after the
  * first line feed at or after `from - 1` (a guess that the caller verifies against the previous
  * range's `stoppedAt`).
+ *
+ * `reuse` keeps the read buffer for the thread's next range. Why: a fresh 2 MB buffer per range
+ * is mapped, then freed, which raises glibc's mmap threshold, so what the thread allocates after
+ * comes from an arena that glibc keeps: each range left megabytes resident.
  */
 export function scanRange(
   file: string,
@@ -237,10 +247,11 @@ export function scanRange(
   to: number,
   fileSize: number,
   sink: RowSink,
+  reuse: ReadBufferHolder | null = null,
 ): Omit<RangeOutcome, 'suspects' | 'suspectStarts'> {
   const fd = openSync(file, 'r');
+  let buffer = reuse?.buffer ?? Buffer.allocUnsafe(READ_CHUNK + 65536);
   try {
-    let buffer = Buffer.allocUnsafe(READ_CHUNK + 65536);
     let start = from;
     if (guessBoundary) {
       start = fileSize;
@@ -261,8 +272,12 @@ export function scanRange(
     let filled = 0;
     let pos = 0;
     let stoppedAt = fileSize;
+    // Set when a row did not fit: the grown buffer must be filled before the next scan (else
+    // the scanner would see the same unfinished row again, for ever).
+    let grown = false;
     for (;;) {
-      if (filled - pos < READ_CHUNK / 2 || pos === filled) {
+      if (filled - pos < READ_CHUNK / 2 || pos === filled || grown) {
+        grown = false;
         // Move the unconsumed tail to the front and read more.
         if (pos > 0) {
           buffer.copy(buffer, 0, pos, filled);
@@ -295,6 +310,7 @@ export function scanRange(
         filled -= pos;
         pos = 0;
         buffer = bigger;
+        grown = true;
         continue;
       }
       pos = next;
@@ -303,6 +319,8 @@ export function scanRange(
     return { start, stoppedAt, rows: scanner.rows, lineFeeds: scanner.lineFeeds, bail: scanner.bail };
   } finally {
     closeSync(fd);
+    // Kept unless a long row made it grow: the grown one would stay for no purpose.
+    if (reuse !== null) reuse.buffer = buffer.length === READ_CHUNK + 65536 ? buffer : null;
   }
 }
 
@@ -398,12 +416,39 @@ export class DesiredStore implements RowSink {
 
 /**
  * The key table: slots of two `Uint32`s (`ref + 1`, key hash), in two halves chosen by the key
- * hash's top bit; at most about 60 % full.
+ * hash's top bit; at most about 62 % full (`TABLE_GROWTH`).
+ *
+ * Why not a power of two: rounding up to one left the table between 40 and 80 % larger than
+ * needed (17 MB for a million rows, a tenth of the peak); a slot is found by range reduction
+ * instead (`slotOf`), which fits any size.
  */
 export function createTable(desiredRows: number): Uint32Array {
-  let capacity = 1024;
-  while (capacity < desiredRows * 1.6) capacity *= 2;
-  return new Uint32Array(new SharedArrayBuffer(capacity * 8));
+  const half = Math.max(512, Math.ceil((desiredRows * TABLE_GROWTH) / 2));
+  return new Uint32Array(new SharedArrayBuffer(half * 16));
+}
+
+/**
+ * Slots per desired row (the table's load is at most its inverse). 1.3 saved another 12 MB at
+ * 5M records a side but made the probe ≈ 3% slower there (longer runs of linear probing); 1.6
+ * is the load the power-of-two table had at its fullest.
+ */
+const TABLE_GROWTH = 1.6;
+
+/**
+ * The first slot (within its half, of `half` slots) of a key hash: the hash's 31 low bits `x`
+ * scaled to `[0, half)`, `floor(x * half / 2^31)` (multiply-shift range reduction; the top bit
+ * chose the half). Always below `half`, though the product may be rounded: with
+ * `2^k <= half < 2^(k+1)`, `x * half <= half * 2^31 - half < 2^(k+32)`, where doubles are at most
+ * `2^(k-20)` apart, so rounding adds at most `2^(k-21)`, less than `half`: the rounded product
+ * stays below `half * 2^31`. `scale = half / 2^31` is exact, multiplying by it rounds the same
+ * product scaled by a power of two, and `| 0` truncates the non-negative result: its floor
+ * (the exact `floor(x * half / 2^31)` while `half <= 2^22`, where the product fits a double;
+ * above, rounding may move a hash to the next slot, the same in every thread: only the bound
+ * matters). The hot loops write this inline. Any table size works, and the hash's high bits (all
+ * good after `fmix32`) choose the slot.
+ */
+export function slotOf(hash: number, half: number): number {
+  return ((hash & 0x7fffffff) * (half / 2147483648)) | 0;
 }
 
 /** Whether desired rows `i` of `a` and `j` of `b` have the same key (their hashes are equal). */
@@ -450,7 +495,7 @@ function insertBlock(ranges: readonly DesiredRange[], r: number, from: number, t
   const INVALID = 2 << 24; // FLAG_INVALID
   const DUP = 4 << 24; // FLAG_DUP
   const half = table.length >>> 2; // slots per half
-  const mask = half - 1;
+  const scale = half / 2147483648; // see `slotOf`
   const base = partition * half;
   const range = ranges[r];
   const rows = range.rows;
@@ -466,14 +511,14 @@ function insertBlock(ranges: readonly DesiredRange[], r: number, from: number, t
       const h = rows[o];
       if (h >>> 31 !== partition || (rows[o + 3] & INVALID) !== 0) continue;
       pending[n++] = i;
-      touched ^= table[(base + (h & mask)) << 1];
+      touched ^= table[(base + (((h & 0x7fffffff) * scale) | 0)) << 1];
     }
     for (let m = 0; m < n; m++) {
       const i = pending[m];
       const o = i * STRIDE;
       const h = rows[o];
       const uh = h >>> 0;
-      let slot = h & mask;
+      let slot = ((h & 0x7fffffff) * scale) | 0;
       for (;;) {
         const at = (base + slot) << 1;
         const v = table[at];
@@ -496,7 +541,7 @@ function insertBlock(ranges: readonly DesiredRange[], r: number, from: number, t
             break;
           }
         }
-        slot = (slot + 1) & mask;
+        if (++slot === half) slot = 0;
       }
     }
   }
@@ -526,10 +571,9 @@ export function probeKey(
   at: number,
 ): number {
   const half = table.length >>> 2;
-  const mask = half - 1;
   const base = (hash >>> 31) * half;
   const uh = hash >>> 0;
-  let slot = hash & mask;
+  let slot = ((hash & 0x7fffffff) * (half / 2147483648)) | 0; // see `slotOf`
   for (;;) {
     const t = (base + slot) << 1;
     const v = table[t];
@@ -538,7 +582,7 @@ export function probeKey(
       const ref = v - 1;
       if (keyAt(ranges, ref, length, w0, w1, w2, bytes, at)) return ref;
     }
-    slot = (slot + 1) & mask;
+    if (++slot === half) slot = 0;
   }
 }
 
@@ -617,7 +661,7 @@ export class ActualProber implements RowSink, MatchLists {
   readonly suspectKeyStart = new Int32List(16);
   readonly suspectKeys = new ByteList(64);
   private local = 0;
-  /** Per row of a batch: `ref + 1` of the first row with its key hash, or 0. */
+  /** Per row of a batch: its first slot, then `ref + 1` of the first row with its key hash, or 0. */
   private readonly found = new Int32Array(BATCH_ROWS);
 
   constructor(
@@ -671,24 +715,26 @@ export class ActualProber implements RowSink, MatchLists {
     const table = this.table;
     const ranges = this.ranges;
     const half = table.length >>> 2;
-    const mask = half - 1;
+    const scale = half / 2147483648; // see `slotOf`
     const found = this.found;
     let touch = 0;
     for (let k = 0; k < n; k++) {
       const hash = keyHash[k];
-      touch ^= table[((hash >>> 31) * half + (hash & mask)) << 1];
+      const slot = ((hash & 0x7fffffff) * scale) | 0;
+      found[k] = slot;
+      touch ^= table[((hash >>> 31) * half + slot) << 1];
     }
     for (let k = 0; k < n; k++) {
       const hash = keyHash[k];
       const uh = hash >>> 0;
       const base = (hash >>> 31) * half;
-      let slot = hash & mask;
+      let slot = found[k];
       let v = 0;
       for (;;) {
         const t = (base + slot) << 1;
         v = table[t];
         if (v === 0 || table[t + 1] === uh) break;
-        slot = (slot + 1) & mask;
+        if (++slot === half) slot = 0;
       }
       found[k] = v;
       if (v !== 0) touch ^= ranges[(v - 1) >>> 27].rows[((v - 1) & 0x7ffffff) * STRIDE + 3];

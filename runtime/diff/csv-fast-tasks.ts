@@ -37,6 +37,7 @@ import {
   type PartialLists,
   type ProbeLists,
   type RangeOutcome,
+  type ReadBufferHolder,
 } from './csv-fast-join.js';
 
 /** Where a range of a file is. */
@@ -66,10 +67,12 @@ export interface ThreadState {
   received: Map<string, unknown>;
   /** Called when something arrives on the channel. */
   wake: (() => void) | null;
+  /** The read buffer kept from range to range (see `scanRange`). */
+  read: ReadBufferHolder;
 }
 
 export function newThreadState(): ThreadState {
-  return { ranges: [], rowsBefore: [], table: null, tableGeneration: -1, channel: null, received: new Map(), wake: null };
+  return { ranges: [], rowsBefore: [], table: null, tableGeneration: -1, channel: null, received: new Map(), wake: null, read: { buffer: null } };
 }
 
 /** What workers send each other. */
@@ -235,7 +238,7 @@ export async function runFastTask(task: FastTask, state: ThreadState, emit: Part
     case 'scan-desired': {
       const { range } = task;
       const store = new DesiredStore(task.estimatedRows, range.size);
-      const outcome = scanRange(range.file, range.plan, range.from, range.guess, range.to, range.size, store);
+      const outcome = scanRange(range.file, range.plan, range.from, range.guess, range.to, range.size, store, state.read);
       const suspects = store.suspects.take();
       const suspectStarts = store.suspectStarts.take();
       const mine = store.range();
@@ -305,7 +308,7 @@ export async function runFastTask(task: FastTask, state: ThreadState, emit: Part
               emit(partial, transfer as ArrayBuffer[]);
             };
       const prober = new ActualProber(state.ranges, state.table!, onPartial);
-      const outcome = scanRange(range.file, range.plan, range.from, range.guess, range.to, range.size, prober);
+      const outcome = scanRange(range.file, range.plan, range.from, range.guess, range.to, range.size, prober, state.read);
       const suspects = prober.suspects.take();
       const suspectStarts = prober.suspectStarts.take();
       const lists = prober.lists();
@@ -338,7 +341,7 @@ export async function runFastTask(task: FastTask, state: ThreadState, emit: Part
     case 'collect-repeats': {
       const { range } = task;
       const collector = new RepeatCollector(state.ranges, state.table!);
-      scanRange(range.file, range.plan, range.from, range.guess, range.to, range.size, collector);
+      scanRange(range.file, range.plan, range.from, range.guess, range.to, range.size, collector, state.read);
       const rows = collector.rows.take();
       const starts = collector.starts.take();
       return [{ rows, starts }, [rows.buffer as ArrayBuffer, starts.buffer as ArrayBuffer]];
