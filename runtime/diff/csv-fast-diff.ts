@@ -673,6 +673,7 @@ class ItemBuilder {
       const record = desired.presentRow(values);
       if (d < pairCount) {
         pending = record;
+        // kept past this call: the parser hands each row a new array of values
         pendingValues = values;
         pendingRaw = desired.lastRaw;
         pendingIndex = d;

@@ -57,6 +57,19 @@ function referenceOrder(entries: SortableItem[]): DiffItem[] {
   return referenceEntries(entries).map((e) => e.item);
 }
 
+/** Up to 80 entries to make: kind, key value (one of `values`), side of an invalid one, position. */
+function entrySpecs(...values: string[]) {
+  return fc.array(
+    fc.tuple(
+      fc.constantFrom<IrDiffKind>('missing', 'extra', 'changed', 'invalid'),
+      fc.constantFrom(...values),
+      fc.constantFrom<'desired' | 'actual'>('desired', 'actual'),
+      fc.nat(9),
+    ),
+    { maxLength: 80 },
+  );
+}
+
 describe('sortItems', () => {
   it('orders by kind, key text and, for invalid items, side and position (property)', () => {
     const kind = fc.constantFrom<IrDiffKind>('missing', 'extra', 'changed', 'invalid');
@@ -207,15 +220,7 @@ describe('orderedItems', () => {
   it('gives the items and plan items of sortEntries(withholdBrokenKeys(entries)), in one order', () => {
     fc.assert(
       fc.property(
-        fc.array(
-          fc.tuple(
-            fc.constantFrom<IrDiffKind>('missing', 'extra', 'changed', 'invalid'),
-            fc.constantFrom('a', 'b', 'c', 'é', '', 'a"'),
-            fc.constantFrom<'desired' | 'actual'>('desired', 'actual'),
-            fc.nat(9),
-          ),
-          { maxLength: 80 },
-        ),
+        entrySpecs('a', 'b', 'c', 'é', '', 'a"'),
         fc.boolean(),
         (specs, decided) => {
           const entries = specs.map(([kind, value, side, position]) => keyed(kind, value, side, position, decided));
@@ -280,15 +285,7 @@ describe('decided entries', () => {
   it('order, withhold and identify items as entries holding their identity items did', () => {
     fc.assert(
       fc.property(
-        fc.array(
-          fc.tuple(
-            fc.constantFrom<IrDiffKind>('missing', 'extra', 'changed', 'invalid'),
-            fc.constantFrom('a', 'b', 'c', 'é', 'a"', 'a!'),
-            fc.constantFrom<'desired' | 'actual'>('desired', 'actual'),
-            fc.nat(9),
-          ),
-          { maxLength: 80 },
-        ),
+        entrySpecs('a', 'b', 'c', 'é', 'a"', 'a!'),
         (specs) => {
           const items = specs.map(([kind, value, side, position]) => whole(kind, value, side, position));
           const decide = (item: DiffItem) => ({ id: `${item.kind}/${String(item.keyValues?.[0])}` }) as unknown as PlanItem;
