@@ -54,10 +54,10 @@ function memoryDetail(m: NodeJS.MemoryUsage): string {
         const path = line.split(/\s+/)[5] ?? '';
         kind = path === '[heap]' ? 1 : path === '' ? 2 : path.startsWith('/') ? 3 : 0;
       } else if (line.startsWith('Rss:')) {
-        const kb = Number(line.slice(4).trim().split(' ')[0]) * 1024;
-        if (kind === 1) brk += kb;
-        else if (kind === 2) anon += kb;
-        else if (kind === 3) file += kb;
+        const bytes = Number(line.slice(4).trim().split(' ')[0]) * 1024; // smaps counts in kB
+        if (kind === 1) brk += bytes;
+        else if (kind === 2) anon += bytes;
+        else if (kind === 3) file += bytes;
       }
     }
     text += `; rss: brk ${mb(brk)} MB, anon ${mb(anon)} MB, file ${mb(file)} MB`;
