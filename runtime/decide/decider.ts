@@ -408,7 +408,7 @@ export class SharedFields {
       typeof value === 'boolean' ||
       (typeof value === 'string' && value.length <= MAX_SHARED_LENGTH) ||
       (typeof value === 'number' && !Object.is(value, -0));
-    if (!shareable || position >= MAX_SHARED_POSITIONS) return onDesired ? { path, desired: value, actual: null } : { path, desired: null, actual: value };
+    if (!shareable || position >= MAX_SHARED_POSITIONS) return sideField(path, value, onDesired);
     const slots = onDesired ? this.desired : this.actual;
     let slot = slots[position];
     if (slot === undefined) {
@@ -416,14 +416,19 @@ export class SharedFields {
       slots[position] = slot;
     }
     const fields = slot.fields;
-    if (fields === null || slot.path !== path) return onDesired ? { path, desired: value, actual: null } : { path, desired: null, actual: value };
+    if (fields === null || slot.path !== path) return sideField(path, value, onDesired);
     const known = fields.get(value);
     if (known !== undefined) return known;
-    const field: FieldDelta = Object.freeze(onDesired ? { path, desired: value, actual: null } : { path, desired: null, actual: value });
+    const field: FieldDelta = Object.freeze(sideField(path, value, onDesired));
     if (fields.size < MAX_SHARED_VALUES) fields.set(value, field);
     else slot.fields = null;
     return field;
   }
+}
+
+/** A whole record's field: its value on one side, null on the other. */
+function sideField(path: string, value: unknown, onDesired: boolean): FieldDelta {
+  return onDesired ? { path, desired: value, actual: null } : { path, desired: null, actual: value };
 }
 
 /** The decided item, its members in the documented order (RUNTIME.md section 3). */

@@ -544,11 +544,10 @@ class ItemBuilder {
   private joined = false;
 
   /**
-   * Reads the actual rows of the deferred candidates and extras (one pass over the file): once
-   * they are all known, which is before the workers end, so the reading can overlap their last
-   * tasks.
+   * Reads the actual rows of the deferred candidates and extras (one pass over the file), first
+   * thing `readDesired` does: once they are all known, while the workers close (see `run`).
    */
-  readActual(): void {
+  private readActual(): void {
     if (this.actualRows !== null) return;
     const pairLists = this.pairLists;
     const extraLists = this.extraLists;
@@ -983,7 +982,6 @@ async function run(
   // candidates, extras and missing records are read.
   const closing = pool.close();
   closing.catch(() => undefined);
-  builder.readActual();
   builder.readDesired(missingRows);
   await closing;
   if (options.boundYoungGeneration === true) boundYoungGeneration();

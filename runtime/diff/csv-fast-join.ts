@@ -573,7 +573,7 @@ export function probeKey(
   const half = table.length >>> 2;
   const base = (hash >>> 31) * half;
   const uh = hash >>> 0;
-  let slot = ((hash & 0x7fffffff) * (half / 2147483648)) | 0; // see `slotOf`
+  let slot = slotOf(hash, half);
   for (;;) {
     const t = (base + slot) << 1;
     const v = table[t];
