@@ -22,16 +22,23 @@ function files(): Record<string, string> {
 
 const typed = { id: 'string', amount: 'number', currency: 'string' } as const;
 
+/** The typed desired file, the untyped actual one, and a policy comparing currency ignoring case. */
+function csvPolicy() {
+  return {
+    d: source('desired', { kind: 'csv', path: 'desired.csv', fields: typed }),
+    a: source('actual', { kind: 'csv', path: 'actual.csv' }),
+    p: policy({ currency: { kind: 'ignore_case' } }),
+  };
+}
+
 describe('worker threads started ahead of the fast path', () => {
   const ctx = (root: string) => ({ observedAt: OBSERVED_AT, env: {}, workspaceRoot: root, trusted: true });
 
   it('start only for a policy that may take the fast path', async () => {
     const ws = workspace(files());
     try {
-      const d = source('desired', { kind: 'csv', path: 'desired.csv', fields: typed });
-      const a = source('actual', { kind: 'csv', path: 'actual.csv' });
+      const { d, a, p } = csvPolicy();
       const inline = source('inline', { kind: 'inline' });
-      const p = policy({ currency: { kind: 'ignore_case' } });
       const none = [
         startFastPathPool(p, d, a, { ...ctx(ws.root), fastPath: { enabled: false, minBytes: 0, workers: 2 } }),
         startFastPathPool(p, d, inline, { ...ctx(ws.root), fastPath: { minBytes: 0, workers: 2 } }),
@@ -57,9 +64,7 @@ describe('worker threads started ahead of the fast path', () => {
   it('are used by diffSources (same result as the generic path) and closed after', async () => {
     const ws = workspace(files());
     try {
-      const d = source('desired', { kind: 'csv', path: 'desired.csv', fields: typed });
-      const a = source('actual', { kind: 'csv', path: 'actual.csv' });
-      const p = policy({ currency: { kind: 'ignore_case' } });
+      const { d, a, p } = csvPolicy();
       const generic = await diffSources(p, d, a, { ...ctx(ws.root), fastPath: { enabled: false } });
       for (const eager of [false, true]) {
         const settings = { minBytes: 0, workers: 2, minRangeBytes: 1000, eager };
@@ -101,9 +106,7 @@ describe('worker threads started ahead of the fast path', () => {
     // would be lost, and the diff would wait for it forever (the test would time out).
     const ws = workspace(files());
     try {
-      const d = source('desired', { kind: 'csv', path: 'desired.csv', fields: typed });
-      const a = source('actual', { kind: 'csv', path: 'actual.csv' });
-      const p = policy({ currency: { kind: 'ignore_case' } });
+      const { d, a, p } = csvPolicy();
       const generic = await diffSources(p, d, a, { ...ctx(ws.root), fastPath: { enabled: false } });
       const reports: DiffPathReport[] = [];
       const runs = await Promise.all(
