@@ -88,24 +88,29 @@ export function startPolicyDecision(policy: IrPolicy, ctx: DecideContext): Polic
 
 /** Applies the policy's mode and limits to its decided items, and makes the policy plan. */
 function finishPolicy(policy: IrPolicy, ctx: DecideContext, items: PlanItem[], summary: PolicySummary): PolicyPlan {
-  if (policy.mode === 'audit') {
-    for (const item of items) {
-      if (ACTING_ACTIONS.has(item.action)) {
-        item.gate = 'blocked';
-        appendMessage(item, 'blocked: the policy is in mode audit (never acts)');
-      }
+  // One pass over the items for mode audit and the counts limits need (a large plan's items
+  // are scattered over the heap: each pass is mostly cache misses); acting items are listed
+  // only when the limits are exceeded.
+  const audit = policy.mode === 'audit';
+  let actingCount = 0;
+  let deletes = 0;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const action = item.action;
+    if (!ACTING_ACTIONS.has(action)) continue;
+    actingCount++;
+    if (action === 'delete') deletes++;
+    if (audit) {
+      item.gate = 'blocked';
+      appendMessage(item, 'blocked: the policy is in mode audit (never acts)');
     }
   }
 
   let limits = { exceeded: false, reasons: [] as string[] };
   if (ctx.applyLimits !== false) {
-    const acting = items.filter((item) => ACTING_ACTIONS.has(item.action));
-    limits = checkLimits(policy.limits, {
-      acting: acting.length,
-      deletes: acting.filter((item) => item.action === 'delete').length,
-      desired: summary.desired,
-    });
+    limits = checkLimits(policy.limits, { acting: actingCount, deletes, desired: summary.desired });
     if (limits.exceeded) {
+      const acting = items.filter((item) => ACTING_ACTIONS.has(item.action));
       for (const item of acting) {
         if (policy.limits.on_exceed === 'abort') {
           if (item.gate !== 'blocked') {
@@ -337,10 +342,10 @@ function ticketTitle(
  */
 function itemFields(item: DiffItem, shared: SharedFields): FieldDelta[] {
   if (item.kind === 'changed' || item.fields.length > 0) {
-    const source = item.fields;
-    const copies = new Array<FieldDelta>(source.length);
-    for (let i = 0; i < source.length; i++) copies[i] = { ...source[i]! };
-    return copies;
+    // A list of the plan item's own, of the same field objects: nothing changes a field in
+    // place (the fields of whole records are shared and frozen, `SharedFields`), and a copy of
+    // each field was one more object per difference, made only to be copied by the collector.
+    return item.fields.slice();
   }
   const record =
     item.kind === 'missing'
@@ -352,21 +357,32 @@ function itemFields(item: DiffItem, shared: SharedFields): FieldDelta[] {
           : (item.desired ?? item.desiredRaw);
   if (!record) return [];
   const onDesired = item.kind === 'missing' || (item.kind === 'invalid' && item.side !== 'actual');
-  // A list of the exact size (a list grown by `push` keeps room for more, in every plan item)
-  const paths = Object.keys(record);
-  // the values in the same order, in one call (no lookup of each name)
-  const values = Object.values(record);
-  const fields = new Array<FieldDelta>(paths.length);
+  // The record's own members in `Object.keys` order (`for...in` lists them so, then inherited
+  // enumerable ones, which the check leaves out), gathered in a list kept from item to item,
+  // then copied at their exact size (a list grown by `push` keeps room for more, in every plan
+  // item). Why not `Object.keys` and `Object.values`: two lists per item, garbage at once.
+  const gathered = GATHERED;
+  let position = 0;
   let count = 0;
-  for (let i = 0; i < paths.length; i++) {
-    const path = paths[i]!;
-    const value = values[i];
-    if (value === undefined) continue;
-    fields[count++] = shared.field(i, path, value, onDesired);
+  for (const path in record) {
+    if (!hasOwn.call(record, path)) continue;
+    const value = record[path];
+    if (value !== undefined) gathered[count++] = shared.field(position, path, value, onDesired);
+    position++;
   }
-  if (count < paths.length) fields.length = count;
+  const fields = gathered.slice(0, count);
+  // the fields are the plan item's: the gathering list does not keep them
+  gathered.fill(NO_FIELD, 0, count);
   return fields;
 }
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Where `itemFields` gathers a whole record's fields (a list that keeps its room). */
+const GATHERED: FieldDelta[] = [];
+
+/** Stands in for a field `GATHERED` no longer holds. */
+const NO_FIELD: FieldDelta = Object.freeze({ path: '', desired: null, actual: null });
 
 /** Distinct values of one field (per side and position) worth sharing; a field with more stops being shared. */
 const MAX_SHARED_VALUES = 256;

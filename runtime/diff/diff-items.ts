@@ -339,6 +339,11 @@ class PlainKeyEntry extends DecidedEntry {
   override get keyText(): string {
     return plainKeyText(this.text);
   }
+
+  /** The key's only text (its key text is this between `["` and `"]`). */
+  get plainText(): string {
+    return this.text;
+  }
 }
 
 /** The kind of an entry's item, without making a decided entry's identity item. */
@@ -431,8 +436,8 @@ function rankEntries(entries: readonly SortableItem[]): RankedEntries {
   const n = entries.length;
   const ranks = new Uint8Array(n);
   const counts = [0, 0, 0, 0];
-  // per keyed rank: the last text seen, while that kind is still in order
-  const last: (string | null)[] = [null, null, null];
+  // per keyed rank: the last entry seen, while that kind is still in order
+  const last: (SortableItem | null)[] = [null, null, null];
   const ordered = [true, true, true];
   for (let i = 0; i < n; i++) {
     const entry = entries[i]!;
@@ -440,13 +445,34 @@ function rankEntries(entries: readonly SortableItem[]): RankedEntries {
     ranks[i] = rank;
     counts[rank]++;
     if (rank < 3 && ordered[rank]) {
-      const text = entry.keyText;
       const before = last[rank];
-      if (before !== null && !(before < text)) ordered[rank] = false;
-      last[rank] = text;
+      if (before !== null && !keyTextBefore(before, entry)) ordered[rank] = false;
+      last[rank] = entry;
     }
   }
   return { ranks, counts, ordered };
+}
+
+/**
+ * True when `a.keyText < b.keyText`. Two `PlainKeyEntry`s are compared by the texts they keep,
+ * without making their key texts (`plainKeyBefore`): a sorted file's items are checked in
+ * order this way, and each key text made for it was garbage at once.
+ */
+function keyTextBefore(a: SortableItem, b: SortableItem): boolean {
+  if (a instanceof PlainKeyEntry && b instanceof PlainKeyEntry) return plainKeyBefore(a.plainText, b.plainText);
+  return a.keyText < b.keyText;
+}
+
+/**
+ * `plainKeyText(a) < plainKeyText(b)` for texts `isPlainKeyValue` accepts. The key texts are the
+ * texts between `["` and `"]`: they compare as the texts do, but where one text is a prefix of
+ * the other — there the shorter one's closing `"` meets the longer one's next character (and
+ * `"` sorts after a space or `!`).
+ */
+export function plainKeyBefore(a: string, b: string): boolean {
+  if (a < b) return !b.startsWith(a) || b.charCodeAt(a.length) > 0x22;
+  if (a === b) return false;
+  return a.startsWith(b) && a.charCodeAt(b.length) < 0x22;
 }
 
 /**
@@ -481,10 +507,22 @@ function placeEntries(entries: readonly SortableItem[], { ranks, counts, ordered
  */
 function sortByKeyText(list: SortableItem[], start: number, end: number): void {
   const part = list.slice(start, end);
-  const texts = part.map((entry) => entry.keyText);
-  const order = Array.from(texts, (_, i) => i);
-  order.sort((a, b) => compareText(texts[a]!, texts[b]!) || a - b);
+  const order = Array.from(part, (_, i) => i);
+  if (part.every((entry) => entry instanceof PlainKeyEntry)) {
+    // keys of one plain text each: sorted by those texts, as their key texts sort
+    // (`plainKeyBefore`), without making the key texts
+    const texts = part.map((entry) => (entry as PlainKeyEntry).plainText);
+    order.sort((a, b) => comparePlainKeys(texts[a]!, texts[b]!) || a - b);
+  } else {
+    const texts = part.map((entry) => entry.keyText);
+    order.sort((a, b) => compareText(texts[a]!, texts[b]!) || a - b);
+  }
   for (let i = 0; i < order.length; i++) list[start + i] = part[order[i]!]!;
+}
+
+/** `compareText` of the key texts of two plain key values (see `plainKeyBefore`). */
+function comparePlainKeys(a: string, b: string): number {
+  return a === b ? 0 : plainKeyBefore(a, b) ? -1 : 1;
 }
 
 /** The policy summary from the records in scope per side, the unchanged pairs and the items. */

@@ -63,6 +63,9 @@ function ownReader(name: string): (record: Record<string, unknown>) => unknown {
   return (record) => (hasOwn.call(record, name) ? record[name] : undefined);
 }
 
+/** The element at index 0 of `RecordComparer.found`, never reported. */
+const EQUAL_STAND_IN: FieldDelta = Object.freeze({ path: '', desired: null, actual: null });
+
 const EXACT: IrComparator = { kind: 'exact' };
 const hasOwn = Object.prototype.hasOwnProperty;
 const IGNORE: IrComparator = { kind: 'ignore' };
@@ -72,6 +75,9 @@ const IGNORE: IrComparator = { kind: 'ignore' };
  * callers only read it).
  */
 const EQUAL: RecordComparison = Object.freeze({ fields: Object.freeze([]) as unknown as FieldDelta[], warnings: Object.freeze([]) as unknown as string[] });
+
+/** The warnings of a comparison without any (no `by` rule): one frozen list shared by all of them. */
+const NO_WARNINGS = EQUAL.warnings;
 
 /** The outcome of comparing two records. */
 export interface RecordComparison {
@@ -120,6 +126,11 @@ export class RecordComparer {
   readonly hasByRule: boolean;
   /** The scope handed to comparators when no rule is `by` (none of them reads it). */
   private readonly unusedScope: ComparisonScope;
+  /**
+   * Where `compare` collects the differences, reused from pair to pair: a stand-in at index 0,
+   * the differences after it (see `compare`).
+   */
+  private readonly found: FieldDelta[] = [EQUAL_STAND_IN];
 
   constructor(
     policy: IrPolicy,
@@ -237,7 +248,12 @@ export class RecordComparer {
     actual: Record<string, unknown>,
     key: Record<string, unknown> | null,
   ): RecordComparison {
-    const fields: FieldDelta[] = [];
+    // The differences go to a list kept from pair to pair, after a stand-in at index 0: a list
+    // emptied to length 0 drops its storage, one left one element long keeps it. Most pairs the
+    // diff compares differ in few fields or none, and a new list per pair (and its storage,
+    // grown by the first `push`) was garbage for every one of them; the result is a copy.
+    const fields = this.found;
+    if (fields.length !== 1) fields.length = 1;
     let scope: ComparisonScope | null = null;
     const plans = this.staticPlans ?? this.dynamicPlans(desired);
     // `ownValue` of each field, with the plain-object check done once per record.
@@ -274,9 +290,11 @@ export class RecordComparer {
     }
     const warnings = this.hasByRule && scope !== null ? scope.warnings : null;
     // Most pairs the diff compares are equal: one shared, frozen result for all of them.
-    if (fields.length === 0 && (warnings === null || warnings.length === 0)) return EQUAL;
-    // A list that grew by `push` has room for more; the items keep an exact copy.
-    return { fields: fields.slice(), warnings: warnings ?? [] };
+    if (fields.length === 1 && (warnings === null || warnings.length === 0)) return EQUAL;
+    // the differences after the stand-in, in a list of their own and of their exact size
+    const differences = fields.slice(1);
+    fields.length = 1;
+    return { fields: differences, warnings: warnings === null || warnings.length === 0 ? NO_WARNINGS : warnings };
   }
 
   /** The fields compared for a record of an untyped, select-less desired source. */

@@ -236,6 +236,10 @@ export function plainKeyText(only: string): string {
   return text;
 }
 
+/** The functions `objectMaker` made, by nullishness and names (a bounded cache: a long-lived process sees many). */
+const objectMakers = new Map<string, ((values: readonly unknown[]) => Record<string, unknown>) | null>();
+const MAX_OBJECT_MAKERS = 256;
+
 /**
  * A function building an object with these own properties, in this order, from an array of
  * values (`values[i]` for `names[i]`; with `nullish`, undefined becomes null): an object literal
@@ -244,6 +248,19 @@ export function plainKeyText(only: string): string {
  * `setOwn` (`__proto__`, array indexes, repeats), or when code generation is not allowed.
  */
 export function objectMaker(names: readonly string[], nullish = false): ((values: readonly unknown[]) => Record<string, unknown>) | null {
+  // One function per list of names: the desired and actual sides of a policy often have the
+  // same columns, and code calling the maker of either (`ColumnRowPresenter`, raw rows) then
+  // calls one function, not two — optimised for one, it was thrown away when the other came.
+  const cacheKey = (nullish ? '?' : '=') + JSON.stringify(names);
+  const known = objectMakers.get(cacheKey);
+  if (known !== undefined) return known;
+  const made = compileObjectMaker(names, nullish);
+  if (objectMakers.size >= MAX_OBJECT_MAKERS) objectMakers.clear();
+  objectMakers.set(cacheKey, made);
+  return made;
+}
+
+function compileObjectMaker(names: readonly string[], nullish: boolean): ((values: readonly unknown[]) => Record<string, unknown>) | null {
   if (new Set(names).size !== names.length) return null;
   if (names.some((name) => name === '__proto__' || ARRAY_INDEX.test(name))) return null;
   const value = (i: number) => (nullish ? `values[${i}] ?? null` : `values[${i}]`);
