@@ -7,6 +7,11 @@ import { shouldUseColor } from '../render/render-plan.js';
 
 export interface CliOutput {
   out(text: string): void;
+  /**
+   * Writes UTF-8 bytes to the same place as `out` (the JSON plan, written as bytes). Optional:
+   * where it is missing the bytes are decoded and handed to `out`. The caller does not reuse them.
+   */
+  outBytes?(bytes: Uint8Array): void;
   err(text: string): void;
   /** Colour functions, all identity when colour is off. */
   colors: ReturnType<typeof pc.createColors>;
@@ -21,6 +26,7 @@ export function processOutput(noColorFlag: boolean): CliOutput {
   const useColor = shouldUseColor({ noColor: noColorFlag, isTTY: isTty });
   return {
     out: (text) => process.stdout.write(text),
+    outBytes: (bytes) => process.stdout.write(bytes),
     err: (text) => process.stderr.write(text),
     colors: pc.createColors(useColor),
     useColor,

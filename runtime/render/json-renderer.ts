@@ -17,6 +17,7 @@
  * order, so the text is byte-identical for the same plan.
  */
 import type { ChangePlan } from '../plan/change-plan.js';
+import { ByteChunk, writeItemLine } from './json-item-line.js';
 
 /** The plan as JSON in the layout above, ending with a newline. */
 export function renderJson(plan: ChangePlan): string {
@@ -26,41 +27,77 @@ export function renderJson(plan: ChangePlan): string {
 }
 
 /**
- * Writes the same text as `renderJson(plan)` in chunks of about `chunkChars` characters.
+ * Writes the same text as `renderJson(plan)` in chunks of about `chunkChars` characters (the
+ * UTF-8 chunks of `writeJsonBytes`, decoded).
+ */
+export function writeJson(plan: ChangePlan, write: (text: string) => void, chunkChars = 1 << 16): void {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  writeJsonBytes(
+    plan,
+    (bytes) => {
+      const text = decoder.decode(bytes, { stream: true });
+      if (text.length > 0) write(text);
+    },
+    chunkChars,
+  );
+  const rest = decoder.decode();
+  if (rest.length > 0) write(rest);
+}
+
+/**
+ * Writes the UTF-8 bytes of `renderJson(plan)` in chunks of about `chunkBytes` bytes. Each chunk
+ * is a view of its own buffer: `write` may keep it (a stream that writes later).
  *
  * Why: a plan of a million-record diff is tens of megabytes of JSON; built as one string it is
  * held twice (the string and its UTF-8 copy for the stream) at the run's peak. Here the plan's
  * outer levels (plan, policies, policy, items) are written piece by piece, each item as one line
- * and any other member below them by `JSON.stringify`, re-indented to its depth — the same text,
- * since JSON text never holds a raw newline inside a string.
+ * (`writeItemLine`: its bytes straight into the chunk) and any other member below them by
+ * `JSON.stringify`, re-indented to its depth — the same text, since JSON text never holds a raw
+ * newline inside a string.
  *
- * Chunks are 64 Ki characters: a chunk of 1 Mi characters is a large object once flattened, kept
- * (with its UTF-8 copy) until a garbage collection; at this size the chunks and the item lines
- * they join stay in the young generation. Measured at 1M records a side: the render no longer
- * raises the run's peak RSS (it added about 10 MB), and it takes less CPU (at 5M: 786 → 547 ms).
+ * Chunks are 64 KiB: a chunk of 1 MiB was a large object, kept (with its UTF-8 copy) until a
+ * garbage collection; at this size the render does not raise the run's peak RSS (measured at 1M
+ * records a side; at 5M the render's CPU went 786 → 547 ms). Writing the items' bytes rather
+ * than joining their `JSON.stringify` strings into text chunks, encoded again to be written,
+ * saves two copies of every byte and the strings' garbage.
  */
-export function writeJson(plan: ChangePlan, write: (text: string) => void, chunkChars = 1 << 16): void {
-  const out = new ChunkedText(write, chunkChars);
+export function writeJsonBytes(plan: ChangePlan, write: (bytes: Uint8Array) => void, chunkBytes = 1 << 16): void {
+  const out = new ChunkedBytes(write, chunkBytes);
   emitPretty(plan, '', 'plan', out);
   out.push('\n');
   out.end();
 }
 
 /**
- * Text gathered into chunks: the pieces are joined when they reach `chunkChars`, so each
- * chunk handed on is one flat string (cheap to encode), and the whole text never is.
+ * Bytes gathered into chunks: a chunk is handed on when it reaches `chunkBytes`, so the whole
+ * text is never held at once.
  */
-class ChunkedText {
-  private text = '';
+class ChunkedBytes {
+  private chunk: ByteChunk;
 
   constructor(
-    private readonly write: (text: string) => void,
-    private readonly chunkChars: number,
-  ) {}
+    private readonly write: (bytes: Uint8Array) => void,
+    private readonly chunkBytes: number,
+  ) {
+    this.chunk = this.newChunk();
+  }
 
+  /** Appends a text. */
   push(text: string): void {
-    this.text += text;
-    if (this.text.length >= this.chunkChars) this.flush();
+    this.chunk.text(text);
+    if (this.chunk.length >= this.chunkBytes) this.flush();
+  }
+
+  /** Appends bytes already encoded. */
+  pushBytes(bytes: Uint8Array): void {
+    this.chunk.raw(bytes);
+    if (this.chunk.length >= this.chunkBytes) this.flush();
+  }
+
+  /** Appends an item's compact line (`compactJson(item)`). */
+  pushItem(item: unknown): void {
+    if (!writeItemLine(item, this.chunk, compactJson)) this.chunk.text(compactJson(item));
+    if (this.chunk.length >= this.chunkBytes) this.flush();
   }
 
   end(): void {
@@ -68,12 +105,20 @@ class ChunkedText {
   }
 
   private flush(): void {
-    if (this.text.length === 0) return;
-    const text = this.text;
-    this.text = '';
-    this.write(text);
+    const chunk = this.chunk;
+    if (chunk.length === 0) return;
+    this.chunk = this.newChunk();
+    this.write(chunk.bytes.subarray(0, chunk.length));
+  }
+
+  /** A chunk with room for an item line or two past `chunkBytes` (it grows for a longer one), not zeroed: only what is written is handed on. */
+  private newChunk(): ByteChunk {
+    const capacity = this.chunkBytes + Math.max(this.chunkBytes >> 2, 4096);
+    return new ByteChunk(new Uint8Array(Buffer.allocUnsafeSlow(capacity).buffer, 0, capacity));
   }
 }
+
+const encoder = new TextEncoder();
 
 /** Where a value sits: the levels written piece by piece, and the items' list. */
 type Level = 'plan' | 'policies' | 'policy' | 'items' | 'other';
@@ -90,7 +135,7 @@ function isOmitted(value: unknown): boolean {
   return value === undefined || typeof value === 'function' || typeof value === 'symbol';
 }
 
-function emitPretty(raw: unknown, indent: string, level: Level, out: ChunkedText): void {
+function emitPretty(raw: unknown, indent: string, level: Level, out: ChunkedBytes): void {
   const value = jsonReplacer('', raw);
   const streamable =
     level !== 'other' &&
@@ -108,15 +153,15 @@ function emitPretty(raw: unknown, indent: string, level: Level, out: ChunkedText
       const inner = indent + '  ';
       const items = level === 'items';
       // what goes before each element, made once per list (an item list has tens of thousands)
-      const before = '\n' + inner;
-      const between = ',' + before;
+      const before = encoder.encode('\n' + inner);
+      const between = encoder.encode(',\n' + inner);
       out.push('[');
       for (let i = 0; i < value.length; i++) {
-        out.push(i > 0 ? between : before);
+        out.pushBytes(i > 0 ? between : before);
         // `jsonReplacer` does not look at the name (the index): no string made per element
         const element = jsonReplacer('', value[i]);
         if (isOmitted(element)) out.push('null');
-        else if (items) out.push(compactJson(element));
+        else if (items) out.pushItem(element);
         else emitPretty(element, inner, childLevel(level, null), out);
       }
       out.push('\n' + indent + ']');
@@ -152,9 +197,8 @@ function prettyJson(value: unknown): string {
 }
 
 /**
- * `JSON.stringify(value, jsonReplacer)` with the same shortcut as `prettyJson`: an item's line.
- * (A hand-written writer for items was tried: V8's own serializer builds one flat string per
- * item, which is cheaper to hand on than the many small pieces a JavaScript writer joins.)
+ * `JSON.stringify(value, jsonReplacer)` with the same shortcut as `prettyJson`: an item's line
+ * when `writeItemLine` does not take the item, or a value in an item it does.
  */
 function compactJson(value: unknown): string {
   try {

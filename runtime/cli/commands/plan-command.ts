@@ -8,7 +8,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ChangePlan } from '../../plan/change-plan.js';
 import { runPlan } from '../../plan/plan-runner.js';
-import { writeJson } from '../../render/json-renderer.js';
+import { writeJson, writeJsonBytes } from '../../render/json-renderer.js';
 import { PLAN_FORMATS, renderPlan } from '../../render/render-plan.js';
 import { markPlanFlapping, newRunId, recordPlan } from '../../state/plan-recording.js';
 import { resolveStateDir } from '../../state/state-dir.js';
@@ -54,8 +54,11 @@ export async function runPlanCommand(args: string[], output: CliOutput): Promise
   recordPlan(stateDir, plan, { command: 'plan', runId: newRunId(), durationSeconds: (performance.now() - started) / 1000 });
   tracePhase('record');
   // JSON in chunks: a big plan is never held as one string (same bytes as renderPlan and -o)
-  if (format === 'json') writeJson(plan, (text) => output.out(text));
-  else output.out(renderPlan(plan, format, { color: output.useColor }));
+  if (format === 'json') {
+    const outBytes = output.outBytes;
+    if (outBytes !== undefined) writeJsonBytes(plan, (bytes) => outBytes.call(output, bytes));
+    else writeJson(plan, (text) => output.out(text));
+  } else output.out(renderPlan(plan, format, { color: output.useColor }));
   tracePhase(`render ${format}`);
   if (plan.policies.some((p) => p.limits.exceeded)) return EXIT.limitExceeded;
   return plan.drift ? EXIT.drift : EXIT.ok;
@@ -68,8 +71,9 @@ export async function runPlanCommand(args: string[], output: CliOutput): Promise
 function writePlanFile(path: string, plan: ChangePlan): void {
   const fd = openSync(path, 'w');
   try {
-    writeJson(plan, (text) => {
-      writeSync(fd, text);
+    writeJsonBytes(plan, (bytes) => {
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
     });
   } finally {
     closeSync(fd);
