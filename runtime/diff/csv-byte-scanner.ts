@@ -34,7 +34,9 @@
  * is one lane over the key's bytes; a key hash match is always confirmed on the key bytes.
  *
  * Type checks run after each batch, one tight loop per typed column over the fields' bounds the
- * specialised loop noted (the general loop checks its rows itself).
+ * specialised loop noted (the general loop checks its rows itself). A sink may first vouch for
+ * rows (`RowSink.vouch`: the prober, for actual rows equal to a valid desired row), whose
+ * checks of the plan's `vouched` columns are then skipped.
  *
  * Rows go to the sink in batches (`RowBatch`: columns of typed arrays), so that a sink can work
  * on many rows at once — the prober overlaps the cache misses of independent rows — and the
@@ -70,6 +72,13 @@ export interface ScanPlan {
   keyComponents: number;
   /** Per column: one of the `CHECK_*` codes. */
   check: Uint8Array;
+  /**
+   * Per column, optional (absent: all 0): 1 when the column's type check may be skipped for the
+   * rows a sink vouches for (`RowSink.vouch`). Set for the actual side's typed columns whose
+   * compared field the desired side declares with the same type: equal fingerprints mean equal
+   * bytes there, and the desired row they equal is valid.
+   */
+  vouched?: Uint8Array;
 }
 
 /** `RowBatch.flags`: the generic pipeline must decide whether the row is valid. */
@@ -105,6 +114,8 @@ export class RowBatch {
   readonly line = new Int32Array(BATCH_ROWS);
   /** `ROW_*` bits. */
   readonly flags = new Uint8Array(BATCH_ROWS);
+  /** 1 when the sink vouches for the row's vouched columns (see `RowSink.vouch`), else 0. */
+  readonly vouched = new Uint8Array(BATCH_ROWS);
   /** Absolute byte offset of the row's first byte. */
   readonly start = new Float64Array(BATCH_ROWS);
   /** The buffer being scanned (keys of plain rows are read from it). */
@@ -151,6 +162,16 @@ export class RowBatch {
 
 /** Receives the data rows the scanner completes, a batch at a time. */
 export interface RowSink {
+  /**
+   * Optional, called with each complete batch before its type checks (and then `onRows`): sets
+   * `batch.vouched[k]` (to 0 or 1, for every row) — 1 for a row whose compared fields are known
+   * to be valid already: its key (not `ROW_SUSPECT`) matches a valid desired row of equal
+   * fingerprint. The scanner then skips the checks of the plan's `vouched` columns for it.
+   *
+   * Why: most actual rows equal their desired row, which was checked (or judged) already;
+   * checking their typed fields again was about a tenth of the actual file's scan and probe.
+   */
+  vouch?(batch: RowBatch): void;
   onRows(batch: RowBatch): void;
   /** Called once after the last row of the range. */
   finish?(): void;
@@ -238,6 +259,14 @@ export class CsvByteScanner {
   /** Per column: its index among the type-checked columns, or -1; and their check codes. */
   private readonly typedIndex: Int32Array;
   private readonly typedCodes: Uint8Array;
+  /** Per type-checked column: 1 when its check may be skipped for vouched rows. */
+  private readonly typedVouched: Uint8Array;
+  /** Whether any `typedVouched` is 1. */
+  private readonly anyVouched: boolean;
+  /** 0, 1, 2...: the rows a check takes in turn (all of the batch's). */
+  private readonly allRows = Int32Array.from({ length: BATCH_ROWS }, (_, k) => k);
+  /** The batch's rows the sink has not vouched for (see `checkTypes`). */
+  private readonly unvouchedRows = new Int32Array(BATCH_ROWS);
   /**
    * Per batch row and type-checked column: the field's content bounds, checked after the batch
    * is complete (a tight loop per column; `from === to` for rows checked already).
@@ -287,6 +316,7 @@ export class CsvByteScanner {
     this.kinds = new Uint8Array(plan.columns);
     this.typedIndex = new Int32Array(plan.columns).fill(-1);
     const codes: number[] = [];
+    const vouched: number[] = [];
     for (let col = 0; col < plan.columns; col++) {
       let kind = 0;
       if (plan.fpSlot[col] >= 0) kind |= KIND_FP;
@@ -296,10 +326,13 @@ export class CsvByteScanner {
         kind |= KIND_TYPED;
         this.typedIndex[col] = codes.length;
         codes.push(plan.check[col]);
+        vouched.push(plan.vouched !== undefined && plan.vouched[col] === 1 ? 1 : 0);
       }
       this.kinds[col] = kind;
     }
     this.typedCodes = Uint8Array.from(codes);
+    this.typedVouched = Uint8Array.from(vouched);
+    this.anyVouched = vouched.includes(1);
     this.typedFrom = new Int32Array(Math.max(1, codes.length * BATCH_ROWS));
     this.typedTo = new Int32Array(Math.max(1, codes.length * BATCH_ROWS));
   }
@@ -322,31 +355,47 @@ export class CsvByteScanner {
   private flush(sink: RowSink): void {
     const batch = this.batch;
     if (batch.count > 0) {
-      if (this.typedCodes.length > 0) this.checkTypes();
+      const vouching = sink.vouch !== undefined;
+      if (vouching) sink.vouch!(batch);
+      if (this.typedCodes.length > 0) this.checkTypes(vouching);
       sink.onRows(batch);
     }
     batch.count = 0;
     batch.arenaUsed = 0;
   }
 
-  /** Marks the batch's rows whose typed fields the checks cannot vouch for as suspect. */
-  private checkTypes(): void {
+  /**
+   * Marks the batch's rows whose typed fields the checks cannot vouch for as suspect (`vouching`:
+   * the sink has set `batch.vouched`, whose rows skip the checks of vouched columns).
+   */
+  private checkTypes(vouching: boolean): void {
     const batch = this.batch;
     const typed = this.typedCodes.length;
+    let unvouched = batch.count;
+    if (vouching && this.anyVouched) {
+      const vouched = batch.vouched;
+      const list = this.unvouchedRows;
+      unvouched = 0;
+      for (let k = 0; k < batch.count; k++) if (vouched[k] === 0) list[unvouched++] = k;
+    }
     for (let t = 0; t < typed; t++) {
+      // The rows to check: those not vouched for, in a vouched column; else all.
+      const skip = vouching && this.typedVouched[t] === 1;
+      const rows = skip ? this.unvouchedRows : this.allRows;
+      const count = skip ? unvouched : batch.count;
       // One loop per check (each its own function, so that the check is inlined into it).
       switch (this.typedCodes[t]) {
         case CHECK_NUMBER:
-          checkNumbers(batch, this.typedFrom, this.typedTo, t, typed, false);
+          checkNumbers(batch, this.typedFrom, this.typedTo, t, typed, false, rows, count);
           break;
         case CHECK_INTEGER:
-          checkNumbers(batch, this.typedFrom, this.typedTo, t, typed, true);
+          checkNumbers(batch, this.typedFrom, this.typedTo, t, typed, true, rows, count);
           break;
         case CHECK_BOOL:
-          checkBools(batch, this.typedFrom, this.typedTo, t, typed);
+          checkBools(batch, this.typedFrom, this.typedTo, t, typed, rows, count);
           break;
         case CHECK_DATETIME:
-          checkDatetimes(batch, this.typedFrom, this.typedTo, t, typed);
+          checkDatetimes(batch, this.typedFrom, this.typedTo, t, typed, rows, count);
           break;
       }
     }
@@ -827,29 +876,36 @@ function packWord(bytes: Uint8Array, from: number, count: number): number {
   return w;
 }
 
-// The batch loops of `CsvByteScanner.checkTypes`: fields `t` of `typed` per row, bounds in
-// `fromAt`/`toAt`; empty fields (and rows checked already, which have empty bounds) pass.
+// The batch loops of `CsvByteScanner.checkTypes`: field `t` of `typed` per row, bounds in
+// `fromAt`/`toAt`, of the batch rows `rows[0..count)`; empty fields (and rows checked already,
+// which have empty bounds) pass.
 
-function checkNumbers(batch: RowBatch, fromAt: Int32Array, toAt: Int32Array, t: number, typed: number, integer: boolean): void {
+function checkNumbers(batch: RowBatch, fromAt: Int32Array, toAt: Int32Array, t: number, typed: number, integer: boolean, rows: Int32Array, count: number): void {
   const buf = batch.buf;
   const flags = batch.flags;
-  for (let k = 0, i = t; k < batch.count; k++, i += typed) {
+  for (let j = 0; j < count; j++) {
+    const k = rows[j];
+    const i = k * typed + t;
     if (fromAt[i] < toAt[i] && !checkNumber(buf, fromAt[i], toAt[i], integer)) flags[k] |= 1; // ROW_SUSPECT
   }
 }
 
-function checkBools(batch: RowBatch, fromAt: Int32Array, toAt: Int32Array, t: number, typed: number): void {
+function checkBools(batch: RowBatch, fromAt: Int32Array, toAt: Int32Array, t: number, typed: number, rows: Int32Array, count: number): void {
   const buf = batch.buf;
   const flags = batch.flags;
-  for (let k = 0, i = t; k < batch.count; k++, i += typed) {
+  for (let j = 0; j < count; j++) {
+    const k = rows[j];
+    const i = k * typed + t;
     if (fromAt[i] < toAt[i] && !checkBool(buf, fromAt[i], toAt[i])) flags[k] |= 1; // ROW_SUSPECT
   }
 }
 
-function checkDatetimes(batch: RowBatch, fromAt: Int32Array, toAt: Int32Array, t: number, typed: number): void {
+function checkDatetimes(batch: RowBatch, fromAt: Int32Array, toAt: Int32Array, t: number, typed: number, rows: Int32Array, count: number): void {
   const buf = batch.buf;
   const flags = batch.flags;
-  for (let k = 0, i = t; k < batch.count; k++, i += typed) {
+  for (let j = 0; j < count; j++) {
+    const k = rows[j];
+    const i = k * typed + t;
     if (fromAt[i] < toAt[i] && !checkDatetime(buf, fromAt[i], toAt[i])) flags[k] |= 1; // ROW_SUSPECT
   }
 }

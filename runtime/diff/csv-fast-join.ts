@@ -661,8 +661,13 @@ export class ActualProber implements RowSink, MatchLists {
   readonly suspectKeyStart = new Int32List(16);
   readonly suspectKeys = new ByteList(64);
   private local = 0;
-  /** Per row of a batch: its first slot, then `ref + 1` of the first row with its key hash, or 0. */
+  /**
+   * Per row of a batch: its first slot, then `ref + 1` of the first row with its key hash, then
+   * `ref + 1` of the desired row with its key, or 0 (see `vouch`).
+   */
   private readonly found = new Int32Array(BATCH_ROWS);
+  /** Whether `found` holds the current batch's desired rows (`vouch` ran on it). */
+  private resolved = false;
 
   constructor(
     private readonly ranges: readonly DesiredRange[],
@@ -699,19 +704,19 @@ export class ActualProber implements RowSink, MatchLists {
   }
 
   /**
-   * Probes a batch in passes: first all their table slots, then (the lines cached) each probe
-   * sequence up to the slot with the row's key hash and that row's record, then the decisions —
-   * so that the cache misses of independent rows overlap.
+   * Finds each row's desired row, and vouches for the rows whose fingerprint equals theirs (see
+   * `RowSink.vouch`: a row in the table is valid, and not a duplicate here). In passes: first
+   * all their table slots, then (the lines cached) each probe sequence up to the slot with the
+   * row's key hash and that row's record, then the keys confirmed — so that the cache misses of
+   * independent rows overlap. `onRows` then decides, from `found`.
    */
-  onRows(batch: RowBatch): void {
+  vouch(batch: RowBatch): void {
     // Literals, not the module's constants (see `DesiredStore.onRows`).
     const STRIDE = 7;
     const ROW_SUSPECT = 1;
-    const MATCHED = 8 << 24; // FLAG_MATCHED
-    const MATCHED_TWICE = 16 << 24; // FLAG_MATCHED_TWICE
     const DUP = 4 << 24; // FLAG_DUP
     const n = batch.count;
-    const { keyHash, flags } = batch;
+    const { keyHash, flags, vouched } = batch;
     const table = this.table;
     const ranges = this.ranges;
     const half = table.length >>> 2;
@@ -740,7 +745,41 @@ export class ActualProber implements RowSink, MatchLists {
       if (v !== 0) touch ^= ranges[(v - 1) >>> 27].rows[((v - 1) & 0x7ffffff) * STRIDE + 3];
     }
     _lookAhead ^= touch;
-    const { keyLength, keyWord0, keyWord1, keyWord2, keyAt: keyFrom, fpLo, fpHi, start } = batch;
+    const { keyLength, keyWord0, keyWord1, keyWord2, keyAt: keyFrom, fpLo, fpHi } = batch;
+    for (let k = 0; k < n; k++) {
+      vouched[k] = 0;
+      if ((flags[k] & ROW_SUSPECT) !== 0) continue; // probed by the main thread if valid
+      const length = keyLength[k];
+      let ref = found[k] - 1;
+      if (ref >= 0 && !keyAt(ranges, ref, length, keyWord0[k], keyWord1[k], keyWord2[k], batch.keySource(k), keyFrom[k])) {
+        // Another key with the same hash: the rest of the probe sequence decides.
+        ref = probeKey(ranges, table, keyHash[k], length, keyWord0[k], keyWord1[k], keyWord2[k], batch.keySource(k), keyFrom[k]);
+        found[k] = ref + 1;
+      }
+      if (ref < 0) continue;
+      const rows = ranges[ref >>> 27].rows;
+      const o = (ref & 0x7ffffff) * STRIDE;
+      // DUP is set before any probe: a plain read is enough.
+      if ((rows[o + 3] & DUP) === 0 && rows[o + 1] === fpLo[k] && rows[o + 2] === fpHi[k]) vouched[k] = 1;
+    }
+    this.resolved = true;
+  }
+
+  /** Decides each row of a batch (after `vouch` and the type checks): see the class comment. */
+  onRows(batch: RowBatch): void {
+    // Literals, not the module's constants (see `DesiredStore.onRows`).
+    const STRIDE = 7;
+    const ROW_SUSPECT = 1;
+    const MATCHED = 8 << 24; // FLAG_MATCHED
+    const MATCHED_TWICE = 16 << 24; // FLAG_MATCHED_TWICE
+    const DUP = 4 << 24; // FLAG_DUP
+    if (!this.resolved) this.vouch(batch);
+    this.resolved = false;
+    const n = batch.count;
+    const { keyHash, flags } = batch;
+    const ranges = this.ranges;
+    const found = this.found;
+    const { keyLength, keyAt: keyFrom, fpLo, fpHi, start } = batch;
     for (let k = 0; k < n; k++) {
       const local = this.local++;
       const length = keyLength[k];
@@ -756,11 +795,7 @@ export class ActualProber implements RowSink, MatchLists {
         this.suspectKeyStart.push(this.suspectKeys.length);
         continue;
       }
-      let ref = found[k] - 1;
-      if (ref >= 0 && !keyAt(ranges, ref, length, keyWord0[k], keyWord1[k], keyWord2[k], batch.keySource(k), keyFrom[k])) {
-        // Another key with the same hash: the rest of the probe sequence decides.
-        ref = probeKey(ranges, table, keyHash[k], length, keyWord0[k], keyWord1[k], keyWord2[k], batch.keySource(k), keyFrom[k]);
-      }
+      const ref = found[k] - 1;
       if (ref < 0) {
         this.extras.push(local);
         this.extraStarts.push(start[k]);
@@ -864,18 +899,43 @@ export class RepeatCollector implements RowSink {
   readonly rows = new Int32List(16);
   readonly starts = new Float64List(16);
   private local = 0;
+  /** Per row of a batch: its desired row, or -1 (see `vouch`). */
+  private readonly refs = new Int32Array(BATCH_ROWS);
+  private resolved = false;
 
   constructor(
     private readonly ranges: readonly DesiredRange[],
     private readonly table: Uint32Array,
   ) {}
 
+  /**
+   * Finds each row's desired row and vouches as `ActualProber.vouch` does, so that this pass
+   * sees the same rows suspect as the probe did.
+   */
+  vouch(batch: RowBatch): void {
+    const { keyHash, keyLength, keyWord0, keyWord1, keyWord2, keyAt, flags, fpLo, fpHi, vouched } = batch;
+    for (let k = 0; k < batch.count; k++) {
+      vouched[k] = 0;
+      this.refs[k] = -1;
+      if ((flags[k] & ROW_SUSPECT) !== 0) continue;
+      const ref = probeKey(this.ranges, this.table, keyHash[k], keyLength[k], keyWord0[k], keyWord1[k], keyWord2[k], batch.keySource(k), keyAt[k]);
+      this.refs[k] = ref;
+      if (ref < 0) continue;
+      const rows = this.ranges[ref >>> 27].rows; // RANGE_STRIDE = 2^27
+      const o = (ref & 0x7ffffff) * STRIDE;
+      if ((rows[o + 3] & (FLAG_DUP << 24)) === 0 && rows[o + 1] === fpLo[k] && rows[o + 2] === fpHi[k]) vouched[k] = 1;
+    }
+    this.resolved = true;
+  }
+
   onRows(batch: RowBatch): void {
-    const { keyHash, keyLength, keyWord0, keyWord1, keyWord2, keyAt, flags, start } = batch;
+    if (!this.resolved) this.vouch(batch);
+    this.resolved = false;
+    const { flags, start } = batch;
     for (let k = 0; k < batch.count; k++) {
       const local = this.local++;
       if ((flags[k] & ROW_SUSPECT) !== 0) continue;
-      const ref = probeKey(this.ranges, this.table, keyHash[k], keyLength[k], keyWord0[k], keyWord1[k], keyWord2[k], batch.keySource(k), keyAt[k]);
+      const ref = this.refs[k];
       if (ref < 0) continue;
       const r = (ref / RANGE_STRIDE) | 0;
       if ((flagsAt(this.ranges[r], ref - r * RANGE_STRIDE) & FLAG_MATCHED_TWICE) === 0) continue;

@@ -10,6 +10,9 @@
  * - each `select`, if any, is plain paths without dots (`txn_id = id`), one line per raw column;
  * - the key fields are plain names, undeclared or declared `string` on both sides;
  * - no declared field is `json` (its validity needs parsing);
+ * - no compared field is declared with one type on one side and another on the other (the
+ *   actual value, coerced to its own type and then to the desired one, need not equal the
+ *   desired value read from the same bytes: `string` against `datetime` or `number`);
  * - no compare rule is `by EXPR` (an expression need not say a record equals itself);
  * - both files have a header of at least two distinct, named columns, and every key column
  *   exists.
@@ -295,8 +298,42 @@ export async function planCsvFastPath(
   const desired = await sidePlan(desiredSource, actualSource, compared, true, connectorContext, null);
   if (typeof desired === 'string') return no(desired);
   const desiredNames = desiredSource.select !== null ? desiredSource.select.map((s) => s.name) : desired.names;
+  const mixed = mixedType(compared(desiredNames), desiredSource, actualSource);
+  if (mixed !== null) return no(mixed);
   const actual = await sidePlan(actualSource, desiredSource, compared, false, connectorContext, desiredNames);
   if (typeof actual === 'string') return no(actual);
   if (desired.scan.fpSlots !== actual.scan.fpSlots) return no('internal: the sides disagree on the compared fields');
+  actual.scan.vouched = vouchedColumns(desired.scan, actual.scan);
   return { ok: true, desired, actual };
+}
+
+/** The first compared field the sources declare with different types, as a reason, or null. */
+function mixedType(compared: readonly string[], desiredSource: IrSource, actualSource: IrSource): string | null {
+  const desiredTypes = new Map((desiredSource.fields ?? []).map((f) => [f.name, f.type] as const));
+  const actualTypes = new Map((actualSource.fields ?? []).map((f) => [f.name, f.type] as const));
+  for (const name of compared) {
+    const d = desiredTypes.get(name);
+    const a = actualTypes.get(name);
+    if (d !== undefined && a !== undefined && d !== a) return `field ${name} is declared ${d} on one side and ${a} on the other`;
+  }
+  return null;
+}
+
+/**
+ * The actual side's `ScanPlan.vouched`: its typed columns whose compared field the desired file
+ * holds with the same check (the same declared type). An actual row whose fingerprint equals a
+ * valid desired row's has the very bytes of that row in those fields (the fingerprint covers
+ * every compared field), so they coerce as the desired row's did: no need to check them again.
+ */
+export function vouchedColumns(desired: ScanPlan, actual: ScanPlan): Uint8Array {
+  const desiredCheck = new Int32Array(actual.fpSlots).fill(-1);
+  for (let col = 0; col < desired.columns; col++) {
+    if (desired.fpSlot[col] >= 0) desiredCheck[desired.fpSlot[col]] = desired.check[col];
+  }
+  const vouched = new Uint8Array(actual.columns);
+  for (let col = 0; col < actual.columns; col++) {
+    const slot = actual.fpSlot[col];
+    if (slot >= 0 && actual.check[col] !== CHECK_NONE && desiredCheck[slot] === actual.check[col]) vouched[col] = 1;
+  }
+  return vouched;
 }

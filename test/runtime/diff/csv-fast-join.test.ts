@@ -1,23 +1,32 @@
 /**
  * The fast path's key table and range reads: a hash's first slot is always inside its half of a
  * table of any size (extreme hashes included), a table filled up to one free slot per half still
- * finds every key (wrapping around a half's end) and no other, and a thread's read buffer is
- * kept from range to range without changing what a range reads.
+ * finds every key (wrapping around a half's end) and no other, a thread's read buffer is kept
+ * from range to range without changing what a range reads, and the type checks of actual rows
+ * are skipped exactly for those that equal a valid desired row (in the probe and in the repeats
+ * pass alike).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHECK_NONE, type ScanPlan } from '../../../runtime/diff/csv-byte-scanner.js';
+import { CHECK_INTEGER, CHECK_NONE, CHECK_NUMBER, type ScanPlan } from '../../../runtime/diff/csv-byte-scanner.js';
+import { vouchedColumns } from '../../../runtime/diff/csv-fast-plan.js';
 import {
+  ActualProber,
   buildPartition,
+  clearFlags,
   createTable,
   DesiredStore,
   FLAG_DUP,
+  FLAG_INVALID,
+  FLAG_SUSPECT,
   flagsAt,
   probeBytes,
   RANGE_STRIDE,
+  RepeatCollector,
   scanRange,
+  setFlags,
   slotOf,
   STRIDE,
   type DesiredRange,
@@ -183,5 +192,99 @@ describe('scanRange', () => {
     const range = scan(file, text, holder);
     expect(range.count).toBe(2);
     expect(holder.buffer).toBeNull();
+  });
+});
+
+describe('vouched type checks', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'recon-fast-vouch-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // id, v (a number, compared), w (an integer, not compared)
+  const typedPlan = (vouched: boolean): ScanPlan => ({
+    delimiter: 44,
+    columns: 3,
+    fpSlot: Int32Array.from([-1, 0, -1]),
+    fpSlots: 1,
+    keyComponent: Int32Array.from([0, -1, -1]),
+    keyComponents: 1,
+    check: Uint8Array.from([CHECK_NONE, CHECK_NUMBER, CHECK_INTEGER]),
+    ...(vouched ? { vouched: Uint8Array.from([0, 1, 0]) } : {}),
+  });
+
+  /** The desired side as the fast path leaves it before the probe: suspects judged, table built. */
+  function desired(): { ranges: DesiredRange[]; table: Uint32Array } {
+    // '1e1' is valid but beyond the scanner's checks (suspect, judged valid); 'abc' is invalid.
+    const text = 'id,v,w\na,1e1,1\nb,abc,1\nc,5,1\nd,7,1\n';
+    const file = path.join(dir, 'desired.csv');
+    writeFileSync(file, text);
+    const store = new DesiredStore(16, text.length);
+    expect(scanRange(file, typedPlan(false), 'id,v,w\n'.length, false, Infinity, text.length, store).bail).toBeNull();
+    const range = store.range();
+    expect(Array.from(store.suspects.take())).toEqual([0, 1, 1, 2]); // rows a and b, with their lines
+    clearFlags(range, 0, FLAG_SUSPECT);
+    setFlags(range, 1, FLAG_INVALID);
+    clearFlags(range, 1, FLAG_SUSPECT);
+    const table = createTable(range.count);
+    buildPartition([range], table, 0);
+    buildPartition([range], table, 1);
+    return { ranges: [range], table };
+  }
+
+  // Local rows: 0 a = desired (vouched), 1 b = an invalid desired row, 2 c differs, 3 e has no
+  // desired row, 4 d = desired but its uncompared integer is bad, 5 a again (a repeated key).
+  const actualText = 'id,v,w\na,1e1,1\nb,abc,1\nc,1e1,1\ne,1e1,1\nd,7,x\na,1e1,1\n';
+
+  function probe(vouched: boolean): { suspects: number[]; candidates: number[]; repeats: number[]; collected: number[] } {
+    const { ranges, table } = desired();
+    const file = path.join(dir, 'actual.csv');
+    writeFileSync(file, actualText);
+    const prober = new ActualProber(ranges, table);
+    const from = 'id,v,w\n'.length;
+    expect(scanRange(file, typedPlan(vouched), from, false, Infinity, actualText.length, prober).bail).toBeNull();
+    const lists = prober.lists();
+    const collector = new RepeatCollector(ranges, table);
+    scanRange(file, typedPlan(vouched), from, false, Infinity, actualText.length, collector);
+    const locals = (pairs: Int32Array) => Array.from(pairs).filter((_, i) => i % 2 === 1);
+    return {
+      suspects: Array.from(prober.suspects.take()).filter((_, i) => i % 2 === 0),
+      candidates: locals(lists.candidates),
+      repeats: locals(lists.repeats),
+      collected: locals(collector.rows.take()),
+    };
+  }
+
+  it('skips the checks of vouched columns only for rows equal to a valid desired row', () => {
+    const vouched = probe(true);
+    // Row a (twice) is not suspect: the probe matches it, and the repeats pass sees it too.
+    expect(vouched.suspects).toEqual([1, 2, 3, 4]);
+    expect(vouched.candidates).toEqual([]);
+    expect(vouched.repeats).toEqual([5]);
+    expect(vouched.collected).toEqual([0, 5]);
+    // Without vouching, every '1e1' is suspect (the main thread judges those).
+    const checked = probe(false);
+    expect(checked.suspects).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(checked.collected).toEqual([]);
+  });
+
+  it('vouches for the actual columns whose compared field the desired side types the same', () => {
+    const desiredPlan: ScanPlan = {
+      delimiter: 44,
+      columns: 4,
+      fpSlot: Int32Array.from([-1, 0, 1, 2]),
+      fpSlots: 3,
+      keyComponent: Int32Array.from([0, -1, -1, -1]),
+      keyComponents: 1,
+      check: Uint8Array.from([CHECK_NONE, CHECK_NUMBER, CHECK_NUMBER, CHECK_NONE]),
+    };
+    // Another column order; slot 1 is an integer here, slot 2 typed here only, w not compared.
+    const actualPlan: ScanPlan = {
+      delimiter: 44,
+      columns: 5,
+      fpSlot: Int32Array.from([2, 1, -1, 0, -1]),
+      fpSlots: 3,
+      keyComponent: Int32Array.from([-1, -1, 0, -1, -1]),
+      keyComponents: 1,
+      check: Uint8Array.from([CHECK_NUMBER, CHECK_INTEGER, CHECK_NONE, CHECK_NUMBER, CHECK_INTEGER]),
+    };
+    expect(Array.from(vouchedColumns(desiredPlan, actualPlan))).toEqual([0, 0, 0, 1, 0]);
   });
 });

@@ -2,8 +2,11 @@
  * The CSV fast path gives exactly the generic path's result: property tests over small generated
  * CSV files (quotes, escapes, line breaks in values, CRLF, BOM, blank lines, bad values,
  * duplicate keys, column orders, select renames, typed and untyped sources, many rules), with
- * the files split into many byte ranges; plus a few runs on real worker threads.
+ * the files split into many byte ranges; files whose actual rows mostly copy desired ones (so
+ * that many pairs are equal and skip type checks); plus a few runs on real worker threads.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { IrComparator, IrDocument, IrFieldType, IrPolicy, IrSource } from '../../../language/ir/ir-types.js';
@@ -211,6 +214,54 @@ describe('the CSV fast path', () => {
     }
   }, 60_000);
 
+  it('gives the generic path result when most actual rows copy desired ones (vouched type checks)', async () => {
+    // Actual rows equal to their desired row skip the checks of the columns both sides type
+    // alike (`ScanPlan.vouched`): copies of valid, invalid ('abc') and unchecked-but-valid
+    // ('1e1') values, repeated keys, and columns typed on one side only, or differently (which
+    // the fast path declines when the column is compared).
+    const typesArbitrary = fc.record(
+      Object.fromEntries(COLUMNS.filter((col) => col !== 'id').map((col) => [col, fc.constantFrom<IrFieldType | null>(TYPES[col], 'string', 'number', 'integer', null)])),
+    ) as fc.Arbitrary<Record<Exclude<Column, 'id'>, IrFieldType | null>>;
+    const actualTypeArbitrary = fc.constantFrom('same', 'same', 'same', 'same', 'none', 'other');
+    const copyArbitrary = fc.record({
+      desired: fc.array(rowArbitrary, { minLength: 1, maxLength: 30 }),
+      changes: fc.array(fc.option(rowArbitrary, { freq: 3 }), { maxLength: 35 }),
+      desiredTypes: typesArbitrary,
+      actualTypes: fc.tuple(typesArbitrary, fc.record(Object.fromEntries(COLUMNS.filter((col) => col !== 'id').map((col) => [col, actualTypeArbitrary])))),
+      order: fc.shuffledSubarray([...COLUMNS], { minLength: COLUMNS.length, maxLength: COLUMNS.length }),
+      minRangeBytes: fc.integer({ min: 1, max: 400 }),
+      workers: fc.constantFrom(0, 0, 0, 0, 0, 0, 0, 0, 0, 2),
+    });
+    const plain: FileFormat = { crlf: false, bom: false, blankLines: false, quoteAll: false, trailingNewline: true, order: [...COLUMNS] };
+    let vouchable = 0;
+    await fc.assert(
+      fc.asyncProperty(copyArbitrary, async (c) => {
+        // Each actual row copies a desired row (cycling), or is another row (a change).
+        const actual = c.changes.map((change, i) => change ?? { ...c.desired[i % c.desired.length] });
+        const fields = (types: Record<string, IrFieldType | null>) =>
+          Object.fromEntries([['id', 'string' as IrFieldType], ...Object.entries(types).filter(([, type]) => type !== null)]) as Record<string, IrFieldType>;
+        // Per column: the desired type, none, or another drawn type.
+        const [others, how] = c.actualTypes;
+        const actualTypes = Object.fromEntries(
+          Object.entries(c.desiredTypes).map(([col, type]) => [col, how[col] === 'same' ? type : how[col] === 'none' ? null : others[col as keyof typeof others]]),
+        );
+        const d = source('desired', { kind: 'csv', path: 'desired.csv', fields: fields(c.desiredTypes) });
+        const a = source('actual', { kind: 'csv', path: 'actual.csv', fields: fields(actualTypes) });
+        const ws = workspace({ 'desired.csv': writeCsv(c.desired, plain), 'actual.csv': writeCsv(actual, { ...plain, order: c.order }) });
+        try {
+          const result = await bothPaths(policy({ currency: { kind: 'ignore_case' } }), d, a, ws.root, { workers: c.workers, minRangeBytes: c.minRangeBytes });
+          expect(result.fast).toEqual(result.generic);
+          if (result.report?.path === 'fast' && Object.entries(c.desiredTypes).some(([col, type]) => type !== null && type !== 'string' && actualTypes[col] === type)) vouchable++;
+        } finally {
+          ws.cleanup();
+        }
+      }),
+      { numRuns: 150 },
+    );
+    // Most runs take the fast path with a column both sides type alike.
+    expect(vouchable).toBeGreaterThan(50);
+  }, 120_000);
+
   it('falls back to the generic path on a malformed row, with the same result', async () => {
     const ws = workspace({ 'desired.csv': 'id,amount\n1,2\n2,3,4\n3,"x"y\n', 'actual.csv': 'id,amount\n1,2\n' });
     try {
@@ -259,6 +310,19 @@ describe('the CSV fast path', () => {
       const third = await bothPaths(policy(), d, computed, ws.root, { workers: 0, minRangeBytes: 1 });
       expect(third.report?.reason).toMatch(/not a plain path/);
       expect(third.fast).toEqual(third.generic);
+      // Equal bytes, unequal values: a datetime is canonicalised on the side that declares it.
+      writeFileSync(path.join(ws.root, 'desired.csv'), 'id,a\n1,2024-01-01T00:00:00Z\n');
+      writeFileSync(path.join(ws.root, 'actual.csv'), 'id,a\n1,2024-01-01T00:00:00Z\n');
+      const asString = source('desired', { kind: 'csv', path: 'desired.csv', fields: { id: 'string', a: 'string' } });
+      const asDatetime = source('actual', { kind: 'csv', path: 'actual.csv', fields: { id: 'string', a: 'datetime' } });
+      const mixed = await bothPaths(policy(), asString, asDatetime, ws.root, { workers: 0, minRangeBytes: 1 });
+      expect(mixed.report?.reason).toMatch(/declared string on one side and datetime/);
+      expect(mixed.fast).toEqual(mixed.generic);
+      expect(mixed.generic.summary.changed).toBe(1);
+      // Not compared: no matter.
+      const ignored = await bothPaths(policy({ a: { kind: 'ignore' } }), asString, asDatetime, ws.root, { workers: 0, minRangeBytes: 1 });
+      expect(ignored.report?.path).toBe('fast');
+      expect(ignored.fast).toEqual(ignored.generic);
     } finally {
       ws.cleanup();
     }
