@@ -329,3 +329,13 @@ function shapeOf(keys: string[]): Shape {
   recentShapes.unshift(shape);
   return shape;
 }
+
+/**
+ * A string, a finite number, a boolean or null: values for which `===` means the same JSON text
+ * (-0 and 0 are `===` and both `0`), so a cache of texts keyed by them is sound. Not NaN (never
+ * `===`) nor an object (the same object may change between two items). The plan hash and the
+ * JSON item writer both keep the text of members that repeat from item to item.
+ */
+export function hasFixedJsonText(value: unknown): boolean {
+  return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+}

@@ -21,7 +21,7 @@ import {
   type ChangePlan,
   type PlanItem,
 } from './change-plan.js';
-import { CanonicalHashStream, canonicalText, isEscaped, jsonString, sha256OfCanonical } from './canonical-json.js';
+import { CanonicalHashStream, canonicalText, hasFixedJsonText, isEscaped, jsonString, sha256OfCanonical } from './canonical-json.js';
 
 /** `sha256:` of the canonical JSON of the IR: identifies what the plan was made from. */
 export function computeIrHash(ir: IrDocument): string {
@@ -148,7 +148,7 @@ function reasonSideText(reason: unknown, side: unknown): string {
   const { rule, at, because, message } = reason;
   if (rule === lastRule && at === lastAt && because === lastBecause && message === lastMessage && side === lastSide && lastReasonSide !== '') return lastReasonSide;
   const text = canonicalReason(reason) + ',"side":' + repeatedText(SIDE, side);
-  if (isPlain(rule) && isPlain(at) && isPlain(because) && (message === undefined || isPlain(message)) && isPlain(side)) {
+  if (hasFixedJsonText(rule) && hasFixedJsonText(at) && hasFixedJsonText(because) && (message === undefined || hasFixedJsonText(message)) && hasFixedJsonText(side)) {
     lastRule = rule;
     lastAt = at;
     lastBecause = because;
@@ -166,14 +166,6 @@ let lastMessage: unknown = undefined;
 let lastSide: unknown = undefined;
 let lastReasonSide = '';
 
-/**
- * A string, a finite number, a boolean or null: values for which `===` means the same text (a
- * cache keyed by them is sound; -0 and 0 are `===` and both `0`). Not NaN (never `===`) nor an
- * object (the same object may change between two items).
- */
-function isPlain(value: unknown): boolean {
-  return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
-}
 
 /** The texts made for the last gate and kind: `,"gate":GATE,"id":` (and with a quote after), `,"kind":KIND,"precondition":`. */
 let lastGate = '';

@@ -24,6 +24,7 @@
  * those of the item's `JSON.stringify` text.
  */
 import { documentedItemShape, isDocumentedField, isDocumentedReason, ITEM_HAS_FLAPPING, ITEM_HAS_WARNINGS } from '../plan/change-plan.js';
+import { hasFixedJsonText } from '../plan/canonical-json.js';
 import { writePlainJsonChars } from '../plan/json-string-bytes.js';
 
 /** `JSON.stringify(value, jsonReplacer)` (an item line, or a value in one); set by the renderer. */
@@ -352,8 +353,8 @@ function middleText(action: unknown, gate: unknown, approvers: unknown, reason: 
   if (documented && !hasToJson(reason) && action === mAction && gate === mGate && approvers === mApprovers && reason.rule === mRule && reason.at === mAt && reason.because === mBecause && reason.message === mMessage && mText !== null) {
     return mText;
   }
-  if (!isPlain(action) || !isPlain(gate) || !isPlain(approvers)) return null;
-  if (!documented || hasToJson(reason) || !isPlain(reason.rule) || !isPlain(reason.at) || !isPlain(reason.because) || (reason.message !== undefined && !isPlain(reason.message))) {
+  if (!hasFixedJsonText(action) || !hasFixedJsonText(gate) || !hasFixedJsonText(approvers)) return null;
+  if (!documented || hasToJson(reason) || !hasFixedJsonText(reason.rule) || !hasFixedJsonText(reason.at) || !hasFixedJsonText(reason.because) || (reason.message !== undefined && !hasFixedJsonText(reason.message))) {
     return null;
   }
   const text = encode(
@@ -378,11 +379,3 @@ let mAt: unknown = undefined;
 let mBecause: unknown = undefined;
 let mMessage: unknown = undefined;
 let mText: Uint8Array | null = null;
-
-/**
- * A string, a finite number, a boolean or null: values whose text `===` decides (a cache keyed
- * by them is sound).
- */
-function isPlain(value: unknown): boolean {
-  return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
-}
