@@ -394,8 +394,10 @@ const MAX_SHARED_POSITIONS = 256;
 /** The shared fields of one position of one side's records: its path and the field of each value. */
 interface SharedSlot {
   path: string;
-  /** null once the position has shown more than `MAX_SHARED_VALUES` values. */
-  fields: Map<unknown, FieldDelta> | null;
+  /** The field of each value met, while `open`. */
+  fields: Map<unknown, FieldDelta>;
+  /** False once the position has shown more than `MAX_SHARED_VALUES` values (no more sharing). */
+  open: boolean;
 }
 
 /**
@@ -412,6 +414,12 @@ interface SharedSlot {
  * amounts, instants) stops being looked up once it has shown `MAX_SHARED_VALUES` of them.
  * Shared fields are frozen: nothing changes a plan item's fields in place, and a mistake that
  * tried would fail instead of changing every item that shares one.
+ *
+ * Why `field` is written as it is: a position may stop sharing, or a value may be too long to
+ * share, late in a large diff, once `field` has long been optimised. Every way through it makes
+ * the field by one call of `sideField`, and a slot's state is a flag beside a map that stays, so
+ * that neither meets the optimised code with a call or a value it has not seen (which throws the
+ * code away: a slot's map once became null there).
  */
 export class SharedFields {
   private readonly desired: (SharedSlot | undefined)[] = [];
@@ -420,25 +428,36 @@ export class SharedFields {
   /** The field of `value` at `path`, the `position`th member of its record, on the desired side or the actual one. */
   field(position: number, path: string, value: unknown, onDesired: boolean): FieldDelta {
     const shareable =
-      value === null ||
-      typeof value === 'boolean' ||
-      (typeof value === 'string' && value.length <= MAX_SHARED_LENGTH) ||
-      (typeof value === 'number' && !Object.is(value, -0));
-    if (!shareable || position >= MAX_SHARED_POSITIONS) return sideField(path, value, onDesired);
+      position < MAX_SHARED_POSITIONS &&
+      (value === null ||
+        typeof value === 'boolean' ||
+        (typeof value === 'string' && value.length <= MAX_SHARED_LENGTH) ||
+        (typeof value === 'number' && !Object.is(value, -0)));
+    const slot = shareable ? this.slotOf(position, path, onDesired) : null;
+    const fields = slot !== null && slot.open && slot.path === path ? slot.fields : null;
+    if (fields !== null) {
+      const known = fields.get(value);
+      if (known !== undefined) return known;
+    }
+    const field = sideField(path, value, onDesired);
+    if (fields === null) return field;
+    Object.freeze(field);
+    // a closed slot keeps its map: the fields in it are the items' anyway
+    const open = fields.size < MAX_SHARED_VALUES;
+    if (open) fields.set(value, field);
+    slot!.open = open;
+    return field;
+  }
+
+  /** The slot of a position of one side, made when first asked for (with the path it is made for). */
+  private slotOf(position: number, path: string, onDesired: boolean): SharedSlot {
     const slots = onDesired ? this.desired : this.actual;
     let slot = slots[position];
     if (slot === undefined) {
-      slot = { path, fields: new Map() };
+      slot = { path, fields: new Map(), open: true };
       slots[position] = slot;
     }
-    const fields = slot.fields;
-    if (fields === null || slot.path !== path) return sideField(path, value, onDesired);
-    const known = fields.get(value);
-    if (known !== undefined) return known;
-    const field: FieldDelta = Object.freeze(sideField(path, value, onDesired));
-    if (fields.size < MAX_SHARED_VALUES) fields.set(value, field);
-    else slot.fields = null;
-    return field;
+    return slot;
   }
 }
 

@@ -578,15 +578,24 @@ class ItemBuilder {
       desiredShape.delimiter === actualShape.delimiter &&
       desiredShape.rowDelimiter === actualShape.rowDelimiter
     ) {
-      // The actual rows among the desired ones (`finishJoined`): the extras first, then the
-      // actual row of each pair right after its desired row.
+      // The actual rows among the desired ones (`finishJoined`): the actual row of each pair
+      // right after its desired row, and the extras (in their order) spread evenly over the
+      // desired rows, extra `k` of `e` before the desired row `floor(k * d / e)` of `d`.
+      // Why spread: the code that makes items is optimised on the rows it has met. With all
+      // the extras first, it was optimised on extras alone and thrown away (deoptimised) when
+      // the first pairs and missing rows came, then compiled again, and the main thread ran
+      // it unoptimised meanwhile. Spread, every kind comes within the first rows, before any
+      // of that code is optimised. Nothing waits for anything: the items are the same, each
+      // kind made in the same order.
       const actualOrder = actualBytes.order;
       const actualRow = new Int32Array(actualOrder.length);
       for (let i = 0; i < actualOrder.length; i++) actualRow[actualOrder[i]] = i;
       const lead = actualRow.subarray(pairCount);
+      const leadBefore = new Int32Array(lead.length);
+      for (let k = 0; k < lead.length; k++) leadBefore[k] = Math.floor((k * starts.length) / lead.length);
       const follow = new Int32Array(starts.length).fill(-1);
       follow.set(actualRow.subarray(0, pairCount));
-      this.desiredBytes = this.desired.read(starts, { rows: actualBytes, lead, follow });
+      this.desiredBytes = this.desired.read(starts, { rows: actualBytes, lead, leadBefore, follow });
       this.joined = true;
       releaseRows(actualBytes);
       this.actualRows!.bytes = null;
@@ -597,9 +606,9 @@ class ItemBuilder {
 
   /**
    * Builds what was deferred and the missing items (`missing`; pushed to `entries`) from the rows
-   * `readActual` and `readDesired` read (they read them now if they have not yet). Items are
-   * made in the desired file's order (files are often sorted by key, and the final sort then
-   * meets runs already in order), the extras first.
+   * `readActual` and `readDesired` read (they read them now if they have not yet). The items of
+   * each kind are made in their file's order, the desired file's for missing and changed items
+   * (files are often sorted by key, and the final sort then meets runs already in order).
    */
   finish(missing: Rows, entries: SortableItem[]): void {
     this.readDesired(missing);
@@ -618,19 +627,35 @@ class ItemBuilder {
   }
 
   /**
-   * `finish` with the rows of both files among each other (`readDesired` read them so): the extras,
-   * then each desired row, right after it the actual row of its pair. Why: each record lives
-   * only until its pair is compared (a pair that differs under the rules makes an item at once),
-   * where reading one file's rows first would keep all of them.
+   * `finish` with the rows of both files among each other (`readDesired` read them so): each
+   * desired row, right after it the actual row of its pair, and the extras spread among them.
+   * Why: each record lives only until its pair is compared (a pair that differs under the rules
+   * makes an item at once), where reading one file's rows first would keep all of them. A row
+   * of the text is the desired row `i` when it starts where that row was copied
+   * (`RowBytes.bounds`), the actual row of a pair when a desired row waits for one, else an
+   * extra.
    */
   private finishJoined(rows: RowBytes, pairCount: number, extraCount: number, extraLists: ExtraList[], refs: Int32Array, entries: SortableItem[]): void {
     const desiredOrder = rows.order;
+    const desiredCount = desiredOrder.length;
+    const textStarts = rows.starts;
+    const bounds = rows.bounds;
     const { comparer, desiredSource, actualSource, decide } = this;
     const desired = this.desired;
     const actual = this.actual;
     const chars = extraLists.map(keyChars);
-    let list = 0;
-    let j = 0;
+    // Extra `e` is row `extraRows[e]` of list `extraList[e]`. Why looked up, not counted along
+    // the lists: a branch taken only now and then (moving on to the next list) had no feedback
+    // when the code below was optimised, and taking it threw that code away.
+    const extraList = new Int32Array(extraCount);
+    const extraRows = new Int32Array(extraCount);
+    for (let l = 0, e = 0; l < extraLists.length; l++) {
+      for (let r = 0; r < extraLists[l].starts.length; r++, e++) {
+        extraList[e] = l;
+        extraRows[e] = r;
+      }
+    }
+    let e = 0;
     let pending: Record<string, unknown> | null = null;
     // the pending row's values and raw record (null: made only if an item needs it, `rawOf`)
     let pendingValues: (string | undefined)[] = NO_VALUES;
@@ -638,20 +663,6 @@ class ItemBuilder {
     let pendingIndex = 0;
     let i = 0;
     parseRowBytes(rows, desired.rowShape, (values, row) => {
-      if (row < extraCount) {
-        // An extra: its item when its key is new.
-        while (j >= extraLists[list].starts.length) {
-          list++;
-          j = 0;
-        }
-        const record = actual.presentRow(values);
-        if (this.addExtraRow(extraLists[list], chars[list], j)) {
-          const key = actual.keyOf(record);
-          this.extraEntries.push(sortableKeyedEntry(extraItemOf(actualSource, key, record, actual.rawOf(values, actual.lastRaw)), key, decide));
-        }
-        j++;
-        return;
-      }
       if (pending !== null) {
         // The actual row of the pending desired row's pair.
         const record = actual.presentRow(values);
@@ -668,18 +679,29 @@ class ItemBuilder {
         pendingRaw = null;
         return;
       }
-      const d = desiredOrder[i++];
-      const record = desired.presentRow(values);
-      if (d < pairCount) {
-        pending = record;
-        // kept past this call: the parser hands each row a new array of values
-        pendingValues = values;
-        pendingRaw = desired.lastRaw;
-        pendingIndex = d;
-      } else {
-        const key = desired.keyOf(record);
-        entries.push(sortableKeyedEntry(missingItemOf(desiredSource, key, record, desired.rawOf(values, desired.lastRaw)), key, decide));
+      if (i < desiredCount && textStarts[row] === bounds[i]) {
+        const d = desiredOrder[i++];
+        const record = desired.presentRow(values);
+        if (d < pairCount) {
+          pending = record;
+          // kept past this call: the parser hands each row a new array of values
+          pendingValues = values;
+          pendingRaw = desired.lastRaw;
+          pendingIndex = d;
+        } else {
+          const key = desired.keyOf(record);
+          entries.push(sortableKeyedEntry(missingItemOf(desiredSource, key, record, desired.rawOf(values, desired.lastRaw)), key, decide));
+        }
+        return;
       }
+      // An extra: its item when its key is new.
+      const list = extraList[e];
+      const record = actual.presentRow(values);
+      if (this.addExtraRow(extraLists[list], chars[list], extraRows[e])) {
+        const key = actual.keyOf(record);
+        this.extraEntries.push(sortableKeyedEntry(extraItemOf(actualSource, key, record, actual.rawOf(values, actual.lastRaw)), key, decide));
+      }
+      e++;
     });
     releaseRows(rows);
     desired.lastRaw = null;

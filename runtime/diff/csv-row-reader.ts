@@ -60,7 +60,7 @@ export function toRawRecord(names: readonly string[], values: readonly string[],
  * filled, the common case, is made by one object literal (`objectMaker`).
  */
 export class RawRowBuilder {
-  private readonly interner = new StringInterner();
+  private readonly interner: StringInterner;
   private readonly make: ((values: readonly unknown[]) => RawRecord) | null;
 
   /**
@@ -72,6 +72,7 @@ export class RawRowBuilder {
     private readonly names: readonly string[],
     private readonly own = false,
   ) {
+    this.interner = new StringInterner(names.length);
     this.make = objectMaker(names);
   }
 
@@ -132,18 +133,44 @@ const INTERN_MAX_DISTINCT = 16;
  * than keeping the copies.
  */
 export class StringInterner {
-  /** Per column: the values so far; null once the column is no longer interned. */
-  private readonly columns: (string[] | null | undefined)[] = [];
+  /** Per column: how many values `known` holds for it; -1 once the column is no longer interned. */
+  private counts: Int32Array;
+  /**
+   * The values so far, `INTERN_MAX_DISTINCT` places per column. Why flat and sized up front:
+   * then every interner's lists have the same shape from the start. Made per column (empty,
+   * then grown, in a list grown column by column), the desired side's interner met code
+   * optimised on the actual side's with lists of other shapes, and reads past their end, and
+   * that code was thrown away.
+   */
+  private known: string[];
+
+  /** `columns`: how many columns to make room for (more are added when met). */
+  constructor(columns = 0) {
+    this.counts = new Int32Array(columns);
+    this.known = Array.from({ length: columns * INTERN_MAX_DISTINCT }, () => '');
+  }
 
   intern(column: number, value: string): string {
     if (value.length > INTERN_MAX_LENGTH) return value;
-    let known = this.columns[column];
-    if (known === undefined) known = this.columns[column] = [];
-    else if (known === null) return value;
-    for (let i = 0; i < known.length; i++) if (known[i] === value) return known[i];
-    if (known.length < INTERN_MAX_DISTINCT) known.push(value);
-    else this.columns[column] = null;
+    if (column >= this.counts.length) this.grow(column + 1);
+    const count = this.counts[column];
+    if (count < 0) return value;
+    const known = this.known;
+    const base = column * INTERN_MAX_DISTINCT;
+    for (let i = base; i < base + count; i++) if (known[i] === value) return known[i];
+    if (count < INTERN_MAX_DISTINCT) {
+      known[base + count] = value;
+      this.counts[column] = count + 1;
+    } else this.counts[column] = -1;
     return value;
+  }
+
+  /** Makes room for `columns` columns. */
+  private grow(columns: number): void {
+    const counts = new Int32Array(columns);
+    counts.set(this.counts);
+    this.counts = counts;
+    while (this.known.length < columns * INTERN_MAX_DISTINCT) this.known.push('');
   }
 }
 
@@ -274,17 +301,22 @@ export interface RowBytes {
 
 /**
  * Rows of another file (read before, with the same shape) to put among the rows being read, so
- * that both are parsed in one pass: first the rows `lead` names (rows of `rows`, by their place
- * in its text), then each row read, followed by row `follow[index]` of `rows` when that is at
- * least 0 (`index`: the row's index in the offsets asked for).
+ * that both are parsed in one pass: the rows `lead` names (rows of `rows`, by their place in its
+ * text), in that order, lead row `j` just before the `leadBefore[j]`th row read (in file order;
+ * the count of rows read or more: after the last; without `leadBefore`, all before the first),
+ * and each row read followed by row `follow[index]` of `rows` when that is at least 0 (`index`:
+ * the row's index in the offsets asked for).
  *
  * Why: a pair of rows (desired and actual of one key) parsed one after the other can be compared
  * at once, so neither record outlives the pair, instead of all the rows of one file being kept
- * until the other file's are read.
+ * until the other file's are read. Why `leadBefore`: see `ItemBuilder.readDesired` (rows of
+ * each kind spread over the text, not one kind after the other).
  */
 export interface RowsToJoin {
   rows: RowBytes;
   lead: Int32Array;
+  /** Non-decreasing, one per lead row. */
+  leadBefore?: Int32Array;
   follow: Int32Array;
 }
 
@@ -304,6 +336,10 @@ class RowCopier {
   /** Where every row copied so far starts, joined rows included (`RowBytes.starts`). */
   private starts: Int32Array;
   private copied = 0;
+  /** When to copy each lead row (`RowsToJoin.leadBefore`); null without rows to join. */
+  private readonly leadBefore: Int32Array | null;
+  /** The lead rows copied so far. */
+  private leads = 0;
 
   constructor(
     private readonly fd: number,
@@ -324,7 +360,16 @@ class RowCopier {
     this.bounds = new Int32Array(order.length + 1);
     // each row read, and (as the diff joins them) each row of the other file once
     this.starts = new Int32Array(order.length + (join === null ? 0 : join.rows.order.length));
-    if (join !== null) for (let j = 0; j < join.lead.length; j++) this.copyJoined(join.lead[j]);
+    this.leadBefore = join === null ? null : (join.leadBefore ?? new Int32Array(join.lead.length));
+  }
+
+  /** Copies the lead rows due before row `row` of those read (all that are left: `Infinity`). */
+  private copyLeads(row: number): void {
+    const before = this.leadBefore!;
+    const lead = this.join!.lead;
+    let j = this.leads;
+    while (j < lead.length && before[j] <= row) this.copyJoined(lead[j++]);
+    this.leads = j;
   }
 
   /** Appends row `i` of the joined rows (see `RowsToJoin`). */
@@ -416,9 +461,10 @@ class RowCopier {
     let contentEnd = end;
     if (contentEnd > at && bytes[contentEnd - 1] === CR) contentEnd--;
     const suffix = this.suffix;
+    const row = this.rows++;
+    if (this.join !== null) this.copyLeads(row);
     this.reserve(contentEnd - at + suffix.length);
     const out = this.out;
-    const row = this.rows++;
     this.bounds[row] = this.length;
     this.noteStart();
     out.set(bytes.subarray(at, contentEnd), this.length);
@@ -432,6 +478,7 @@ class RowCopier {
   }
 
   finish(): RowBytes {
+    if (this.join !== null) this.copyLeads(Infinity);
     this.bounds[this.rows] = this.length;
     return { bytes: this.out.subarray(0, this.length), bounds: this.bounds, order: this.order, starts: this.starts.subarray(0, this.copied) };
   }
@@ -495,7 +542,22 @@ const SLICE_BYTES = 1 << 16;
  * a slice that held it. Decoded about 64 KB at a time, cut where a row starts, each text dies
  * young. Each slice begins with the row delimiter that ends the row before it, as the whole text
  * begins with one (an empty line, which the parser skips, and all that its byte-order-mark
- * removal can meet).
+ * removal can meet), and ends with its last row's delimiter.
+ *
+ * Why so, for the engine's optimiser (the parser's code is the hottest of the items phase, and
+ * each time its optimised code is thrown away the main thread runs it unoptimised until it is
+ * compiled again, on another thread):
+ * - a slice ending with a row delimiter ends every row, the last one too, where the parser
+ *   ends the others: its end-of-text branches (a last row without a line end, and one ending
+ *   in a closing quote) are never taken, so they never turn out to lack feedback;
+ * - the first slices are small (a row, then 256 bytes, growing four times a slice up to 64 KB):
+ *   udsv makes a new row callback per call, and a call site of the parser that has seen two of
+ *   them expects any callback made there, while one optimised after seeing only one (within a
+ *   64 KB slice) was thrown away on the next ("wrong call target"); and the engine gives a
+ *   function its feedback only after some use, so the parser's first call (its code unused for
+ *   seconds on a large diff, and then dropped) left its entry without feedback, and the code
+ *   optimised during a long first call was thrown away on the next call ("insufficient type
+ *   feedback"). A few short calls first, and the parser is optimised on feedback of them all.
  */
 export function parseRowBytes(rows: RowBytes, shape: CsvRecordShape, visit: (values: string[], row: number) => void): void {
   const starts = rows.starts;
@@ -503,23 +565,26 @@ export function parseRowBytes(rows: RowBytes, shape: CsvRecordShape, visit: (val
   if (count === 0) return;
   const parser = csvParser(shape.names.length, shape.delimiter, shape.rowDelimiter);
   const text = Buffer.from(rows.bytes.buffer, rows.bytes.byteOffset, rows.bytes.byteLength);
+  const textLength = text.length;
   const delimiterBytes = shape.rowDelimiter.length;
   let row = 0;
   const onRow = (values: string[]) => {
     if (row < count) visit(values, row);
     row++;
   };
-  let from = 0;
   let first = 0;
+  let sliceBytes = 1;
   while (first < count) {
-    // up to the first row that starts a slice's length or more after this slice does
+    // from the delimiter before row `first` up to the first row that starts a slice's length
+    // or more after it
+    const from = starts[first] - delimiterBytes;
     let end = first + 1;
-    while (end < count && starts[end] - from < SLICE_BYTES) end++;
-    const to = end < count ? starts[end] - delimiterBytes : text.length;
+    while (end < count && starts[end] - from < sliceBytes) end++;
+    const to = end < count ? starts[end] : textLength;
     parser.stringArrs(text.toString('utf8', from, to), onRow);
     if (row !== end) throw new Error(`internal: re-read ${row} rows where ${end} were expected`);
-    from = to;
     first = end;
+    sliceBytes = sliceBytes < 256 ? 256 : Math.min(sliceBytes * 4, SLICE_BYTES);
   }
 }
 

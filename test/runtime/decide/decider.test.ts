@@ -429,6 +429,16 @@ describe('decidePolicy: effects and preconditions', () => {
     // a position of ever new values stops being shared, and stays correct
     for (let i = 0; i < 600; i++) expect(shared.field(6, 'id', `id${i}`, true).desired).toBe(`id${i}`);
     expect(shared.field(6, 'id', 'id1', true)).not.toBe(shared.field(6, 'id', 'id1', true));
+    // up to 256 values a position shares them all; the 257th closes it (its field not kept)
+    const kept = Array.from({ length: 256 }, (_, i) => shared.field(7, 'code', `c${i}`, false));
+    expect(shared.field(7, 'code', 'c5', false)).toBe(kept[5]);
+    const closing = shared.field(7, 'code', 'c256', false);
+    expect(closing).toEqual({ path: 'code', desired: null, actual: 'c256' });
+    expect(shared.field(7, 'code', 'c256', false)).not.toBe(closing);
+    expect(shared.field(7, 'code', 'c5', false)).not.toBe(kept[5]);
+    expect(shared.field(7, 'code', 'c5', false)).toEqual(kept[5]);
+    // the desired side's position 7 is a slot of its own, still open
+    expect(shared.field(7, 'code', 'c5', true)).toBe(shared.field(7, 'code', 'c5', true));
   });
 
   it('a write to a source that cannot be written has no effect and says why', () => {

@@ -184,6 +184,27 @@ describe('re-reading CSV rows by offset', () => {
     expect(got).toEqual(rows);
   });
 
+  it('ends every slice with a row delimiter: last fields quoted (escapes, line breaks) and one-column rows across slices', () => {
+    for (const eol of ['\n', '\r\n']) {
+      const quotedLast = (i: number) => (i % 3 === 0 ? `tail "${i}"` : i % 3 === 1 ? `two\nlines, ${i}` : `ends with ""`);
+      const two = Array.from({ length: 4000 }, (_, i) => [`k${i}`, quotedLast(i) + 'w'.repeat(i % 50)]);
+      const one = Array.from({ length: 4000 }, (_, i) => [i % 2 === 0 ? `"${i}" said` : `, ${i}`]);
+      for (const rows of [two, one]) {
+        const written = writeRows(rows, eol, false);
+        const shape = shapeOf(rows[0].length, eol);
+        const expected = rows.map((_, i) => parseAlone(written.texts[i], shape));
+        const got: string[][] = new Array(rows.length);
+        let calls = 0;
+        forEachRowAt(written.file, written.size, shape, written.starts, (values, index) => {
+          calls++;
+          got[index] = values.slice(0, 2);
+        });
+        expect(calls).toBe(rows.length);
+        expect(got).toEqual(expected);
+      }
+    }
+  });
+
   it('reads nothing for no offsets', () => {
     const written = writeRows([['a', 'b']], '\n', true);
     const shape = shapeOf(2, '\n');
@@ -200,7 +221,7 @@ describe('re-reading CSV rows by offset', () => {
 });
 
 describe('rows of two files in one text', () => {
-  it('puts the lead rows first, then each row read with its follower, parsed as each file alone (property)', () => {
+  it('puts the lead rows first or before the rows leadBefore names, each row read with its follower, parsed as each file alone (property)', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 3 }).chain((columns) =>
@@ -212,9 +233,11 @@ describe('rows of two files in one text', () => {
             picksB: fc.array(fc.nat(), { minLength: 1, maxLength: 25 }),
             lead: fc.nat(),
             follow: fc.array(fc.integer({ min: -3, max: 40 }), { maxLength: 25 }),
+            // where the lead rows go (past the rows read: after the last); null: all first
+            leadAt: fc.option(fc.array(fc.nat(30), { maxLength: 25 })),
           }),
         ),
-        ({ a, b, eol, picksA, picksB, lead, follow }) => {
+        ({ a, b, eol, picksA, picksB, lead, follow, leadAt }) => {
           if (eol === '\r\n') {
             a = a.map((row) => row.map((cell) => cell.replaceAll('\r', '')));
             b = b.map((row) => row.map((cell) => cell.replaceAll('\r', '')));
@@ -232,13 +255,26 @@ describe('rows of two files in one text', () => {
             const f = follow[i] ?? -1;
             return f < 0 ? -1 : f % wantedB.length;
           });
-          const joined = readRowBytes(wa.file, wa.size, shape, Float64Array.from(wantedA, (i) => wa.starts[i]), { rows: rowsB, lead: leadRows, follow: followers });
+          const leadBefore = leadAt === null ? undefined : Int32Array.from(leadRows, (_, j) => leadAt[j] ?? 40).sort();
+          const joined = readRowBytes(wa.file, wa.size, shape, Float64Array.from(wantedA, (i) => wa.starts[i]), {
+            rows: rowsB,
+            lead: leadRows,
+            leadBefore,
+            follow: followers,
+          });
           const expected: string[][] = [];
-          for (const k of leadRows) expected.push(parseAlone(textOfB(k), shape));
-          for (const index of joined.order) {
+          let nextLead = 0;
+          const leadsUpTo = (row: number) => {
+            while (nextLead < leadRows.length && (leadBefore === undefined ? 0 : leadBefore[nextLead]) <= row) {
+              expected.push(parseAlone(textOfB(leadRows[nextLead++]), shape));
+            }
+          };
+          joined.order.forEach((index, row) => {
+            leadsUpTo(row);
             expected.push(parseAlone(wa.texts[wantedA[index]], shape));
             if (followers[index] >= 0) expected.push(parseAlone(textOfB(followers[index]), shape));
-          }
+          });
+          leadsUpTo(Infinity);
           const got: string[][] = [];
           expect(joined.starts.length).toBe(expected.length);
           parseRowBytes(joined, shape, (values, row) => {
@@ -370,8 +406,11 @@ describe('RawRowBuilder with texts of their own', () => {
 });
 
 describe('StringInterner', () => {
-  it('returns equal text, shared for repeated short values of a column', () => {
-    const interner = new StringInterner();
+  it.each([
+    ['no room made', () => new StringInterner()],
+    ['room for two columns (a third added when met)', () => new StringInterner(2)],
+  ])('returns equal text, shared for repeated short values of a column (%s)', (_, make) => {
+    const interner = make();
     const fresh = (text: string) => [...text].join('');
     const first = interner.intern(0, fresh('settled'));
     for (let i = 0; i < 5000; i++) {
