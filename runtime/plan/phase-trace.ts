@@ -1,6 +1,9 @@
 /**
  * Phase timings on stderr when `RECON_TRACE=1` (or the older `RECON_DIFF_TRACE=1`) is set: one
- * line per phase with its wall time, the process's CPU time (all threads) and memory.
+ * line per phase with its wall time, the process's CPU time (all threads), the main thread's own
+ * CPU time (`main`, on Linux) and memory. Why the main thread's: after the diff's join it alone
+ * is on the run's critical path, while the process's figure also counts V8's compiler and
+ * collector threads, which run on the core the workers no longer use.
  * `RECON_TRACE=mem` adds a second line per phase that says what the resident memory is made of:
  * V8's young generation (`new`: both semi-spaces, resident / capacity), old generation (`old`:
  * old, code, map and large-object spaces, committed / used), off-heap `external` memory and
@@ -23,6 +26,21 @@ const memDetail = mode === 'mem';
 
 let last = performance.now();
 let lastCpu = process.cpuUsage();
+let lastThreadNs = threadCpuNs();
+
+/**
+ * The calling thread's CPU time in nanoseconds (the first field of Linux's
+ * `/proc/thread-self/schedstat`), or NaN where there is none. Node 20 has no
+ * `process.threadCpuUsage`.
+ */
+function threadCpuNs(): number {
+  if (!traceEnabled) return NaN;
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]);
+  } catch {
+    return NaN;
+  }
+}
 
 const mb = (bytes: number): string => (bytes / 1048576).toFixed(0);
 
@@ -72,14 +90,17 @@ export const tracePhase: (label: string) => void = traceEnabled
   ? (label) => {
       const now = performance.now();
       const cpu = process.cpuUsage(lastCpu);
+      const threadNs = threadCpuNs();
+      const main = Number.isNaN(threadNs) ? '' : ` (main ${((threadNs - lastThreadNs) / 1e6).toFixed(0)})`;
       const m = process.memoryUsage();
       process.stderr.write(
-        `[trace] ${label}: ${(now - last).toFixed(0)} ms wall (at ${now.toFixed(0)} ms), ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms cpu, ` +
+        `[trace] ${label}: ${(now - last).toFixed(0)} ms wall (at ${now.toFixed(0)} ms), ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms cpu${main}, ` +
           `rss ${mb(m.rss)} MB, heap ${mb(m.heapUsed)} MB, buffers ${mb(m.arrayBuffers)} MB\n` +
           (memDetail ? memoryDetail(m) : ''),
       );
       last = performance.now();
       lastCpu = process.cpuUsage();
+      lastThreadNs = threadCpuNs();
     }
   : () => undefined;
 

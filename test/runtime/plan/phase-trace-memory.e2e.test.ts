@@ -51,5 +51,11 @@ describe('RECON_TRACE=mem', () => {
     expect(traced.status, traced.stderr).toBe(2);
     expect(traced.stderr).toContain('[trace] diff: collect:');
     expect(traced.stderr).not.toContain('memory:');
+    if (process.platform === 'linux') {
+      // the main thread's own CPU beside the process's, never more than it
+      const figures = [...traced.stderr.matchAll(/ (\d+) ms cpu \(main (\d+)\),/g)].map((m) => [Number(m[1]), Number(m[2])]);
+      expect(figures.length).toBeGreaterThan(5);
+      for (const [processMs, mainMs] of figures) expect(mainMs).toBeLessThanOrEqual(processMs! + 2); // each rounded to the millisecond
+    }
   }, 70_000);
 });
