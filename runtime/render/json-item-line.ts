@@ -25,79 +25,10 @@
  */
 import { documentedItemShape, isDocumentedField, isDocumentedReason, ITEM_HAS_FLAPPING, ITEM_HAS_WARNINGS } from '../plan/change-plan.js';
 import { hasFixedJsonText } from '../plan/canonical-json.js';
-import { writePlainJsonChars } from '../plan/json-string-bytes.js';
+import { ByteChunk } from '../plan/json-string-bytes.js';
 
 /** `JSON.stringify(value, jsonReplacer)` (an item line, or a value in one); set by the renderer. */
 export type CompactJson = (value: unknown) => string;
-
-/**
- * A growing byte buffer the JSON renderer fills and hands on in chunks: `bytes` from 0 to
- * `length` is what is written so far. Writers make room first (`reserve`), then write.
- */
-export class ByteChunk {
-  length = 0;
-
-  constructor(public bytes: Uint8Array) {}
-
-  /** Makes room for `more` bytes after `length` and returns the buffer (which may be a new one). */
-  reserve(more: number): Uint8Array {
-    if (this.length + more > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + more));
-      grown.set(this.bytes.subarray(0, this.length));
-      this.bytes = grown;
-    }
-    return this.bytes;
-  }
-
-  /** Appends bytes already encoded. */
-  raw(piece: Uint8Array): void {
-    const size = piece.length;
-    const bytes = this.reserve(size);
-    const at = this.length;
-    // short pieces by hand (a call into `set` costs more than copying a dozen bytes)
-    if (size > 12) bytes.set(piece, at);
-    else for (let i = 0; i < size; i++) bytes[at + i] = piece[i]!;
-    this.length = at + size;
-  }
-
-  /** Appends a text as UTF-8. */
-  text(text: string): void {
-    const bytes = this.reserve(text.length * 3);
-    this.length += encoder.encodeInto(text, bytes.subarray(this.length)).written;
-  }
-
-  /** Appends a text of ASCII characters only (a number's text). */
-  ascii(text: string): void {
-    const size = text.length;
-    const bytes = this.reserve(size);
-    const at = this.length;
-    for (let i = 0; i < size; i++) bytes[at + i] = text.charCodeAt(i);
-    this.length = at + size;
-  }
-
-  /** Appends `JSON.stringify(text)`: its bytes written at once when it needs no escaping. */
-  jsonString(text: string): void {
-    const bytes = this.reserve(text.length * 3 + 2);
-    const at = this.length;
-    bytes[at] = 34;
-    const end = writePlainJsonChars(text, bytes, at + 1);
-    if (end < 0) {
-      this.text(JSON.stringify(text));
-      return;
-    }
-    bytes[end] = 34;
-    this.length = end + 1;
-  }
-
-  /** Appends the characters of a string that needs no escaping, without quotes; false (having written nothing) if it needs some. */
-  plainChars(text: string): boolean {
-    const bytes = this.reserve(text.length * 3);
-    const end = writePlainJsonChars(text, bytes, this.length);
-    if (end < 0) return false;
-    this.length = end;
-    return true;
-  }
-}
 
 const encoder = new TextEncoder();
 

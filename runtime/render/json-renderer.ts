@@ -17,7 +17,8 @@
  * order, so the text is byte-identical for the same plan.
  */
 import type { ChangePlan } from '../plan/change-plan.js';
-import { ByteChunk, writeItemLine } from './json-item-line.js';
+import { ByteChunk } from '../plan/json-string-bytes.js';
+import { writeItemLine } from './json-item-line.js';
 
 /** The plan as JSON in the layout above, ending with a newline. */
 export function renderJson(plan: ChangePlan): string {

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ChangePlan } from '../plan/change-plan.js';
-import { writePlainJsonChars } from '../plan/json-string-bytes.js';
+import { ByteChunk } from '../plan/json-string-bytes.js';
 import { APPEND_BATCH_LINES, AuditLog, type AuditRecord } from './audit-log.js';
 import { markFlapping, readFlappingHistory } from './flapping.js';
 import { MetricsStore } from './metrics-file.js';
@@ -97,7 +97,8 @@ function writePlannedLines(
   options: { command: string; runId: string; actor?: string | null },
   write: (lines: Uint8Array) => void,
 ): void {
-  const out = new LineBuffer();
+  // one buffer, reused from batch to batch (and grown when a batch does not fit)
+  const out = new ByteChunk(new Uint8Array(1 << 20));
   const middle = ',"event":"planned","attempt":null,"actor":' + JSON.stringify(options.actor ?? null) + ',"error":null,"detail":';
   // the end of a line (from `event` on) for each kind, action and gate
   const ends = new Map<string, Map<string, Map<string, Uint8Array>>>();
@@ -131,9 +132,9 @@ function writePlannedLines(
           lastAction = action;
           lastGate = gate;
         }
-        out.bytes(start);
+        out.raw(start);
         out.jsonString(id);
-        out.bytes(lastEnd);
+        out.raw(lastEnd);
       }
       if (++lines === APPEND_BATCH_LINES) {
         write(out.take());
@@ -144,59 +145,6 @@ function writePlannedLines(
   if (lines > 0) write(out.take());
 }
 
-/** Encodes the texts every line repeats, once (and the rare line or id that is not plain ASCII). */
+/** Encodes the texts every line repeats, once. */
 const encoder = new TextEncoder();
 
-/**
- * A batch of lines as UTF-8, in one buffer that is reused from batch to batch (and grows when a
- * batch does not fit). Why not strings: joining tens of thousands of lines of pieces, and then
- * encoding the batch to write it, cost more than copying the bytes.
- */
-class LineBuffer {
-  private buffer = new Uint8Array(1 << 20);
-  private length = 0;
-
-  /** Appends bytes that are already UTF-8. */
-  bytes(encoded: Uint8Array): void {
-    this.reserve(encoded.length);
-    this.buffer.set(encoded, this.length);
-    this.length += encoded.length;
-  }
-
-  /** Appends `JSON.stringify(text)`: its bytes written at once when it needs no escaping. */
-  jsonString(text: string): void {
-    // the quotes and at most 3 bytes per UTF-16 unit
-    this.reserve(text.length * 3 + 2);
-    const buffer = this.buffer;
-    buffer[this.length] = 34;
-    const end = writePlainJsonChars(text, buffer, this.length + 1);
-    if (end < 0) {
-      // `"`, `\`, controls, surrogates: the general way (over what was written)
-      this.text(JSON.stringify(text));
-      return;
-    }
-    buffer[end] = 34;
-    this.length = end + 1;
-  }
-
-  /** Appends a text as UTF-8. */
-  text(text: string): void {
-    // at most 3 bytes per UTF-16 unit
-    this.reserve(text.length * 3);
-    this.length += encoder.encodeInto(text, this.buffer.subarray(this.length)).written;
-  }
-
-  /** The batch so far, as a view valid until the next append; the buffer starts again empty. */
-  take(): Uint8Array {
-    const batch = this.buffer.subarray(0, this.length);
-    this.length = 0;
-    return batch;
-  }
-
-  private reserve(more: number): void {
-    if (this.length + more <= this.buffer.length) return;
-    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + more));
-    grown.set(this.buffer.subarray(0, this.length));
-    this.buffer = grown;
-  }
-}

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonReplacer } from '../../../runtime/render/json-renderer.js';
-import { ByteChunk, writeItemLine } from '../../../runtime/render/json-item-line.js';
+import { ByteChunk } from '../../../runtime/plan/json-string-bytes.js';
+import { writeItemLine } from '../../../runtime/render/json-item-line.js';
 import { renderFixturePlan } from './render-fixture.js';
 
 /** What the renderer writes for an item that `writeItemLine` does not take (and for values in one it does). */
