@@ -129,7 +129,7 @@ export class RowBatch {
    * here with the length), packed into the three key words when it is short enough.
    */
   setKey(k: number, bytes: Uint8Array, at: number, length: number, hash: number): void {
-    this.keyHash[k] = fmix32(hash ^ length);
+    this.keyHash[k] = finishKeyHash(hash, length);
     this.keyLength[k] = length;
     this.keyAt[k] = at;
     if (length <= 12) {
@@ -843,6 +843,20 @@ export class CsvByteScanner {
     this.generalRows++;
     return pos;
   }
+}
+
+/**
+ * The key hash of `bytes[at..at+length)`, exactly as the scanner computes it for a row's key
+ * (`RowBatch.keyHash`). Why exported: the desired side's records do not keep their key hash
+ * (4 bytes a row); the key table's build recomputes it from the stored key bytes.
+ */
+export function keyHashOf(bytes: Uint8Array, at: number, length: number): number {
+  return finishKeyHash(keyLane(bytes, at, at + length), length);
+}
+
+/** A key's hash from its lane (`keyLane`, or the same lane computed on the way) and length. */
+function finishKeyHash(lane: number, length: number): number {
+  return fmix32(lane ^ length);
 }
 
 /** The key hash's lane over `buf[from..to)` (before finalising), as `plainRows` computes it. */

@@ -4,9 +4,10 @@
  *
  * Why and how (the performance notes of the project explain the numbers):
  * 1. Each file is split into byte ranges, one per worker; each worker scans its range at byte
- *    level (`csv-byte-scanner.ts`) — the desired ranges into shared arrays (key hash, 64-bit
- *    fingerprint of the compared fields, row offset, key bytes, flags) that the workers hand
- *    each other; the main thread never holds them, so they are gone when the workers end.
+ *    level (`csv-byte-scanner.ts`) — the desired ranges into shared arrays (64-bit fingerprint
+ *    of the compared fields, row offset, key bytes, flags; not the key hash, which the table's
+ *    build recomputes from the key bytes) that the workers hand each other; the main thread
+ *    never holds them, so they are gone when the workers end.
  * 2. Rows the scanner could not vouch for (`suspect`) are judged by the real read pipeline;
  *    invalid ones leave the join.
  * 3. The workers build the key table (one half each) and flag desired rows sharing a key.

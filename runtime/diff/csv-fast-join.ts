@@ -9,14 +9,17 @@
  * copied between threads. Every function here runs the same in a worker or on the main thread.
  *
  * Layout, per range of the desired file (one range per thread): one `Int32Array` of records of
- * `STRIDE` (7) ints, 28 bytes (a padding int kept each record within one cache line, but cost
+ * `STRIDE` (6) ints, 24 bytes (a padding int kept each record within one cache line, but cost
  * 20 MB at 5 million rows for no measurable gain):
- *   [0] key hash, [1] [2] the 64-bit fingerprint of the compared fields, [3] key length (low
- *   24 bits) and flags (high 8 bits: `SUSPECT`, `INVALID`, `DUP`, `MATCHED`, `MATCHED_TWICE`),
- *   [4..6] the key's bytes when it has at most 12 (little-endian, zero-padded), else [4] the
- *   offset of the key in the range's `keyArena`;
+ *   [0] [1] the 64-bit fingerprint of the compared fields, [2] key length (low 24 bits) and
+ *   flags (high 8 bits: `SUSPECT`, `INVALID`, `DUP`, `MATCHED`, `MATCHED_TWICE`), [3..5] the
+ *   key's bytes when it has at most 12 (little-endian, zero-padded), else [3] the offset of the
+ *   key in the range's `keyArena`;
  * plus `rowStart` (Uint32, or Float64 for files of 4 GiB and more): the row's byte offset, to
- * read it again. Every key hash match is confirmed on the key bytes.
+ * read it again. Every key hash match is confirmed on the key bytes. The key hash is not kept in
+ * the record (it was, at 4 bytes a row: 20 MB at 5 million rows): the table's build recomputes
+ * it from the key bytes (`recordKeyHash`, with the scanner's `keyHashOf`), and the table's slots
+ * keep it for the probes, which never need a record's hash.
  * The table is open addressing (linear probing) over slots of two `Uint32`s: `ref + 1`, where
  * `ref = range * 2^27 + row`, and the row's key hash — so walking a probe sequence stays in the
  * table, and only a slot with the very hash leads to the row's record (to confirm the key). It
@@ -37,7 +40,7 @@
  * `CsvByteScanner.lanes`): each of these made optimised code be thrown away and rebuilt.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { BATCH_ROWS, CsvByteScanner, INLINE_KEY, ROW_SUSPECT, type RowBatch, type RowSink, type ScanPlan } from './csv-byte-scanner.js';
+import { BATCH_ROWS, CsvByteScanner, INLINE_KEY, keyHashOf, ROW_SUSPECT, type RowBatch, type RowSink, type ScanPlan } from './csv-byte-scanner.js';
 
 export const FLAG_SUSPECT = 1;
 export const FLAG_INVALID = 2;
@@ -46,7 +49,7 @@ export const FLAG_MATCHED = 8;
 export const FLAG_MATCHED_TWICE = 16;
 
 /** Ints per row record. */
-export const STRIDE = 7;
+export const STRIDE = 6;
 const LENGTH_MASK = 0xffffff;
 /** Candidates and extras handed over at a time while a range is probed. */
 const PARTIAL_ROWS = 4096;
@@ -69,31 +72,31 @@ export interface DesiredRange {
 
 /** The flags of row `i`. */
 export function flagsAt(range: DesiredRange, i: number): number {
-  return range.rows[i * STRIDE + 3] >>> 24;
+  return range.rows[i * STRIDE + 2] >>> 24;
 }
 
 /** Sets flags of row `i` (not atomic: for one thread at a time). */
 export function setFlags(range: DesiredRange, i: number, flags: number): void {
-  range.rows[i * STRIDE + 3] |= flags << 24;
+  range.rows[i * STRIDE + 2] |= flags << 24;
 }
 
 /** Clears flags of row `i` (not atomic). */
 export function clearFlags(range: DesiredRange, i: number, flags: number): void {
-  range.rows[i * STRIDE + 3] &= ~(flags << 24);
+  range.rows[i * STRIDE + 2] &= ~(flags << 24);
 }
 
 /** The key bytes of row `i` as a latin1 string (one char per byte), for grouping. */
 export function keyTextAt(range: DesiredRange, i: number): string {
   const o = i * STRIDE;
-  const length = range.rows[o + 3] & LENGTH_MASK;
+  const length = range.rows[o + 2] & LENGTH_MASK;
   if (length > INLINE_KEY) {
-    const from = range.rows[o + 4];
+    const from = range.rows[o + 3];
     return Buffer.from(range.keyArena.buffer, range.keyArena.byteOffset + from, length).toString('latin1');
   }
   const bytes = Buffer.allocUnsafe(12);
-  bytes.writeInt32LE(range.rows[o + 4], 0);
-  bytes.writeInt32LE(range.rows[o + 5], 4);
-  bytes.writeInt32LE(range.rows[o + 6], 8);
+  bytes.writeInt32LE(range.rows[o + 3], 0);
+  bytes.writeInt32LE(range.rows[o + 4], 4);
+  bytes.writeInt32LE(range.rows[o + 5], 8);
   return bytes.toString('latin1', 0, length);
 }
 
@@ -359,7 +362,7 @@ export class DesiredStore implements RowSink {
   onRows(batch: RowBatch): void {
     // Literals, not the module's constants: a bundler turns those into mutable module
     // variables, which the optimising compiler does not fold (see the scanner's `plainRows`).
-    const STRIDE = 7;
+    const STRIDE = 6;
     const INLINE_KEY = 12;
     const ROW_SUSPECT = 1;
     const FLAG_SUSPECT = 1;
@@ -368,23 +371,22 @@ export class DesiredStore implements RowSink {
     if (first + n > this.rowStart.length) this.growRows(first + n);
     const rows = this.rows;
     const rowStart = this.rowStart;
-    const { keyHash, fpLo, fpHi, keyLength, keyWord0, keyWord1, keyWord2, flags, start } = batch;
+    const { fpLo, fpHi, keyLength, keyWord0, keyWord1, keyWord2, flags, start } = batch;
     for (let k = 0; k < n; k++) {
       const o = (first + k) * STRIDE;
       const length = keyLength[k];
       const suspect = flags[k] & ROW_SUSPECT;
-      rows[o] = keyHash[k];
-      rows[o + 1] = fpLo[k];
-      rows[o + 2] = fpHi[k];
-      rows[o + 3] = length | (suspect !== 0 ? FLAG_SUSPECT << 24 : 0);
+      rows[o] = fpLo[k];
+      rows[o + 1] = fpHi[k];
+      rows[o + 2] = length | (suspect !== 0 ? FLAG_SUSPECT << 24 : 0);
       if (length <= INLINE_KEY) {
-        rows[o + 4] = keyWord0[k];
-        rows[o + 5] = keyWord1[k];
-        rows[o + 6] = keyWord2[k];
+        rows[o + 3] = keyWord0[k];
+        rows[o + 4] = keyWord1[k];
+        rows[o + 5] = keyWord2[k];
       } else {
-        rows[o + 4] = this.storeKey(batch.keySource(k), batch.keyAt[k], length);
+        rows[o + 3] = this.storeKey(batch.keySource(k), batch.keyAt[k], length);
+        rows[o + 4] = 0;
         rows[o + 5] = 0;
-        rows[o + 6] = 0;
       }
       rowStart[first + k] = start[k];
       if (suspect !== 0) {
@@ -455,15 +457,15 @@ export function slotOf(hash: number, half: number): number {
 function keysEqual(a: DesiredRange, i: number, b: DesiredRange, j: number): boolean {
   const x = a.rows;
   const y = b.rows;
-  const oi = i * 7; // STRIDE
-  const oj = j * 7;
-  const length = x[oi + 3] & 0xffffff; // LENGTH_MASK
-  if ((y[oj + 3] & 0xffffff) !== length) return false;
-  if (length <= 12) return x[oi + 4] === y[oj + 4] && x[oi + 5] === y[oj + 5] && x[oi + 6] === y[oj + 6];
+  const oi = i * 6; // STRIDE
+  const oj = j * 6;
+  const length = x[oi + 2] & 0xffffff; // LENGTH_MASK
+  if ((y[oj + 2] & 0xffffff) !== length) return false;
+  if (length <= 12) return x[oi + 3] === y[oj + 3] && x[oi + 4] === y[oj + 4] && x[oi + 5] === y[oj + 5];
   const ax = a.keyArena;
   const by = b.keyArena;
-  const af = x[oi + 4];
-  const bf = y[oj + 4];
+  const af = x[oi + 3];
+  const bf = y[oj + 3];
   for (let k = 0; k < length; k++) if (ax[af + k] !== by[bf + k]) return false;
   return true;
 }
@@ -476,7 +478,7 @@ function keysEqual(a: DesiredRange, i: number, b: DesiredRange, j: number): bool
 export function buildPartition(ranges: readonly DesiredRange[], table: Uint32Array, partition: number): number {
   // Blocks of rows, one call each: a loop over a million rows would be compiled while it runs
   // (on-stack replacement), without type feedback for what follows it.
-  const pending = new Int32Array(64);
+  const pending = new Int32Array(128);
   let duplicates = 0;
   for (let r = 0; r < ranges.length; r++) {
     for (let from = 0; from < ranges[r].count; from += 4096) {
@@ -486,10 +488,13 @@ export function buildPartition(ranges: readonly DesiredRange[], table: Uint32Arr
   return duplicates;
 }
 
-/** Inserts rows `from..to` of range `r` (those of `partition`); see `buildPartition`. */
+/**
+ * Inserts rows `from..to` of range `r` (those of `partition`); see `buildPartition`. `pending`
+ * (128 ints) holds a batch's rows to insert, then their key hashes (from 64).
+ */
 function insertBlock(ranges: readonly DesiredRange[], r: number, from: number, to: number, table: Uint32Array, partition: number, pending: Int32Array): number {
   // Literals, not the module's constants (see `DesiredStore.onRows`).
-  const STRIDE = 7;
+  const STRIDE = 6;
   const BUILD_BATCH = 64;
   const RANGE_SHIFT = 27;
   const INVALID = 2 << 24; // FLAG_INVALID
@@ -499,24 +504,34 @@ function insertBlock(ranges: readonly DesiredRange[], r: number, from: number, t
   const base = partition * half;
   const range = ranges[r];
   const rows = range.rows;
+  const arena = range.keyArena;
+  const words = keyWords;
+  const wordBytes = keyWordBytes;
   let duplicates = 0;
   let touched = 0;
   for (let start = from; start < to; start += BUILD_BATCH) {
     const end = Math.min(to, start + BUILD_BATCH);
-    // The rows of this batch that go in, and a first look at their slots (the loads of
-    // independent rows overlap).
+    // The rows of this batch that go in, with their key hashes; then a first look at their
+    // slots, in a loop of its own: short, so that the loads of independent rows overlap (with
+    // the hashing in the same loop, far fewer of them were in flight at once).
     let n = 0;
     for (let i = start; i < end; i++) {
       const o = i * STRIDE;
-      const h = rows[o];
-      if (h >>> 31 !== partition || (rows[o + 3] & INVALID) !== 0) continue;
-      pending[n++] = i;
+      if ((rows[o + 2] & INVALID) !== 0) continue;
+      const h = recordKeyHash(rows, o, arena, words, wordBytes);
+      if (h >>> 31 !== partition) continue;
+      pending[n] = i;
+      pending[n + BUILD_BATCH] = h;
+      n++;
+    }
+    for (let m = 0; m < n; m++) {
+      const h = pending[m + BUILD_BATCH];
       touched ^= table[(base + (((h & 0x7fffffff) * scale) | 0)) << 1];
     }
     for (let m = 0; m < n; m++) {
       const i = pending[m];
       const o = i * STRIDE;
-      const h = rows[o];
+      const h = pending[m + BUILD_BATCH];
       const uh = h >>> 0;
       let slot = ((h & 0x7fffffff) * scale) | 0;
       for (;;) {
@@ -532,11 +547,11 @@ function insertBlock(ranges: readonly DesiredRange[], r: number, from: number, t
           const other = ranges[ref >>> RANGE_SHIFT];
           const ri = ref & ((1 << RANGE_SHIFT) - 1);
           if (keysEqual(other, ri, range, i)) {
-            if ((other.rows[ri * STRIDE + 3] & DUP) === 0) {
-              other.rows[ri * STRIDE + 3] |= DUP;
+            if ((other.rows[ri * STRIDE + 2] & DUP) === 0) {
+              other.rows[ri * STRIDE + 2] |= DUP;
               duplicates++;
             }
-            rows[o + 3] |= DUP;
+            rows[o + 2] |= DUP;
             duplicates++;
             break;
           }
@@ -548,6 +563,25 @@ function insertBlock(ranges: readonly DesiredRange[], r: number, from: number, t
   _lookAhead ^= touched;
   return duplicates;
 }
+
+/**
+ * The key hash of the record at `o` of `rows` (`arena`: its range's `keyArena`), recomputed from
+ * its key bytes with the scanner's own function: the records do not keep it (4 bytes a row; the
+ * table's slots hold it for the probes). A short key's packed words are unpacked through
+ * `words`, which shares its buffer with `wordBytes` (little-endian, as `probeBytes` assumes).
+ */
+function recordKeyHash(rows: Int32Array, o: number, arena: Uint8Array, words: Int32Array, wordBytes: Uint8Array): number {
+  const length = rows[o + 2] & 0xffffff; // LENGTH_MASK
+  if (length > 12) return keyHashOf(arena, rows[o + 3], length); // INLINE_KEY
+  words[0] = rows[o + 3];
+  words[1] = rows[o + 4];
+  words[2] = rows[o + 5];
+  return keyHashOf(wordBytes, 0, length);
+}
+
+/** Scratch for `recordKeyHash` (one per thread: module state is per worker). */
+const keyWords = new Int32Array(3);
+const keyWordBytes = new Uint8Array(keyWords.buffer);
 
 /**
  * Keeps the look-ahead loads (of `buildPartition` and `ActualProber.onRows`) from being optimised
@@ -590,11 +624,11 @@ export function probeKey(
 function keyAt(ranges: readonly DesiredRange[], ref: number, length: number, w0: number, w1: number, w2: number, bytes: Uint8Array, at: number): boolean {
   const range = ranges[ref >>> 27]; // RANGE_STRIDE = 2^27
   const rows = range.rows;
-  const o = (ref & 0x7ffffff) * 7; // STRIDE
-  if ((rows[o + 3] & 0xffffff) !== length) return false; // LENGTH_MASK
-  if (length <= 12) return rows[o + 4] === w0 && rows[o + 5] === w1 && rows[o + 6] === w2; // INLINE_KEY
+  const o = (ref & 0x7ffffff) * 6; // STRIDE
+  if ((rows[o + 2] & 0xffffff) !== length) return false; // LENGTH_MASK
+  if (length <= 12) return rows[o + 3] === w0 && rows[o + 4] === w1 && rows[o + 5] === w2; // INLINE_KEY
   const arena = range.keyArena;
-  const from = rows[o + 4];
+  const from = rows[o + 3];
   for (let k = 0; k < length; k++) if (arena[from + k] !== bytes[at + k]) return false;
   return true;
 }
@@ -712,7 +746,7 @@ export class ActualProber implements RowSink, MatchLists {
    */
   vouch(batch: RowBatch): void {
     // Literals, not the module's constants (see `DesiredStore.onRows`).
-    const STRIDE = 7;
+    const STRIDE = 6;
     const ROW_SUSPECT = 1;
     const DUP = 4 << 24; // FLAG_DUP
     const n = batch.count;
@@ -742,7 +776,7 @@ export class ActualProber implements RowSink, MatchLists {
         if (++slot === half) slot = 0;
       }
       found[k] = v;
-      if (v !== 0) touch ^= ranges[(v - 1) >>> 27].rows[((v - 1) & 0x7ffffff) * STRIDE + 3];
+      if (v !== 0) touch ^= ranges[(v - 1) >>> 27].rows[((v - 1) & 0x7ffffff) * STRIDE + 2];
     }
     _lookAhead ^= touch;
     const { keyLength, keyWord0, keyWord1, keyWord2, keyAt: keyFrom, fpLo, fpHi } = batch;
@@ -760,7 +794,7 @@ export class ActualProber implements RowSink, MatchLists {
       const rows = ranges[ref >>> 27].rows;
       const o = (ref & 0x7ffffff) * STRIDE;
       // DUP is set before any probe: a plain read is enough.
-      if ((rows[o + 3] & DUP) === 0 && rows[o + 1] === fpLo[k] && rows[o + 2] === fpHi[k]) vouched[k] = 1;
+      if ((rows[o + 2] & DUP) === 0 && rows[o] === fpLo[k] && rows[o + 1] === fpHi[k]) vouched[k] = 1;
     }
     this.resolved = true;
   }
@@ -768,7 +802,7 @@ export class ActualProber implements RowSink, MatchLists {
   /** Decides each row of a batch (after `vouch` and the type checks): see the class comment. */
   onRows(batch: RowBatch): void {
     // Literals, not the module's constants (see `DesiredStore.onRows`).
-    const STRIDE = 7;
+    const STRIDE = 6;
     const ROW_SUSPECT = 1;
     const MATCHED = 8 << 24; // FLAG_MATCHED
     const MATCHED_TWICE = 16 << 24; // FLAG_MATCHED_TWICE
@@ -807,14 +841,14 @@ export class ActualProber implements RowSink, MatchLists {
       // A match: flagged atomically, so that two threads see a key matched twice.
       const rows = ranges[ref >>> 27].rows;
       const o = (ref & 0x7ffffff) * STRIDE;
-      const before = Atomics.or(rows, o + 3, MATCHED);
+      const before = Atomics.or(rows, o + 2, MATCHED);
       if ((before & MATCHED) !== 0) {
         // A key the actual side repeats: all its actual rows are invalid (found by a second pass).
-        Atomics.or(rows, o + 3, MATCHED_TWICE);
+        Atomics.or(rows, o + 2, MATCHED_TWICE);
         this.repeats.push(ref);
         this.repeats.push(local);
         this.repeatStarts.push(start[k]);
-      } else if ((before & DUP) === 0 && (rows[o + 1] !== fpLo[k] || rows[o + 2] !== fpHi[k])) {
+      } else if ((before & DUP) === 0 && (rows[o] !== fpLo[k] || rows[o + 1] !== fpHi[k])) {
         this.candidates.push(ref);
         this.candidates.push(local);
         this.candidateStarts.push(start[k]);
@@ -874,17 +908,17 @@ export function recordMatch(
 ): void {
   const rows = ranges[ref >>> 27].rows; // RANGE_STRIDE = 2^27
   const o = (ref & 0x7ffffff) * STRIDE;
-  const before = Atomics.or(rows, o + 3, FLAG_MATCHED << 24) >>> 24;
+  const before = Atomics.or(rows, o + 2, FLAG_MATCHED << 24) >>> 24;
   if ((before & FLAG_MATCHED) !== 0) {
     // A key the actual side repeats: all its actual rows are invalid (found by a second pass).
-    Atomics.or(rows, o + 3, FLAG_MATCHED_TWICE << 24);
+    Atomics.or(rows, o + 2, FLAG_MATCHED_TWICE << 24);
     into.repeats.push(ref);
     into.repeats.push(local);
     into.repeatStarts.push(rowStart);
     return;
   }
   if ((before & FLAG_DUP) !== 0) return; // a desired duplicate: the key is out of the comparison
-  if (rows[o + 1] !== fpLo || rows[o + 2] !== fpHi) {
+  if (rows[o] !== fpLo || rows[o + 1] !== fpHi) {
     into.candidates.push(ref);
     into.candidates.push(local);
     into.candidateStarts.push(rowStart);
@@ -923,7 +957,7 @@ export class RepeatCollector implements RowSink {
       if (ref < 0) continue;
       const rows = this.ranges[ref >>> 27].rows; // RANGE_STRIDE = 2^27
       const o = (ref & 0x7ffffff) * STRIDE;
-      if ((rows[o + 3] & (FLAG_DUP << 24)) === 0 && rows[o + 1] === fpLo[k] && rows[o + 2] === fpHi[k]) vouched[k] = 1;
+      if ((rows[o + 2] & (FLAG_DUP << 24)) === 0 && rows[o] === fpLo[k] && rows[o + 1] === fpHi[k]) vouched[k] = 1;
     }
     this.resolved = true;
   }

@@ -1,7 +1,8 @@
 /**
  * The fast path's byte scanner: its type checks never vouch for a value the read pipeline would
- * reject, its UTF-8 check agrees with a strict decoder, and it finds rows, lines, keys and
- * fingerprints by field name whatever the column order or quoting.
+ * reject, its UTF-8 check agrees with a strict decoder, it finds rows, lines, keys and
+ * fingerprints by field name whatever the column order or quoting, and `keyHashOf` gives the key
+ * hash it computes on the way (the desired side's key table recomputes hashes with it).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import {
   CHECK_NUMBER,
   checkBytes,
   CsvByteScanner,
+  keyHashOf,
   ROW_SUSPECT,
   validUtf8,
   type RowBatch,
@@ -260,5 +262,38 @@ describe('the two row loops', () => {
       expect(fast.general).toBe(0);
       expect(fast.rows).toEqual(scanAll(text, p, Infinity, true).rows);
     }
+  });
+});
+
+describe('keyHashOf', () => {
+  it('is the key hash the scanner computes, for every key shape and in both loops', () => {
+    // Plain, quoted, escaped, empty, non-ASCII, long (> 12 bytes) and multi-line keys.
+    const shapes = ['k1', '"quoted"', '"a ""b"" c"', '', 'ké€😀', 'a-key-longer-than-twelve-bytes', '"line\nbreak"', 'x'.repeat(300)];
+    const single = plan(3, [-1, 0, -1], [0, -1, -1]);
+    const composite = plan(3, [-1, 0, -1], [0, -1, 1]); // two key components (0xFF between)
+    for (const scanPlan of [single, composite]) {
+      // The scanner leaves composite keys with non-ASCII bytes to the generic path (it bails).
+      const keys = scanPlan === single ? shapes : shapes.filter((key) => Buffer.byteLength(key) === key.length);
+      const text = keys.map((key, i) => `${key},${i},z${i}\n`).join('');
+      for (const generalOnly of [false, true]) {
+        const buf = Buffer.from(text, 'utf8');
+        const scanner = new CsvByteScanner(scanPlan, 1, generalOnly);
+        let seen = 0;
+        scanner.scan(buf, 0, buf.length, 0, true, {
+          onRows(batch: RowBatch) {
+            for (let k = 0; k < batch.count; k++) {
+              expect(keyHashOf(batch.keySource(k), batch.keyAt[k], batch.keyLength[k])).toBe(batch.keyHash[k]);
+              seen++;
+            }
+          },
+        });
+        expect(scanner.bail).toBeNull();
+        expect(seen).toBe(keys.length);
+      }
+    }
+    // A slice of a larger array hashes like the bytes alone.
+    const bytes = Buffer.from('--abc--');
+    expect(keyHashOf(bytes, 2, 3)).toBe(keyHashOf(Buffer.from('abc'), 0, 3));
+    expect(keyHashOf(bytes, 2, 3)).not.toBe(keyHashOf(Buffer.from('abd'), 0, 3));
   });
 });

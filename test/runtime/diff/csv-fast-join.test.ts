@@ -1,7 +1,8 @@
 /**
  * The fast path's key table and range reads: a hash's first slot is always inside its half of a
  * table of any size (extreme hashes included), a table filled up to one free slot per half still
- * finds every key (wrapping around a half's end) and no other, a thread's read buffer is kept
+ * finds every key (wrapping around a half's end, telling apart keys of equal hash) and no other,
+ * the build recomputes each row's key hash from its key bytes (short and long keys), a thread's read buffer is kept
  * from range to range without changing what a range reads, and the type checks of actual rows
  * are skipped exactly for those that equal a valid desired row (in the probe and in the repeats
  * pass alike).
@@ -10,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHECK_INTEGER, CHECK_NONE, CHECK_NUMBER, type ScanPlan } from '../../../runtime/diff/csv-byte-scanner.js';
+import { CHECK_INTEGER, CHECK_NONE, CHECK_NUMBER, keyHashOf, type ScanPlan } from '../../../runtime/diff/csv-byte-scanner.js';
 import { vouchedColumns } from '../../../runtime/diff/csv-fast-plan.js';
 import {
   ActualProber,
@@ -72,25 +73,66 @@ describe('slotOf', () => {
   });
 });
 
-/** A desired range of short (inline) keys with the given key hashes; key i is `<prefix><i>`. */
-function rangeOf(hashes: readonly number[], prefix = 'k'): DesiredRange {
-  const rows = new Int32Array(new SharedArrayBuffer(Math.max(1, hashes.length) * STRIDE * 4));
-  hashes.forEach((hash, i) => {
-    const key = keyBytes(i, prefix);
-    const words = new Int32Array(padded(key).buffer);
+/**
+ * A desired range with these keys, laid out as `DesiredStore` does: keys of at most 12 bytes
+ * packed in the record, longer ones in the key arena. Records hold no key hash: the table's
+ * build computes it from the key bytes.
+ */
+function rangeOf(keys: readonly string[]): DesiredRange {
+  const rows = new Int32Array(new SharedArrayBuffer(Math.max(1, keys.length) * STRIDE * 4));
+  const arena: number[] = [];
+  keys.forEach((text, i) => {
+    const key = Buffer.from(text, 'latin1');
     const o = i * STRIDE;
-    rows[o] = hash;
-    rows[o + 3] = key.length;
-    rows[o + 4] = words[0];
-    rows[o + 5] = words[1];
-    rows[o + 6] = words[2];
+    rows[o + 2] = key.length;
+    if (key.length > 12) {
+      rows[o + 3] = arena.length;
+      arena.push(...key);
+      return;
+    }
+    const words = new Int32Array(padded(key).buffer);
+    rows[o + 3] = words[0];
+    rows[o + 4] = words[1];
+    rows[o + 5] = words[2];
   });
-  return { count: hashes.length, rows, rowStart: new Uint32Array(Math.max(1, hashes.length)), keyArena: new Uint8Array(1) };
+  const keyArena = new Uint8Array(new SharedArrayBuffer(Math.max(1, arena.length)));
+  keyArena.set(arena);
+  return { count: keys.length, rows, rowStart: new Uint32Array(Math.max(1, keys.length)), keyArena };
 }
 
-function keyBytes(i: number, prefix = 'k'): Uint8Array {
-  return Buffer.from(`${prefix}${i}`, 'latin1');
+/** The key hash of `text` (latin1 bytes), as the scanner computes it. */
+function hashOf(text: string): number {
+  const bytes = Buffer.from(text, 'latin1');
+  return keyHashOf(bytes, 0, bytes.length);
 }
+
+/** Whether `text` is in the table (as the probe sees it: by its hash, then its bytes). */
+function find(ranges: readonly DesiredRange[], table: Uint32Array, text: string, hash = hashOf(text)): number {
+  return probeBytes(ranges, table, hash, Buffer.from(text, 'latin1'));
+}
+
+/**
+ * Pairs of different keys with the same 32-bit key hash, found by search among pseudo-random
+ * keys (≈ 10 expected in 300,000; sequential keys such as `c<i>` gave none).
+ */
+const collidingPairs = (() => {
+  let pairs: [string, string][] | null = null;
+  return (): [string, string][] => {
+    if (pairs !== null) return pairs;
+    const found: [string, string][] = [];
+    const seen = new Map<number, string>();
+    let seed = 1;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) | 0) >>> 0;
+    for (let i = 0; i < 300_000; i++) {
+      const key = `r${next().toString(36)}${next().toString(36)}`;
+      const hash = hashOf(key);
+      const other = seen.get(hash);
+      if (other === undefined) seen.set(hash, key);
+      else if (other !== key) found.push([other, key]);
+    }
+    return (pairs = found);
+  };
+})();
 
 function padded(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(12);
@@ -111,36 +153,68 @@ describe('the key table', () => {
   it('finds every key of a table filled up to one free slot per half, and no other', () => {
     const half = 512;
     const table = new Uint32Array(new SharedArrayBuffer(half * 16));
-    // Half 0: 511 keys whose first slot is near the end (probes wrap around); half 1: 400 keys
-    // with extreme and clustered hashes.
-    const hashes: number[] = [];
-    for (let i = 0; i < half - 1; i++) hashes.push(0x7fffffff - (i % 37) * 65_536);
-    for (let i = 0; i < 400; i++) hashes.push(i < EXTREME_HASHES.length ? EXTREME_HASHES[i] | 0x80000000 : 0x80000000 | (i * 0x9e3779b1) >>> 1);
-    const range = rangeOf(hashes);
+    // Different keys with equal hashes (the key bytes must tell them apart), then: half 0 filled
+    // to 511 keys whose first slot is among its last 37 (probes wrap around its end); half 1 to
+    // 400 keys whose first slot is among its first 40 (long probe sequences); some of them longer
+    // than 12 bytes (kept in the key arena).
+    const pairs = collidingPairs();
+    expect(pairs.length).toBeGreaterThanOrEqual(4);
+    const keys = pairs.flat();
+    const inHalf = (hash: number) => (hash >>> 31 === 0 ? 0 : 1);
+    const want = [half - 1, 400];
+    const count = [0, 0];
+    for (const key of keys) count[inHalf(hashOf(key))]++;
+    for (let i = 0; count[0] < want[0] || count[1] < want[1]; i++) {
+      const key = i % 3 === 0 ? `a-longer-key-${i}` : `k${i}`;
+      const hash = hashOf(key);
+      const h = inHalf(hash);
+      const slot = slotOf(hash, half);
+      if (count[h] === want[h] || (h === 0 ? slot < half - 37 : slot >= 40)) continue;
+      keys.push(key);
+      count[h]++;
+    }
+    const range = rangeOf(keys);
     const ranges = [range];
     expect(buildPartition(ranges, table, 0)).toBe(0);
     expect(buildPartition(ranges, table, 1)).toBe(0);
     const used = [0, 0];
     for (let s = 0; s < 2 * half; s++) if (table[2 * s] !== 0) used[s < half ? 0 : 1]++;
-    expect(used).toEqual([half - 1, 400]);
-    hashes.forEach((hash, i) => expect(probeBytes(ranges, table, hash, keyBytes(i))).toBe(i));
+    expect(used).toEqual(want);
+    // The slots hold each row's key hash (recomputed from its bytes).
+    for (let s = 0; s < 2 * half; s++) if (table[2 * s] !== 0) expect(table[2 * s + 1]).toBe(hashOf(keys[table[2 * s] - 1]) >>> 0);
+    keys.forEach((key, i) => expect(find(ranges, table, key)).toBe(i));
     // Keys that are not there, with the hashes of keys that are (the key bytes decide) and others.
-    for (const hash of [...hashes.slice(0, 50), ...EXTREME_HASHES]) expect(probeBytes(ranges, table, hash, Buffer.from('absent'))).toBe(-1);
+    for (const key of keys.slice(0, 50)) expect(find(ranges, table, 'absent', hashOf(key))).toBe(-1);
+    for (const [a, b] of pairs) expect(find(ranges, table, `${a}x`, hashOf(b))).toBe(-1);
+    for (const hash of EXTREME_HASHES) expect(find(ranges, table, 'absent', hash)).toBe(-1);
   });
 
-  it('flags rows that share a key as duplicates, across ranges', () => {
-    const a = rangeOf([5, 0x80000005, 77]);
-    const b = rangeOf([5, 99], 'k'); // row 0: key `k0`, hash 5, as row 0 of `a`
-    b.rows[STRIDE + 4] = new Int32Array(padded(Buffer.from('m1')).buffer)[0]; // row 1: key `m1`
+  it('flags rows that share a key as duplicates, across ranges (short and long keys alike)', () => {
+    const [x, y] = collidingPairs()[0]; // different keys, one hash: not duplicates
+    const long = 'a key of more than twelve bytes';
+    const a = rangeOf(['k0', 'k1', 'k2', long, x]);
+    const b = rangeOf(['k0', 'm1', long, y, `${long}!`]);
     const ranges = [a, b];
-    const table = createTable(5);
-    expect(buildPartition(ranges, table, 0) + buildPartition(ranges, table, 1)).toBe(2);
-    expect(flagsAt(a, 0) & FLAG_DUP).toBe(FLAG_DUP);
-    expect(flagsAt(b, 0) & FLAG_DUP).toBe(FLAG_DUP);
-    expect(flagsAt(a, 2) & FLAG_DUP).toBe(0);
-    expect(probeBytes(ranges, table, 99, Buffer.from('m1'))).toBe(RANGE_STRIDE + 1);
-    expect(probeBytes(ranges, table, 77, keyBytes(2))).toBe(2);
-    expect(probeBytes(ranges, table, 99, keyBytes(1))).toBe(-1);
+    const table = createTable(10);
+    expect(buildPartition(ranges, table, 0) + buildPartition(ranges, table, 1)).toBe(4);
+    expect([0, 1, 2, 3, 4].map((i) => flagsAt(a, i) & FLAG_DUP)).toEqual([FLAG_DUP, 0, 0, FLAG_DUP, 0]);
+    expect([0, 1, 2, 3, 4].map((i) => flagsAt(b, i) & FLAG_DUP)).toEqual([FLAG_DUP, 0, FLAG_DUP, 0, 0]);
+    expect(find(ranges, table, 'm1')).toBe(RANGE_STRIDE + 1);
+    expect(find(ranges, table, 'k2')).toBe(2);
+    expect(find(ranges, table, long)).toBe(3); // the first row with the key stays in the table
+    expect(find(ranges, table, x)).toBe(4);
+    expect(find(ranges, table, y)).toBe(RANGE_STRIDE + 3);
+    expect(find(ranges, table, `${long}!`)).toBe(RANGE_STRIDE + 4);
+    expect(find(ranges, table, 'k1', hashOf('m1'))).toBe(-1);
+  });
+
+  it('leaves invalid rows out of the table', () => {
+    const range = rangeOf(['k0', 'k1', 'k0']);
+    setFlags(range, 0, FLAG_INVALID);
+    const table = createTable(3);
+    expect(buildPartition([range], table, 0) + buildPartition([range], table, 1)).toBe(0);
+    expect(find([range], table, 'k0')).toBe(2);
+    expect(find([range], table, 'k1')).toBe(1);
   });
 });
 
