@@ -626,7 +626,7 @@ export class CsvByteScanner {
   /**
    * Copies the key components (bounds in `keyStarts`/`keyEnds`, in `buf`) into the batch's
    * arena, separated by 0xFF (never part of valid UTF-8), and records row `k`'s key. Returns
-   * `ROW_SUSPECT` when a component is empty, 0, or -1 when the key is not valid UTF-8.
+   * `ROW_SUSPECT` when a component is empty, 0, or -1 when a component is not valid UTF-8.
    */
   private assembleKey(buf: Uint8Array, k: number): number {
     const batch = this.batch;
@@ -638,7 +638,6 @@ export class CsvByteScanner {
     let used = at;
     let suspect = 0;
     let h = FNV_OFFSET_1;
-    let high = 0;
     for (let c = 0; c < components; c++) {
       if (c > 0) {
         arena[used++] = 0xff;
@@ -648,6 +647,7 @@ export class CsvByteScanner {
       const to = this.keyEnds[c];
       const escaped = this.keyEscaped[c] !== 0;
       const first = used;
+      let high = 0;
       for (let i = from; i < to; i++) {
         if (escaped && buf[i] === QUOTE) i++; // the first of a "" pair stands for one quote
         const b = buf[i];
@@ -656,9 +656,10 @@ export class CsvByteScanner {
         h = Math.imul(h ^ b, PRIME_1);
       }
       if (used === first) suspect = ROW_SUSPECT;
+      // each component on its own: the 0xFF separators are never valid UTF-8
+      if ((high & 0x80) !== 0 && !validUtf8Range(arena, first, used)) return -1;
     }
     const length = used - at;
-    if ((high & 0x80) !== 0 && !validUtf8Range(arena, at, used)) return -1;
     batch.arenaUsed = used;
     batch.setKey(k, arena, at, length, h);
     return suspect;

@@ -272,8 +272,7 @@ describe('keyHashOf', () => {
     const single = plan(3, [-1, 0, -1], [0, -1, -1]);
     const composite = plan(3, [-1, 0, -1], [0, -1, 1]); // two key components (0xFF between)
     for (const scanPlan of [single, composite]) {
-      // The scanner leaves composite keys with non-ASCII bytes to the generic path (it bails).
-      const keys = scanPlan === single ? shapes : shapes.filter((key) => Buffer.byteLength(key) === key.length);
+      const keys = shapes;
       const text = keys.map((key, i) => `${key},${i},z${i}\n`).join('');
       for (const generalOnly of [false, true]) {
         const buf = Buffer.from(text, 'utf8');
@@ -295,5 +294,40 @@ describe('keyHashOf', () => {
     const bytes = Buffer.from('--abc--');
     expect(keyHashOf(bytes, 2, 3)).toBe(keyHashOf(Buffer.from('abc'), 0, 3));
     expect(keyHashOf(bytes, 2, 3)).not.toBe(keyHashOf(Buffer.from('abd'), 0, 3));
+  });
+});
+
+describe('composite keys', () => {
+  const composite = plan(3, [-1, 0, -1], [0, -1, 1]); // columns 0 and 2 make the key (0xFF between)
+
+  it('take non-ASCII components (each is checked as UTF-8 on its own; the 0xFF between is not text)', () => {
+    const text = 'Zo\u00eb,1,Malm\u00f6\n"\u00dcn\u00efcode ""q""",2,\u20ac\nplain,3,ascii\n';
+    for (const generalOnly of [false, true]) {
+      const buf = Buffer.from(text, 'utf8');
+      const scanner = new CsvByteScanner(composite, 1, generalOnly);
+      const keys: string[] = [];
+      scanner.scan(buf, 0, buf.length, 0, true, {
+        onRows(batch: RowBatch) {
+          for (let k = 0; k < batch.count; k++) {
+            const source = batch.keySource(k);
+            const bytes = Buffer.from(source.subarray(batch.keyAt[k], batch.keyAt[k] + batch.keyLength[k]));
+            keys.push(bytes.toString('latin1').split('\xff').map((part) => Buffer.from(part, 'latin1').toString('utf8')).join('|'));
+          }
+        },
+      });
+      expect(scanner.bail).toBeNull();
+      expect(keys).toEqual(['Zo\u00eb|Malm\u00f6', '\u00dcn\u00efcode "q"|\u20ac', 'plain|ascii']);
+    }
+  });
+
+  it('still leave a component that is not valid UTF-8 to the generic path', () => {
+    for (const bad of [Buffer.from([0xc3]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xff])]) {
+      const buf = Buffer.concat([Buffer.from('ok,1,fine\nk'), bad, Buffer.from(',2,v\n')]);
+      for (const generalOnly of [false, true]) {
+        const scanner = new CsvByteScanner(composite, 1, generalOnly);
+        scanner.scan(buf, 0, buf.length, 0, true, { onRows() {} });
+        expect(scanner.bail).toMatch(/not valid UTF-8/);
+      }
+    }
   });
 });

@@ -328,3 +328,26 @@ describe('the CSV fast path', () => {
     }
   });
 });
+
+describe('the CSV fast path with a composite key', () => {
+  it('takes non-ASCII key components (each checked as UTF-8 on its own) and gives the generic result', async () => {
+    const header = 'id,region,amount\n';
+    const desired = header + 'Zo\u00eb,Malm\u00f6,1\nZo\u00eb,G\u00f6teborg,2\n"\u00dcn ""q""",\u20ac,3\nplain,ascii,4\ngone,\u00e5,5\n';
+    const actual = header + 'plain,ascii,4\n"\u00dcn ""q""",\u20ac,30\nZo\u00eb,Malm\u00f6,1\nZo\u00eb,G\u00f6teborg,2\nnew,\u00e5,6\n';
+    const ws = workspace({ 'desired.csv': desired, 'actual.csv': actual });
+    try {
+      const d = source('desired', { kind: 'csv', path: 'desired.csv', key: ['id', 'region'], fields: { id: 'string', region: 'string', amount: 'number' } });
+      const a = source('actual', { kind: 'csv', path: 'actual.csv', key: ['id', 'region'], fields: { id: 'string', region: 'string', amount: 'number' } });
+      const result = await bothPaths(policy({}, 'exact'), d, a, ws.root, { workers: 0, minRangeBytes: 16 });
+      expect(result.report?.path).toBe('fast');
+      expect(result.fast).toEqual(result.generic);
+      expect(result.generic.items.map((item) => [item.kind, item.key])).toEqual([
+        ['missing', { id: 'gone', region: '\u00e5' }],
+        ['extra', { id: 'new', region: '\u00e5' }],
+        ['changed', { id: '\u00dcn "q"', region: '\u20ac' }],
+      ]);
+    } finally {
+      ws.cleanup();
+    }
+  });
+});
