@@ -8,13 +8,35 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { IrComparator, IrFieldType, IrPolicy, IrSource } from '../../../language/ir/ir-types.js';
+import type { IrComparator, IrDiffKind, IrFieldType, IrPolicy, IrSource } from '../../../language/ir/ir-types.js';
 import { diffPolicy, type ObservedBatch } from '../../../runtime/diff/diff-engine.js';
-import type { DiffResult } from '../../../runtime/diff/diff-result.js';
+import type { DiffItem, DiffResult } from '../../../runtime/diff/diff-result.js';
 import { observeRecords } from '../../../runtime/observe/record-reader.js';
 
 export const OBSERVED_AT = '2026-11-26T12:00:00.000Z';
 export const EVALUATION = { observedAt: OBSERVED_AT, env: {} };
+
+/**
+ * An item of `kind` keyed `{ id: keyValues[0] }`, without records or fields (what ordering and
+ * identity tests need); an invalid one is on the desired side at `position`.
+ */
+export function bareItem(kind: IrDiffKind, keyValues: unknown[], position = 0): DiffItem {
+  const invalid = kind === 'invalid';
+  return {
+    kind,
+    key: { id: keyValues[0] },
+    keyValues,
+    desired: null,
+    actual: null,
+    desiredRaw: null,
+    actualRaw: null,
+    fields: [],
+    diff: [],
+    side: invalid ? 'desired' : null,
+    origin: invalid ? { position } : null,
+    invalidReason: invalid ? 'bad' : null,
+  };
+}
 
 /** A source; `fields` as `{ name: type }`, or null for an untyped one. */
 export function source(

@@ -27,7 +27,7 @@ import { keyText } from '../../../runtime/observe/key-text.js';
 import { fastKeyText } from '../../../runtime/observe/record-reader.js';
 import type { PlanItem } from '../../../runtime/plan/change-plan.js';
 import { RecordComparer } from '../../../runtime/diff/record-comparer.js';
-import { EVALUATION, policy, source } from './diff-fixture.js';
+import { bareItem, EVALUATION, policy, source } from './diff-fixture.js';
 
 function entry(kind: IrDiffKind, keyText: string, side: 'desired' | 'actual' | null = null, position = 0): SortableItem {
   const item = { kind, side, origin: kind === 'invalid' ? { position } : null, keyValues: [keyText] } as unknown as DiffItem;
@@ -317,20 +317,7 @@ describe('sortableKeyedEntry', () => {
           maxLength: 80,
         }),
         (specs) => {
-          const items: DiffItem[] = specs.map(([kind, values, position]) => ({
-            kind,
-            key: { id: values[0] },
-            keyValues: values,
-            desired: null,
-            actual: null,
-            desiredRaw: null,
-            actualRaw: null,
-            fields: [],
-            diff: [],
-            side: kind === 'invalid' ? 'desired' : null,
-            origin: kind === 'invalid' ? { position } : null,
-            invalidReason: kind === 'invalid' ? 'bad' : null,
-          }));
+          const items: DiffItem[] = specs.map(([kind, values, position]) => bareItem(kind, values, position));
           const decide = (item: DiffItem) => ({ id: `${item.kind}/${JSON.stringify(item.keyValues)}` }) as unknown as PlanItem;
           const texts = items.map((item) => (item.kind === 'invalid' ? '' : fastKeyText(item.keyValues!)));
           const keyed = items.map((item) =>

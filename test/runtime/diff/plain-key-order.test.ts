@@ -11,6 +11,7 @@ import { orderedItems, plainKeyBefore, sortableKeyedEntry } from '../../../runti
 import type { DiffItem } from '../../../runtime/diff/diff-result.js';
 import { isPlainKeyValue, plainKeyText } from '../../../runtime/observe/record-reader.js';
 import type { PlanItem } from '../../../runtime/plan/change-plan.js';
+import { bareItem } from './diff-fixture.js';
 
 /** Plain key values that share prefixes, with characters below, at and above `"` after them. */
 const PLAIN = fc
@@ -46,24 +47,7 @@ describe('orderedItems over plain keyed entries', () => {
         const sorted = shuffle ? [...values].reverse() : [...values].sort();
         const decide = (item: DiffItem) => ({ id: String(item.keyValues![0]) }) as unknown as PlanItem;
         const entries = sorted.map((value) =>
-          sortableKeyedEntry(
-            {
-              kind,
-              key: { id: value },
-              keyValues: [value],
-              desired: null,
-              actual: null,
-              desiredRaw: null,
-              actualRaw: null,
-              fields: [],
-              diff: [],
-              side: null,
-              origin: null,
-              invalidReason: null,
-            },
-            [value],
-            decide,
-          ),
+          sortableKeyedEntry(bareItem(kind, [value]), [value], decide),
         );
         const { decided } = orderedItems(entries, true);
         const expected = [...values].sort((x, y) => (plainKeyText(x) < plainKeyText(y) ? -1 : plainKeyText(x) > plainKeyText(y) ? 1 : 0));
