@@ -748,7 +748,6 @@ export class ActualProber implements RowSink, MatchLists {
     // Literals, not the module's constants (see `DesiredStore.onRows`).
     const STRIDE = 6;
     const ROW_SUSPECT = 1;
-    const DUP = 4 << 24; // FLAG_DUP
     const n = batch.count;
     const { keyHash, flags, vouched } = batch;
     const table = this.table;
@@ -790,11 +789,7 @@ export class ActualProber implements RowSink, MatchLists {
         ref = probeKey(ranges, table, keyHash[k], length, keyWord0[k], keyWord1[k], keyWord2[k], batch.keySource(k), keyFrom[k]);
         found[k] = ref + 1;
       }
-      if (ref < 0) continue;
-      const rows = ranges[ref >>> 27].rows;
-      const o = (ref & 0x7ffffff) * STRIDE;
-      // DUP is set before any probe: a plain read is enough.
-      if ((rows[o + 2] & DUP) === 0 && rows[o] === fpLo[k] && rows[o + 1] === fpHi[k]) vouched[k] = 1;
+      if (ref >= 0 && vouchesFor(ranges, ref, fpLo[k], fpHi[k])) vouched[k] = 1;
     }
     this.resolved = true;
   }
@@ -926,6 +921,17 @@ export function recordMatch(
 }
 
 /**
+ * Whether desired row `ref` vouches for an actual row of fingerprint `lo`/`hi` (`RowSink.vouch`):
+ * it is not a duplicate and has that fingerprint. One function for the probe and the repeats
+ * pass, which must see the same rows suspect. (`DUP` is set before any probe: a plain read.)
+ */
+function vouchesFor(ranges: readonly DesiredRange[], ref: number, lo: number, hi: number): boolean {
+  const rows = ranges[ref >>> 27].rows; // RANGE_STRIDE = 2^27
+  const o = (ref & 0x7ffffff) * 6; // STRIDE
+  return (rows[o + 2] & (4 << 24)) === 0 && rows[o] === lo && rows[o + 1] === hi; // FLAG_DUP
+}
+
+/**
  * Lists the actual rows of a range whose key matches a desired row flagged `MATCHED_TWICE`
  * (a second pass, run only when the actual side repeats a key).
  */
@@ -954,10 +960,7 @@ export class RepeatCollector implements RowSink {
       if ((flags[k] & ROW_SUSPECT) !== 0) continue;
       const ref = probeKey(this.ranges, this.table, keyHash[k], keyLength[k], keyWord0[k], keyWord1[k], keyWord2[k], batch.keySource(k), keyAt[k]);
       this.refs[k] = ref;
-      if (ref < 0) continue;
-      const rows = this.ranges[ref >>> 27].rows; // RANGE_STRIDE = 2^27
-      const o = (ref & 0x7ffffff) * STRIDE;
-      if ((rows[o + 2] & (FLAG_DUP << 24)) === 0 && rows[o] === fpLo[k] && rows[o + 1] === fpHi[k]) vouched[k] = 1;
+      if (ref >= 0 && vouchesFor(this.ranges, ref, fpLo[k], fpHi[k])) vouched[k] = 1;
     }
     this.resolved = true;
   }
