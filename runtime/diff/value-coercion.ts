@@ -14,7 +14,8 @@
  */
 import type { IrFieldType } from '../../language/ir/ir-types.js';
 import { isPlainObject } from '../expressions/own-properties.js';
-import { coerceValue, daysInMonth } from '../observe/field-coercion.js';
+import { coerceValue, decimalNumber } from '../observe/field-coercion.js';
+import { daysInMonth, readIsoDateTime } from '../observe/iso-datetime.js';
 import { strictEquals } from '../expressions/value-semantics.js';
 
 /** A point in time: whole seconds since the epoch plus nanoseconds (0..999,999,999). */
@@ -50,13 +51,10 @@ export class Instant {
   }
 }
 
-/** The read pipeline's ISO 8601 grammar (`field-coercion.ts`), with the fraction kept whole. */
-const ISO_DATETIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
-
 /**
- * Reads ISO 8601 text (`2026-11-26`, `2026-11-26T12:00:00Z`, `2026-11-26 13:00:00.123456+01:00`)
- * as an instant; null when the text is not such a datetime or names an impossible date. With
+ * Reads ISO 8601 text (`2026-11-26`, `2026-11-26T12:00:00Z`, `2026-11-26 13:00:00.123456+01:00`;
+ * the read pipeline's grammar, `iso-datetime.ts`) as an instant, the fraction kept to the
+ * nanosecond; null when the text is not such a datetime or names an impossible date. With
  * `requireZone`, only a date and time with a zone (`Z` or an offset) is an instant, as for `==`
  * in expressions: untyped text without a zone stays text.
  */
@@ -64,29 +62,13 @@ export function parseInstant(text: string, requireZone = false): Instant | null 
   if (text.length < 10 || text.length > 64) return null;
   const utc = parseUtcText(text);
   if (utc !== null) return utc;
-  const m = ISO_DATETIME.exec(text.trim());
-  if (!m) return null;
-  if (requireZone && m[8] === undefined && m[9] === undefined) return null;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const hour = m[4] === undefined ? 0 : Number(m[4]);
-  const minute = m[5] === undefined ? 0 : Number(m[5]);
-  const second = m[6] === undefined ? 0 : Number(m[6]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
-  if (hour > 23 || minute > 59 || second > 59) return null;
-  const nanos = m[7] === undefined ? 0 : Number(m[7].slice(0, 9).padEnd(9, '0'));
-  let offsetMinutes = 0;
-  if (m[9] !== undefined) {
-    const oh = Number(m[10]);
-    const om = m[11] === undefined ? 0 : Number(m[11]);
-    if (oh > 23 || om > 59) return null;
-    offsetMinutes = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
-  }
+  const parts = readIsoDateTime(text);
+  if (parts === null || (requireZone && !parts.zoned)) return null;
+  const nanos = Number(parts.fraction.slice(0, 9).padEnd(9, '0'));
   const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, 0);
-  return new Instant(date.getTime() / 1000 - offsetMinutes * 60, nanos);
+  date.setUTCFullYear(parts.year, parts.month - 1, parts.day);
+  date.setUTCHours(parts.hour, parts.minute, parts.second, 0);
+  return new Instant(date.getTime() / 1000 - parts.offsetMinutes * 60, nanos);
 }
 
 function digit(text: string, at: number): number {
@@ -140,16 +122,13 @@ export function toInstant(value: unknown): Instant | null {
   return null;
 }
 
-const NUMBER_TEXT = /^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/;
-
-/** A number from a number or decimal text (`"10.0"`, `" 1e3 "`); null otherwise (no hex, no Infinity). */
+/**
+ * A number from a number or decimal text (`"10.0"`, `" 1e3 "`); null otherwise (no hex, no
+ * Infinity): the read pipeline's reading (`decimalNumber`), with `-0` left as it is (only a
+ * record's value is made one zero).
+ */
 export function toNumber(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value === 'string' && NUMBER_TEXT.test(value)) {
-    const n = Number(value);
-    return Number.isFinite(n) ? n : null;
-  }
-  return null;
+  return decimalNumber(value);
 }
 
 /** The outcome of coercing a value for comparison. */

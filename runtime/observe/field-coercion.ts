@@ -24,13 +24,12 @@
 import type { IrFieldType } from '../../language/ir/ir-types.js';
 import { describeValue } from '../expressions/value-semantics.js';
 import { flatConcat } from './flat-text.js';
+import { daysInMonth, readIsoDateTime } from './iso-datetime.js';
 
 /** A coerced value, or why the value cannot be coerced (`"abc" is not a number`). */
 export type CoercionResult = { ok: true; value: unknown } | { ok: false; reason: string };
 
 const NUMBER_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const DATETIME_TEXT =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
 const TRUE_TEXT = new Set(['true', 'yes', '1']);
 const FALSE_TEXT = new Set(['false', 'no', '0']);
 
@@ -38,64 +37,50 @@ function fail(value: unknown, what: string): CoercionResult {
   return { ok: false, reason: `${describeValue(value)} is not ${what}` };
 }
 
-function toNumber(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? (value === 0 ? 0 : value) : null;
+/**
+ * The finite number that a number or decimal text (`"10.0"`, `" 1e3 "`: spaces around allowed;
+ * no hex, no `Infinity`) denotes, `-0` as it is; null for anything else. Why exported: the diff
+ * reads numbers with it too (`toNumber` in `value-coercion.ts`), so both read the same texts.
+ */
+export function decimalNumber(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (typeof value === 'string') {
     const text = value.trim();
     if (!NUMBER_TEXT.test(text)) return null;
     const n = Number(text);
-    return Number.isFinite(n) ? (n === 0 ? 0 : n) : null;
+    return Number.isFinite(n) ? n : null;
   }
   return null;
 }
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** Days in `month` (1-12) of the Gregorian `year`. */
-export function daysInMonth(year: number, month: number): number {
-  return month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1];
-}
-
-function isLeap(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+/** `decimalNumber`, with `-0` read as `0`: a record holds one zero. */
+function toNumber(value: unknown): number | null {
+  const n = decimalNumber(value);
+  return n === 0 ? 0 : n;
 }
 
 /**
- * The canonical UTC instant (`YYYY-MM-DDTHH:mm:ss.sssZ`) of ISO 8601 text, or null. A date alone
- * is midnight UTC; a time without a zone is UTC (never the machine's zone: plans must not depend
- * on where they run). Fractions beyond milliseconds are truncated.
+ * The canonical UTC instant (`YYYY-MM-DDTHH:mm:ss.sssZ`) of ISO 8601 text (`iso-datetime.ts`),
+ * or null. A date alone is midnight UTC; a time without a zone is UTC (never the machine's zone:
+ * plans must not depend on where they run). Fractions beyond milliseconds are truncated.
  */
 export function canonicalInstant(text: string): string | null {
   const fast = canonicalUtcFastPath(text);
   if (fast !== null) return fast;
-  const m = DATETIME_TEXT.exec(text.trim());
-  if (!m) return null;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const hour = m[4] === undefined ? 0 : Number(m[4]);
-  const minute = m[5] === undefined ? 0 : Number(m[5]);
-  const second = m[6] === undefined ? 0 : Number(m[6]);
-  const millis = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
-  if (hour > 23 || minute > 59 || second > 59) return null;
-  let offsetMinutes = 0;
-  const zone = m[8];
-  if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
-    const digits = zone.slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2));
-    const om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
-    if (oh > 23 || om > 59) return null;
-    offsetMinutes = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
-  }
-  let ms = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  const parts = readIsoDateTime(text);
+  if (parts === null) return null;
+  const { year } = parts;
+  const millis = Number(parts.fraction.slice(0, 3).padEnd(3, '0'));
+  let ms = Date.UTC(year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second, millis);
   if (year < 100) {
-    // Date.UTC maps years 0-99 to 1900-1999.
-    const date = new Date(ms);
-    date.setUTCFullYear(year);
+    // Date.UTC maps years 0-99 to 1900-1999; the date is set with its own year, else the leap
+    // day of year 0 (1900 has none) would become March 1st.
+    const date = new Date(0);
+    date.setUTCFullYear(year, parts.month - 1, parts.day);
+    date.setUTCHours(parts.hour, parts.minute, parts.second, millis);
     ms = date.getTime();
   }
-  ms -= offsetMinutes * 60_000;
+  ms -= parts.offsetMinutes * 60_000;
   const result = new Date(ms);
   if (Number.isNaN(ms) || result.getUTCFullYear() < 0 || result.getUTCFullYear() > 9999) return null;
   return result.toISOString();

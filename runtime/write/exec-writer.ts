@@ -17,37 +17,23 @@
  *   the last commit.
  */
 import type { IrSource } from '../../language/ir/ir-types.js';
-import { sourceLabel } from '../connectors/connector-support.js';
 import { DEFAULT_EXEC_TIMEOUT_MS, programFolder, ProgramStartError, runFailure, runProgram, startFailure } from '../connectors/program-runner.js';
 import { SecretScrubber } from '../connectors/secret-scrubber.js';
-import { sourceTimeoutMs } from './http-writer.js';
 import { itemRoots, ShownValues } from './shown-values.js';
-import { ActingWriteSession } from './acting-session.js';
-import { WriteError, type WriteAction, type Writer, type WriterContext, type WriteSession } from './writer.js';
+import { ActingWriteSession, sourceTimeoutMs, type ActingAction } from './acting-session.js';
+import { WriteError, type Writer, type WriterContext, type WriteSession } from './writer.js';
 
 /** The exit code a program uses to say "a transient failure: try again later" (sysexits.h). */
 export const EXIT_TEMPFAIL = 75;
 
-class ExecWriteSession extends ActingWriteSession {
-  constructor(
-    private readonly source: IrSource,
-    private readonly context: WriterContext,
-    private readonly shownValues: ShownValues,
-    private readonly scrubber: SecretScrubber,
-    private readonly timeoutMs: number,
-  ) {
-    super();
-  }
+class ExecWriteSession extends ActingWriteSession<'exec'> {
+  protected readonly kind = 'exec';
 
-  protected async act(action: WriteAction, signal?: AbortSignal): Promise<void> {
+  protected async act({ action, effect, label, op }: ActingAction<'exec'>, signal?: AbortSignal): Promise<void> {
     const { source, scrubber } = this;
-    const effect = action.effect;
-    const label = `${sourceLabel(source)}: ${action.item.id}`;
-    if (effect.kind !== 'exec') throw new WriteError(`${label}: an exec source cannot perform a ${effect.kind} effect`, false);
     if (!Array.isArray(effect.argv) || effect.argv.length === 0 || effect.argv.some((part) => typeof part !== 'string')) {
       throw new WriteError(`${label}: the plan's command is not a list of texts`, false);
     }
-    const op = source.write?.ops.find((candidate) => candidate.op === action.item.action && candidate.exec);
     const argv = op?.exec
       ? this.shownValues.argv(effect.argv, op.exec.command, op.exec.args, itemRoots(action.item), `${label}: the command`)
       : this.shownValues.argv(effect.argv, '', [], {}, `${label}: the command`);

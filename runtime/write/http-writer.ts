@@ -18,7 +18,6 @@
  *   scrubbed of every secret the source read.
  */
 import type { IrSource } from '../../language/ir/ir-types.js';
-import { sourceLabel } from '../connectors/connector-support.js';
 import {
   DEFAULT_HTTP_TIMEOUT_MS,
   describeAnswer,
@@ -28,43 +27,15 @@ import {
   sendHttpRequest,
 } from '../connectors/http-client.js';
 import { SecretScrubber } from '../connectors/secret-scrubber.js';
-import { evaluateConnectorValue } from '../expressions/expression-evaluator.js';
 import { itemRoots, ShownValues } from './shown-values.js';
-import { ActingWriteSession } from './acting-session.js';
-import { WriteError, type WriteAction, type Writer, type WriterContext, type WriteSession } from './writer.js';
+import { ActingWriteSession, sourceTimeoutMs, type ActingAction } from './acting-session.js';
+import { WriteError, type Writer, type WriterContext, type WriteSession } from './writer.js';
 
-/** The source's `timeout` option (a duration in milliseconds), or the default. */
-export function sourceTimeoutMs(source: IrSource, context: WriterContext, fallback: number): number {
-  const option = source.connector.options.find((candidate) => candidate.name === 'timeout');
-  if (!option) return fallback;
-  let value: unknown;
-  try {
-    value = evaluateConnectorValue(option.value, { observedAt: context.observedAt, env: context.env }).value;
-  } catch {
-    value = null;
-  }
-  if (typeof value !== 'number' || !(value > 0)) {
-    throw new WriteError(`${sourceLabel(source)}: the timeout option (${option.at}) must be a duration of more than 0`, false);
-  }
-  return value;
-}
+class HttpWriteSession extends ActingWriteSession<'http'> {
+  protected readonly kind = 'http';
 
-class HttpWriteSession extends ActingWriteSession {
-  constructor(
-    private readonly source: IrSource,
-    private readonly shownValues: ShownValues,
-    private readonly scrubber: SecretScrubber,
-    private readonly timeoutMs: number,
-  ) {
-    super();
-  }
-
-  protected async act(action: WriteAction, signal?: AbortSignal): Promise<void> {
-    const { source, scrubber } = this;
-    const effect = action.effect;
-    const label = `${sourceLabel(source)}: ${action.item.id}`;
-    if (effect.kind !== 'http') throw new WriteError(`${label}: an http source cannot perform a ${effect.kind} effect`, false);
-    const op = source.write?.ops.find((candidate) => candidate.op === action.item.action && candidate.http);
+  protected async act({ action, effect, label, op }: ActingAction<'http'>, signal?: AbortSignal): Promise<void> {
+    const { scrubber } = this;
     const data = itemRoots(action.item);
     const url = this.shownValues.text(effect.url, op?.http?.url, data, `${label}: the URL`);
     const headers = this.shownValues.headers(effect.headers ?? {}, data);
@@ -103,7 +74,7 @@ class HttpWriter implements Writer {
     const scrubber = new SecretScrubber();
     const shownValues = new ShownValues(this.source, this.context, scrubber);
     shownValues.learnSecrets();
-    return new HttpWriteSession(this.source, shownValues, scrubber, sourceTimeoutMs(this.source, this.context, DEFAULT_HTTP_TIMEOUT_MS));
+    return new HttpWriteSession(this.source, this.context, shownValues, scrubber, sourceTimeoutMs(this.source, this.context, DEFAULT_HTTP_TIMEOUT_MS));
   }
 }
 
