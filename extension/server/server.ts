@@ -29,18 +29,19 @@ import {
   type InitializeResult,
   type Position,
 } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { DocumentAnalysis } from './document-analysis.js';
 import { DocumentStore } from './document-store.js';
 import { codeActions } from './features/code-actions.js';
 import { codeLenses } from './features/code-lens.js';
-import { completion, completionAfterWordEdit } from './features/completion.js';
+import { completion, completionAfterCommentEdit, completionAfterWordEdit } from './features/completion.js';
 import { definition } from './features/definition.js';
 import { DiagnosticsPublisher } from './features/diagnostics.js';
 import { documentSymbols } from './features/document-symbols.js';
 import { DriftPreviewer, PREVIEW_DRIFT_METHOD, type DriftPreviewParams } from './features/drift-preview.js';
 import { foldingRanges } from './features/folding.js';
 import { formatDocument } from './features/formatting.js';
-import { hover } from './features/hover.js';
+import { hover, hoverAfterCommentEdit } from './features/hover.js';
 import { documentHighlights, references } from './features/references.js';
 import { prepareRename, rename, RenameError } from './features/rename.js';
 import { RUN_TESTS_METHOD, TestRunner, type RunTestsParams } from './features/run-test.js';
@@ -116,6 +117,22 @@ export function createReconServer(connection: Connection, options: ReconServerOp
     }
   };
   const offsetOf = (analysis: DocumentAnalysis, position: Position): number => analysis.lines.offset(position);
+  /**
+   * A request's answer from the document's last analysis, when it is out of date only by edits
+   * of the document that `answer` can tell leave its answer unchanged; undefined (check, then
+   * answer) when it cannot, or when the analysis is up to date.
+   */
+  const fromPrevious = <T>(uri: string, position: Position, answer: (previous: DocumentAnalysis, document: TextDocument, offset: number) => T | undefined): T | undefined => {
+    const open = store.document(uri);
+    const previous = open ? store.previousAnalysis(uri) : undefined;
+    if (!open || !previous) return undefined;
+    try {
+      return answer(previous, open.document, open.document.offsetAt(position));
+    } catch (error) {
+      connection.console.error(`recon: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return undefined;
+    }
+  };
 
   const refreshLenses = (): void => {
     if (codeLensRefresh) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
@@ -230,21 +247,16 @@ export function createReconServer(connection: Connection, options: ReconServerOp
 
   // ------------------------------------------------------------ language features
 
-  connection.onHover(({ textDocument, position }) => withDocument(textDocument.uri, null, (a) => hover(a, offsetOf(a, position))));
-  connection.onCompletion(({ textDocument, position }) => {
-    // while a word is typed, the last analysis answers (no check of the whole file per keystroke)
-    const open = store.document(textDocument.uri);
-    const previous = open ? store.previousAnalysis(textDocument.uri) : undefined;
-    if (open && previous) {
-      try {
-        const items = completionAfterWordEdit(previous, open.document, open.document.offsetAt(position));
-        if (items) return items;
-      } catch (error) {
-        connection.console.error(`recon: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      }
-    }
-    return withDocument(textDocument.uri, [], (a) => completion(a, offsetOf(a, position)));
+  // while a word is typed, or a comment edited, the last analysis answers (no check of the whole file per keystroke)
+  connection.onHover(({ textDocument, position }) => {
+    const quick = fromPrevious(textDocument.uri, position, hoverAfterCommentEdit);
+    return quick !== undefined ? quick : withDocument(textDocument.uri, null, (a) => hover(a, offsetOf(a, position)));
   });
+  connection.onCompletion(
+    ({ textDocument, position }) =>
+      fromPrevious(textDocument.uri, position, (p, d, o) => completionAfterWordEdit(p, d, o) ?? completionAfterCommentEdit(p, d, o) ?? undefined) ??
+      withDocument(textDocument.uri, [], (a) => completion(a, offsetOf(a, position))),
+  );
   connection.onDefinition(({ textDocument, position }) => withDocument(textDocument.uri, null, (a) => definition(a, offsetOf(a, position), store)));
   connection.onReferences(({ textDocument, position, context }) =>
     withDocument(textDocument.uri, [], (a) => references(workspace, a, offsetOf(a, position), context.includeDeclaration)),

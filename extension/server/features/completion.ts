@@ -19,6 +19,7 @@ import { functionAvailable, namesInScope, resolveBareName } from '../../../langu
 import type { RecordShape } from '../../../language/checker/source-shape.js';
 import type { Module, SymbolKind } from '../../../language/program.js';
 import { RESERVED_WORDS } from '../../../language/tokens.js';
+import { commentEdit, writtenDoc, type DocOf } from '../comment-edit.js';
 import type { DocumentAnalysis } from '../document-analysis.js';
 import { toRange } from '../lsp-conversions.js';
 import type { SourceInfo } from '../semantic-index.js';
@@ -41,8 +42,12 @@ const SYMBOL_ITEM_KIND: Record<SymbolKind, CompletionItemKind> = {
 /** Ranks that order the list: the most specific suggestions first. */
 const RANK = { field: '0', root: '1', symbol: '2', option: '0', word: '1', function: '3', keyword: '4', operator: '5' } as const;
 
-/** The completion items at `offset`, from the cached analysis of the current version. */
-export function completion(analysis: DocumentAnalysis, offset: number): CompletionItem[] {
+/**
+ * The completion items at `offset`, from the cached analysis of the current version. `docOf`
+ * gives declarations' documentation when it is not the analysed text's (a doc comment edited
+ * since, see `completionAfterCommentEdit`).
+ */
+export function completion(analysis: DocumentAnalysis, offset: number, docOf: DocOf = writtenDoc): CompletionItem[] {
   const context = completionContext(analysis, offset);
   const range = toRange(analysis.lines, context.wordStart, offset);
   const items = new Map<string, CompletionItem>();
@@ -52,7 +57,7 @@ export function completion(analysis: DocumentAnalysis, offset: number): Completi
     // plain text only (no snippets): every client supports it
     items.set(label, { label, kind, sortText: `${rank}${label}`, textEdit: { range, newText: insertText ?? label }, ...rest });
   };
-  for (const offer of context.offers) addOffer(offer, analysis, offset, add);
+  for (const offer of context.offers) addOffer(offer, analysis, offset, add, docOf);
   return [...items.values()];
 }
 
@@ -71,7 +76,24 @@ export function completionAfterWordEdit(previous: DocumentAnalysis, document: Te
     start: document.positionAt(mapOffset(region, previous.lines.offset(range.start), 'start')),
     end: document.positionAt(mapOffset(region, previous.lines.offset(range.end), 'end')),
   });
-  return completion(previous, before).map((item) => (item.textEdit && 'range' in item.textEdit ? { ...item, textEdit: { ...item.textEdit, range: move(item.textEdit.range) } } : item));
+  return moveItems(completion(previous, before), move);
+}
+
+/**
+ * Completion at `offset` of `document` answered from the analysis of an earlier version, when every
+ * edit since lies inside one comment (`comment-edit.ts` says why the answer is then the same, and
+ * how an edited doc comment is shown as it reads now); null when not, and the document must be
+ * checked. The items' ranges are moved onto the current text.
+ */
+export function completionAfterCommentEdit(previous: DocumentAnalysis, document: TextDocument, offset: number): CompletionItem[] | null {
+  const edit = commentEdit(previous, document);
+  const before = edit ? edit.previousOffset(offset) : null;
+  if (!edit || before === null) return null;
+  return moveItems(completion(previous, before, edit.docOf), (range) => edit.currentRange(range));
+}
+
+function moveItems(items: CompletionItem[], move: (range: Range) => Range): CompletionItem[] {
+  return items.map((item) => (item.textEdit && 'range' in item.textEdit ? { ...item, textEdit: { ...item.textEdit, range: move(item.textEdit.range) } } : item));
 }
 
 type Add = (label: string, kind: CompletionItemKind, rank: string, extra?: Partial<CompletionItem>) => void;
@@ -80,7 +102,12 @@ function markdown(value: string): { kind: 'markdown'; value: string } {
   return { kind: MarkupKind.Markdown, value };
 }
 
-function addOffer(offer: Offer, analysis: DocumentAnalysis, offset: number, add: Add): void {
+/** `item` with a declaration's documentation, when it has any. */
+function documented(item: Partial<CompletionItem>, doc: string | null): Partial<CompletionItem> {
+  return doc ? { ...item, documentation: markdown(doc) } : item;
+}
+
+function addOffer(offer: Offer, analysis: DocumentAnalysis, offset: number, add: Add, docOf: DocOf): void {
   const module = analysis.module;
   switch (offer.kind) {
     case 'keywords':
@@ -98,16 +125,16 @@ function addOffer(offer: Offer, analysis: DocumentAnalysis, offset: number, add:
       return;
     }
     case 'declarations':
-      addDeclarations(module, offer.symbol, offer.alias, add);
+      addDeclarations(module, offer.symbol, offer.alias, add, docOf);
       return;
     case 'fields':
       if (offer.source) addFields(offer.source.shape.record, offer.source, offer.quoted, add, offer.exclude ?? []);
       return;
     case 'expression':
-      addExpressionNames(offer.site, module, add);
+      addExpressionNames(offer.site, module, add, docOf);
       return;
     case 'member':
-      addMembers(offer.site, offer.object, add);
+      addMembers(offer.site, offer.object, add, docOf);
       return;
     case 'operators':
       for (const word of ['and', 'or', 'in', 'matches']) {
@@ -145,8 +172,8 @@ function addOffer(offer: Offer, analysis: DocumentAnalysis, offset: number, add:
 }
 
 /** Declarations of a kind: this module's, and imported ones as `alias.name` (or only `alias`'s after `alias.`). */
-function addDeclarations(module: Module, kind: SymbolKind, alias: string | null, add: Add): void {
-  const describe = (decl: A.Decl, where: string): Partial<CompletionItem> => ({ detail: `${kind}${where}`, ...(decl.doc ? { documentation: markdown(decl.doc) } : {}) });
+function addDeclarations(module: Module, kind: SymbolKind, alias: string | null, add: Add, docOf: DocOf): void {
+  const describe = (decl: A.Decl, where: string): Partial<CompletionItem> => documented({ detail: `${kind}${where}` }, docOf(decl));
   if (alias !== null) {
     const imp = module.imports.find((i) => i.alias === alias);
     if (!imp?.module) return;
@@ -179,7 +206,7 @@ function addFields(record: RecordShape, source: SourceInfo | null, quoted: boole
   }
 }
 
-function addExpressionNames(site: ExpressionSite, module: Module, add: Add): void {
+function addExpressionNames(site: ExpressionSite, module: Module, add: Add, docOf: DocOf): void {
   const scope = site.scope;
   for (const name of namesInScope(scope)) {
     const meaning = resolveBareName(name, scope);
@@ -192,7 +219,7 @@ function addExpressionNames(site: ExpressionSite, module: Module, add: Add): voi
       add(name, CompletionItemKind.Variable, RANK.root, { detail: source ? `${name} — ${source.qualifiedName}` : name, documentation: markdown(ROOT_DOCS[name] ?? '') });
     } else if (meaning.kind === 'let') {
       const value = meaning.module.parsed.text.slice(meaning.decl.value.start, meaning.decl.value.end).replace(/\s+/g, ' ');
-      add(name, CompletionItemKind.Constant, RANK.symbol, { detail: `let ${name} = ${value.length > 40 ? value.slice(0, 39) + '…' : value}`, ...(meaning.decl.doc ? { documentation: markdown(meaning.decl.doc) } : {}) });
+      add(name, CompletionItemKind.Constant, RANK.symbol, documented({ detail: `let ${name} = ${value.length > 40 ? value.slice(0, 39) + '…' : value}` }, docOf(meaning.decl)));
     }
   }
   for (const imp of module.imports) if (imp.module) add(imp.alias, CompletionItemKind.Module, RANK.symbol, { detail: `module ${imp.alias}` });
@@ -204,7 +231,7 @@ function addExpressionNames(site: ExpressionSite, module: Module, add: Add): voi
   for (const word of ['true', 'false', 'null', 'not']) add(word, CompletionItemKind.Keyword, RANK.keyword);
 }
 
-function addMembers(site: ExpressionSite, object: string, add: Add): void {
+function addMembers(site: ExpressionSite, object: string, add: Add, docOf: DocOf): void {
   const meaning = resolveBareName(object, site.scope);
   if (meaning.kind === 'root' && meaning.root !== 'diff' && site.scope.roots) {
     addFields(site.scope.roots[meaning.root], site[meaning.root], false, add);
@@ -212,7 +239,7 @@ function addMembers(site: ExpressionSite, object: string, add: Add): void {
     addFields(site.scope.record, site.record, false, add);
   } else if (meaning.kind === 'module' && meaning.import.module) {
     for (const [name, decl] of meaning.import.module.symbols.let) {
-      add(name, CompletionItemKind.Constant, RANK.symbol, { detail: `let of module ${object}`, ...(decl.doc ? { documentation: markdown(decl.doc) } : {}) });
+      add(name, CompletionItemKind.Constant, RANK.symbol, documented({ detail: `let of module ${object}` }, docOf(decl)));
     }
   }
 }

@@ -8,6 +8,7 @@
  */
 import { relative } from 'node:path';
 import { MarkupKind, type Hover } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type * as A from '../../../language/ast.js';
 import { stringText } from '../../../language/ast-builder.js';
 import { type ConnectorSpec, type ValueType } from '../../../language/checker/builtin-functions.js';
@@ -15,6 +16,7 @@ import { constantScope } from '../../../language/checker/expression-scope.js';
 import { describeType, inferExpressionType } from '../../../language/checker/expression-types.js';
 import { fieldNameText } from '../../../language/checker/source-shape.js';
 import type { Module, Program } from '../../../language/program.js';
+import { commentEdit, writtenDoc, type DocOf } from '../comment-edit.js';
 import type { DocumentAnalysis } from '../document-analysis.js';
 import { spanRange } from '../lsp-conversions.js';
 import { fieldDeclaration, type Occurrence, type SymbolTarget } from '../semantic-index.js';
@@ -22,11 +24,15 @@ import { isKeywordToken, tokenAt } from '../token-lookup.js';
 import { keywordDoc, ROOT_DOCS, wordDoc } from '../word-docs.js';
 import { endOf } from '../../../language/source-position.js';
 
-/** The hover at `offset`, or null where there is nothing to say. */
-export function hover(analysis: DocumentAnalysis, offset: number): Hover | null {
+/**
+ * The hover at `offset`, or null where there is nothing to say. `docOf` gives declarations'
+ * documentation when it is not the analysed text's (a doc comment edited since, see
+ * `hoverAfterCommentEdit`).
+ */
+export function hover(analysis: DocumentAnalysis, offset: number, docOf: DocOf = writtenDoc): Hover | null {
   const occ = analysis.index.at(offset);
   if (occ) {
-    const text = describeOccurrence(occ, analysis);
+    const text = describeOccurrence(occ, analysis, docOf);
     if (text) return { contents: { kind: MarkupKind.Markdown, value: text }, range: spanRange(analysis.lines, occ) };
   }
   const token = tokenAt(analysis.module.parsed.tokens, offset);
@@ -42,14 +48,28 @@ export function hover(analysis: DocumentAnalysis, offset: number): Hover | null 
   return null;
 }
 
+/**
+ * The hover at `offset` of `document` answered from the analysis of an earlier version, when every
+ * edit since lies inside one comment (`comment-edit.ts` says why the answer is then the same, and
+ * how an edited doc comment is shown as it reads now); undefined when not, and the document must
+ * be checked. The range is moved onto the current text.
+ */
+export function hoverAfterCommentEdit(previous: DocumentAnalysis, document: TextDocument, offset: number): Hover | null | undefined {
+  const edit = commentEdit(previous, document);
+  const before = edit ? edit.previousOffset(offset) : null;
+  if (!edit || before === null) return undefined;
+  const answer = hover(previous, before, edit.docOf);
+  return answer?.range ? { ...answer, range: edit.currentRange(answer.range) } : answer;
+}
+
 function code(text: string): string {
   return '```recon\n' + text + '\n```';
 }
 
-function describeOccurrence(occ: Occurrence, analysis: DocumentAnalysis): string | null {
+function describeOccurrence(occ: Occurrence, analysis: DocumentAnalysis, docOf: DocOf): string | null {
   switch (occ.type) {
     case 'symbol':
-      return occ.target ? describeDeclaration(occ.target, analysis.program, analysis.module) : null;
+      return occ.target ? describeDeclaration(occ.target, analysis.program, analysis.module, docOf) : null;
     case 'module-path': {
       const imp = occ.import;
       const lines = [code(`import "${stringText(imp.decl.path)}"${imp.decl.alias ? ` as ${imp.alias}` : ''}`), `**module** \`${imp.alias}\``];
@@ -144,8 +164,8 @@ function snippet(module: Module, node: A.Span, max = 80): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** A declaration's hover: its kind and name, a summary, its doc comment, and where it lives. */
-export function describeDeclaration(target: SymbolTarget, program: Program, from: Module): string {
+/** A declaration's hover: its kind and name, a summary, its doc comment (`docOf`), and where it lives. */
+export function describeDeclaration(target: SymbolTarget, program: Program, from: Module, docOf: DocOf = writtenDoc): string {
   const { decl, module } = target;
   const lines: string[] = [];
   switch (decl.kind) {
@@ -210,7 +230,8 @@ export function describeDeclaration(target: SymbolTarget, program: Program, from
       lines.push(`**test** of policy \`${decl.policy.missing ? '?' : snippet(module, decl.policy)}\``);
       break;
   }
-  if (decl.doc) lines.push(decl.doc);
+  const doc = docOf(decl);
+  if (doc) lines.push(doc);
   if (module.path !== from.path && decl.kind !== 'Import') lines.push(`Declared in \`${displayPath(module.path, program)}\`, line ${module.lines.lineColumn(decl.start).line}.`);
   return lines.join('\n\n');
 }
