@@ -1,7 +1,7 @@
 /**
  * The shared-memory half of the CSV fast path: reading a byte range of a file through the
- * scanner, storing the desired side in typed arrays, building the key table, and probing it with
- * the actual side.
+ * scanner, storing the desired side in typed arrays and filling the key table as it is read, and
+ * probing the table with the actual side.
  *
  * Why typed arrays in SharedArrayBuffers: rows kept as JavaScript objects do not scale (the
  * garbage collector dominates past a million rows), and two cores only help when each worker
@@ -17,16 +17,25 @@
  *   key in the range's `keyArena`;
  * plus `rowStart` (Uint32, or Float64 for files of 4 GiB and more): the row's byte offset, to
  * read it again. Every key hash match is confirmed on the key bytes. The key hash is not kept in
- * the record (it was, at 4 bytes a row: 20 MB at 5 million rows): the table's build recomputes
- * it from the key bytes (`recordKeyHash`, with the scanner's `keyHashOf`), and the table's slots
- * keep it for the probes, which never need a record's hash.
+ * the record (it was, at 4 bytes a row: 20 MB at 5 million rows): the table's slots keep it for
+ * the probes, which never need a record's hash.
  * The table is open addressing (linear probing) over slots of two `Uint32`s: `ref + 1`, where
  * `ref = range * 2^27 + row`, and the row's key hash — so walking a probe sequence stays in the
- * table, and only a slot with the very hash leads to the row's record (to confirm the key). It
- * is split in two halves by the key hash's top bit, so two threads can build it at once without
- * locks; the other 31 bits, scaled to a half's size, give the first slot (`slotOf`). Probing
- * is read-only; matches are recorded with `Atomics.or` on the flags, so two threads probing at
- * once see a key matched twice.
+ * table, and only a slot with the very hash leads to the row's record (to confirm the key). The
+ * key hash's top bit chooses a half of it, the other 31 bits, scaled to a half's size, the first
+ * slot (`slotOf`).
+ * The table is filled while the desired ranges are scanned (`DesiredStore.insertRows`): the
+ * scanner has each row's key hash at hand then, and the threads claim slots with
+ * `Atomics.compareExchange`, so that no phase of its own follows the scan. That phase rehashed
+ * every desired row in each of two threads (one half each, without locks): ≈ 75–85 ms of wall
+ * time and 150 of CPU at 1M records a side, 350 and 650 at 5M; the inserts (random accesses to
+ * the table, as the build's were) now add ≈ 40 and 70 to the scan at 1M, 200 and 360 at 5M.
+ * Keys the scan could not compare (a row of another range with the same hash) and the suspect
+ * rows judged valid are settled after it (`settleTable`). The table is sized from the file's
+ * size before the scan; when the file holds more rows than it safely takes, it is built after
+ * the scan as before (`buildPartition`, key hashes recomputed from the key bytes by
+ * `recordKeyHash`). Probing is read-only; matches are recorded with `Atomics.or` on the flags,
+ * so two threads probing at once see a key matched twice.
  * Rows come from the scanner in batches; the sinks work on a batch in passes (all table slots,
  * then all records, then the decisions) so that the processor overlaps the cache misses of
  * independent rows instead of waiting for each in turn.
@@ -327,7 +336,17 @@ export function scanRange(
   }
 }
 
-/** Stores every row of a desired range into growable shared arrays. */
+/** The key table a `DesiredStore` inserts its rows into while they are scanned. */
+export interface ScanTable {
+  table: Uint32Array;
+  /** The range being scanned (its rows are `range * RANGE_STRIDE + row`). */
+  range: number;
+}
+
+/**
+ * Stores every row of a desired range into growable shared arrays and, given a `ScanTable`,
+ * inserts each row that is not suspect into the key table as it comes (see `insertRows`).
+ */
 export class DesiredStore implements RowSink {
   count = 0;
   rows: Int32Array;
@@ -336,15 +355,34 @@ export class DesiredStore implements RowSink {
   arenaUsed = 0;
   readonly suspects = new Int32List(16);
   readonly suspectStarts = new Float64List(16);
+  /**
+   * Local row and table slot, in pairs: slots this range's rows passed that hold another range's
+   * row whose key hash read as theirs (or as 0: not written yet), whose keys only `settleTable`
+   * can compare (the other range's arrays are not here yet). Rare: equal keys across ranges,
+   * and 32-bit hash collisions.
+   */
+  readonly sameHash = new Int32List(16);
+  /** Whether rows were left out of the table: it would have passed its fill limit. */
+  tableFull = false;
   private readonly wide: boolean;
+  private readonly table: Uint32Array | null;
+  /** The table's words as signed ints, for `Atomics`. */
+  private readonly cells: Int32Array | null;
+  /** The table's fill counts (`tableCounts`). */
+  private readonly counts: Int32Array | null;
+  private readonly rangeIndex: number;
 
   /** `fileSize` decides the width of the row offsets (32 bits below 4 GiB). */
-  constructor(estimatedRows: number, fileSize: number) {
+  constructor(estimatedRows: number, fileSize: number, into: ScanTable | null = null) {
     const n = Math.max(estimatedRows, 1024);
     this.wide = fileSize >= 2 ** 32;
     this.rows = sharedInt32(n * STRIDE);
     this.rowStart = this.wide ? sharedFloat64(n) : sharedUint32(n);
     this.keyArena = sharedUint8(1024);
+    this.table = into === null ? null : into.table;
+    this.cells = into === null ? null : new Int32Array(into.table.buffer, into.table.byteOffset, into.table.length);
+    this.counts = into === null ? null : tableCounts(into.table);
+    this.rangeIndex = into === null ? 0 : into.range;
   }
 
   /**
@@ -396,6 +434,101 @@ export class DesiredStore implements RowSink {
       }
     }
     this.count = first + n;
+    if (this.table !== null && !this.tableFull) this.insertRows(batch, first);
+  }
+
+  /**
+   * Inserts the batch's rows that are not suspect (stored from `first` on) into the shared key
+   * table, at the same time as the other threads insert theirs: lock-free, by claiming a slot.
+   *
+   * A slot is claimed by `Atomics.compareExchange` of its first word from 0 (empty) to
+   * `ref + 1`; its second word, 0 until then, gets the key hash right after (a plain write: one
+   * atomic operation a row; three, with a claim published by `Atomics.store`, cost twice the
+   * time). A claimed slot is never emptied and each word is written once, so a plain read of
+   * either gives 0 or its final value (aligned integer reads do not tear); the rows with one
+   * key hash lie in one probe sequence, each before the first empty slot. Of two rows with
+   * equal keys inserted at once, the one that claims the later slot of that sequence passes the
+   * other's slot after it was claimed (read, or returned by the failed exchange), and reads
+   * there its key hash or 0. A row of this range (whose hash this thread wrote) with the same
+   * key ends the walk: both are flagged `DUP`, as `insertBlock` does. Another range's row whose
+   * hash reads as this one's, or as 0 (not written yet, or a hash of 0), cannot be compared
+   * here: the slot is listed in `sameHash` for `settleTable`, and the walk goes on.
+   * So which row of a duplicated key the probe finds may differ from run to run; nothing
+   * depends on it (a `DUP` row is never a candidate, missing or matched once, and every actual
+   * row of a key finds the same row of the finished table).
+   *
+   * The rows first take their room: per half, a count of the rows promised to it, never past
+   * `TABLE_FILL` of it (an open-addressing table that fills up probes for ever). When the
+   * estimate the table was sized by was short, the rest of the range is left out
+   * (`tableFull`), and the caller builds a right-sized table after the scan.
+   */
+  private insertRows(batch: RowBatch, first: number): void {
+    // Literals, not the module's constants (see above).
+    const ROW_SUSPECT = 1;
+    const STRIDE = 6;
+    const DUP = 4 << 24; // FLAG_DUP
+    const table = this.table!;
+    const cells = this.cells!;
+    const n = batch.count;
+    const { keyHash, flags } = batch;
+    const half = table.length >>> 2;
+    const scale = half / 2147483648; // see `slotOf`
+    let count = 0;
+    let high = 0;
+    for (let k = 0; k < n; k++) {
+      if ((flags[k] & ROW_SUSPECT) !== 0) continue;
+      count++;
+      high += keyHash[k] >>> 31;
+    }
+    if (!reserveRows(this.counts!, half, count - high, high)) {
+      this.tableFull = true;
+      return;
+    }
+    // A first look at every slot, in a loop of its own (see `insertBlock`).
+    let touched = 0;
+    for (let k = 0; k < n; k++) {
+      const h = keyHash[k];
+      touched ^= table[((h >>> 31) * half + (((h & 0x7fffffff) * scale) | 0)) << 1];
+    }
+    _lookAhead ^= touched;
+    const rows = this.rows;
+    const arena = this.keyArena;
+    const range = this.rangeIndex;
+    const mine = range * 134217728 + 1; // RANGE_STRIDE, and the 1 of `ref + 1`
+    for (let k = 0; k < n; k++) {
+      if ((flags[k] & ROW_SUSPECT) !== 0) continue;
+      const i = first + k;
+      const h = keyHash[k];
+      const uh = h >>> 0;
+      const base = (h >>> 31) * half;
+      let slot = ((h & 0x7fffffff) * scale) | 0;
+      for (;;) {
+        const at = (base + slot) << 1;
+        let v = table[at];
+        if (v === 0) {
+          v = Atomics.compareExchange(cells, at, 0, mine + i) >>> 0;
+          if (v === 0) {
+            table[at + 1] = uh;
+            break;
+          }
+        }
+        const w = table[at + 1];
+        const ref = v - 1;
+        if (ref >>> 27 === range) {
+          // This thread's own row (so its hash is there): the keys are compared now.
+          if (w === uh && sameKey(rows, arena, ref & 0x7ffffff, i)) {
+            rows[(ref & 0x7ffffff) * STRIDE + 2] |= DUP;
+            rows[i * STRIDE + 2] |= DUP;
+            break;
+          }
+        } else if (w === uh || w === 0) {
+          // Another range's row with this hash, or whose hash is not there yet.
+          this.sameHash.push(i);
+          this.sameHash.push(at);
+        }
+        if (++slot === half) slot = 0;
+      }
+    }
   }
 
   /** Copies a long key into the arena; returns its offset there. */
@@ -418,7 +551,8 @@ export class DesiredStore implements RowSink {
 
 /**
  * The key table: slots of two `Uint32`s (`ref + 1`, key hash), in two halves chosen by the key
- * hash's top bit; at most about 62 % full (`TABLE_GROWTH`).
+ * hash's top bit; about 62 % full for `desiredRows` rows (`TABLE_GROWTH`), at most 70 % while
+ * it is filled during the scan (`tableLimit`).
  *
  * Why not a power of two: rounding up to one left the table between 40 and 80 % larger than
  * needed (17 MB for a million rows, a tenth of the peak); a slot is found by range reduction
@@ -426,7 +560,54 @@ export class DesiredStore implements RowSink {
  */
 export function createTable(desiredRows: number): Uint32Array {
   const half = Math.max(512, Math.ceil((desiredRows * TABLE_GROWTH) / 2));
-  return new Uint32Array(new SharedArrayBuffer(half * 16));
+  // The slots, then the fill counts (`tableCounts`), outside the view the probes see.
+  const table = new Uint32Array(new SharedArrayBuffer(half * 16 + 16), 0, half * 4);
+  // Its pages mapped now, in one sequential pass (≈ 5 ms for 12.8 MB), by writing it. Touched
+  // first by the inserts, at random and from two threads at once, each page faulted twice (a
+  // read maps the shared zero page, the write then its own): ≈ 27 ms more per thread at 1M.
+  table.fill(0);
+  return table;
+}
+
+/**
+ * The words after a table's slots: rows promised to each half (`reserveRows`), and whether a
+ * promise was refused.
+ */
+function tableCounts(table: Uint32Array): Int32Array {
+  return new Int32Array(table.buffer, table.byteOffset + table.byteLength, 4);
+}
+
+/**
+ * The most rows a half of `half` slots is promised while the table is filled during the scan
+ * (`TABLE_FILL` of it): below `half`, so a probe always meets an empty slot. Sized for the
+ * estimated rows at `TABLE_GROWTH`, a half can take 12 % more rows than estimated before the
+ * table is built again after the scan.
+ */
+export function tableLimit(half: number): number {
+  return Math.floor(half * TABLE_FILL);
+}
+
+/** See `tableLimit`. */
+const TABLE_FILL = 0.7;
+
+/**
+ * Promises `low` more rows to the table's first half and `high` to its second; false (and no
+ * more promises to anyone) when a half would pass its limit.
+ */
+function reserveRows(counts: Int32Array, half: number, low: number, high: number): boolean {
+  if (Atomics.load(counts, 2) !== 0) return false;
+  const limit = tableLimit(half);
+  if (Atomics.add(counts, 0, low) + low > limit || Atomics.add(counts, 1, high) + high > limit) {
+    Atomics.store(counts, 2, 1);
+    return false;
+  }
+  return true;
+}
+
+/** Empties a table and its fill counts (the scan filling it starts over). */
+export function clearTable(table: Uint32Array): void {
+  table.fill(0);
+  tableCounts(table).fill(0);
 }
 
 /**
@@ -453,6 +634,19 @@ export function slotOf(hash: number, half: number): number {
   return ((hash & 0x7fffffff) * (half / 2147483648)) | 0;
 }
 
+/** Whether rows `i` and `j` of one range (`rows`, `arena`) have the same key. */
+function sameKey(rows: Int32Array, arena: Uint8Array, i: number, j: number): boolean {
+  const oi = i * 6; // STRIDE
+  const oj = j * 6;
+  const length = rows[oi + 2] & 0xffffff; // LENGTH_MASK
+  if ((rows[oj + 2] & 0xffffff) !== length) return false;
+  if (length <= 12) return rows[oi + 3] === rows[oj + 3] && rows[oi + 4] === rows[oj + 4] && rows[oi + 5] === rows[oj + 5]; // INLINE_KEY
+  const ai = rows[oi + 3];
+  const aj = rows[oj + 3];
+  for (let k = 0; k < length; k++) if (arena[ai + k] !== arena[aj + k]) return false;
+  return true;
+}
+
 /** Whether desired rows `i` of `a` and `j` of `b` have the same key (their hashes are equal). */
 function keysEqual(a: DesiredRange, i: number, b: DesiredRange, j: number): boolean {
   const x = a.rows;
@@ -473,7 +667,8 @@ function keysEqual(a: DesiredRange, i: number, b: DesiredRange, j: number): bool
 /**
  * Inserts the valid desired rows whose key hash falls in `partition` (0 or 1) into the table;
  * rows sharing a key are all flagged `DUP` (only the first stays in the table). Returns how many
- * rows were flagged.
+ * rows were flagged. Each thread building a half hashes every row: only for a table built after
+ * the scan, when the one filled during it would have overflowed (see the module comment).
  */
 export function buildPartition(ranges: readonly DesiredRange[], table: Uint32Array, partition: number): number {
   // Blocks of rows, one call each: a loop over a million rows would be compiled while it runs
@@ -562,6 +757,65 @@ function insertBlock(ranges: readonly DesiredRange[], r: number, from: number, t
   }
   _lookAhead ^= touched;
   return duplicates;
+}
+
+/**
+ * Completes a table the scan filled (`DesiredStore.insertRows`), on one thread once every range
+ * is known: confirms the keys of the rows listed in `sameHash` (desired ref and table slot, in
+ * pairs) against the row in that slot, flagging equal ones `DUP`; then inserts the rows of
+ * `valid` (suspect rows the read pipeline found valid, left out during the scan), flagging a row
+ * whose key is in the table already `DUP` with the row found. False, with the table incomplete,
+ * when a half would pass its fill limit: the caller then builds a table after all
+ * (`buildPartition`; the `DUP` flags set so far are right: only valid rows with equal keys get
+ * them).
+ */
+export function settleTable(ranges: readonly DesiredRange[], table: Uint32Array, sameHash: Int32Array, valid: Int32Array): boolean {
+  const DUP = FLAG_DUP << 24;
+  for (let p = 0; p < sameHash.length; p += 2) {
+    const ref = sameHash[p];
+    const other = table[sameHash[p + 1]] - 1;
+    if (other === ref) continue;
+    const a = ranges[ref >>> 27]; // RANGE_STRIDE = 2^27
+    const b = ranges[other >>> 27];
+    const i = ref & 0x7ffffff;
+    const j = other & 0x7ffffff;
+    if (!keysEqual(a, i, b, j)) continue;
+    a.rows[i * STRIDE + 2] |= DUP;
+    b.rows[j * STRIDE + 2] |= DUP;
+  }
+  const half = table.length >>> 2;
+  const counts = tableCounts(table);
+  for (let v = 0; v < valid.length; v++) {
+    const ref = valid[v];
+    const range = ranges[ref >>> 27];
+    const i = ref & 0x7ffffff;
+    const h = recordKeyHash(range.rows, i * STRIDE, range.keyArena, keyWords, keyWordBytes);
+    const top = h >>> 31;
+    if (!reserveRows(counts, half, 1 - top, top)) return false;
+    const base = top * half;
+    const uh = h >>> 0;
+    let slot = slotOf(h, half);
+    for (;;) {
+      const at = (base + slot) << 1;
+      const there = table[at];
+      if (there === 0) {
+        table[at] = ref + 1;
+        table[at + 1] = uh;
+        break;
+      }
+      if (table[at + 1] === uh) {
+        const other = there - 1;
+        const j = other & 0x7ffffff;
+        if (keysEqual(ranges[other >>> 27], j, range, i)) {
+          ranges[other >>> 27].rows[j * STRIDE + 2] |= DUP;
+          range.rows[i * STRIDE + 2] |= DUP;
+          break;
+        }
+      }
+      if (++slot === half) slot = 0;
+    }
+  }
+  return true;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   ActualProber,
   buildPartition,
   clearFlags,
+  clearTable,
   createTable,
   DesiredStore,
   FLAG_DUP,
@@ -33,6 +34,7 @@ import {
   RepeatCollector,
   scanRange,
   setFlags,
+  settleTable,
   type DesiredRange,
   type PartialLists,
   type ProbeLists,
@@ -59,11 +61,11 @@ export interface ThreadState {
   /** Desired rows before each range (for positions). */
   rowsBefore: number[];
   table: Uint32Array | null;
-  /** The generation `table` belongs to. */
-  tableGeneration: number;
+  /** The number of `table` (see `adoptTable`). */
+  tableId: number;
   /** The channel to the other workers (null on the calling thread). */
   channel: BroadcastChannel | null;
-  /** Ranges and tables received from other workers, by generation. */
+  /** Ranges (by generation) and tables (by id) received from other workers. */
   received: Map<string, unknown>;
   /** Called when something arrives on the channel. */
   wake: (() => void) | null;
@@ -72,11 +74,11 @@ export interface ThreadState {
 }
 
 export function newThreadState(): ThreadState {
-  return { ranges: [], rowsBefore: [], table: null, tableGeneration: -1, channel: null, received: new Map(), wake: null, read: { buffer: null } };
+  return { ranges: [], rowsBefore: [], table: null, tableId: -1, channel: null, received: new Map(), wake: null, read: { buffer: null } };
 }
 
 /** What workers send each other. */
-type ChannelMessage = { kind: 'range'; generation: number; index: number; range: DesiredRange } | { kind: 'table'; generation: number; table: Uint32Array };
+type ChannelMessage = { kind: 'range'; generation: number; index: number; range: DesiredRange } | { kind: 'table'; id: number; table: Uint32Array };
 
 function send(state: ThreadState, message: ChannelMessage): void {
   state.channel?.postMessage(message);
@@ -91,7 +93,7 @@ export function openChannel(state: ThreadState, name: string): void {
   const channel = new BroadcastChannel(name);
   channel.onmessage = (event) => {
     const message = (event as { data: ChannelMessage }).data;
-    const key = message.kind === 'range' ? `range/${message.generation}/${message.index}` : `table/${message.generation}`;
+    const key = message.kind === 'range' ? `range/${message.generation}/${message.index}` : `table/${message.id}`;
     state.received.set(key, message.kind === 'range' ? message.range : message.table);
     const wake = state.wake;
     state.wake = null;
@@ -110,6 +112,27 @@ async function until(state: ThreadState, ready: () => boolean): Promise<void> {
   }
 }
 
+/**
+ * Makes table `id` the thread's table: creates it (sized for `rows`, and hands it to the other
+ * workers) when `rows` is given, else waits for it from the worker that creates it. Nothing to
+ * do when the thread has it already.
+ */
+async function adoptTable(state: ThreadState, id: number, rows: number | null): Promise<Uint32Array> {
+  if (state.tableId !== id || state.table === null) {
+    if (rows !== null) {
+      state.table = createTable(rows);
+      send(state, { kind: 'table', id, table: state.table });
+    } else {
+      const key = `table/${id}`;
+      await until(state, () => state.received.has(key));
+      state.table = state.received.get(key) as Uint32Array;
+      state.received.delete(key);
+    }
+    state.tableId = id;
+  }
+  return state.table;
+}
+
 /** Valid suspect rows of the actual side, to be probed: see `probe-suspects`. */
 export interface SuspectProbes {
   /** key hash, fpLo, fpHi per row. */
@@ -122,11 +145,21 @@ export interface SuspectProbes {
 }
 
 export type FastTask =
-  | { kind: 'scan-desired'; range: RangeSpec; estimatedRows: number; index: number; generation: number }
-  | { kind: 'register'; count: number; rowsBefore: number[]; generation: number }
+  /**
+   * Scans a desired range into shared arrays, inserting its rows into key table `table` as it
+   * goes; the task of range 0 creates the table (sized for `tableRows`), the others wait for it.
+   */
+  | { kind: 'scan-desired'; range: RangeSpec; estimatedRows: number; index: number; generation: number; table: number; tableRows: number }
+  /** Takes the ranges of a scan, and table `table`. */
+  | { kind: 'register'; count: number; rowsBefore: number[]; generation: number; table: number }
+  /** Empties the table before the desired side is scanned again (on the thread of range 0). */
+  | { kind: 'clear-table' }
   | { kind: 'mark'; invalid: Int32Array; valid: Int32Array }
-  | { kind: 'create-table'; rows: number; generation: number }
-  | { kind: 'await-table'; generation: number }
+  /** `mark`, then `settleTable` (`sameHash`: desired ref and slot, in pairs). */
+  | { kind: 'settle-table'; invalid: Int32Array; valid: Int32Array; sameHash: Int32Array }
+  /** A table built after the scan (`build`), when the one filled during it overflowed. */
+  | { kind: 'create-table'; rows: number; table: number }
+  | { kind: 'await-table'; table: number }
   | { kind: 'build'; partition: number }
   | { kind: 'clear-matches' }
   /** `partials`: hand candidates and extras over as they pile up (else all come in the result). */
@@ -137,6 +170,15 @@ export type FastTask =
 
 export interface ScanDesiredResult {
   outcome: RangeOutcome;
+  /** Local row and table slot, in pairs: see `DesiredStore.sameHash`. */
+  sameHash: Int32Array;
+  /** Whether rows were left out of the table (see `DesiredStore.tableFull`). */
+  tableFull: boolean;
+}
+
+export interface SettleResult {
+  /** False when the table would have overflowed: see `settleTable`. */
+  settled: boolean;
 }
 
 /** Candidate pairs with both rows located, for the item phase. */
@@ -197,7 +239,7 @@ export interface FastPartial {
 /** Hands a partial result to whoever runs the task (a message from a worker, or a call). */
 export type PartialSink = (partial: FastPartial, transfer: ArrayBuffer[]) => void;
 
-export type FastTaskResult = ScanDesiredResult | ScanActualResult | SuspectProbeResult | RepeatsResult | DesiredCollectResult | null;
+export type FastTaskResult = ScanDesiredResult | ScanActualResult | SuspectProbeResult | RepeatsResult | DesiredCollectResult | SettleResult | null;
 
 function float64List(): Float64List {
   return new Float64List();
@@ -232,19 +274,35 @@ function pairBuffers(pairs: CandidatePairs): ArrayBuffer[] {
   return [pairs.refs, pairs.desiredStarts, pairs.desiredPositions, pairs.actualStarts, pairs.actualRows].map((a) => a.buffer as ArrayBuffer);
 }
 
+/** Flags the judged suspect rows of the desired side invalid or valid (no longer suspect). */
+function mark(state: ThreadState, invalid: Int32Array, valid: Int32Array): void {
+  for (const ref of invalid) {
+    const r = (ref / RANGE_STRIDE) | 0;
+    setFlags(state.ranges[r], ref - r * RANGE_STRIDE, FLAG_INVALID);
+    clearFlags(state.ranges[r], ref - r * RANGE_STRIDE, FLAG_SUSPECT);
+  }
+  for (const ref of valid) {
+    const r = (ref / RANGE_STRIDE) | 0;
+    clearFlags(state.ranges[r], ref - r * RANGE_STRIDE, FLAG_SUSPECT);
+  }
+}
+
 /** Runs one task; the second element lists buffers to transfer back (never shared ones). */
 export async function runFastTask(task: FastTask, state: ThreadState, emit: PartialSink | null = null): Promise<[FastTaskResult, ArrayBuffer[]]> {
   switch (task.kind) {
     case 'scan-desired': {
       const { range } = task;
-      const store = new DesiredStore(task.estimatedRows, range.size);
+      const table = await adoptTable(state, task.table, task.index === 0 ? task.tableRows : null);
+      const store = new DesiredStore(task.estimatedRows, range.size, { table, range: task.index });
       const outcome = scanRange(range.file, range.plan, range.from, range.guess, range.to, range.size, store, state.read);
       const suspects = store.suspects.take();
       const suspectStarts = store.suspectStarts.take();
+      const sameHash = store.sameHash.take();
       const mine = store.range();
       state.received.set(`range/${task.generation}/${task.index}`, mine);
       send(state, { kind: 'range', generation: task.generation, index: task.index, range: mine });
-      return [{ outcome: { ...outcome, suspects, suspectStarts } }, [suspects.buffer as ArrayBuffer, suspectStarts.buffer as ArrayBuffer]];
+      const result: ScanDesiredResult = { outcome: { ...outcome, suspects, suspectStarts }, sameHash, tableFull: store.tableFull };
+      return [result, [suspects.buffer as ArrayBuffer, suspectStarts.buffer as ArrayBuffer, sameHash.buffer as ArrayBuffer]];
     }
     case 'register': {
       const keys = Array.from({ length: task.count }, (_, i) => `range/${task.generation}/${i}`);
@@ -252,36 +310,25 @@ export async function runFastTask(task: FastTask, state: ThreadState, emit: Part
       state.ranges = keys.map((key) => state.received.get(key) as DesiredRange);
       state.rowsBefore = task.rowsBefore;
       for (const key of [...state.received.keys()]) if (key.startsWith('range/')) state.received.delete(key);
+      await adoptTable(state, task.table, null);
       return [null, []];
     }
-    case 'create-table': {
-      const table = createTable(task.rows);
-      state.table = table;
-      state.tableGeneration = task.generation;
-      send(state, { kind: 'table', generation: task.generation, table });
+    case 'clear-table':
+      clearTable(state.table!);
       return [null, []];
-    }
-    case 'await-table': {
-      const key = `table/${task.generation}`;
-      if (state.tableGeneration !== task.generation) {
-        await until(state, () => state.received.has(key));
-        state.table = state.received.get(key) as Uint32Array;
-        state.tableGeneration = task.generation;
-      }
-      state.received.delete(key);
+    case 'create-table':
+      await adoptTable(state, task.table, task.rows);
       return [null, []];
-    }
-    case 'mark': {
-      for (const ref of task.invalid) {
-        const r = (ref / RANGE_STRIDE) | 0;
-        setFlags(state.ranges[r], ref - r * RANGE_STRIDE, FLAG_INVALID);
-        clearFlags(state.ranges[r], ref - r * RANGE_STRIDE, FLAG_SUSPECT);
-      }
-      for (const ref of task.valid) {
-        const r = (ref / RANGE_STRIDE) | 0;
-        clearFlags(state.ranges[r], ref - r * RANGE_STRIDE, FLAG_SUSPECT);
-      }
+    case 'await-table':
+      await adoptTable(state, task.table, null);
       return [null, []];
+    case 'mark':
+      mark(state, task.invalid, task.valid);
+      return [null, []];
+    case 'settle-table': {
+      mark(state, task.invalid, task.valid);
+      const result: SettleResult = { settled: settleTable(state.ranges, state.table!, task.sameHash, task.valid) };
+      return [result, []];
     }
     case 'build':
       buildPartition(state.ranges, state.table!, task.partition);

@@ -2,7 +2,10 @@
  * The fast path's key table and range reads: a hash's first slot is always inside its half of a
  * table of any size (extreme hashes included), a table filled up to one free slot per half still
  * finds every key (wrapping around a half's end, telling apart keys of equal hash) and no other,
- * the build recomputes each row's key hash from its key bytes (short and long keys), a thread's read buffer is kept
+ * the build recomputes each row's key hash from its key bytes (short and long keys), a table
+ * filled while ranges are scanned flags exactly the rows sharing a key (within a range at once,
+ * across ranges and with suspect rows judged valid by `settleTable`) and never fills past its
+ * limit, a thread's read buffer is kept
  * from range to range without changing what a range reads, and the type checks of actual rows
  * are skipped exactly for those that equal a valid desired row (in the probe and in the repeats
  * pass alike).
@@ -17,19 +20,23 @@ import {
   ActualProber,
   buildPartition,
   clearFlags,
+  clearTable,
   createTable,
   DesiredStore,
   FLAG_DUP,
   FLAG_INVALID,
   FLAG_SUSPECT,
   flagsAt,
+  keyTextAt,
   probeBytes,
   RANGE_STRIDE,
   RepeatCollector,
   scanRange,
   setFlags,
+  settleTable,
   slotOf,
   STRIDE,
+  tableLimit,
   type DesiredRange,
   type ReadBufferHolder,
 } from '../../../runtime/diff/csv-fast-join.js';
@@ -360,5 +367,110 @@ describe('vouched type checks', () => {
       check: Uint8Array.from([CHECK_NUMBER, CHECK_INTEGER, CHECK_NONE, CHECK_NUMBER, CHECK_INTEGER]),
     };
     expect(Array.from(vouchedColumns(desiredPlan, actualPlan))).toEqual([0, 0, 0, 1, 0]);
+  });
+});
+
+describe('the key table filled while the desired ranges are scanned', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'recon-fast-fill-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // id, v (a number, compared), w (an integer, not compared): '1e1' is suspect (valid), 'abc' too (invalid)
+  const plan: ScanPlan = {
+    delimiter: 44,
+    columns: 3,
+    fpSlot: Int32Array.from([-1, 0, -1]),
+    fpSlots: 1,
+    keyComponent: Int32Array.from([0, -1, -1]),
+    keyComponents: 1,
+    check: Uint8Array.from([CHECK_NONE, CHECK_NUMBER, CHECK_INTEGER]),
+  };
+  const header = 'id,v,w\n';
+
+  /** Scans `ids` (with values `v`, default 1) as range `range` of a file into `table`. */
+  function scanInto(name: string, ids: readonly string[], table: Uint32Array, range: number, v: (i: number) => string = () => '1'): DesiredStore {
+    const text = header + ids.map((id, i) => `${id},${v(i)},1\n`).join('');
+    const file = path.join(dir, name);
+    writeFileSync(file, text);
+    const store = new DesiredStore(16, text.length, { table, range });
+    expect(scanRange(file, plan, header.length, false, Infinity, text.length, store).bail).toBeNull();
+    return store;
+  }
+
+  const dups = (range: DesiredRange) => Array.from({ length: range.count }, (_, i) => (flagsAt(range, i) & FLAG_DUP) !== 0);
+
+  it('flags exactly the rows sharing a key: within a range at once, across ranges and with judged suspects after the scan', () => {
+    const [x, y] = collidingPairs()[0]; // different keys, one hash: never duplicates
+    const long = 'a key of more than twelve bytes';
+    const table = createTable(20);
+    // range 0: k0 twice, k1, the long key, x, s (suspect, judged valid), t (suspect, invalid), z
+    const first = scanInto('r0.csv', ['k0', 'k1', 'k0', long, x, 's', 't', 'z'], table, 0, (i) => (i === 5 ? '1e1' : i === 6 ? 'abc' : '1'));
+    // range 1: k1, the long key, y, s, t, m
+    const second = scanInto('r1.csv', ['k1', long, y, 's', 't', 'm'], table, 1);
+    const ranges = [first.range(), second.range()];
+    // Equal keys of one range are flagged while it is scanned; suspect rows are not in the table yet.
+    expect(dups(ranges[0])).toEqual([true, false, true, false, false, false, false, false]);
+    expect(dups(ranges[1])).toEqual([false, false, false, false, false, false]);
+    expect(find(ranges, table, 's')).toBe(RANGE_STRIDE + 3);
+    expect(Array.from(first.suspects.take()).filter((_, i) => i % 2 === 0)).toEqual([5, 6]);
+    // The second range met the first's k1, long key and x (y's hash) without comparing them.
+    const sameHash = Array.from(second.sameHash.take());
+    expect(first.sameHash.length).toBe(0);
+    expect(sameHash.filter((_, i) => i % 2 === 0)).toEqual([0, 1, 2]);
+    const refs = Int32Array.from(sameHash.map((value, i) => (i % 2 === 0 ? RANGE_STRIDE + value : value)));
+    // The suspects judged (as the `settle-table` task does: flags first).
+    clearFlags(ranges[0], 5, FLAG_SUSPECT);
+    setFlags(ranges[0], 6, FLAG_INVALID);
+    clearFlags(ranges[0], 6, FLAG_SUSPECT);
+    expect(settleTable(ranges, table, refs, Int32Array.from([5]))).toBe(true);
+    expect(dups(ranges[0])).toEqual([true, true, true, true, false, true, false, false]);
+    expect(dups(ranges[1])).toEqual([true, true, false, true, false, false]);
+    // Every key is found, as a row with that key.
+    for (const key of ['k0', 'k1', long, 's']) expect(keyTextAt(ranges[find(ranges, table, key) >>> 27], find(ranges, table, key) & (RANGE_STRIDE - 1))).toBe(key);
+    expect(find(ranges, table, x)).toBe(4);
+    expect(find(ranges, table, y)).toBe(RANGE_STRIDE + 2);
+    expect(find(ranges, table, 't')).toBe(RANGE_STRIDE + 4);
+    expect(find(ranges, table, 'z')).toBe(7);
+    expect(find(ranges, table, 'm')).toBe(RANGE_STRIDE + 5);
+  });
+
+  it('starts over empty after clearTable (a scan run again does not meet its own rows)', () => {
+    const table = createTable(10);
+    const ids = ['a', 'b', 'c', 'a-longer-key-than-twelve'];
+    scanInto('again.csv', ids, table, 0);
+    clearTable(table);
+    expect(table.every((word) => word === 0)).toBe(true);
+    const store = scanInto('again.csv', ids, table, 0);
+    const range = store.range();
+    expect(dups(range)).toEqual([false, false, false, false]);
+    expect(store.sameHash.length).toBe(0);
+    ids.forEach((id, i) => expect(find([range], table, id)).toBe(i));
+    // Without clearing, every row meets itself from the first scan.
+    const stale = scanInto('again.csv', ids, table, 0).range();
+    expect(dups(stale)).toEqual([true, true, true, true]);
+  });
+
+  it('leaves rows out rather than fill a half past its limit; a table built after the scan holds them all', () => {
+    const table = createTable(10); // two halves of 512 slots
+    const half = table.length >>> 2;
+    const ids = Array.from({ length: 1500 }, (_, i) => `key${i}`);
+    const store = scanInto('many.csv', ids, table, 0);
+    expect(store.tableFull).toBe(true);
+    const used = [0, 0];
+    for (let s = 0; s < 2 * half; s++) if (table[2 * s] !== 0) used[s < half ? 0 : 1]++;
+    expect(Math.max(...used)).toBeLessThanOrEqual(tableLimit(half));
+    expect(Math.min(...used)).toBeGreaterThan(0);
+    const range = store.range();
+    expect(range.count).toBe(1500);
+    const rebuilt = createTable(range.count);
+    expect(buildPartition([range], rebuilt, 0) + buildPartition([range], rebuilt, 1)).toBe(0);
+    ids.forEach((id, i) => expect(find([range], rebuilt, id)).toBe(i));
+  });
+
+  it('refuses judged suspect rows past the limit (settleTable is false)', () => {
+    const few = rangeOf(Array.from({ length: 300 }, (_, i) => `s${i}`));
+    const table = createTable(0);
+    expect(settleTable([few], table, new Int32Array(0), Int32Array.from({ length: 300 }, (_, i) => i))).toBe(true);
+    for (let i = 0; i < 300; i++) expect(find([few], table, `s${i}`)).toBe(i);
+    const many = rangeOf(Array.from({ length: 800 }, (_, i) => `s${i}`));
+    expect(settleTable([many], createTable(0), new Int32Array(0), Int32Array.from({ length: 800 }, (_, i) => i))).toBe(false);
   });
 });
