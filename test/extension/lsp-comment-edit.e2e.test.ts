@@ -11,6 +11,7 @@ import type { CompletionItem, Hover, Position, PublishDiagnosticsParams } from '
 import { makeWorkspace, offsetOf, positionAt, type TestWorkspace } from '../helpers/lsp-helpers.js';
 import { SAMPLE, SAMPLE_DATA } from './server/fixtures.js';
 import { ensureServerBuilt, spawnServer } from './lsp-e2e-support.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 let ws: TestWorkspace;
 let child: ChildProcessWithoutNullStreams;
@@ -36,15 +37,7 @@ afterAll(() => {
   ws?.remove();
 });
 
-async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}; server stderr:\n${stderr}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = <T>(probe: () => T | undefined, what: string): Promise<T> => waitFor(probe, { what, timeoutMs: 15_000, detail: () => `server stderr:\n${stderr}` });
 
 describe('recon lsp --stdio (built) after an edit in a comment', () => {
   it('completes and hovers at once as it does after the check, with the doc comment as it reads now', async () => {

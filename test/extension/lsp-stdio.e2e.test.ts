@@ -12,6 +12,7 @@ import { applyTextEdits, cursor, makeWorkspace, markAt, type TestWorkspace } fro
 import { SAMPLE, SAMPLE_DATA } from './server/fixtures.js';
 import { runCli } from '../helpers/run-cli.js';
 import { ensureServerBuilt, spawnServer } from './lsp-e2e-support.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 let ws: TestWorkspace;
 let child: ChildProcessWithoutNullStreams;
@@ -38,15 +39,7 @@ afterAll(() => {
   ws?.remove();
 });
 
-async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}; server stderr:\n${stderr}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = <T>(probe: () => T | undefined, what: string): Promise<T> => waitFor(probe, { what, timeoutMs: 15_000, detail: () => `server stderr:\n${stderr}` });
 
 describe('recon lsp --stdio (built)', () => {
   it('initializes, checks as the file is edited, completes, hovers, navigates, renames, formats, previews drift and exits', async () => {

@@ -17,6 +17,7 @@ import { lex } from '../../../language/lexer.js';
 import { createReconServer, type ReconServer } from '../../../extension/server/server.js';
 import { makeWorkspace, offsetOf, positionAt, type TestWorkspace } from '../../helpers/lsp-helpers.js';
 import { SAMPLE, SAMPLE_DATA } from './fixtures.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 let ws: TestWorkspace | undefined;
 let client: ProtocolConnection | undefined;
@@ -269,15 +270,7 @@ describe('the dispatcher after a comment edit', () => {
     return { server, c, uri, diagnostics };
   }
 
-  async function until<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-    const started = Date.now();
-    for (;;) {
-      const value = probe();
-      if (value !== undefined) return value;
-      if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
+  const until = <T>(probe: () => T | undefined): Promise<T> => waitFor(probe);
 
   /** Completion and hover at each position, in order. */
   async function ask(c: ProtocolConnection, uri: string, positions: Position[]): Promise<unknown[]> {

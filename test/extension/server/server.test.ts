@@ -6,6 +6,7 @@ import type { CompletionItem, Hover, PublishDiagnosticsParams } from 'vscode-lan
 import { createReconServer, type ReconServer } from '../../../extension/server/server.js';
 import { cursor, makeWorkspace, type TestWorkspace } from '../../helpers/lsp-helpers.js';
 import { SAMPLE, SAMPLE_DATA } from './fixtures.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 let ws: TestWorkspace | undefined;
 let client: ProtocolConnection | undefined;
@@ -32,15 +33,7 @@ function connect(configuration: unknown): { server: ReconServer; client: Protoco
   return { server, client, diagnostics, refreshes };
 }
 
-async function until<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = <T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> => waitFor(probe, { timeoutMs });
 
 describe('the server dispatcher', () => {
   it('serves a document over the protocol: settings, diagnostics, completion, hover, custom requests and trust', async () => {
