@@ -131,3 +131,25 @@ export function openFixture(marked: string, files: Record<string, string> = {}, 
   const analysis = store.analysis(uri)!;
   return { ...c, ws, store, uri, analysis };
 }
+
+/** A store right after a keystroke: see `editedFixture`. */
+export interface EditedFixture {
+  ws: TestWorkspace;
+  store: DocumentStore;
+  uri: string;
+}
+
+/**
+ * A store in a fresh workspace holding `files` in which `main.recon` was opened and checked as
+ * `previous`, then changed to `current` and not checked yet: what the server holds right after a
+ * keystroke (its last analysis is of `previous`). Call `ws.remove()` when done.
+ */
+export function editedFixture(previous: string, current: string, files: Record<string, string> = {}): EditedFixture {
+  const ws = makeWorkspace({ ...files, 'main.recon': previous });
+  const store = new DocumentStore({ check: { today: '2026-01-15' } });
+  const uri = ws.uri('main.recon');
+  store.open(uri, previous, 1);
+  store.analysis(uri);
+  store.change(uri, [{ text: current }], 2);
+  return { ws, store, uri };
+}

@@ -9,13 +9,13 @@ import type { CompletionItem, Hover, MarkupContent, Position, PublishDiagnostics
 import { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
 import { createProtocolConnection, type ProtocolConnection } from 'vscode-languageserver-protocol/node';
 import { commentEdit } from '../../../extension/server/comment-edit.js';
-import { DocumentStore } from '../../../extension/server/document-store.js';
+import type { DocumentStore } from '../../../extension/server/document-store.js';
 import { completion, completionAfterCommentEdit } from '../../../extension/server/features/completion.js';
 import { hover, hoverAfterCommentEdit } from '../../../extension/server/features/hover.js';
 import type * as A from '../../../language/ast.js';
 import { lex } from '../../../language/lexer.js';
 import { createReconServer, type ReconServer } from '../../../extension/server/server.js';
-import { makeWorkspace, offsetOf, positionAt, type TestWorkspace } from '../../helpers/lsp-helpers.js';
+import { editedFixture, makeWorkspace, offsetOf, positionAt, type TestWorkspace } from '../../helpers/lsp-helpers.js';
 import { SAMPLE, SAMPLE_DATA } from './fixtures.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -46,13 +46,9 @@ const COMMENTED = SAMPLE.replace('let big_payment = 10000', '# Payments above th
 /** The store after `previous` was checked and then replaced by `current` (not checked yet). */
 function edited(previous: string, current: string): { store: DocumentStore; uri: string } {
   ws?.remove();
-  ws = makeWorkspace({ ...SAMPLE_DATA, 'main.recon': previous });
-  const store = new DocumentStore({ check: { today: '2026-01-15' } });
-  const uri = ws.uri('main.recon');
-  store.open(uri, previous, 1);
-  store.analysis(uri);
-  store.change(uri, [{ text: current }], 2);
-  return { store, uri };
+  const fixture = editedFixture(previous, current, SAMPLE_DATA);
+  ws = fixture.ws;
+  return fixture;
 }
 
 /** The recognised edit from `previous` to `current`, or null. */

@@ -4,8 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { completion, completionAfterWordEdit } from '../../../extension/server/features/completion.js';
-import { cursor, makeWorkspace, markAt, type TestWorkspace } from '../../helpers/lsp-helpers.js';
-import { DocumentStore } from '../../../extension/server/document-store.js';
+import { cursor, editedFixture, markAt, type TestWorkspace } from '../../helpers/lsp-helpers.js';
+import type { DocumentStore } from '../../../extension/server/document-store.js';
 import { SAMPLE, SAMPLE_DATA } from './fixtures.js';
 
 let ws: TestWorkspace | undefined;
@@ -32,13 +32,9 @@ const CASES = [
 /** The store after `previous` was checked and then replaced by `current` (not checked yet). */
 function typed(previous: string, current: string): { store: DocumentStore; uri: string } {
   ws?.remove();
-  ws = makeWorkspace({ ...SAMPLE_DATA, 'main.recon': previous });
-  const store = new DocumentStore({ check: { today: '2026-01-15' } });
-  const uri = ws.uri('main.recon');
-  store.open(uri, previous, 1);
-  store.analysis(uri);
-  store.change(uri, [{ text: current }], 2);
-  return { store, uri };
+  const fixture = editedFixture(previous, current, SAMPLE_DATA);
+  ws = fixture.ws;
+  return fixture;
 }
 
 /** Texts the current one may have come from by typing or erasing in the word at the cursor. */
