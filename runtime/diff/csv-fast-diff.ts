@@ -35,9 +35,14 @@
  *    pair is compared and its item decided as soon as both records exist; the pipeline
  *    specialised to the file's columns
  *    (`ColumnRowPresenter`), and whole `ObservedRecord`s only where an item needs one.
+ * While steps 1 and 4 scan a file, each range reports the rows it has scanned now and then
+ * (`scanRange`'s `progress`, a message from a worker, or a call on the calling thread), summed
+ * per side for the progress bar of long observes (`FastDiffOptions.onProgress`); the later
+ * phases report nothing.
  * Range boundaries are guessed at line feeds and verified (a line feed inside a quoted field
- * makes the scan start over with one range). Malformed input, or a row the pipeline judges
- * differently from the scanner, ends the fast path: `diffSources` then runs the generic path.
+ * makes the scan start over with one range, and the side's progress from 0). Malformed input,
+ * or a row the pipeline judges differently from the scanner, ends the fast path: `diffSources`
+ * then runs the generic path.
  * `RECON_TRACE=1` prints the time and memory of each phase on stderr (`phase-trace.ts`).
  */
 import { availableParallelism } from 'node:os';
@@ -71,7 +76,7 @@ import {
   type RowBytes,
   type RowsToJoin,
 } from './csv-row-reader.js';
-import { FastWorkerPool, type PartialHandler } from './csv-worker-pool.js';
+import { FastWorkerPool, type PartialHandler, type ProgressHandler } from './csv-worker-pool.js';
 import {
   changedItem,
   changedItemOf,
@@ -114,6 +119,12 @@ export interface FastDiffOptions {
    * instead of starting one; closed like one (`workers` is then ignored).
    */
   pool?: FastWorkerPool;
+  /**
+   * Told the rows (records, valid or not) scanned so far on a side, summed over its ranges, now
+   * and then while each file is scanned (progress bars). A scan that starts over reports 0 and
+   * counts again. Not told anything about the later phases (re-reading rows, building items).
+   */
+  onProgress?: (side: Side, records: number) => void;
 }
 
 export type FastDiffOutcome = { ok: true; result: DiffResult } | { ok: false; reason: string };
@@ -146,9 +157,29 @@ function rangeCount(side: FastSide, pool: FastWorkerPool, options: FastDiffOptio
   return Math.max(1, Math.min(pool.parallelism, byBytes, MAX_RANGES));
 }
 
-/** Scans one side in ranges, verifying the guessed boundaries; one range again on a mismatch. */
+/**
+ * Sums the rows the ranges of one scan of a side report (`ProgressHandler`), telling
+ * `FastDiffOptions.onProgress` the side's total at each report.
+ */
+function sideProgress(options: FastDiffOptions, name: Side, count: number): ProgressHandler | null {
+  const report = options.onProgress;
+  if (report === undefined) return null;
+  const rows = new Array<number>(count).fill(0);
+  let total = 0;
+  return (index, scanned) => {
+    total += scanned - rows[index];
+    rows[index] = scanned;
+    report(name, total);
+  };
+}
+
+/**
+ * Scans one side in ranges, verifying the guessed boundaries; one range again on a mismatch
+ * (the side's progress then starts again from 0: see `FastDiffOptions.onProgress`).
+ */
 async function scanSide<T extends ScanDesiredResult | ScanActualResult>(
   side: FastSide,
+  name: Side,
   pool: FastWorkerPool,
   options: FastDiffOptions,
   makeTask: (spec: RangeSpec, index: number) => FastTask,
@@ -158,7 +189,11 @@ async function scanSide<T extends ScanDesiredResult | ScanActualResult>(
   let count = rangeCount(side, pool, options);
   for (;;) {
     const specs = splitRanges(side, count);
-    const results = await pool.runAll<T>(specs.map((spec, index) => makeTask(spec, index)), onPartial);
+    const results = await pool.runAll<T>(
+      specs.map((spec, index) => makeTask(spec, index)),
+      onPartial,
+      sideProgress(options, name, count),
+    );
     options.signal?.throwIfAborted();
     let verified = true;
     for (let k = 1; k < results.length; k++) {
@@ -166,6 +201,8 @@ async function scanSide<T extends ScanDesiredResult | ScanActualResult>(
     }
     if (!verified && count > 1) {
       traceNote(`diff: ${side.source.name}: a guessed range boundary was not a row's start: scanned again as one range`);
+      // The rows of this scan are counted again (every report of it has arrived: `runAll`).
+      options.onProgress?.(name, 0);
       await beforeRetry();
       count = 1;
       continue;
@@ -814,8 +851,10 @@ async function run(
   let generation = 0;
   const scanTable = 1;
   const tableRows = Math.ceil((desired.size - desired.dataStart) / desired.tableRowBytes) + 64;
+  const progress = options.onProgress !== undefined;
   const dScan = await scanSide<ScanDesiredResult>(
     desired,
+    'desired',
     pool,
     options,
     (range, index) => ({
@@ -826,6 +865,7 @@ async function run(
       estimatedRows: Math.ceil((((range.to === Infinity ? desired.size : range.to) - range.from) / desired.rowBytes) * 1.05) + 64,
       table: scanTable,
       tableRows,
+      progress,
     }),
     async () => {
       generation++;
@@ -905,9 +945,10 @@ async function run(
   const builder = new ItemBuilder(comparer, desiredPresenter, actualPresenter, desired.source, actual.source, !partials, decide);
   const aScan = await scanSide<ScanActualResult>(
     actual,
+    'actual',
     pool,
     options,
-    (range) => ({ kind: 'scan-actual', range, partials }),
+    (range) => ({ kind: 'scan-actual', range, partials, progress }),
     async () => {
       builder.reset();
       await pool.runAll([{ kind: 'clear-matches' }]);

@@ -149,7 +149,17 @@ export type FastTask =
    * Scans a desired range into shared arrays, inserting its rows into key table `table` as it
    * goes; the task of range 0 creates the table (sized for `tableRows`), the others wait for it.
    */
-  | { kind: 'scan-desired'; range: RangeSpec; estimatedRows: number; index: number; generation: number; table: number; tableRows: number }
+  | {
+      kind: 'scan-desired';
+      range: RangeSpec;
+      estimatedRows: number;
+      index: number;
+      generation: number;
+      table: number;
+      tableRows: number;
+      /** Report the rows scanned so far now and then (see `ProgressSink`). */
+      progress: boolean;
+    }
   /** Takes the ranges of a scan, and table `table`. */
   | { kind: 'register'; count: number; rowsBefore: number[]; generation: number; table: number }
   /** Empties the table before the desired side is scanned again (on the thread of range 0). */
@@ -162,8 +172,11 @@ export type FastTask =
   | { kind: 'await-table'; table: number }
   | { kind: 'build'; partition: number }
   | { kind: 'clear-matches' }
-  /** `partials`: hand candidates and extras over as they pile up (else all come in the result). */
-  | { kind: 'scan-actual'; range: RangeSpec; partials: boolean }
+  /**
+   * `partials`: hand candidates and extras over as they pile up (else all come in the result);
+   * `progress`: as `scan-desired`'s.
+   */
+  | { kind: 'scan-actual'; range: RangeSpec; partials: boolean; progress: boolean }
   | { kind: 'probe-suspects'; rows: SuspectProbes }
   | { kind: 'collect-repeats'; range: RangeSpec }
   | { kind: 'collect-desired'; range: number };
@@ -239,6 +252,12 @@ export interface FastPartial {
 /** Hands a partial result to whoever runs the task (a message from a worker, or a call). */
 export type PartialSink = (partial: FastPartial, transfer: ArrayBuffer[]) => void;
 
+/**
+ * Tells whoever runs a scan task (a message from a worker, or a call) the rows its range has
+ * scanned so far, when the task asks for it (`progress`): for the progress bar of long observes.
+ */
+export type ProgressSink = (rows: number) => void;
+
 export type FastTaskResult = ScanDesiredResult | ScanActualResult | SuspectProbeResult | RepeatsResult | DesiredCollectResult | SettleResult | null;
 
 function float64List(): Float64List {
@@ -287,14 +306,23 @@ function mark(state: ThreadState, invalid: Int32Array, valid: Int32Array): void 
   }
 }
 
-/** Runs one task; the second element lists buffers to transfer back (never shared ones). */
-export async function runFastTask(task: FastTask, state: ThreadState, emit: PartialSink | null = null): Promise<[FastTaskResult, ArrayBuffer[]]> {
+/**
+ * Runs one task; the second element lists buffers to transfer back (never shared ones).
+ * `emit` takes partial results, `report` the progress of scan tasks that ask for it.
+ */
+export async function runFastTask(
+  task: FastTask,
+  state: ThreadState,
+  emit: PartialSink | null = null,
+  report: ProgressSink | null = null,
+): Promise<[FastTaskResult, ArrayBuffer[]]> {
   switch (task.kind) {
     case 'scan-desired': {
       const { range } = task;
       const table = await adoptTable(state, task.table, task.index === 0 ? task.tableRows : null);
       const store = new DesiredStore(task.estimatedRows, range.size, { table, range: task.index });
-      const outcome = scanRange(range.file, range.plan, range.from, range.guess, range.to, range.size, store, state.read);
+      const progress = task.progress ? report : null;
+      const outcome = scanRange(range.file, range.plan, range.from, range.guess, range.to, range.size, store, state.read, progress);
       const suspects = store.suspects.take();
       const suspectStarts = store.suspectStarts.take();
       const sameHash = store.sameHash.take();
@@ -355,7 +383,8 @@ export async function runFastTask(task: FastTask, state: ThreadState, emit: Part
               emit(partial, transfer as ArrayBuffer[]);
             };
       const prober = new ActualProber(state.ranges, state.table!, onPartial);
-      const outcome = scanRange(range.file, range.plan, range.from, range.guess, range.to, range.size, prober, state.read);
+      const progress = task.progress ? report : null;
+      const outcome = scanRange(range.file, range.plan, range.from, range.guess, range.to, range.size, prober, state.read, progress);
       const suspects = prober.suspects.take();
       const suspectStarts = prober.suspectStarts.take();
       const lists = prober.lists();

@@ -1,6 +1,6 @@
 /**
  * Worker-thread entry of the CSV fast path: runs the tasks it is sent (`csv-fast-tasks.ts`) and
- * posts each result back.
+ * posts each result back (and, before it, a task's partial results and progress as they come).
  *
  * Why a file of its own: a worker starts from a module URL. Bundles must emit this file next to
  * the module that contains `csv-worker-pool.ts` (as `csv-scan-worker.js`); when it is missing the
@@ -23,7 +23,12 @@ if (port) {
   // would be), so the scanner would be compiled all over again for the next file. The results
   // are small (lists of rows that differ), the copies cheap.
   port.on('message', (task: FastTask) => {
-    runFastTask(task, state, (partial) => port.postMessage({ partial })).then(
+    runFastTask(
+      task,
+      state,
+      (partial) => port.postMessage({ partial }),
+      (rows) => port.postMessage({ progress: rows }),
+    ).then(
       ([result]) => port.postMessage({ ok: true, result }),
       (error: unknown) => port.postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
     );

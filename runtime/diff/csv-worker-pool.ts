@@ -14,7 +14,15 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { traceNote } from '../plan/phase-trace.js';
-import { newThreadState, runFastTask, type FastPartial, type FastTask, type FastTaskResult, type ThreadState } from './csv-fast-tasks.js';
+import {
+  newThreadState,
+  runFastTask,
+  type FastPartial,
+  type FastTask,
+  type FastTaskResult,
+  type ProgressSink,
+  type ThreadState,
+} from './csv-fast-tasks.js';
 
 interface WorkerReply {
   /** The worker has started and opened its channel (its first message). */
@@ -24,10 +32,15 @@ interface WorkerReply {
   error?: string;
   /** A partial result; the task goes on. */
   partial?: FastPartial;
+  /** The rows the task's range has scanned so far (a scan task asked for it); the task goes on. */
+  progress?: number;
 }
 
 /** Receives the partial results of task `index`. */
 export type PartialHandler = (index: number, partial: FastPartial) => void;
+
+/** Receives the rows task `index` (a scan task with `progress`) has scanned so far. */
+export type ProgressHandler = (index: number, rows: number) => void;
 
 /** The worker module's URL and how to start it, or null when it cannot be found. */
 function workerEntry(): { url: URL; typescript: boolean } | null {
@@ -188,13 +201,20 @@ export class FastWorkerPool {
 
   /**
    * Runs the tasks, task i on thread i mod n, and returns their results in order; partial
-   * results go to `onPartial` as they come (between the main thread's other work).
+   * results go to `onPartial` and progress reports to `onProgress` as they come (between the
+   * main thread's other work; on the calling thread, as direct calls). Every report of a task
+   * arrives before `runAll` settles.
    */
-  async runAll<T extends FastTaskResult>(tasks: readonly FastTask[], onPartial: PartialHandler | null = null): Promise<T[]> {
+  async runAll<T extends FastTaskResult>(
+    tasks: readonly FastTask[],
+    onPartial: PartialHandler | null = null,
+    onProgress: ProgressHandler | null = null,
+  ): Promise<T[]> {
+    const progressOf = (i: number): ProgressSink | null => onProgress && ((rows) => onProgress(i, rows));
     if (this.workers.length === 0) {
       const results: T[] = [];
       for (let i = 0; i < tasks.length; i++) {
-        results.push((await runFastTask(tasks[i], this.inlineState, onPartial && ((partial) => onPartial(i, partial))))[0] as T);
+        results.push((await runFastTask(tasks[i], this.inlineState, onPartial && ((partial) => onPartial(i, partial)), progressOf(i)))[0] as T);
       }
       return results;
     }
@@ -203,7 +223,9 @@ export class FastWorkerPool {
     const results: T[] = new Array(tasks.length);
     await Promise.all(
       this.workers.map(async (worker, w) => {
-        for (let i = w; i < tasks.length; i += threads) results[i] = await this.run<T>(worker, tasks[i], onPartial && ((partial) => onPartial(i, partial)));
+        for (let i = w; i < tasks.length; i += threads) {
+          results[i] = await this.run<T>(worker, tasks[i], onPartial && ((partial) => onPartial(i, partial)), progressOf(i));
+        }
       }),
     );
     return results;
@@ -229,10 +251,19 @@ export class FastWorkerPool {
     return this.workers.length > 0;
   }
 
-  private run<T extends FastTaskResult>(worker: Worker, task: FastTask, onPartial: ((partial: FastPartial) => void) | null = null): Promise<T> {
+  private run<T extends FastTaskResult>(
+    worker: Worker,
+    task: FastTask,
+    onPartial: ((partial: FastPartial) => void) | null = null,
+    onProgress: ProgressSink | null = null,
+  ): Promise<T> {
     const reply = untilReply<T>(worker, (reply) => {
       if (reply.partial !== undefined) {
         onPartial?.(reply.partial);
+        return null;
+      }
+      if (reply.progress !== undefined) {
+        onProgress?.(reply.progress);
         return null;
       }
       if (reply.ok) return { value: reply.result as T };

@@ -55,6 +55,12 @@ export interface FastPathSettings {
    * plan and end (the command line), not for hosts that run other work. Default false.
    */
   boundYoungGeneration?: boolean;
+  /**
+   * Told the records (valid or not) read so far on a side while the fast path scans its files,
+   * as `readSide`'s batches tell the generic path's reader (the plan runner's progress bar);
+   * see `FastDiffOptions.onProgress`.
+   */
+  onProgress?: (side: 'desired' | 'actual', records: number) => void;
 }
 
 /** What `diffSources` needs: the read context, plus optional fast-path settings. */
@@ -159,6 +165,7 @@ async function diffFast(
     decide: ctx.decide,
     pool: settings.pool,
     boundYoungGeneration: settings.boundYoungGeneration,
+    onProgress: settings.onProgress,
   });
   if (!outcome.ok) return outcome.reason;
   settings.report?.({ path: 'fast', reason: null });

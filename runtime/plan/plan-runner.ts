@@ -33,7 +33,10 @@ export interface RunPlanOptions {
   trusted?: boolean;
   /** Cancels the run (editor previews, time budgets). */
   signal?: AbortSignal;
-  /** Called as batches arrive with the records read so far on a side (progress bars). */
+  /**
+   * Called as batches arrive with the records read so far on a side (progress bars); on the CSV
+   * fast path, as its scans go (no batches there), with the rows scanned so far on the side.
+   */
   onProgress?: (event: { policy: string; side: 'desired' | 'actual'; records: number }) => void;
   /**
    * The most records (valid and invalid, in scope) read from each side of a policy. When a side
@@ -80,6 +83,9 @@ export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<
     const sources = policySources(ir, policy);
     // The CSV fast path reads whole files: not with a record cap (previews).
     const fastPath: FastPathSettings = { enabled: cap === undefined, boundYoungGeneration: options.boundYoungGeneration };
+    // The fast path reads no batches (`read` below): it reports the rows its scans have read.
+    const onProgress = options.onProgress;
+    if (onProgress) fastPath.onProgress = (side, records) => onProgress({ policy: policy.name, side, records });
     // Its worker threads boot while the set-up below runs (none start when it cannot apply).
     fastPath.pool = startFastPathPool(policy, sources.desired, sources.actual, { ...observe, fastPath }) ?? undefined;
     const warnings: string[] = [];
