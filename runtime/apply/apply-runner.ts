@@ -22,7 +22,7 @@ import type { IrDocument, IrPolicy, IrSource } from '../../language/ir/ir-types.
 import { ACTING_ACTIONS } from '../decide/decider.js';
 import { currentObservedAt, policySources, selectPolicies } from '../plan/policy-selection.js';
 import type { ChangePlan, Gate, PlanItem, PolicyPlan } from '../plan/change-plan.js';
-import { runPlan } from '../plan/plan-runner.js';
+import { runPlan, type RunPlanOptions } from '../plan/plan-runner.js';
 import { AuditLog, readAuditLog, type AuditRecord } from '../state/audit-log.js';
 import { MetricsStore } from '../state/metrics-file.js';
 import { markPlanFlapping, recordPlannedEvents } from '../state/plan-recording.js';
@@ -78,6 +78,8 @@ export interface ApplyRunOptions {
   promptApprovals?: (plan: ChangePlan, waiting: PlanItem[]) => Promise<ApprovalRecord[]>;
   /** Progress of the actions (progress bars). */
   onProgress?: (event: ApplyProgressEvent) => void;
+  /** Records read so far while a `.recon` file is planned afresh (the observe progress bar; see `RunPlanOptions.onProgress`). */
+  onObserveProgress?: RunPlanOptions['onProgress'];
   /** Executor tuning (tests): commit batch size and interval, jitter source, per-attempt timeout. */
   commitEvery?: number;
   commitIntervalMs?: number;
@@ -220,7 +222,7 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
     if (input.kind === 'plan') {
       plan = input.plan;
     } else {
-      plan = await runPlan(ir, { workspaceRoot: options.workspaceRoot, policy: options.policy, env: options.env });
+      plan = await runPlan(ir, { workspaceRoot: options.workspaceRoot, policy: options.policy, env: options.env, onProgress: options.onObserveProgress });
       // The same flapping marks `recon plan` gives, so both make the same plan hash.
       markPlanFlapping(options.stateDir, plan);
       recordPlannedEvents(options.stateDir, plan, { command, runId, actor });

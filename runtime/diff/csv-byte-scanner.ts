@@ -45,6 +45,7 @@
  * The specialised loop is written for the optimising compiler: see `plainRows`, and
  * `csv-fast-join.ts` for what made optimised code be discarded and rebuilt.
  */
+import { daysInMonth } from '../observe/iso-datetime.js';
 
 const QUOTE = 34;
 const LF = 10;
@@ -925,8 +926,6 @@ function checkDatetimes(batch: RowBatch, fromAt: Int32Array, toAt: Int32Array, t
   }
 }
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
 /**
  * True when the bytes are certainly accepted by `coerceValue` for the check's type; false means
  * "not sure" (the row goes to the generic pipeline), never "invalid".
@@ -1001,11 +1000,7 @@ function checkDatetime(buf: Uint8Array, from: number, to: number): boolean {
   const month = m0 * 10 + m1;
   const day = d0 * 10 + d1;
   if (month < 1 || month > 12 || day < 1) return false;
-  if (day > 28) {
-    const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
-    const leap = month === 2 && ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0);
-    if (day > DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0)) return false;
-  }
+  if (day > 28 && day > daysInMonth(y0 * 1000 + y1 * 100 + y2 * 10 + y3, month)) return false;
   if (length === 10) return true;
   if (length < 19 || buf[from + 10] !== 84 || buf[from + 13] !== 58 || buf[from + 16] !== 58) return false; // 'T', ':'
   const h0 = buf[from + 11] - 48;

@@ -1,8 +1,8 @@
 /**
  * The progress bar of long observes (RUNTIME.md section 2) from the built command line, on a
  * terminal (a pseudo-terminal through util-linux `script`; skipped where it is missing), for a
- * plan that takes the CSV fast path: the bar shows both sides' records, and nothing of it when
- * stdout is not a terminal.
+ * plan that takes the CSV fast path (by `recon plan`, and by `recon apply` planning afresh): the
+ * bar shows both sides' records, and nothing of it when stdout is not a terminal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFastPathFixture } from '../helpers/fast-path-fixture.js';
@@ -25,6 +25,12 @@ describe.skipIf(!TTY_AVAILABLE)('the observe progress bar on the CSV fast path',
     // the desired side's count (later counts may fall between two of the bar's redraws)
     expect(result.stdout).toMatch(/observing fast \[desired\] 80000 records/);
     expect(result.stdout).toContain('Recon plan');
+  }, 70_000);
+
+  it('shows while recon apply plans a file afresh', async () => {
+    const result = await runCliInTty(['apply', 'fast.recon'], { cwd: dir });
+    expect(result.code, result.stdout).not.toBe(1);
+    expect(result.stdout).toMatch(/observing fast \[desired\] 80000 records/);
   }, 70_000);
 
   it('shows nothing when not on a terminal', async () => {

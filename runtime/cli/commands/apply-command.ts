@@ -22,6 +22,7 @@ import { isPlanPath, loadSavedPlan, SavedPlanError } from '../../apply/saved-pla
 import type { ChangePlan } from '../../plan/change-plan.js';
 import { resolveStateDir } from '../../state/state-dir.js';
 import { ApplyProgress } from '../apply-progress.js';
+import { ObserveProgress } from '../observe-progress.js';
 import { canPrompt, promptForApprovals } from '../approval-prompt.js';
 import { enumFlag, parseCommandArgs } from '../cli-args.js';
 import { CliError } from '../cli-error.js';
@@ -133,6 +134,8 @@ export async function runApplyCommand(args: string[], output: CliOutput): Promis
     output.err(`recon apply: ${signal}: finishing the actions in flight, starting no new ones (again to quit at once)\n`);
     stop.abort();
   });
+  // the observe bar while a file is planned afresh, then the actions' bar (both on stderr)
+  const observing = new ObserveProgress(output);
   const progress = new ApplyProgress(output);
   let result: ApplyResult;
   try {
@@ -149,13 +152,19 @@ export async function runApplyCommand(args: string[], output: CliOutput): Promis
       stop: stop.signal,
       promptApprovals: canPrompt(output, env)
         ? (plan, waiting) => {
+            observing.stop();
             progress.stop();
             return promptForApprovals(plan, waiting, actor, key, output);
           }
         : undefined,
-      onProgress: (event) => progress.update(event),
+      onObserveProgress: (event) => observing.update(event),
+      onProgress: (event) => {
+        observing.stop();
+        progress.update(event);
+      },
     });
   } finally {
+    observing.stop();
     progress.stop();
     removeHandlers();
   }

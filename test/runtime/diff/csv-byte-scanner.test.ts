@@ -54,6 +54,10 @@ describe('type checks', () => {
     expect(ok('2026-11-26T12:00:00.5', CHECK_DATETIME)).toBe(true);
     expect(ok('1e3', CHECK_NUMBER)).toBe(false);
     expect(ok('2026-02-30', CHECK_DATETIME)).toBe(false);
+    // month lengths and leap years (day 29 to 31: the only days the month's length can refuse)
+    for (const [text, valid] of [['2024-02-29', true], ['2023-02-29', false], ['2000-02-29', true], ['1900-02-29', false], ['2024-04-31', false], ['2024-04-30', true], ['2024-12-31', true]] as const) {
+      expect(ok(text, CHECK_DATETIME), text).toBe(valid);
+    }
   });
 });
 
