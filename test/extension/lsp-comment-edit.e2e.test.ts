@@ -4,44 +4,29 @@
  * the answers it gives once the edit has been checked, an edited doc comment included, and the
  * diagnostics of every version are still published.
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from 'vscode-languageserver-protocol/node';
-import type { CompletionItem, Hover, Position, PublishDiagnosticsParams } from 'vscode-languageserver';
+import type { CompletionItem, Hover, Position } from 'vscode-languageserver';
 import { makeWorkspace, offsetOf, positionAt, type TestWorkspace } from '../helpers/lsp-helpers.js';
 import { SAMPLE, SAMPLE_DATA } from './server/fixtures.js';
-import { ensureServerBuilt, spawnServer } from './lsp-e2e-support.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { ensureServerBuilt, startStdioSession, type StdioSession } from './lsp-e2e-support.js';
 
 let ws: TestWorkspace;
-let child: ChildProcessWithoutNullStreams;
-let client: ProtocolConnection;
-let stderr = '';
-const diagnostics: PublishDiagnosticsParams[] = [];
+let session: StdioSession;
 
 beforeAll(async () => {
   await ensureServerBuilt();
   ws = makeWorkspace({ ...SAMPLE_DATA, 'main.recon': SAMPLE });
-  child = spawnServer();
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  client = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
-  client.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => void diagnostics.push(p));
-  client.onNotification('window/logMessage', () => undefined);
-  client.onRequest('client/registerCapability', () => null);
-  client.listen();
+  session = startStdioSession();
 }, 120_000);
 
 afterAll(() => {
-  client?.dispose();
-  if (child && child.exitCode === null) child.kill();
+  session?.close();
   ws?.remove();
 });
 
-const until = <T>(probe: () => T | undefined, what: string): Promise<T> => waitFor(probe, { what, timeoutMs: 15_000, detail: () => `server stderr:\n${stderr}` });
-
 describe('recon lsp --stdio (built) after an edit in a comment', () => {
   it('completes and hovers at once as it does after the check, with the doc comment as it reads now', async () => {
-    await client.sendRequest('initialize', {
+    await session.client.sendRequest('initialize', {
       processId: process.pid,
       rootUri: ws.uri(''),
       workspaceFolders: [{ uri: ws.uri(''), name: 'e2e' }],
@@ -49,23 +34,23 @@ describe('recon lsp --stdio (built) after an edit in a comment', () => {
       // long enough that the requests right after an edit come before its check
       initializationOptions: { diagnosticsDelayMs: 400 },
     });
-    await client.sendNotification('initialized', {});
+    await session.client.sendNotification('initialized', {});
     const uri = ws.uri('main.recon');
-    await client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'recon', version: 1, text: SAMPLE } });
-    await until(() => diagnostics.find((d) => d.uri === uri && d.version === 1), 'the first diagnostics');
+    await session.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'recon', version: 1, text: SAMPLE } });
+    await session.until(() => session.diagnostics.find((d) => d.uri === uri && d.version === 1), 'the first diagnostics');
 
     const ask = async (positions: Position[]): Promise<unknown[]> => {
       const answers: unknown[] = [];
       for (const position of positions) {
-        answers.push((await client.sendRequest('textDocument/completion', { textDocument: { uri }, position })) as CompletionItem[]);
-        answers.push((await client.sendRequest('textDocument/hover', { textDocument: { uri }, position })) as Hover | null);
+        answers.push((await session.client.sendRequest('textDocument/completion', { textDocument: { uri }, position })) as CompletionItem[]);
+        answers.push((await session.client.sendRequest('textDocument/hover', { textDocument: { uri }, position })) as Hover | null);
       }
       return answers;
     };
     // the doc comment of `source ledger`, and a comment inside a block on the line of a statement
     let text = SAMPLE.replace('    use cash\n', '    use cash # the profile\n');
-    await client.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text }] });
-    await until(() => diagnostics.find((d) => d.uri === uri && d.version === 2), 'the diagnostics of version 2');
+    await session.client.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text }] });
+    await session.until(() => session.diagnostics.find((d) => d.uri === uri && d.version === 2), 'the diagnostics of version 2');
     const edits = [
       { after: '# The ledger', insert: ' (kept by finance)' },
       { after: '# the', before: ' profile', insert: ' shared' },
@@ -86,12 +71,12 @@ describe('recon lsp --stdio (built) after an edit in a comment', () => {
         offsetOf(current, 'on extra =>') + 'on extra => '.length,
       ].map((o) => positionAt(current, o));
       version++;
-      await client.sendNotification('textDocument/didChange', {
+      await session.client.sendNotification('textDocument/didChange', {
         textDocument: { uri, version },
         contentChanges: [{ range: { start: positionAt(text, at), end: positionAt(text, at) }, text: edit.insert }],
       });
       const quick = await ask(positions);
-      const published = await until(() => diagnostics.find((d) => d.uri === uri && d.version === version), `the diagnostics of version ${version}`);
+      const published = await session.until(() => session.diagnostics.find((d) => d.uri === uri && d.version === version), `the diagnostics of version ${version}`);
       expect(published.diagnostics).toEqual([]);
       expect(quick).toEqual(await ask(positions));
       // the hovers of the source and the policy right after the edit

@@ -4,46 +4,31 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from 'vscode-languageserver-protocol/node';
-import type { CompletionItem, Hover, Location, PublishDiagnosticsParams, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { CompletionItem, Hover, Location, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
+import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
 import type { DriftPreviewResult } from '../../extension/server/features/drift-preview.js';
 import { applyTextEdits, cursor, makeWorkspace, markAt, type TestWorkspace } from '../helpers/lsp-helpers.js';
 import { SAMPLE, SAMPLE_DATA } from './server/fixtures.js';
 import { runCli } from '../helpers/run-cli.js';
-import { ensureServerBuilt, spawnServer } from './lsp-e2e-support.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { ensureServerBuilt, spawnServer, startStdioSession, type StdioSession } from './lsp-e2e-support.js';
 
 let ws: TestWorkspace;
-let child: ChildProcessWithoutNullStreams;
-let client: ProtocolConnection;
-let stderr = '';
-const diagnostics: PublishDiagnosticsParams[] = [];
+let session: StdioSession;
 
 beforeAll(async () => {
   await ensureServerBuilt();
   ws = makeWorkspace({ ...SAMPLE_DATA, 'main.recon': SAMPLE });
-  child = spawnServer();
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  client = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
-  client.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => void diagnostics.push(p));
-  client.onNotification('window/logMessage', () => undefined);
-  client.onRequest('workspace/configuration', () => [{ preview: { timeBudget: 20, recordCap: 1000 } }]);
-  client.onRequest('client/registerCapability', () => null);
-  client.listen();
+  session = startStdioSession((client) => client.onRequest('workspace/configuration', () => [{ preview: { timeBudget: 20, recordCap: 1000 } }]));
 }, 120_000);
 
 afterAll(() => {
-  client?.dispose();
-  if (child && child.exitCode === null) child.kill();
+  session?.close();
   ws?.remove();
 });
 
-const until = <T>(probe: () => T | undefined, what: string): Promise<T> => waitFor(probe, { what, timeoutMs: 15_000, detail: () => `server stderr:\n${stderr}` });
-
 describe('recon lsp --stdio (built)', () => {
   it('initializes, checks as the file is edited, completes, hovers, navigates, renames, formats, previews drift and exits', async () => {
-    const init = (await client.sendRequest('initialize', {
+    const init = (await session.client.sendRequest('initialize', {
       processId: process.pid,
       rootUri: ws.uri(''),
       workspaceFolders: [{ uri: ws.uri(''), name: 'e2e' }],
@@ -52,57 +37,57 @@ describe('recon lsp --stdio (built)', () => {
     })) as { capabilities: Record<string, unknown>; serverInfo: { name: string } };
     expect(init.serverInfo.name).toBe('recon');
     expect(init.capabilities).toMatchObject({ textDocumentSync: { openClose: true, change: 2 }, documentFormattingProvider: true, semanticTokensProvider: { full: true } });
-    await client.sendNotification('initialized', {});
+    await session.client.sendNotification('initialized', {});
 
     // open a file with a misspelt source: the checker's diagnostic arrives, with its docs link
     const uri = ws.uri('main.recon');
     const broken = SAMPLE.replace('desired ledger', 'desired ledgr');
-    await client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'recon', version: 1, text: broken } });
-    const first = await until(() => diagnostics.find((d) => d.uri === uri && d.version === 1), 'the first diagnostics');
+    await session.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'recon', version: 1, text: broken } });
+    const first = await session.until(() => session.diagnostics.find((d) => d.uri === uri && d.version === 1), 'the first diagnostics');
     expect(first.diagnostics.map((d) => [d.code, d.message])).toEqual([['unknown-source', "unknown source 'ledgr'; did you mean 'ledger'?"]]);
     expect(first.diagnostics[0]!.codeDescription?.href).toMatch(/docs\/diagnostics\/unknown-source\.md$/);
 
     // its quick fix, applied as an incremental edit: the diagnostics clear
-    const actions = (await client.sendRequest('textDocument/codeAction', {
+    const actions = (await session.client.sendRequest('textDocument/codeAction', {
       textDocument: { uri },
       range: first.diagnostics[0]!.range,
       context: { diagnostics: first.diagnostics },
     })) as { title: string; edit: WorkspaceEdit }[];
     expect(actions.map((a) => a.title)).toEqual(["Change to 'ledger'"]);
     const fix = actions[0]!.edit.changes![uri]![0]!;
-    await client.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: fix.range, text: fix.newText }] });
-    const second = await until(() => diagnostics.find((d) => d.uri === uri && d.version === 2), 'the diagnostics of version 2');
+    await session.client.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: fix.range, text: fix.newText }] });
+    const second = await session.until(() => session.diagnostics.find((d) => d.uri === uri && d.version === 2), 'the diagnostics of version 2');
     expect(second.diagnostics).toEqual([]);
 
     // completion after desired. and hover on a field
     const marked = cursor(markAt(SAMPLE, 'desired.<|>amount'));
-    const items = (await client.sendRequest('textDocument/completion', { textDocument: { uri }, position: marked.position })) as CompletionItem[];
+    const items = (await session.client.sendRequest('textDocument/completion', { textDocument: { uri }, position: marked.position })) as CompletionItem[];
     expect(items.map((i) => i.label)).toEqual(['txn_id', 'amount', 'currency', 'status']);
-    const hover = (await client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { ...marked.position, character: marked.position.character + 1 } })) as Hover;
+    const hover = (await session.client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { ...marked.position, character: marked.position.character + 1 } })) as Hover;
     expect((hover.contents as { value: string }).value).toContain('**field** of source `ledger`');
 
     // definition of a source reference
     const ref = cursor(markAt(SAMPLE, 'actual gate<|>way'));
-    const location = (await client.sendRequest('textDocument/definition', { textDocument: { uri }, position: ref.position })) as Location;
+    const location = (await session.client.sendRequest('textDocument/definition', { textDocument: { uri }, position: ref.position })) as Location;
     expect(location.uri).toBe(uri);
     expect(location.range.start).toEqual(cursor(markAt(SAMPLE, 'source <|>gateway')).position);
 
     // rename the source everywhere in the file
-    const edit = (await client.sendRequest('textDocument/rename', { textDocument: { uri }, position: ref.position, newName: 'settlements' })) as WorkspaceEdit;
+    const edit = (await session.client.sendRequest('textDocument/rename', { textDocument: { uri }, position: ref.position, newName: 'settlements' })) as WorkspaceEdit;
     const renamed = applyTextEdits(SAMPLE, edit.changes![uri]!);
     expect(renamed).toContain('source settlements {');
     expect(renamed).toContain('actual settlements');
     expect(renamed).not.toContain('gateway {');
 
     // formatting: the same as recon fmt (a canonical file needs no edit; a messy one gets one)
-    await client.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text: SAMPLE.replace('  mode enforce', 'mode    enforce') }] });
-    const formatted = (await client.sendRequest('textDocument/formatting', { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } })) as TextEdit[];
+    await session.client.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text: SAMPLE.replace('  mode enforce', 'mode    enforce') }] });
+    const formatted = (await session.client.sendRequest('textDocument/formatting', { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } })) as TextEdit[];
     expect(formatted).toHaveLength(1);
     expect(formatted[0]!.newText).toContain('\n  mode enforce\n');
-    await client.sendNotification('textDocument/didChange', { textDocument: { uri, version: 4 }, contentChanges: [{ text: formatted[0]!.newText }] });
+    await session.client.sendNotification('textDocument/didChange', { textDocument: { uri, version: 4 }, contentChanges: [{ text: formatted[0]!.newText }] });
 
     // drift preview of the sample against its CSV files, in the bundled worker
-    const preview = (await client.sendRequest('recon/previewDrift', { uri, policy: 'settlement_parity' })) as DriftPreviewResult;
+    const preview = (await session.client.sendRequest('recon/previewDrift', { uri, policy: 'settlement_parity' })) as DriftPreviewResult;
     expect(preview.status).toBe('ok');
     expect(preview.trusted).toBe(false);
     expect(preview.timeBudgetMs).toBe(20_000);
@@ -121,15 +106,15 @@ describe('recon lsp --stdio (built)', () => {
     expect(readFileSync(ws.path('data/gateway.csv'), 'utf8')).toBe(SAMPLE_DATA['data/gateway.csv']);
 
     // the code lens now carries the counts
-    const lenses = (await client.sendRequest('textDocument/codeLens', { textDocument: { uri } })) as { command: { title: string } }[];
+    const lenses = (await session.client.sendRequest('textDocument/codeLens', { textDocument: { uri } })) as { command: { title: string } }[];
     expect(lenses.map((l) => l.command.title)).toEqual(['Preview drift · Drift: 2 missing · 2 extra · 1 changed', 'Run test']);
 
     // shutdown and exit: the process ends cleanly
-    await client.sendRequest('shutdown');
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await client.sendNotification('exit');
+    await session.client.sendRequest('shutdown');
+    const exited = new Promise<number | null>((resolve) => session.child.on('exit', (code) => resolve(code)));
+    await session.client.sendNotification('exit');
     expect(await exited).toBe(0);
-    expect(stderr).toBe('');
+    expect(session.stderr()).toBe('');
   });
 
   it('leaves when its client goes away without saying goodbye', async () => {

@@ -9,24 +9,15 @@
  * built after the scan, and tracing is decided when the modules load (so they are loaded here
  * after setting it, by dynamic imports).
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { captureStderr } from '../../helpers/stderr-capture.js';
 
 process.env.RECON_DIFF_TRACE = '1';
 const { diffSources } = await import('../../../runtime/diff/diff-sources.js');
 const { OBSERVED_AT, policy, source, workspace } = await import('./diff-fixture.js');
 type DiffResult = Awaited<ReturnType<typeof diffSources>>;
 
-let trace: string[] = [];
-beforeEach(() => {
-  trace = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    trace.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const trace = captureStderr();
 
 const d = source('desired', { kind: 'csv', path: 'desired.csv', fields: { id: 'string', amount: 'number', note: 'string' } });
 const a = source('actual', { kind: 'csv', path: 'actual.csv', fields: { id: 'string', amount: 'number', note: 'string' } });
@@ -40,7 +31,7 @@ async function bothPaths(root: string, workers: number, eager = false): Promise<
   return { generic, fast, path };
 }
 
-const notes = (text: string) => trace.filter((line) => line.includes(text));
+const notes = (text: string) => trace.lines.filter((line) => line.includes(text));
 
 /** Rows reported as duplicates of a key of `side`. */
 const duplicates = (result: DiffResult, side: 'desired' | 'actual') =>
@@ -140,7 +131,7 @@ describe('the key table filled during the desired scan', () => {
       expect(spread).toBeGreaterThan(900);
       expect(spread).toBeLessThan(1100);
       for (const workers of [0, 2]) {
-        trace = [];
+        trace.clear();
         const result = await bothPaths(ws.root, workers);
         expect(result.path).toBe('fast');
         expect(notes('found').length).toBe(0); // the "sized for N desired rows, M found" note
@@ -156,7 +147,7 @@ describe('the key table filled during the desired scan', () => {
     const ws = workspace({ 'desired.csv': desiredText(5000, 2000, 64), 'actual.csv': actualText() });
     try {
       for (const workers of [0, 2]) {
-        trace = [];
+        trace.clear();
         const result = await bothPaths(ws.root, workers);
         expect(result.path).toBe('fast');
         expect(notes('built after the scan').length).toBe(1);

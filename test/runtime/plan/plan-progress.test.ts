@@ -6,24 +6,15 @@
  * Why the trace: it is the only outside sign of the path a plan took (tracing is decided when
  * the modules load, so they are loaded here after setting it, by dynamic imports).
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { captureStderr } from '../../helpers/stderr-capture.js';
 import type { IrDocument } from '../../../language/ir/ir-types.js';
 
 process.env.RECON_DIFF_TRACE = '1';
 const { runPlan } = await import('../../../runtime/plan/plan-runner.js');
 const { OBSERVED_AT, policy, source, workspace } = await import('../diff/diff-fixture.js');
 
-let trace: string[] = [];
-beforeEach(() => {
-  trace = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    trace.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const trace = captureStderr();
 
 type Side = 'desired' | 'actual';
 interface Event {
@@ -57,7 +48,7 @@ describe('progress of runPlan on the CSV fast path', () => {
     try {
       const fastEvents: Event[] = [];
       const fast = await runPlan(ir, { workspaceRoot: ws.root, observedAt: OBSERVED_AT, env: {}, onProgress: (event) => fastEvents.push(event) });
-      expect(trace.filter((line) => line.includes('diff path:'))).toEqual([expect.stringContaining('diff path: fast')]);
+      expect(trace.lines.filter((line) => line.includes('diff path:'))).toEqual([expect.stringContaining('diff path: fast')]);
       const summary = fast.policies[0]!.summary;
       expect(summary).toMatchObject({ desired: 400_000, actual: 399_995 });
       expect(summary.invalid).toBeGreaterThan(0);
@@ -71,7 +62,7 @@ describe('progress of runPlan on the CSV fast path', () => {
       expect(new Set(fastEvents.map((event) => event.policy))).toEqual(new Set(['parity']));
 
       // A record cap turns the fast path off: the generic path's reader counts the same records.
-      trace = [];
+      trace.clear();
       const genericEvents: Event[] = [];
       await runPlan(ir, {
         workspaceRoot: ws.root,
@@ -80,7 +71,7 @@ describe('progress of runPlan on the CSV fast path', () => {
         maxRecordsPerSource: 10_000_000,
         onProgress: (event) => genericEvents.push(event),
       });
-      expect(trace.filter((line) => line.includes('diff path:'))).toEqual([expect.stringContaining('diff path: generic')]);
+      expect(trace.lines.filter((line) => line.includes('diff path:'))).toEqual([expect.stringContaining('diff path: generic')]);
       for (const side of ['desired', 'actual'] as const) expect(counts(genericEvents, side).at(-1)).toBe(summary[side]);
     } finally {
       ws.cleanup();
