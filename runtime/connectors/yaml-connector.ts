@@ -3,6 +3,12 @@
  * or at the dotted `items` path — like `json`, with the `yaml` package (YAML 1.2 core schema:
  * timestamps stay text, so coercion decides what a datetime is).
  *
+ * A file of several documents (separated by `---`, as `kubectl`, `kustomize build` and `helm
+ * template` write manifests) is read as one list: each document is a record, or a list of records
+ * (with `items`: the list at that path in each document); empty documents are skipped. Records
+ * are numbered through the whole file. Such a file is read-only (the yaml writer refuses to
+ * rewrite it).
+ *
  * Why the document API: besides values it gives node ranges, so every record carries the line it
  * starts on, and a syntax error names `file:line:col`.
  */
@@ -33,27 +39,53 @@ class YamlConnector implements Connector {
       throw fileError(source, error);
     }
     // The `yaml` package (≈ 260 KB) is imported on first read: a plan of other sources never loads it.
-    const { findSequence, LineCounter, parseDocument } = await import('./yaml-sequence.js');
+    const { findSequence, LineCounter, parseAllDocuments } = await import('./yaml-sequence.js');
     const lineCounter = new LineCounter();
-    const document = parseDocument(text, { lineCounter, prettyErrors: false });
-    const problem = document.errors[0];
-    if (problem) {
+    const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+    for (const document of documents) {
+      const problem = document.errors[0];
+      if (!problem) continue;
       const pos = problem.linePos?.[0] ?? lineCounter.linePos(problem.pos[0]);
       const detail = problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
       throw new ConnectorError(`${sourceLabel(source)}: ${file}:${pos.line}:${pos.col}: not valid YAML: ${detail}`, source.connector.at);
     }
-    let value: unknown;
-    try {
-      value = document.toJS(); // the default alias limit stops exponential expansion ("billion laughs")
-    } catch (error) {
-      throw new ConnectorError(`${sourceLabel(source)}: ${file}: ${error instanceof Error ? error.message : String(error)}`, source.connector.at);
-    }
-    const items = itemsAt(source, value, itemsPath);
-    const sequence = findSequence(document.contents, itemsPath);
-    yield* batchesOfItems(source, context, items, (i) => {
-      const start = (sequence?.items[i] as YamlNode | null | undefined)?.range?.[0];
+    const valueOf = (document: (typeof documents)[number]): unknown => {
+      try {
+        return document.toJS(); // the default alias limit stops exponential expansion ("billion laughs")
+      } catch (error) {
+        throw new ConnectorError(`${sourceLabel(source)}: ${file}: ${error instanceof Error ? error.message : String(error)}`, source.connector.at);
+      }
+    };
+    const lineAt = (node: YamlNode | null | undefined): number | undefined => {
+      const start = node?.range?.[0];
       return start === undefined ? undefined : lineCounter.linePos(start).line;
+    };
+    if (documents.length <= 1) {
+      // one document (or none: an empty file, which holds no list)
+      const document = documents[0];
+      const items = itemsAt(source, document === undefined ? null : valueOf(document), itemsPath);
+      const sequence = document === undefined ? null : findSequence(document.contents, itemsPath);
+      yield* batchesOfItems(source, context, items, (i) => lineAt(sequence?.items[i] as YamlNode | null | undefined));
+      return;
+    }
+    const items: unknown[] = [];
+    const lines: (number | undefined)[] = [];
+    documents.forEach((document, n) => {
+      const value = valueOf(document);
+      if (value === null) return; // an empty document (a `---` with nothing after it)
+      if (itemsPath === undefined && !Array.isArray(value)) {
+        items.push(value); // the document is the record
+        lines.push(lineAt(document.contents as YamlNode | null));
+        return;
+      }
+      const listed = itemsAt(source, value, itemsPath, `${file} (document ${n + 1})`);
+      const sequence = findSequence(document.contents, itemsPath);
+      listed.forEach((item, i) => {
+        items.push(item);
+        lines.push(lineAt(sequence?.items[i] as YamlNode | null | undefined));
+      });
     });
+    yield* batchesOfItems(source, context, items, (i) => lines[i]);
   }
 }
 

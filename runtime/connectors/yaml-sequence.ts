@@ -8,7 +8,7 @@
  */
 import { isMap, isSeq, type YAMLSeq } from 'yaml';
 
-export { LineCounter, parseDocument } from 'yaml';
+export { LineCounter, parseAllDocuments, parseDocument } from 'yaml';
 
 /**
  * The sequence node at the dotted `items` path of a YAML document (null when there is none):

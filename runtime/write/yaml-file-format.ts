@@ -248,6 +248,13 @@ export const yamlFileFormat: FileFormat = {
     const lineCounter = new LineCounter();
     const document = parseDocument(text, { lineCounter, prettyErrors: false });
     const problem = document.errors[0];
+    if (problem?.code === 'MULTIPLE_DOCS') {
+      // the connector reads such a file (as one list of records); rewriting it is not supported
+      throw new WriteError(
+        `${label}: ${file} holds several YAML documents (separated by ---): recon reads them as one list of records but cannot rewrite such a file; keep the records in one document for recon to write them`,
+        false,
+      );
+    }
     if (problem) {
       const pos = problem.linePos?.[0] ?? lineCounter.linePos(problem.pos[0]);
       const detail = problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');

@@ -119,6 +119,42 @@ describe('yaml connector', () => {
   it('names the file and position of a syntax error', async () => {
     await expect(read('yaml', 'rows:\n  - id: 1\n    bad: [1, 2\n')).rejects.toThrow(/^source things: data\/file\.yaml:\d+:\d+: not valid YAML: /);
   });
+
+  it('reads a file of several documents as one list: each document a record, or a list of them', async () => {
+    // as `kustomize build` or `helm template` write manifests: a leading and a trailing `---`,
+    // an empty document, a document holding a list, and one that is no record
+    const text = ['---', 'kind: Deployment', 'name: web', '---', '---', '- {kind: Service, name: web}', '- {kind: Service, name: api}', '---', 'just text', '---', ''].join('\n');
+    const result = await read('yaml', text);
+    expect(result.records).toEqual([
+      { kind: 'Deployment', name: 'web' },
+      { kind: 'Service', name: 'web' },
+      { kind: 'Service', name: 'api' },
+    ]);
+    expect(result.origins).toEqual([
+      { position: 1, line: 2 },
+      { position: 2, line: 6 },
+      { position: 3, line: 7 },
+    ]);
+    expect(result.unreadable).toEqual([{ origin: { position: 4, line: 9 }, error: 'data/file.yaml:9: record 4 is a string, not an object' }]);
+  });
+
+  it('takes the list at the items path of each document, and names the document that has none', async () => {
+    const text = 'kind: List\nitems:\n  - id: a\n---\nkind: List\nitems:\n  - id: b\n  - id: c\n';
+    const result = await read('yaml', text, { items: 'items' });
+    expect(result.records).toEqual([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    expect(result.origins).toEqual([
+      { position: 1, line: 3 },
+      { position: 2, line: 7 },
+      { position: 3, line: 8 },
+    ]);
+    await expect(read('yaml', `${text}---\nkind: Other\n`, { items: 'items' })).rejects.toThrow(
+      'source things: data/file.yaml (document 3) has nothing at items path "items"',
+    );
+  });
+
+  it('locates a syntax error in any document of the file', async () => {
+    await expect(read('yaml', '- id: 1\n---\n- id: 2\n  bad: [1\n')).rejects.toThrow(/^source things: data\/file\.yaml:[3-5]:\d+: not valid YAML: /);
+  });
 });
 
 describe('inline connector', () => {

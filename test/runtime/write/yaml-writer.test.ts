@@ -154,6 +154,21 @@ other: {x: 1}
     expect(read(root)).toBe(text.replace('{id: b, n: 2}', '{id: b, n: 3}'));
   });
 
+  it('refuses to rewrite a file of several documents, which the connector reads, and leaves it as it was', async () => {
+    const text = 'id: a\nn: 1\n---\nid: b\nn: 2\n';
+    const root = workspace({ 'x.yaml': text });
+    const source = makeSource('yaml', 'x.yaml');
+    expect((await readAll(connectorFor(source, root))).records).toEqual([
+      { id: 'a', n: 1 },
+      { id: 'b', n: 2 },
+    ]);
+    const error = await writeErrorOf(applyActions(createYamlWriter, source, root, [fileAction(source, 'update', { id: 'b' }, { id: 'b', n: 3 })]));
+    expect(error.message).toBe(
+      'source things: x.yaml holds several YAML documents (separated by ---): recon reads them as one list of records but cannot rewrite such a file; keep the records in one document for recon to write them',
+    );
+    expect(read(root)).toBe(text);
+  });
+
   it('composite keys, and idempotent creates and deletes', async () => {
     const root = workspace({ 'x.yaml': '- {acct: x, day: 1, v: 1}\n- {acct: x, day: 2, v: 2}\n' });
     const top = makeSource('yaml', 'x.yaml', { key: ['acct', 'day'] });
