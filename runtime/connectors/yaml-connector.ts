@@ -73,7 +73,7 @@ class YamlConnector implements Connector {
     documents.forEach((document, n) => {
       const value = valueOf(document);
       if (value === null) return; // an empty document (a `---` with nothing after it)
-      if (itemsPath === undefined && !Array.isArray(value)) {
+      if (!itemsPath && !Array.isArray(value)) {
         items.push(value); // the document is the record
         lines.push(lineAt(document.contents as YamlNode | null));
         return;
