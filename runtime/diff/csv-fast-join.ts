@@ -724,7 +724,6 @@ function insertBlock(ranges: readonly DesiredRange[], r: number, from: number, t
   const BUILD_BATCH = 64;
   const RANGE_SHIFT = 27;
   const INVALID = 2 << 24; // FLAG_INVALID
-  const DUP = 4 << 24; // FLAG_DUP
   const half = table.length >>> 2; // slots per half
   const scale = half / 2147483648; // see `slotOf`
   const base = partition * half;
@@ -754,40 +753,52 @@ function insertBlock(ranges: readonly DesiredRange[], r: number, from: number, t
       const h = pending[m + BUILD_BATCH];
       touched ^= table[(base + (((h & 0x7fffffff) * scale) | 0)) << 1];
     }
-    for (let m = 0; m < n; m++) {
-      const i = pending[m];
-      const o = i * STRIDE;
-      const h = pending[m + BUILD_BATCH];
-      const uh = h >>> 0;
-      let slot = ((h & 0x7fffffff) * scale) | 0;
-      for (;;) {
-        const at = (base + slot) << 1;
-        const v = table[at];
-        if (v === 0) {
-          table[at] = ((r << RANGE_SHIFT) | i) + 1;
-          table[at + 1] = uh;
-          break;
-        }
-        if (table[at + 1] === uh) {
-          const ref = v - 1;
-          const other = ranges[ref >>> RANGE_SHIFT];
-          const ri = ref & ((1 << RANGE_SHIFT) - 1);
-          if (keysEqual(other, ri, range, i)) {
-            if ((other.rows[ri * STRIDE + 2] & DUP) === 0) {
-              other.rows[ri * STRIDE + 2] |= DUP;
-              duplicates++;
-            }
-            rows[o + 2] |= DUP;
-            duplicates++;
-            break;
-          }
-        }
-        if (++slot === half) slot = 0;
-      }
-    }
+    for (let m = 0; m < n; m++) duplicates += insertRow(ranges, table, half, (r << RANGE_SHIFT) | pending[m], pending[m + BUILD_BATCH]);
   }
   _lookAhead ^= touched;
   return duplicates;
+}
+
+/**
+ * Puts desired row `ref` (key hash `hash`) into a table no other thread is filling — or, when a
+ * row with its key is there already, flags both `DUP` instead (only the first stays in the
+ * table). Returns how many rows it newly flagged. One insertion for the table built after the
+ * scan (`insertBlock`) and for the rows `settleTable` adds; the scan's own, concurrent ones are
+ * `DesiredStore.insertRows`.
+ */
+function insertRow(ranges: readonly DesiredRange[], table: Uint32Array, half: number, ref: number, hash: number): number {
+  // Literals, not the module's constants (see `DesiredStore.onRows`).
+  const STRIDE = 6;
+  const DUP = 4 << 24; // FLAG_DUP
+  const uh = hash >>> 0;
+  const base = (hash >>> 31) * half;
+  let slot = slotOf(hash, half);
+  for (;;) {
+    const at = (base + slot) << 1;
+    const v = table[at];
+    if (v === 0) {
+      table[at] = ref + 1;
+      table[at + 1] = uh;
+      return 0;
+    }
+    if (table[at + 1] === uh) {
+      const other = v - 1;
+      const a = ranges[other >>> 27]; // RANGE_STRIDE = 2^27
+      const b = ranges[ref >>> 27];
+      const j = other & 0x7ffffff;
+      const i = ref & 0x7ffffff;
+      if (keysEqual(a, j, b, i)) {
+        let flagged = 1;
+        if ((a.rows[j * STRIDE + 2] & DUP) === 0) {
+          a.rows[j * STRIDE + 2] |= DUP;
+          flagged++;
+        }
+        b.rows[i * STRIDE + 2] |= DUP;
+        return flagged;
+      }
+    }
+    if (++slot === half) slot = 0;
+  }
 }
 
 /**
@@ -823,28 +834,7 @@ export function settleTable(ranges: readonly DesiredRange[], table: Uint32Array,
     const h = recordKeyHash(range.rows, i * STRIDE, range.keyArena, keyWords, keyWordBytes);
     const top = h >>> 31;
     if (!reserveRows(counts, half, 1 - top, top)) return false;
-    const base = top * half;
-    const uh = h >>> 0;
-    let slot = slotOf(h, half);
-    for (;;) {
-      const at = (base + slot) << 1;
-      const there = table[at];
-      if (there === 0) {
-        table[at] = ref + 1;
-        table[at + 1] = uh;
-        break;
-      }
-      if (table[at + 1] === uh) {
-        const other = there - 1;
-        const j = other & 0x7ffffff;
-        if (keysEqual(ranges[other >>> 27], j, range, i)) {
-          ranges[other >>> 27].rows[j * STRIDE + 2] |= DUP;
-          range.rows[i * STRIDE + 2] |= DUP;
-          break;
-        }
-      }
-      if (++slot === half) slot = 0;
-    }
+    insertRow(ranges, table, half, ref, h);
   }
   return true;
 }
