@@ -15,7 +15,7 @@
 import type { IrFieldType } from '../../language/ir/ir-types.js';
 import { isPlainObject } from '../expressions/own-properties.js';
 import { coerceValue, decimalNumber } from '../observe/field-coercion.js';
-import { daysInMonth, readIsoDateTime } from '../observe/iso-datetime.js';
+import { daysInMonth, epochMillis, readIsoDateTime } from '../observe/iso-datetime.js';
 import { strictEquals } from '../expressions/value-semantics.js';
 
 /** A point in time: whole seconds since the epoch plus nanoseconds (0..999,999,999). */
@@ -64,11 +64,7 @@ export function parseInstant(text: string, requireZone = false): Instant | null 
   if (utc !== null) return utc;
   const parts = readIsoDateTime(text);
   if (parts === null || (requireZone && !parts.zoned)) return null;
-  const nanos = Number(parts.fraction.slice(0, 9).padEnd(9, '0'));
-  const date = new Date(0);
-  date.setUTCFullYear(parts.year, parts.month - 1, parts.day);
-  date.setUTCHours(parts.hour, parts.minute, parts.second, 0);
-  return new Instant(date.getTime() / 1000 - parts.offsetMinutes * 60, nanos);
+  return new Instant(epochMillis(parts) / 1000, Number(parts.fraction.slice(0, 9).padEnd(9, '0')));
 }
 
 function digit(text: string, at: number): number {

@@ -24,7 +24,7 @@
 import type { IrFieldType } from '../../language/ir/ir-types.js';
 import { describeValue } from '../expressions/value-semantics.js';
 import { flatConcat } from './flat-text.js';
-import { daysInMonth, readIsoDateTime } from './iso-datetime.js';
+import { daysInMonth, epochMillis, readIsoDateTime } from './iso-datetime.js';
 
 /** A coerced value, or why the value cannot be coerced (`"abc" is not a number`). */
 export type CoercionResult = { ok: true; value: unknown } | { ok: false; reason: string };
@@ -69,18 +69,7 @@ export function canonicalInstant(text: string): string | null {
   if (fast !== null) return fast;
   const parts = readIsoDateTime(text);
   if (parts === null) return null;
-  const { year } = parts;
-  const millis = Number(parts.fraction.slice(0, 3).padEnd(3, '0'));
-  let ms = Date.UTC(year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second, millis);
-  if (year < 100) {
-    // Date.UTC maps years 0-99 to 1900-1999; the date is set with its own year, else the leap
-    // day of year 0 (1900 has none) would become March 1st.
-    const date = new Date(0);
-    date.setUTCFullYear(year, parts.month - 1, parts.day);
-    date.setUTCHours(parts.hour, parts.minute, parts.second, millis);
-    ms = date.getTime();
-  }
-  ms -= parts.offsetMinutes * 60_000;
+  const ms = epochMillis(parts) + Number(parts.fraction.slice(0, 3).padEnd(3, '0'));
   const result = new Date(ms);
   if (Number.isNaN(ms) || result.getUTCFullYear() < 0 || result.getUTCFullYear() > 9999) return null;
   return result.toISOString();

@@ -6,8 +6,8 @@
  * Why one reader: the record reader (`canonicalInstant`, canonical text to the millisecond) and
  * the diff (`parseInstant`, instants to the nanosecond) must agree on which text is a datetime
  * and what its date, time and offset are, or a value the reader accepted could be read otherwise
- * when it is compared. Each caller builds its own result from the parts, since they keep
- * different precisions and have their own rules for years 0-99.
+ * when it is compared. Both take the instant to the second from `epochMillis` and add the
+ * fraction at their own precision (milliseconds, nanoseconds).
  *
  * The callers' fast paths for what machines write (`...T12:00:00Z`, `.000Z`) stay with them
  * (`canonicalUtcFastPath`, `parseUtcText`): they accept only text this grammar reads alike, and
@@ -79,4 +79,17 @@ export function readIsoDateTime(text: string): IsoDateTimeParts | null {
     zoned: m[8] !== undefined || m[9] !== undefined,
     offsetMinutes,
   };
+}
+
+/**
+ * The instant of the parts to the second (their fraction left out), in milliseconds since the
+ * epoch: the offset taken off, a time without a zone read as UTC. Why one function: both callers
+ * need it, and `Date.UTC` reads years 0-99 as 1900-1999 (where year 0's leap day is March 1st),
+ * so the year is set as written.
+ */
+export function epochMillis(parts: IsoDateTimeParts): number {
+  const date = new Date(0);
+  date.setUTCFullYear(parts.year, parts.month - 1, parts.day);
+  date.setUTCHours(parts.hour, parts.minute, parts.second, 0);
+  return date.getTime() - parts.offsetMinutes * 60_000;
 }
