@@ -276,11 +276,9 @@ describe('scanRange', () => {
   });
 });
 
-describe('vouched type checks', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'recon-fast-vouch-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  // id, v (a number, compared), w (an integer, not compared)
-  const typedPlan = (vouched: boolean): ScanPlan => ({
+/** id, v (a number, compared), w (an integer, not compared); `vouched`: v is vouched for (`RowSink.vouch`). */
+function typedPlan(vouched: boolean): ScanPlan {
+  return {
     delimiter: 44,
     columns: 3,
     fpSlot: Int32Array.from([-1, 0, -1]),
@@ -289,7 +287,12 @@ describe('vouched type checks', () => {
     keyComponents: 1,
     check: Uint8Array.from([CHECK_NONE, CHECK_NUMBER, CHECK_INTEGER]),
     ...(vouched ? { vouched: Uint8Array.from([0, 1, 0]) } : {}),
-  });
+  };
+}
+
+describe('vouched type checks', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'recon-fast-vouch-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   /** The desired side as the fast path leaves it before the probe: suspects judged, table built. */
   function desired(): { ranges: DesiredRange[]; table: Uint32Array } {
@@ -373,16 +376,8 @@ describe('vouched type checks', () => {
 describe('the key table filled while the desired ranges are scanned', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'recon-fast-fill-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  // id, v (a number, compared), w (an integer, not compared): '1e1' is suspect (valid), 'abc' too (invalid)
-  const plan: ScanPlan = {
-    delimiter: 44,
-    columns: 3,
-    fpSlot: Int32Array.from([-1, 0, -1]),
-    fpSlots: 1,
-    keyComponent: Int32Array.from([0, -1, -1]),
-    keyComponents: 1,
-    check: Uint8Array.from([CHECK_NONE, CHECK_NUMBER, CHECK_INTEGER]),
-  };
+  // '1e1' in v is suspect (valid), 'abc' too (invalid)
+  const plan = typedPlan(false);
   const header = 'id,v,w\n';
 
   /** Scans `ids` (with values `v`, default 1) as range `range` of a file into `table`. */
