@@ -24,7 +24,8 @@
  * - `unordered`: two lists are equal when they hold the same elements the same number of times.
  * - `unordered by FIELD`: list elements are matched on FIELD (in order of appearance when a value
  *   repeats), each pair compared exactly; an element without a partner is reported at
- *   `list[FIELD=VALUE]` with null on the other side.
+ *   `list[FIELD=VALUE]` with null on the other side. FIELD is a path (`unordered by meta.name`)
+ *   read as the read pipeline reads paths (`readPath`), so a nested match field pairs elements.
  * - `normalize F, ...`: normalizers on both sides, then exact.
  * - `by EXPR`: the expression decides over the whole records `desired` and `actual` (and `key`);
  *   true means equal. An expression that fails at run time counts as unequal, with a warning.
@@ -32,6 +33,7 @@
 import type { IrComparator, IrFieldType, IrNormalizer } from '../../language/ir/ir-types.js';
 import { evaluateCondition, type EvaluationContext } from '../expressions/expression-evaluator.js';
 import { isPlainObject, ownValue } from '../expressions/own-properties.js';
+import { readPath } from '../observe/field-path.js';
 import type { FieldDelta } from '../plan/change-plan.js';
 import { childPath, indexPath, matchPath } from './field-path.js';
 import { applyNormalizers } from './normalizers.js';
@@ -249,26 +251,43 @@ function sameMultiset(desired: readonly unknown[], actual: readonly unknown[]): 
   return true;
 }
 
-/** `unordered by FIELD`: pairs elements on FIELD, compares pairs exactly, reports per element. */
-function compareMatched(field: string, desired: readonly unknown[], actual: readonly unknown[], path: string, out: FieldDelta[]): void {
+/** Compares one pair of list elements matched by `unordered by`, at the element's path. */
+export type ElementComparer = (desired: unknown, actual: unknown, path: string, out: FieldDelta[]) => void;
+
+const compareElementsExactly: ElementComparer = (desired, actual, path, out) => compareExact(desired, actual, null, path, out);
+
+/**
+ * `unordered by FIELD`: pairs elements on FIELD, compares pairs (exactly, unless the caller
+ * passes the rules below the list: `record-comparer.ts`), reports per element.
+ * FIELD is read with `readPath`: the IR keeps it as path text (`meta.name`), and reading it as
+ * one literal name found nothing in nested objects, so every element was paired by position.
+ */
+export function compareMatched(
+  field: string,
+  desired: readonly unknown[],
+  actual: readonly unknown[],
+  path: string,
+  out: FieldDelta[],
+  comparePair: ElementComparer = compareElementsExactly,
+): void {
   const pool = new Map<string, unknown[]>();
   for (const element of actual) {
-    const k = canonicalKey(ownValue(element, field));
+    const k = canonicalKey(readPath(element, field));
     const list = pool.get(k);
     if (list) list.push(element);
     else pool.set(k, [element]);
   }
   for (const element of desired) {
-    const matchValue = ownValue(element, field);
+    const matchValue = readPath(element, field);
     const k = canonicalKey(matchValue);
     const candidates = pool.get(k);
     const partner = candidates && candidates.length > 0 ? candidates.shift() : undefined;
     const elementPath = matchPath(path, field, matchValue ?? null);
     if (partner === undefined) report(out, elementPath, element, null);
-    else compareExact(element, partner, null, elementPath, out);
+    else comparePair(element, partner, elementPath, out);
   }
   for (const element of actual) {
-    const matchValue = ownValue(element, field);
+    const matchValue = readPath(element, field);
     const candidates = pool.get(canonicalKey(matchValue));
     if (candidates && candidates.includes(element)) {
       candidates.splice(candidates.indexOf(element), 1);

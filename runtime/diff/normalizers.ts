@@ -5,7 +5,10 @@
  * Why values a normalizer does not apply to pass through unchanged: `lower` on a number or
  * `round(2)` on text that is not a number has nothing to do, and failing there would turn a
  * tolerance rule into a source of errors. Lists are normalized element by element (`tags
- * normalize lower` compares tag lists case-insensitively).
+ * normalize lower` compares tag lists case-insensitively), and objects value by value, their
+ * field names kept (`labels ignore_case` compares a map of labels case-insensitively, as it
+ * compares a list of them; a nested rule such as `meta.x exact` under `meta ignore_case` gives
+ * `meta`'s other fields the same reading at every depth).
  *
  * - `trim`: removes white space at both ends.
  * - `lower`, `upper`: Unicode default case mapping.
@@ -16,6 +19,7 @@
  */
 import type { IrNormalizer } from '../../language/ir/ir-types.js';
 import { roundHalfAwayFromZero } from '../expressions/arithmetic-operations.js';
+import { isPlainObject, setOwn } from '../expressions/own-properties.js';
 import { Instant, parseInstant, toNumber } from './value-coercion.js';
 
 const WHITE_SPACE_RUN = /\s+/g;
@@ -23,6 +27,11 @@ const WHITE_SPACE_RUN = /\s+/g;
 /** Applies one normalizer to one value. */
 export function applyNormalizer(value: unknown, normalizer: IrNormalizer): unknown {
   if (Array.isArray(value)) return value.map((element) => applyNormalizer(element, normalizer));
+  if (isPlainObject(value)) {
+    const normalized: Record<string, unknown> = {};
+    for (const name of Object.keys(value)) setOwn(normalized, name, applyNormalizer(value[name], normalizer));
+    return normalized;
+  }
   switch (normalizer.name) {
     case 'trim':
       return typeof value === 'string' ? value.trim() : value;

@@ -7,7 +7,8 @@
  * Which fields are compared (LANGUAGE.md 2.3): with `default exact`, every field of the desired
  * record except the key — its source's declared `fields`, else its `select` names, else the
  * fields the record has — plus every field a rule names; with `default ignore`, only the fields
- * rules name. A field only the actual side has is compared only when a rule names it.
+ * rules name. A field only the actual side has is compared only when a rule names it. A profile's
+ * rule on a field that a typed desired source does not declare is left out (`appliesTo`).
  *
  * Nested rules: a rule on `metadata.labels.app` applies to that path only. When a field has rules
  * below it, the comparison descends into it: the names of both sides are compared with the
@@ -21,7 +22,7 @@ import type { IrComparator, IrCompareRule, IrFieldType, IrPolicy, IrSource } fro
 import type { EvaluationContext } from '../expressions/expression-evaluator.js';
 import { isPlainObject, ownValue } from '../expressions/own-properties.js';
 import type { FieldDelta } from '../plan/change-plan.js';
-import { compareWith, UNCOERCIBLE, unionKeys, type ComparisonScope } from './comparators.js';
+import { compareMatched, compareWith, UNCOERCIBLE, unionKeys, type ComparisonScope } from './comparators.js';
 import { childPath, indexPath, parsePath, type PathSegment } from './field-path.js';
 import { coerceForCompare } from './value-coercion.js';
 
@@ -142,7 +143,12 @@ export class RecordComparer {
     const rules = effectiveRules(policy);
     this.hasByRule = hasByRule(rules);
     this.unusedScope = { desiredRecord: null, actualRecord: null, key: null, evaluation, warnings: [] };
-    for (const rule of rules) this.addRule(parsePath(rule.path), rule.comparator);
+    const declared = desiredSource.fields ? new Set(desiredSource.fields.map((f) => f.name)) : null;
+    for (const rule of rules) {
+      const segments = parsePath(rule.path);
+      if (!appliesTo(rule, segments, declared)) continue;
+      this.addRule(segments, rule.comparator);
+    }
     this.keyFields = new Set(desiredSource.key);
     for (const key of desiredSource.key) {
       const segments = parsePath(key);
@@ -329,6 +335,10 @@ export class RecordComparer {
       compareWith(comparator, desired, actual, type, path, out, scope, shownDesired, shownActual);
       return;
     }
+    if (comparator.kind === 'unordered') {
+      this.compareUnordered(node, comparator, desired, actual, type, path, out, scope, shownDesired, shownActual);
+      return;
+    }
     const containers = sameContainerKind(desired, actual);
     if (!containers && comparator.kind !== 'ignore') {
       compareWith(comparator, desired, actual, type, path, out, scope, shownDesired, shownActual);
@@ -355,6 +365,61 @@ export class RecordComparer {
       this.compareNode(node.children.get(segment), below, d, a, null, childPathText, out, scope, d, a);
     }
   }
+
+  /**
+   * A list compared `unordered` that has rules below it (`containers unordered by name` and
+   * `containers.resources ignore`). Why not descend like other fields: descending pairs the
+   * elements by position, so a reordered list was reported element by element as changed.
+   * Under `unordered by`, elements are paired on the match field and each pair is compared
+   * exactly but for the named rules below the list (applied inside every element); under
+   * plain `unordered` the lists are compared as multisets, the rules below them aside.
+   */
+  private compareUnordered(
+    node: RuleNode,
+    comparator: Extract<IrComparator, { kind: 'unordered' }>,
+    desired: unknown,
+    actual: unknown,
+    type: IrFieldType | null,
+    path: string,
+    out: FieldDelta[],
+    scope: ComparisonScope,
+    shownDesired: unknown,
+    shownActual: unknown,
+  ): void {
+    if (comparator.by === null || !Array.isArray(desired) || !Array.isArray(actual)) {
+      compareWith(comparator, desired, actual, type, path, out, scope, shownDesired, shownActual);
+      return;
+    }
+    const inside = elementRules(node);
+    compareMatched(comparator.by, desired, actual, path, out, (d, a, elementPath, found) =>
+      this.compareNode(inside, EXACT, d, a, null, elementPath, found, scope, d, a),
+    );
+  }
+}
+
+/**
+ * The rules that apply inside each element of a list compared `unordered by`: the named
+ * children of the list's node (`containers.resources`), not its indexes, which mean nothing when
+ * order does not count.
+ */
+function elementRules(node: RuleNode): RuleNode {
+  const children = new Map<PathSegment, RuleNode>();
+  for (const [segment, child] of node.children) if (typeof segment === 'string') children.set(segment, child);
+  return { comparator: null, children };
+}
+
+/**
+ * Whether a rule takes part in the comparison. A profile's rule whose field a typed desired
+ * source does not declare does not: a rule on such a field is an error when written in the
+ * policy (LANGUAGE.md 2.3: with a typed desired source a rule's path must be one of its fields),
+ * but the checker lets a profile's rules through, because a profile (`money.cents`: `amount`
+ * and `currency`) is written for many sources. Applied, such a rule compared a field the desired
+ * side cannot hold — `currency: null → "EUR"` on every record, and `update` would clear it.
+ */
+function appliesTo(rule: IrCompareRule, segments: readonly PathSegment[], declared: ReadonlySet<string> | null): boolean {
+  if (rule.profile === null || declared === null) return true;
+  const head = segments[0];
+  return typeof head === 'string' && declared.has(head);
 }
 
 /** Both sides are absent, objects or lists, and not an object against a list. */
