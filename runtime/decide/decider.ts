@@ -25,6 +25,12 @@ export interface DecideContext {
   env?: Readonly<Record<string, string | undefined>>;
   /** Apply `limits` (default true); `recon test` turns them off. */
   applyLimits?: boolean;
+  /**
+   * Build each acting item's `effect` (default true). `recon test` turns it off: a test checks
+   * the rules with no I/O, and an effect reads the actual source's options — its `secret()`
+   * headers — only to show them as `***`, warning about every secret the test run has not set.
+   */
+  effects?: boolean;
   /** Replaces the expression evaluator (tests of the decider alone); default: the runtime's evaluator. */
   expressions?: DecideExpressions;
 }
@@ -245,15 +251,18 @@ function decideItem(run: PolicyRun, item: DiffItem): PlanItem {
   const because = rule.because === null ? null : shownText(rule.because, 'because text', rule, data, expressions, warnings);
   const gate: Gate =
     rule.action === 'ignore' || rule.action === 'report' ? 'none' : rule.approval.required ? 'approval' : 'auto';
-  const built = buildEffect({
-    action: rule.action,
-    item,
-    source: run.actualSource,
-    title,
-    data,
-    evaluateValue: (expr, values) => expressions.value(expr, values),
-    evaluateShown: (expr, values) => expressions.shown(expr, values),
-  });
+  const built =
+    ctx.effects === false
+      ? { effect: null, warnings: [] }
+      : buildEffect({
+          action: rule.action,
+          item,
+          source: run.actualSource,
+          title,
+          data,
+          evaluateValue: (expr, values) => expressions.value(expr, values),
+          evaluateShown: (expr, values) => expressions.shown(expr, values),
+        });
   for (const warning of built.warnings) warnings.push(warning);
   return planItem(
     id,

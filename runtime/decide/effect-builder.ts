@@ -12,6 +12,7 @@ import type { Effect } from '../plan/change-plan.js';
 import { buildSqlStatement } from '../connectors/postgres-sql.js';
 import { topField } from './raw-path.js';
 import { mapToRaw, type ValueEvaluator } from './raw-record-mapper.js';
+import { sentUrl } from './sent-url.js';
 
 export interface EffectInput {
   action: IrActionKind;
@@ -128,7 +129,14 @@ function keysOnly(item: DiffItem): Record<string, unknown> {
 
 function httpEffect(op: IrWriteOp, source: IrSource, body: unknown, input: EffectInput, warnings: string[]): Effect {
   const http = op.http as { method: string; url: IrExpr };
-  const url = shownText(http.url, input, warnings, `URL of ${op.op} (${op.at})`);
+  const written = shownText(http.url, input, warnings, `URL of ${op.op} (${op.at})`);
+  // the URL as the client sends it, or none: the plan shows exactly the request apply makes
+  const sent = sentUrl(written);
+  if (sent.url === null) {
+    warnings.push(`URL of ${op.op} (${op.at}): ${sent.problem}: ${op.op} cannot be applied`);
+    return null;
+  }
+  const url = sent.url;
   const headers: Record<string, string> = {};
   const option = source.connector.options.find((candidate) => candidate.name === 'headers');
   if (option) {
@@ -163,7 +171,14 @@ function sqlEffect(action: 'create' | 'update' | 'delete', source: IrSource, bod
     return null;
   }
   const table = shownText(option.value, input, warnings, `table (${option.at})`);
-  const built = buildSqlStatement(action, table, body);
+  let built: ReturnType<typeof buildSqlStatement>;
+  try {
+    built = buildSqlStatement(action, table, body);
+  } catch (error) {
+    // a name no SQL identifier can hold (a NUL in a record's field name): this item cannot be
+    // written, which must not stop the whole plan
+    built = { error: error instanceof Error ? error.message : String(error) };
+  }
   if ('error' in built) {
     warnings.push(`source ${source.name}: ${built.error}: ${action} cannot be applied`);
     return null;

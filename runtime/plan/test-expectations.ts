@@ -4,15 +4,26 @@
  * Why separate from running: the expectations are pure over a policy plan, so their wording and
  * edge cases (composite keys, approval gates, `ignored` counts) are tested without any records.
  */
-import type { IrTest, IrTestKey } from '../../language/ir/ir-types.js';
+import type { IrFieldType, IrTest, IrTestKey } from '../../language/ir/ir-types.js';
+import { coerceValue } from '../observe/field-coercion.js';
 import type { PlanItem, PolicyPlan } from './change-plan.js';
-import { keyValueText } from './item-id.js';
+
+/**
+ * The declared types of the key fields (in key order) of the policy's two sources, `null` where a
+ * source does not declare one. An expected key is written as the test's records are, so it is
+ * coerced as they are: `on ["acme", "2026-11-01T00:00:00Z"]` finds the instant a `datetime` key
+ * holds, `on 7` the text "7" of a `string` key.
+ */
+export interface TestKeyTypes {
+  desired: readonly (IrFieldType | null)[];
+  actual: readonly (IrFieldType | null)[];
+}
 
 /**
  * Every failed expectation of `test` over `plan`, one clear sentence each (with the `.recon`
  * location of the expectation); empty when the test passes.
  */
-export function checkExpectations(test: IrTest, plan: PolicyPlan): string[] {
+export function checkExpectations(test: IrTest, plan: PolicyPlan, keyTypes?: TestKeyTypes): string[] {
   const failures: string[] = [];
   const items = plan.items;
   if (test.expect.no_drift) {
@@ -35,7 +46,7 @@ export function checkExpectations(test: IrTest, plan: PolicyPlan): string[] {
   }
   for (const expected of test.expect.actions) {
     const wanted = `action ${expected.action} on ${formatTestKey(expected.key)}${expected.requires_approval ? ' requires approval' : ''}`;
-    const candidates = items.filter((item) => item.kind !== 'invalid' && keyMatches(item, expected.key));
+    const candidates = items.filter((item) => item.kind !== 'invalid' && keyMatches(item, expected.key, keyTypes));
     if (candidates.length === 0) {
       const keys = items.filter((item) => item.kind !== 'invalid').map((item) => formatItemKey(item));
       failures.push(`expected ${wanted}, but no item has that key${keys.length > 0 ? ` (items: ${keys.join(', ')})` : ' (no items)'} (${expected.at})`);
@@ -64,12 +75,26 @@ export function formatTestKey(key: IrTestKey): string {
   return JSON.stringify(key);
 }
 
-/** True when the item's key values, in key order, read the same as the expected key. */
-function keyMatches(item: PlanItem, key: IrTestKey): boolean {
+/**
+ * True when the item's key values, in key order, equal the expected key: a number only a
+ * number and a text only a text ("1" and 1 are different keys, LANGUAGE.md 2.4), each expected
+ * part taken as written or coerced to its key field's declared type (`TestKeyTypes`).
+ */
+function keyMatches(item: PlanItem, key: IrTestKey, keyTypes: TestKeyTypes | undefined): boolean {
   if (!item.key) return false;
-  const actual = Object.values(item.key).map(keyValueText);
-  const expected = (Array.isArray(key) ? key : [key]).map(keyValueText);
-  return actual.length === expected.length && actual.every((value, index) => value === expected[index]);
+  const actual = Object.values(item.key);
+  const expected = Array.isArray(key) ? key : [key];
+  if (actual.length !== expected.length) return false;
+  return actual.every((value, index) => {
+    const written = expected[index];
+    if (value === written) return true;
+    for (const type of [keyTypes?.desired[index], keyTypes?.actual[index]]) {
+      if (!type) continue;
+      const coerced = coerceValue(written, type);
+      if (coerced.ok && coerced.value === value) return true;
+    }
+    return false;
+  });
 }
 
 function formatItemKey(item: PlanItem): string {

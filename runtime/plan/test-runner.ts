@@ -4,9 +4,10 @@
  * Why no I/O: a test's records replace both sources, written as the sources present them (so
  * `select` is skipped) while `fields` coercion and `where` still apply; the diff and the decider
  * are the very ones `recon plan` uses, with limits off — tests check the rules, not the blast
- * radius.
+ * radius — as in mode enforce (mode audit would block every acting item and hide the rules' gates),
+ * and without effects (which would read the actual source's secrets).
  */
-import type { IrDocument, IrTest } from '../../language/ir/ir-types.js';
+import type { IrDocument, IrFieldType, IrSource, IrTest } from '../../language/ir/ir-types.js';
 import { diffPolicy } from '../diff/diff-engine.js';
 import { decidePolicy } from '../decide/decider.js';
 import type { EvaluationContext } from '../expressions/expression-evaluator.js';
@@ -80,8 +81,12 @@ async function runOneTest(
     const desired = observeRecords(test.desired, sources.desired, 'desired', evaluation);
     const actual = observeRecords(test.actual, sources.actual, 'actual', evaluation);
     const diff = await diffPolicy(policy, sources.desired, sources.actual, once(desired), once(actual), { evaluation });
-    const plan = decidePolicy(policy, diff, { observedAt, ir, env, applyLimits: false });
-    const failures = checkExpectations(test, plan);
+    // Decided as in mode enforce: `mode audit` (the default) blocks every acting item, which would
+    // hide the rules' own gates — `action create on "t2" requires approval` could never pass while
+    // a policy is rolled out in audit. Like `limits`, the mode is not a rule, and tests check rules.
+    const decided = policy.mode === 'enforce' ? policy : { ...policy, mode: 'enforce' as const };
+    const plan = decidePolicy(decided, diff, { observedAt, ir, env, applyLimits: false, effects: false });
+    const failures = checkExpectations(test, plan, { desired: keyFieldTypes(sources.desired), actual: keyFieldTypes(sources.actual) });
     const warnings = [...new Set([...desired.warnings, ...actual.warnings, ...plan.items.flatMap((item) => item.warnings ?? [])])];
     return { ...base, passed: failures.length === 0, failures, warnings, durationMs: performance.now() - started, plan };
   } catch (error) {
@@ -94,6 +99,11 @@ async function runOneTest(
       durationMs: performance.now() - started,
     };
   }
+}
+
+/** The declared type of each key field of a source (null where it declares none). */
+function keyFieldTypes(source: IrSource): (IrFieldType | null)[] {
+  return source.key.map((path) => source.fields?.find((field) => field.name === path)?.type ?? null);
 }
 
 async function* once(batch: ObservedBatch): AsyncGenerator<ObservedBatch> {

@@ -35,7 +35,8 @@ function isXmlChar(character: string): boolean {
 /**
  * Writes test results as JUnit XML: one `testsuite` per `.recon` file (in the order first seen),
  * one `testcase` per test, a `failure` listing every failed expectation, an `error` when the
- * test could not run at all.
+ * test could not run at all (a file that does not compile is one such `testcase`, with no policy:
+ * its `classname` is the file alone).
  */
 export function renderJunit(results: readonly PolicyTestResult[], options: JunitOptions = {}): string {
   const suites = new Map<string, PolicyTestResult[]>();
@@ -65,7 +66,7 @@ export function renderJunit(results: readonly PolicyTestResult[], options: Junit
     for (const result of list) {
       const line = /:(\d+):\d+$/.exec(result.at)?.[1];
       const attributes =
-        `name="${escapeXml(result.name)}" classname="${escapeXml(`${file}.${result.policy}`)}" time="${seconds(result.durationMs)}" ` +
+        `name="${escapeXml(result.name)}" classname="${escapeXml(result.policy ? `${file}.${result.policy}` : file)}" time="${seconds(result.durationMs)}" ` +
         `file="${escapeXml(file)}"${line ? ` line="${line}"` : ''}`;
       if (result.passed) {
         out.push(`    <testcase ${attributes}/>`);

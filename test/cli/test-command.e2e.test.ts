@@ -154,6 +154,134 @@ describe('recon test (built CLI)', () => {
     expect(r.stdout + r.stderr).not.toMatch(STACK_TRACE_LINE);
   });
 
+  it('a file that does not compile: the summary and the JUnit report say so, with a relative path', async () => {
+    const r = await runCli(['test', 'broken.recon', 'passing.recon', '--junit', 'broken.xml'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(lines(r.stdout).at(-1)).toBe('2 passed, 0 failed, 1 file did not compile');
+    expect(r.stderr).toContain('error: broken.recon: 1 error; nothing was run');
+    expect(r.stderr).not.toContain(dir);
+    const xml = readFileSync(join(dir, 'broken.xml'), 'utf8');
+    expect(xml).toMatch(/<testsuites [^>]*tests="3"[^>]*failures="0"[^>]*errors="1"/);
+    expect(xml).toMatch(/<testsuite name="broken\.recon" tests="1" failures="0" errors="1"/);
+    expect(xml).toContain('<testcase name="compile" classname="broken.recon" time="0.000" file="broken.recon">');
+    expect(xml).toContain('<error message="broken.recon: 1 error; nothing was run" type="error">');
+  });
+
+  it('tests read no secret: an unset secret() of the actual source leaves no warning', async () => {
+    writeFileSync(
+      join(dir, 'secret.recon'),
+      `source a { from inline([]) key id }
+source api {
+  from http("http://127.0.0.1:9/x", headers: { Authorization: "Bearer \${secret("UNSET_TEST_TOKEN")}" })
+  key id
+  write { create POST "http://127.0.0.1:9/x" }
+}
+policy p {
+  desired a
+  actual api
+  remediate { on missing => create }
+}
+test "a missing record is created" {
+  policy p
+  desired [{ id: "1" }]
+  actual []
+  expect { action create on "1" }
+}
+`,
+    );
+    const r = await runCli(['test', 'secret.recon'], { cwd: dir, env: { UNSET_TEST_TOKEN: undefined } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('warning');
+    expect(r.stdout).not.toContain('UNSET_TEST_TOKEN');
+  });
+
+  it('expected keys are written as the records are: typed key fields coerce them, "42" is not 42', async () => {
+    writeFileSync(
+      join(dir, 'keys.recon'),
+      `source days { from inline([]) key id, day fields { id: string day: datetime } }
+source loose { from inline([]) key n }
+policy by_day {
+  desired days
+  actual days
+  remediate { on missing => report }
+}
+policy by_number {
+  desired loose
+  actual loose
+  remediate { on missing => report }
+}
+test "a datetime key as written" {
+  policy by_day
+  desired [ { id: 7, day: "2026-11-01T01:00:00+01:00" } ]
+  actual  []
+  expect { action report on [7, "2026-11-01T00:00:00Z"] }
+}
+test "a number key as a number" {
+  policy by_number
+  desired [ { n: 42 } ]
+  actual  []
+  expect { action report on 42 }
+}
+test "a number key is not a text" {
+  policy by_number
+  desired [ { n: 42 } ]
+  actual  []
+  expect { action report on "42" }
+}
+`,
+    );
+    const r = await runCli(['test', 'keys.recon'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const out = lines(r.stdout);
+    expect(out.some((l) => l.startsWith('PASS keys.recon › a datetime key as written'))).toBe(true);
+    expect(out.some((l) => l.startsWith('PASS keys.recon › a number key as a number'))).toBe(true);
+    const fail = out.findIndex((l) => l.startsWith('FAIL keys.recon › a number key is not a text'));
+    expect(fail).toBeGreaterThanOrEqual(0);
+    expect(out[fail + 1]).toMatch(/expected action report on "42", but no item has that key \(items: 42\)/);
+    expect(out.at(-1)).toBe('2 passed, 1 failed');
+  });
+
+  it('a policy in mode audit (the default) is tested on its rules: approval gates are not hidden as "blocked"', async () => {
+    writeFileSync(
+      join(dir, 'audit.recon'),
+      `group leads = ["alice@example.com"]
+source ledger { from inline([]) key id fields { id: string amount: number } }
+source books { from json("books.json") key id }
+policy p {
+  desired ledger
+  actual books
+  remediate {
+    on missing when desired.amount > 100 => create requires approval from leads
+    on missing => create
+  }
+}
+test "a big one waits for a lead" {
+  policy p
+  desired [ { id: "big", amount: 500 }, { id: "small", amount: 1 } ]
+  actual  []
+  expect {
+    action create on "big" requires approval
+    action create on "small"
+  }
+}
+test "a big one is not expected to go unattended" {
+  policy p
+  desired [ { id: "big", amount: 500 } ]
+  actual  []
+  expect { action create on "big" }
+}
+`,
+    );
+    writeFileSync(join(dir, 'books.json'), '[]\n');
+    const r = await runCli(['test', 'audit.recon'], { cwd: dir });
+    const out = lines(r.stdout);
+    expect(out.some((l) => l.startsWith('PASS audit.recon › a big one waits for a lead')), r.stdout).toBe(true);
+    const fail = out.findIndex((l) => l.startsWith('FAIL audit.recon › a big one is not expected to go unattended'));
+    expect(fail).toBeGreaterThanOrEqual(0);
+    expect(out[fail + 1]).toMatch(/expected action create on "big", but it requires approval from leads/);
+    expect(r.code).toBe(1);
+  });
+
   it('a missing path is one clear line, exit 1', async () => {
     const r = await runCli(['test', 'nope.recon'], { cwd: dir });
     expect(r.code).toBe(1);

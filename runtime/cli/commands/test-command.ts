@@ -19,15 +19,18 @@ export async function runTestCommand(args: string[], output: CliOutput): Promise
   const format = enumFlag('test', 'format', values.format, ['text', 'json'] as const, 'text');
   const c = output.colors;
   const results: PolicyTestResult[] = [];
-  let compileFailures = 0;
+  // Files that did not compile: their tests never ran, which the JUnit report shows as an error
+  // (a CI test tab must not look green when the run failed).
+  const brokenFiles: PolicyTestResult[] = [];
   for (const file of findReconFiles(positionals)) {
+    const shown = relative(process.cwd(), file) || file;
     let loaded;
     try {
-      loaded = compileForRun(file, output, values.root as string | undefined);
+      loaded = compileForRun(shown, output, values.root as string | undefined);
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
       output.err(`${c.red('error')}: ${error.message}\n`);
-      compileFailures++;
+      brokenFiles.push({ name: 'compile', file: shown, policy: '', at: shown, passed: false, failures: [], error: error.message, warnings: [], durationMs: 0 });
       continue;
     }
     const fileResults = await runTests(loaded.ir);
@@ -35,7 +38,7 @@ export async function runTestCommand(args: string[], output: CliOutput): Promise
     if (format === 'text') {
       for (const r of fileResults) {
         const mark = r.passed ? c.green('PASS') : c.red('FAIL');
-        output.out(`${mark} ${relative(process.cwd(), file) || file} › ${r.name} ${c.dim(`(${r.policy}, ${r.durationMs.toFixed(0)} ms)`)}\n`);
+        output.out(`${mark} ${shown} › ${r.name} ${c.dim(`(${r.policy}, ${r.durationMs.toFixed(0)} ms)`)}\n`);
         if (r.error) output.out(`     ${c.red(r.error)}\n`);
         for (const failure of r.failures) output.out(`     ${failure}\n`);
         for (const warning of r.warnings) output.out(`     ${c.yellow('warning')}: ${warning}\n`);
@@ -43,11 +46,13 @@ export async function runTestCommand(args: string[], output: CliOutput): Promise
     }
   }
   const failed = results.filter((r) => !r.passed).length;
-  if (typeof values.junit === 'string') writeFileSync(values.junit, renderJunit(results));
+  const compileFailures = brokenFiles.length;
+  if (typeof values.junit === 'string') writeFileSync(values.junit, renderJunit([...results, ...brokenFiles]));
   if (format === 'json') {
     output.out(JSON.stringify({ passed: results.length - failed, failed, compileFailures, tests: results.map(({ plan: _plan, ...rest }) => rest) }, null, 2) + '\n');
   } else {
-    const summary = `${results.length - failed} passed, ${failed} failed`;
+    const notCompiled = compileFailures > 0 ? `, ${compileFailures} file${compileFailures === 1 ? '' : 's'} did not compile` : '';
+    const summary = `${results.length - failed} passed, ${failed} failed${notCompiled}`;
     output.out((failed > 0 || compileFailures > 0 ? c.red(summary) : c.green(summary)) + '\n');
   }
   return failed > 0 || compileFailures > 0 ? EXIT.error : EXIT.ok;
