@@ -184,6 +184,12 @@ class ProgramLoader {
       return { decl, alias, module: null };
     }
     const canonical = this.host.readFile(target) !== undefined ? canonicalPath(target) : target;
+    // The lexical check above sees `./shared/x.recon`; a symbolic link there may still lead out
+    // of the root, as a connector path's may (`workspace-paths.ts` refuses those at run time).
+    if (!isStdlib && canonical !== target && !isInside(canonicalPath(this.workspaceRoot), canonical)) {
+      this.report(module, diagnostic('import-outside-workspace', at.start, at.end, { path: importPath }));
+      return { decl, alias, module: null };
+    }
     const onStack = this.loading.indexOf(canonical);
     if (onStack >= 0) {
       const cycle = [...this.loading.slice(onStack), canonical].map((p) => relative(this.workspaceRoot, p) || p).join(' -> ');

@@ -135,7 +135,7 @@ function renderResult(result: unknown): string {
   if (typeof result.elapsedMs === 'number') facts.push(['took', `${result.elapsedMs} ms`]);
   if (typeof result.timeBudgetMs === 'number') facts.push(['time budget', `${result.timeBudgetMs / 1000} s`]);
   if (typeof result.recordCap === 'number') facts.push(['record cap', `${result.recordCap} a source`]);
-  if (typeof result.trusted === 'boolean') facts.push(['workspace', result.trusted ? 'trusted' : 'untrusted: exec and http sources are not run']);
+  if (typeof result.trusted === 'boolean') facts.push(['workspace', result.trusted ? 'trusted' : 'untrusted: exec, http and postgres sources are not run']);
   if (facts.length > 0) parts.push(`<dl>${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`);
   return parts.join('\n');
 }

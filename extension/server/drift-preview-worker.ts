@@ -7,8 +7,8 @@
  * time budget runs out or the user cancels, even in the middle of a tight loop.
  *
  * What it never does: apply. It runs `runPlan`, the dry run of `recon plan`, which only reads
- * (connectors read, the decider decides); `trusted: false` makes the `http` and `exec`
- * connectors refuse, and the server does not even start a preview of such sources in an
+ * (connectors read, the decider decides); `trusted: false` makes the `http`, `exec` and
+ * `postgres` connectors refuse, and the server does not even start a preview of such sources in an
  * untrusted workspace.
  *
  * Protocol: the server posts `{ type: 'run', id, job }`; the worker posts `{ id, message }` with a

@@ -4,7 +4,7 @@
  *
  * Why trust is not a setting: a workspace's own settings file could claim trust; trust comes only
  * from the client (`initializationOptions.trusted`, then the `recon/workspaceTrust` notification).
- * A client that says nothing is untrusted: previews then never run `exec` or `http` sources.
+ * A client that says nothing is untrusted: previews then never run `exec`, `http` or `postgres` sources.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -42,7 +42,7 @@ export function createConnector(source: IrSource, context: ConnectorContext): Co
 export interface ConnectorContextOptions extends EvaluationContext {
   /** Absolute path of the workspace root. */
   workspaceRoot: string;
-  /** False in an untrusted workspace (editor preview): http/exec refuse. */
+  /** False in an untrusted workspace (editor preview): http/exec/postgres refuse. */
   trusted: boolean;
   signal?: AbortSignal;
 }

@@ -50,7 +50,7 @@ export interface ConnectorContext {
   ): import('../expressions/expression-evaluator.js').ConnectorValue;
   /** Cancels long reads (editor previews, time budgets). */
   signal?: AbortSignal;
-  /** False in an untrusted context (editor preview of an untrusted workspace): http/exec refuse. */
+  /** False in an untrusted context (editor preview of an untrusted workspace): http/exec/postgres refuse. */
   trusted: boolean;
 }
 

@@ -32,11 +32,15 @@ export interface HttpResponse {
   text: string;
 }
 
-/** A request that got no answer: the network failed, it took too long, or it was cancelled. */
+/**
+ * A request that got no answer: the network failed, it took too long, it was cancelled, or recon
+ * refused it (`refused`, never retried: a URL with credentials, a redirect to another origin —
+ * see `sendHttpRequest`).
+ */
 export class HttpExchangeError extends Error {
   constructor(
     message: string,
-    readonly reason: 'network' | 'timeout' | 'cancelled',
+    readonly reason: 'network' | 'timeout' | 'cancelled' | 'refused',
   ) {
     super(message);
     this.name = 'HttpExchangeError';
@@ -74,24 +78,82 @@ export function durationText(ms: number): string {
 }
 
 /**
- * Sends one request and reads the whole answer as text, within `timeoutMs` (connecting, headers
- * and body together). Throws `HttpExchangeError` when there is no answer.
+ * `shownUrl` with the password of its user part hidden. Why: a password written into a URL is a
+ * secret whether or not it came from `secret()` (the postgres connector treats its connection
+ * string's password the same way).
+ */
+function withoutPassword(shownUrl: string): string {
+  try {
+    const url = new URL(shownUrl);
+    if (url.password === '' || url.password === '***') return shownUrl;
+    url.password = '***';
+    return url.href;
+  } catch {
+    return shownUrl;
+  }
+}
+
+/** How many redirects (within the origin) one request follows, as `fetch` does by default. */
+export const MAX_REDIRECTS = 20;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** The request a redirect leads to, as `fetch` would make it (RFC 9110 15.4, Fetch 4.4). */
+function redirected(method: string, status: number, headers: Record<string, string>, body: string | undefined) {
+  const toGet = (status === 303 && method !== 'GET' && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST');
+  if (!toGet) return { method, headers, body };
+  const kept = Object.fromEntries(Object.entries(headers).filter(([name]) => !/^content-(type|length|encoding|language|location)$/i.test(name)));
+  return { method: 'GET', headers: kept, body: undefined };
+}
+
+/**
+ * Sends one request and reads the whole answer as text, within `timeoutMs` (connecting, headers,
+ * redirects and body together). Throws `HttpExchangeError` when there is no answer.
+ *
+ * Redirects are followed only within the request's origin. Why: `fetch` drops `Authorization`
+ * on a redirect to another origin but sends every other header (`X-Api-Key: ${secret(...)}`)
+ * and, for 307/308, the body of a write — so a server (or whoever controls its redirects) could
+ * collect the source's secrets, and a write would land on a system the plan never named. A
+ * redirect to another origin is refused (`reason: 'refused'`), as a `next` link to another
+ * origin is; the message names the origin, so the user can write the final URL in the file.
  */
 export async function sendHttpRequest(request: HttpRequest, scrubber: SecretScrubber): Promise<HttpResponse> {
   const timeout = AbortSignal.timeout(request.timeoutMs);
   const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
-  const what = `${request.method} ${request.shownUrl}`;
+  const what = `${request.method} ${withoutPassword(request.shownUrl)}`;
   try {
-    const response = await fetch(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      signal,
-      redirect: 'follow',
-    });
-    const text = await response.text();
-    return { status: response.status, statusText: response.statusText, headers: response.headers, text };
+    let url = new URL(request.url);
+    if (url.username !== '' || url.password !== '') {
+      throw new HttpExchangeError(`${what}: the URL carries credentials (user:password@), which HTTP requests cannot send; put them in a header (headers: { Authorization: ... })`, 'refused');
+    }
+    let next = { method: request.method, headers: request.headers, body: request.body };
+    for (let hops = 0; ; hops += 1) {
+      const response = await fetch(url, { ...next, signal, redirect: 'manual' });
+      const location = response.headers.get('location');
+      if (REDIRECT_STATUSES.has(response.status) && location !== null) {
+        await response.body?.cancel();
+        let target: URL;
+        try {
+          target = new URL(location, url);
+        } catch {
+          throw new HttpExchangeError(scrubber.scrub(`${what}: the server redirected to an invalid URL: ${location}`), 'refused');
+        }
+        if (target.origin !== url.origin) {
+          throw new HttpExchangeError(
+            scrubber.scrub(`${what}: the server redirected to another origin (${target.origin}); refusing to send the source's headers or data there (write the URL it should reach in the .recon file)`),
+            'refused',
+          );
+        }
+        if (hops >= MAX_REDIRECTS) throw new HttpExchangeError(`${what}: more than ${MAX_REDIRECTS} redirects`, 'refused');
+        next = redirected(next.method, response.status, next.headers, next.body);
+        url = target;
+        continue;
+      }
+      const text = await response.text();
+      return { status: response.status, statusText: response.statusText, headers: response.headers, text };
+    }
   } catch (error) {
+    if (error instanceof HttpExchangeError) throw error;
     if (request.signal?.aborted) throw new HttpExchangeError(`${what}: cancelled`, 'cancelled');
     if (timeout.aborted) throw new HttpExchangeError(`${what}: no complete answer within ${durationText(request.timeoutMs)} (timeout)`, 'timeout');
     const code = causeCode(error);

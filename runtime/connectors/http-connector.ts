@@ -177,6 +177,8 @@ class HttpConnector implements Connector {
       } catch (error) {
         if (error instanceof ConnectorError) throw error;
         if (error instanceof HttpExchangeError && error.reason === 'cancelled') throw this.fail('reading was cancelled');
+        // A refused request (credentials in the URL, a redirect to another origin) would be refused again.
+        if (error instanceof HttpExchangeError && error.reason === 'refused') throw this.fail(error.message);
         lastProblem = scrubbedMessage(error, scrubber);
       }
       if (attempt < READ_ATTEMPTS) await sleep(waitMs, context.signal);

@@ -20,7 +20,7 @@ import type pg from 'pg';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import type { ConnectorValue } from '../expressions/expression-evaluator.js';
 import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory, type RecordBatch } from './connector.js';
-import { BATCH_SIZE, BatchBuilder, readOptions, sourceLabel } from './connector-support.js';
+import { BATCH_SIZE, BatchBuilder, readOptions, sourceLabel, untrustedError } from './connector-support.js';
 import { describePgError, isTransientPgError, newClient, postgresTarget, PostgresConfigError, RECON_PG_TYPES, type PostgresTarget } from './postgres-client.js';
 import { quoteTable, rawKeyColumns, tableSelect } from './postgres-sql.js';
 import { evaluateTracked, scrubbedMessage, SecretScrubber } from './secret-scrubber.js';
@@ -79,7 +79,14 @@ class PostgresConnector implements Connector {
     }
   }
 
+  /**
+   * Refused in an untrusted context (the editor's preview of an untrusted workspace), before the
+   * connection string is even evaluated: connecting sends a user name, a database name, a query
+   * and — when the server asks for it in clear text — the password, all built from the
+   * environment's secrets, to a host the workspace's files chose.
+   */
   async *read(): AsyncGenerator<RecordBatch> {
+    if (!this.context.trusted) throw untrustedError(this.source, 'postgres');
     const plan = this.readPlan();
     const { context } = this;
     const client = newClient(plan.target);

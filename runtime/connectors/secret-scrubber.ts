@@ -12,15 +12,34 @@ import type { IrExpr } from '../../language/ir/ir-types.js';
 import { REDACTED } from '../expressions/secret-redaction.js';
 import type { ConnectorValue } from '../expressions/expression-evaluator.js';
 
-/** The shapes a secret may take in text: as is, and as URLs and query strings encode it. */
+/**
+ * The shapes a secret may take in text: as is; as URLs encode it (`encodeURI*`, a form, and what
+ * the WHATWG URL parser makes of it in a path, a query or a password — `fetch` sends those, so a
+ * server echoing its request line repeats them); and inside a JSON string (a server's JSON error
+ * body quoting a header with `"` or `\` in it). Encoded forms are never shorter than the secret,
+ * so a form that comes out shorter (a path's `..` removed) is not a form of it.
+ */
 function variantsOf(secret: string): string[] {
-  const variants = new Set<string>([secret]);
-  try {
-    variants.add(encodeURIComponent(secret));
-    variants.add(encodeURI(secret));
-    variants.add(new URLSearchParams({ s: secret }).toString().slice(2));
-  } catch {
-    // A lone surrogate cannot be encoded; the plain form is still scrubbed.
+  const variants = new Set<string>([secret, JSON.stringify(secret).slice(1, -1)]);
+  const attempts: (() => string)[] = [
+    () => encodeURIComponent(secret),
+    () => encodeURI(secret),
+    () => new URLSearchParams({ s: secret }).toString().slice(2),
+    () => new URL(`http://h/?${secret}`).search.slice(1),
+    () => new URL(`http://h/${secret}`).pathname.slice(1),
+    () => {
+      const url = new URL('http://h/');
+      url.password = secret;
+      return url.password;
+    },
+  ];
+  for (const attempt of attempts) {
+    try {
+      const variant = attempt();
+      if (variant.length >= secret.length) variants.add(variant);
+    } catch {
+      // A lone surrogate cannot be encoded; the other forms are still scrubbed.
+    }
   }
   return [...variants].filter((variant) => variant !== '');
 }

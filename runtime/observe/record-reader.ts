@@ -61,7 +61,7 @@ export interface ObservedBatch {
 export interface ObserveContext extends EvaluationContext {
   /** Absolute path of the workspace root; file paths in the IR are relative to it. */
   workspaceRoot: string;
-  /** False in an untrusted workspace (editor preview): http/exec refuse. */
+  /** False in an untrusted workspace (editor preview): http/exec/postgres refuse. */
   trusted: boolean;
   /** Cancels the read (editor previews, time budgets): a `ConnectorError` is thrown. */
   signal?: AbortSignal;

@@ -29,7 +29,7 @@ export interface RunPlanOptions {
   observedAt?: string;
   /** Variables for `env()` and `secret()` (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
-  /** False in an untrusted workspace (editor preview): `http` and `exec` sources refuse. Default true. */
+  /** False in an untrusted workspace (editor preview): `http`, `exec` and `postgres` sources refuse. Default true. */
   trusted?: boolean;
   /** Cancels the run (editor previews, time budgets). */
   signal?: AbortSignal;

@@ -24,7 +24,8 @@ export class WorkspacePathError extends Error {
   }
 }
 
-function isInside(root: string, candidate: string): boolean {
+/** True when `candidate` is `root` or lies below it (both absolute; no links resolved here). */
+export function isInside(root: string, candidate: string): boolean {
   const relative = path.relative(root, candidate);
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }

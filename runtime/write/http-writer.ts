@@ -50,7 +50,7 @@ class HttpWriteSession extends ActingWriteSession<'http'> {
         scrubber,
       );
     } catch (error) {
-      if (error instanceof HttpExchangeError) throw new WriteError(`${label}: ${scrubber.scrub(error.message)}`, error.reason !== 'cancelled');
+      if (error instanceof HttpExchangeError) throw new WriteError(`${label}: ${scrubber.scrub(error.message)}`, error.reason === 'network' || error.reason === 'timeout');
       throw new WriteError(`${label}: ${scrubber.scrub(error instanceof Error ? error.message : String(error))}`, true);
     }
     const ok = (response.status >= 200 && response.status < 300) || (method === 'DELETE' && (response.status === 404 || response.status === 410));

@@ -85,7 +85,7 @@ describe('renderPreviewHtml', () => {
   it('says when a source hit the record cap, a policy was skipped, and whether the workspace is trusted', () => {
     expect(html).toContain('Record cap reached for bank');
     expect(html).toContain('Not previewed: policy &#39;hosts&#39; reads the exec source &#39;live&#39;');
-    expect(html).toContain('<dt>workspace</dt><dd>untrusted: exec and http sources are not run</dd>');
+    expect(html).toContain('<dt>workspace</dt><dd>untrusted: exec, http and postgres sources are not run</dd>');
   });
 
   it('shows a failed preview by its status and message', () => {

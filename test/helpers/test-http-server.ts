@@ -45,6 +45,8 @@ export interface Fault {
   delayMs?: number;
   /** Answer with the request's Authorization header in the body (a careless API's error). */
   echoAuthorization?: boolean;
+  /** A `Location` header (a redirect, with a 3xx `status`). */
+  location?: string;
 }
 
 export interface AppliedChange {
@@ -136,7 +138,7 @@ export class TestHttpServer {
     if (response.destroyed) return;
     const faultBody = (f: Fault): unknown => f.body ?? (f.echoAuthorization ? { error: `rejected credentials ${request.headers.authorization ?? ''}` } : { error: `scripted ${f.status}` });
     if (fault && !fault.afterApply) {
-      return send(fault.status, faultBody(fault), fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {});
+      return send(fault.status, faultBody(fault), { ...(fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {}), ...(fault.location ? { Location: fault.location } : {}) });
     }
     const url = new URL(path, this.url);
     if (url.pathname === '/slow') {

@@ -6,8 +6,11 @@
  *
  * Guarantees, in this order of importance:
  * - it never applies anything: the worker imports only the read side of the runtime;
- * - in an untrusted workspace it never runs `exec` or `http` sources: such policies are skipped
- *   before the worker starts, and the connectors themselves refuse (`trusted: false`);
+ * - in an untrusted workspace it never runs `exec`, `http` or `postgres` sources: such policies
+ *   are skipped before the worker starts, and the connectors themselves refuse (`trusted: false`).
+ *   `postgres` too, although RUNTIME.md 6 names only the other two: connecting sends a user,
+ *   a database, a query and possibly the password, built from the environment's secrets, to a
+ *   host the untrusted files chose — the same leak an `http` GET with a secret header would be;
  * - it runs in a worker thread, within a time budget (default 10 s) and a record cap per source,
  *   both from the settings; cancelling the request or running out of time stops the worker at
  *   once, and the policies finished by then are returned (`status: 'timeout'`).
@@ -104,14 +107,15 @@ export interface PreviewOptions {
   observedAt?: string;
 }
 
-const WRITE_NEEDS_TRUST = new Set(['http', 'exec']);
+/** Connectors that reach beyond the workspace's files: previews run them only in a trusted workspace. */
+const NEEDS_TRUST = new Set(['http', 'exec', 'postgres']);
 
 /** Why a policy cannot be previewed in an untrusted workspace, or null. */
 function untrustedReason(ir: IrDocument, policy: IrPolicy): string | null {
   for (const name of [policy.desired, policy.actual]) {
     const source = ir.sources.find((s) => s.name === name);
-    if (source && WRITE_NEEDS_TRUST.has(source.connector.kind)) {
-      return `policy '${policy.name}' reads the ${source.connector.kind} source '${source.name}': previews never run exec or http sources in an untrusted workspace (trust the workspace to preview it)`;
+    if (source && NEEDS_TRUST.has(source.connector.kind)) {
+      return `policy '${policy.name}' reads the ${source.connector.kind} source '${source.name}': previews never run exec, http or postgres sources in an untrusted workspace (trust the workspace to preview it)`;
     }
   }
   return null;

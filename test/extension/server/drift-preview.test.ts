@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { codeLenses } from '../../../extension/server/features/code-lens.js';
 import { DriftPreviewer, type DriftPreviewResult, type PreviewOptions } from '../../../extension/server/features/drift-preview.js';
@@ -117,7 +118,7 @@ policy via_tool {
     const untrusted = await preview(undefined);
     expect(untrusted.status).toBe('ok');
     const skipped = untrusted.policies.find((p) => p.policy === 'via_tool')!;
-    expect(skipped.skipped).toMatch(/reads the exec source 'tool': previews never run exec or http sources in an untrusted workspace/);
+    expect(skipped.skipped).toMatch(/reads the exec source 'tool': previews never run exec, http or postgres sources in an untrusted workspace/);
     expect(skipped.items).toEqual([]);
     expect(untrusted.policies.find((p) => p.policy === 'settlement_parity')!.items).toHaveLength(5);
     const only = await preview('via_tool');
@@ -126,6 +127,39 @@ policy via_tool {
     const trusted = await preview('via_tool', { trusted: true });
     expect(trusted.status).not.toBe('untrusted');
     expect(trusted.policies.every((p) => p.skipped === null)).toBe(true);
+  });
+
+  it('does not connect to a postgres source in an untrusted workspace (its secrets would go to a host the files chose)', async () => {
+    const connections: string[] = [];
+    const listener = createServer((socket) => {
+      socket.on('data', (chunk) => connections.push(chunk.toString('latin1')));
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const port = (listener.address() as AddressInfo).port;
+    process.env.RECON_PREVIEW_TEST_PW = 'pw-s3cr3t';
+    try {
+      open(`${SAMPLE}
+source db {
+  from postgres("postgres://app:\${secret("RECON_PREVIEW_TEST_PW")}@127.0.0.1:${port}/sales", table: "settlements")
+  key txn_id
+}
+
+policy via_db {
+  desired ledger
+  actual db
+}
+<|>`);
+      const only = await preview('via_db');
+      expect(only.status).toBe('untrusted');
+      expect(only.policies[0]!.skipped).toBe(
+        "policy 'via_db' reads the postgres source 'db': previews never run exec, http or postgres sources in an untrusted workspace (trust the workspace to preview it)",
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(connections).toEqual([]);
+    } finally {
+      delete process.env.RECON_PREVIEW_TEST_PW;
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    }
   });
 
   it('says why a file that does not compile cannot be previewed', async () => {

@@ -68,6 +68,43 @@ describe('http connector', () => {
     expect(server.requests).toHaveLength(4);
   });
 
+  it('follows a redirect within the origin, with the headers', async () => {
+    server.addFault({ path: '/users', status: 301, location: '/users?page=1' });
+    const { records } = await read();
+    expect(records).toEqual(USERS);
+    expect(server.requests.slice(0, 2).map((r) => [r.path, r.headers.authorization])).toEqual([
+      ['/users', `Bearer ${TOKEN}`],
+      ['/users?page=1', `Bearer ${TOKEN}`],
+    ]);
+  });
+
+  it('refuses a redirect to another origin, before any header goes there, and does not retry it', async () => {
+    const elsewhere = await TestHttpServer.start({ records: USERS });
+    try {
+      server.addFault({ path: '/users', status: 302, location: `${elsewhere.url}/collect?from=users` });
+      const headers: IrExpr = { object: ['Authorization', { concat: ['Bearer ', { secret: ['TOKEN'] }] }, 'X-Api-Key', { secret: ['TOKEN'] }] };
+      const error = await failure(source(undefined, { headers }));
+      expect(error.message).toBe(
+        `source things: GET ${server.url}/users: the server redirected to another origin (${elsewhere.url}); refusing to send the source's headers or data there (write the URL it should reach in the .recon file)`,
+      );
+      expect(error.transient).toBe(false);
+      expect(server.requests).toHaveLength(1);
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('refuses a URL with credentials at once, without retrying and without showing the password', async () => {
+    const url = server.url.replace('http://', 'http://app:literal-pw@');
+    const error = await failure(source(`${url}/users`));
+    expect(error.message).toBe(
+      `source things: GET ${server.url.replace('http://', 'http://app:***@')}/users: the URL carries credentials (user:password@), which HTTP requests cannot send; put them in a header (headers: { Authorization: ... })`,
+    );
+    expect(error.transient).toBe(false);
+    expect(server.requests).toEqual([]);
+  });
+
   it('fails at once on a 4xx, without showing the token', async () => {
     const error = await failure(source(), { TOKEN: 'wrong-token' });
     expect(error.message).toBe(`source things: GET ${server.url}/users answered 401 Unauthorized: {"error":"unauthorized"}`);

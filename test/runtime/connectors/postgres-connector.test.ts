@@ -1,9 +1,30 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../runtime/connectors/connector.js';
 import { createConnector, createConnectorContext } from '../../../runtime/connectors/connector-registry.js';
 import { columnFieldType, PG_TYPE } from '../../../runtime/connectors/postgres-client.js';
 import { createTestDatabase, postgresInfo, warnIfSkipped, type TestDatabase } from '../../helpers/postgres-database.js';
 import { connectorFor, makeSource, OBSERVED_AT, readAll } from './source-fixture.js';
+
+describe('postgres connector without a server', () => {
+  it('is refused in an untrusted context, before it connects', async () => {
+    let connections = 0;
+    const listener = createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (listener.address() as AddressInfo).port;
+      const source = makeSource('postgres', [{ concat: ['postgres://app:', { secret: ['PW'] }, `@127.0.0.1:${port}/sales`] }], { options: { table: 'orders' } });
+      const connector = createConnector(source, createConnectorContext({ workspaceRoot: '/x', trusted: false, observedAt: OBSERVED_AT, env: { PW: 'hunter2' } }));
+      await expect(readAll(connector)).rejects.toThrow('source things: postgres sources are not run in an untrusted workspace (trust the workspace to read it)');
+      expect(connections).toBe(0);
+    } finally {
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    }
+  });
+});
 
 const skipped = warnIfSkipped('PostgreSQL connector tests (test/runtime/connectors/postgres-connector.test.ts)');
 

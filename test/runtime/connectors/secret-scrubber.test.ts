@@ -10,6 +10,19 @@ describe('secret scrubber', () => {
     expect(scrubber.scrubValue({ 'key-ab': ['ab', 1] })).toEqual({ 'key-***': ['***', 1] });
   });
 
+  it('removes a secret as a JSON string quotes it, and as the URL parser encodes it in a path, a query or a password', () => {
+    const secret = `a b'c"d\\e<f>`;
+    const scrubber = new SecretScrubber();
+    scrubber.add([secret]);
+    const inUrl = (text: string): string => {
+      const url = new URL(`http://h/${text}?t=${text}`);
+      url.password = text;
+      return url.href;
+    };
+    expect(scrubber.scrub(inUrl(secret))).toBe('http://:***@h/***?t=***');
+    expect(scrubber.scrub(JSON.stringify({ auth: `Bearer ${secret}` }))).toBe('{"auth":"Bearer ***"}');
+  });
+
   it('ignores empty secrets and leaves text alone when none is known', () => {
     const scrubber = new SecretScrubber();
     expect(scrubber.empty).toBe(true);

@@ -168,6 +168,37 @@ describe('http writer', () => {
     expect(error.message).toBe(`source users: identity/missing/u2: POST ${server.url}/users answered 422 Unprocessable Entity: {"error":"rejected credentials Bearer ***"}`);
   });
 
+  it('follows a 307 within the origin with the same method, headers and body', async () => {
+    const [create] = actions(await plan());
+    server.addFault({ method: 'POST', path: '/users', status: 307, location: '/users' });
+    server.requests.length = 0;
+    const session = await open();
+    await session.perform(create);
+    await session.close();
+    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /users', 'POST /users']);
+    expect(server.requests[1].headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(server.applied).toEqual([expect.objectContaining({ method: 'POST', id: 'u2', body: { id: 'u2', name: 'Ben', team: 'ops' } })]);
+  });
+
+  it('never follows a redirect to another origin: neither the headers nor the record go there, and the action fails at once', async () => {
+    const elsewhere = await TestHttpServer.start({});
+    try {
+      const [create] = actions(await plan());
+      server.addFault({ method: 'POST', status: 307, location: `${elsewhere.url}/users` });
+      const session = await open();
+      const error = (await session.perform(create).catch((e: unknown) => e)) as WriteError;
+      await session.close();
+      expect(error).toBeInstanceOf(WriteError);
+      expect(error.transient).toBe(false);
+      expect(error.message).toBe(
+        `source users: identity/missing/u2: POST ${server.url}/users: the server redirected to another origin (${elsewhere.url}); refusing to send the source's headers or data there (write the URL it should reach in the .recon file)`,
+      );
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
   it('a delete of a record that is gone already succeeds', async () => {
     const all = actions(await plan());
     const remove = all.find((a) => a.item.action === 'delete')!;
