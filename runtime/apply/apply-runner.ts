@@ -13,7 +13,8 @@
  *    (`--auto-approve` covers items without a group); tickets go to the ticket sink;
  * 4. the executor acts (rate, concurrency, retries, checkpoints);
  * 5. verify re-reads the touched keys and compares them with the policy's full rules:
- *    `converged` or `not_converged`; tickets of converged items are resolved;
+ *    `converged` or `not_converged`; a failed action whose key converged anyway (an attempt took
+ *    effect but its answer was lost) is `done`; tickets of converged items are resolved;
  * 6. metrics are written once per run.
  *
  * The result says, per policy and item, what happened; the CLI maps it to exit codes.
@@ -550,10 +551,23 @@ async function applyPolicy(plan: ChangePlan, policyPlan: PolicyPlan, policy: IrP
 
   // 5. Verify what this run (or an earlier one for this plan) applied.
   const touched = [...results.values()].filter((result) => result.outcome === 'applied' || (result.outcome === 'done' && result.verified === null));
-  if (touched.length > 0) {
+  // Actions that failed after being sent are checked too: when an attempt took effect but its
+  // answer was lost (a timeout), the retry can fail on the very change it finds (a create answered
+  // 409 Conflict). Their key having converged means the item is done (RUNTIME.md 4: an item whose
+  // actual record already is what the action would make it counts as done), not drift.
+  const failedSent = [...results.values()].filter((result) => result.outcome === 'failed' && result.attempts > 0);
+  if (touched.length > 0 || failedSent.length > 0) {
     const byId = new Map(policyPlan.items.map((item) => [item.id, item]));
-    const keys = new Set(touched.map((result) => itemKeyPart(byId.get(result.id)!)).filter((key): key is string => key !== null));
+    const keys = new Set([...touched, ...failedSent].map((result) => itemKeyPart(byId.get(result.id)!)).filter((key): key is string => key !== null));
     const states = await observeKeyStates(ctx.ir, policy, keys, observeContext(options));
+    for (const result of failedSent) {
+      const item = byId.get(result.id)!;
+      const key = itemKeyPart(item);
+      if (key === null || states.get(key)?.converged !== true) continue;
+      result.outcome = 'done';
+      result.verified = 'converged';
+      note(item, 'converged', { detail: { action: item.action, after_failure: result.error } });
+    }
     for (const result of touched) {
       const item = byId.get(result.id)!;
       const key = itemKeyPart(item);

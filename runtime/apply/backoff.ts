@@ -34,3 +34,23 @@ export function backoffDelayMs(
   const asked = retryAfterSeconds !== null && Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? retryAfterSeconds * 1000 : 0;
   return Math.round(Math.max(jittered, asked));
 }
+
+/**
+ * The longest `Retry-After` an apply waits for before retrying an action: a minute, or the
+ * policy's upper backoff bound when that is longer (`backoff 1s..5m` lets a policy wait longer).
+ * Why a bound: a server answering `Retry-After: 3600` would otherwise hold the apply — and the
+ * policy's lock — silently for an hour per attempt. The action fails at once instead, saying
+ * how long the server asked to wait (the `http` reader draws the same line when reading).
+ */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * Why a retry the system asked for is not made: its `Retry-After` is longer than the apply
+ * waits (see `MAX_RETRY_AFTER_MS`); null when the wait is acceptable or none was asked for.
+ */
+export function retryAfterRefusal(settings: RetrySettings, retryAfterSeconds: number | null): string | null {
+  if (retryAfterSeconds === null || !Number.isFinite(retryAfterSeconds)) return null;
+  const limitMs = Math.max(MAX_RETRY_AFTER_MS, settings.backoffMaxMs);
+  if (retryAfterSeconds * 1000 <= limitMs) return null;
+  return `it asks to retry after ${retryAfterSeconds}s, longer than recon waits (${limitMs / 1000}s: a minute, or the policy's upper backoff bound); not retried`;
+}

@@ -6,7 +6,8 @@
  *   burst, and retries take tokens like first attempts (no thundering retry).
  * - retries with exponential backoff and full jitter between the policy's bounds, only for
  *   transient failures (`WriteError.transient`, or any error with `transient: true`), honouring
- *   `retryAfterSeconds`; a permanent failure fails at once.
+ *   `retryAfterSeconds` up to a bound (`retryAfterRefusal`: a longer wait fails the action now
+ *   instead of hanging the run); a permanent failure fails at once.
  * - a per-attempt timeout (an `AbortSignal` given to the writer, and a race in case the writer
  *   ignores it): a hung request becomes a transient failure instead of a hung run.
  * - the idempotency key (`plan_hash` + "/" + item id) travels with every action.
@@ -24,7 +25,7 @@ import type { PlanItem } from '../plan/change-plan.js';
 import type { AuditRecord } from '../state/audit-log.js';
 import { WriteError, type WriteAction, type WriteSession, type Writer } from '../write/writer.js';
 import type { ApplyJournal } from './apply-journal.js';
-import { backoffDelayMs, type RetrySettings } from './backoff.js';
+import { backoffDelayMs, retryAfterRefusal, type RetrySettings } from './backoff.js';
 import { TokenBucket } from './token-bucket.js';
 
 export type { RetrySettings } from './backoff.js';
@@ -231,8 +232,8 @@ export async function executeActions(actions: readonly WriteAction[], options: E
           committed = await session.commit();
           break;
         } catch (error) {
-          if (isTransient(error) && attempt < attemptsAllowed) {
-            const retryAfter = error instanceof WriteError ? error.retryAfterSeconds : null;
+          const retryAfter = error instanceof WriteError ? error.retryAfterSeconds : null;
+          if (isTransient(error) && attempt < attemptsAllowed && retryAfterRefusal(options.retry, retryAfter) === null) {
             await sleepUnlessStopped(backoffDelayMs(options.retry, attempt, retryAfter, random), undefined);
             continue;
           }
@@ -322,8 +323,10 @@ export async function executeActions(actions: readonly WriteAction[], options: E
         return;
       }
       const message = messageOf(failure);
-      if (isTransient(failure) && attempt < attemptsAllowed && !stop?.aborted) {
-        const retryAfter = failure instanceof WriteError ? failure.retryAfterSeconds : null;
+      const retryAfter = failure instanceof WriteError ? failure.retryAfterSeconds : null;
+      // A retry the system asks to put off for longer than the apply waits is not made at all.
+      const refusal = isTransient(failure) && attempt < attemptsAllowed ? retryAfterRefusal(options.retry, retryAfter) : null;
+      if (isTransient(failure) && attempt < attemptsAllowed && !stop?.aborted && refusal === null) {
         const delay = backoffDelayMs(options.retry, attempt, retryAfter, random);
         audit.append(event(index, 'retried', attempt, message, { delay_ms: delay }));
         report.retries++;
@@ -334,7 +337,11 @@ export async function executeActions(actions: readonly WriteAction[], options: E
         }
         continue;
       }
-      fail(index, attempt, isTransient(failure) && attempt >= attemptsAllowed && attemptsAllowed > 1 ? `${message} (after ${attempt} attempts)` : message);
+      fail(
+        index,
+        attempt,
+        refusal !== null ? `${message} (${refusal})` : isTransient(failure) && attempt >= attemptsAllowed && attemptsAllowed > 1 ? `${message} (after ${attempt} attempts)` : message,
+      );
       if (!staged) journal?.recorded([action.item.id]);
       return;
     }

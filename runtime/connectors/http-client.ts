@@ -23,6 +23,8 @@ export interface HttpRequest {
   body?: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** `follow` (default: reads) or `manual`: a 3xx answer is returned as it is (writes, see http-writer.ts). */
+  redirect?: 'follow' | 'manual';
 }
 
 export interface HttpResponse {
@@ -130,7 +132,7 @@ export async function sendHttpRequest(request: HttpRequest, scrubber: SecretScru
     for (let hops = 0; ; hops += 1) {
       const response = await fetch(url, { ...next, signal, redirect: 'manual' });
       const location = response.headers.get('location');
-      if (REDIRECT_STATUSES.has(response.status) && location !== null) {
+      if (REDIRECT_STATUSES.has(response.status) && location !== null && request.redirect !== 'manual') {
         await response.body?.cancel();
         let target: URL;
         try {

@@ -12,7 +12,7 @@ import type { Effect } from '../plan/change-plan.js';
 import { buildSqlStatement } from '../connectors/postgres-sql.js';
 import { topField } from './raw-path.js';
 import { mapToRaw, type ValueEvaluator } from './raw-record-mapper.js';
-import { sentUrl } from './sent-url.js';
+import { buildUrl, urlParts } from './url-template.js';
 
 export interface EffectInput {
   action: IrActionKind;
@@ -66,7 +66,10 @@ export function buildEffect(input: EffectInput): EffectResult {
       return { effect: null, warnings };
     }
     const payload = action === 'delete' ? null : body.record;
-    if (op.http) return { effect: httpEffect(op, source, payload, input, warnings), warnings };
+    if (op.http) {
+      const effect = httpEffect(op, source, payload, input, warnings);
+      return { effect, warnings };
+    }
     if (op.exec) return { effect: execEffect(op, payload, input, warnings), warnings };
     warnings.push(`the ${action} operation of source ${source.name} (${op.at}) is neither a request nor a program`);
     return { effect: null, warnings };
@@ -127,16 +130,11 @@ function keysOnly(item: DiffItem): Record<string, unknown> {
   return { ...(item.key ?? {}) };
 }
 
+/** The http request of an item; null (with a warning) when its URL cannot be built (`url-template.ts`). */
 function httpEffect(op: IrWriteOp, source: IrSource, body: unknown, input: EffectInput, warnings: string[]): Effect {
   const http = op.http as { method: string; url: IrExpr };
-  const written = shownText(http.url, input, warnings, `URL of ${op.op} (${op.at})`);
-  // the URL as the client sends it, or none: the plan shows exactly the request apply makes
-  const sent = sentUrl(written);
-  if (sent.url === null) {
-    warnings.push(`URL of ${op.op} (${op.at}): ${sent.problem}: ${op.op} cannot be applied`);
-    return null;
-  }
-  const url = sent.url;
+  const url = shownUrl(http.url, input, warnings, `URL of ${op.op} (${op.at})`);
+  if (url === null) return null;
   const headers: Record<string, string> = {};
   const option = source.connector.options.find((candidate) => candidate.name === 'headers');
   if (option) {
@@ -184,6 +182,25 @@ function sqlEffect(action: 'create' | 'update' | 'delete', source: IrSource, bod
     return null;
   }
   return { kind: 'sql', statement: built.statement, params: built.params };
+}
+
+/**
+ * A write URL as shown and sent: record values in it percent-encoded, then as the HTTP client
+ * parses it (`url-template.ts`); null, with a warning, when it cannot be built.
+ */
+function shownUrl(expr: IrExpr, input: EffectInput, warnings: string[], what: string): string | null {
+  const parts = urlParts(expr);
+  const values = parts.map((part) => {
+    const result = input.evaluateShown(part.expr, input.data);
+    if (result.warning) warnings.push(`${what}: ${result.warning}`);
+    return result.value;
+  });
+  const built = buildUrl(parts, values);
+  if ('error' in built) {
+    warnings.push(`${what}: ${built.error}: ${input.action} cannot be applied`);
+    return null;
+  }
+  return built.url;
 }
 
 function shownText(expr: IrExpr, input: EffectInput, warnings: string[], what: string): string {

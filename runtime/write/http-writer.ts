@@ -12,6 +12,9 @@
  *   `Idempotency-Key`, so a server that honours it applies the change once even when an answer
  *   was lost. Other 4xx answers fail the action with the status and the start of the answer.
  * - Idempotent outcomes: a DELETE answered 404 or 410 succeeded already (the record is gone).
+ * - Redirects are not followed: a followed 301/302 turns a POST into a GET (whose 200 would be
+ *   taken for success), and a 307 re-sends a PATCH or DELETE to a URL nobody approved. A 3xx
+ *   answer fails the action (not transient) and says where it pointed.
  * - Remote, so not staged: `perform` acts at once and `commit` returns what was performed since
  *   the last commit.
  * - Secrets never appear in a message: the URL is the shown one, and the server's words are
@@ -37,7 +40,7 @@ class HttpWriteSession extends ActingWriteSession<'http'> {
   protected async act({ action, effect, label, op }: ActingAction<'http'>, signal?: AbortSignal): Promise<void> {
     const { scrubber } = this;
     const data = itemRoots(action.item);
-    const url = this.shownValues.text(effect.url, op?.http?.url, data, `${label}: the URL`);
+    const url = this.shownValues.url(effect.url, op?.http?.url, data, `${label}: the URL`);
     const headers = this.shownValues.headers(effect.headers ?? {}, data);
     headers['Idempotency-Key'] = action.idempotencyKey;
     const hasBody = effect.body !== null && effect.body !== undefined;
@@ -46,7 +49,16 @@ class HttpWriteSession extends ActingWriteSession<'http'> {
     let response;
     try {
       response = await sendHttpRequest(
-        { method, url, shownUrl: scrubber.scrub(effect.url), headers, body: hasBody ? JSON.stringify(effect.body) : undefined, timeoutMs: this.timeoutMs, signal },
+        {
+          method,
+          url,
+          shownUrl: scrubber.scrub(effect.url),
+          headers,
+          body: hasBody ? JSON.stringify(effect.body) : undefined,
+          timeoutMs: this.timeoutMs,
+          signal,
+          redirect: 'manual',
+        },
         scrubber,
       );
     } catch (error) {
@@ -57,6 +69,13 @@ class HttpWriteSession extends ActingWriteSession<'http'> {
     if (!ok) {
       const problem = `${label}: ${describeAnswer(method, scrubber.scrub(effect.url), response, scrubber)}`;
       if (isTransientStatus(response.status)) throw new WriteError(problem, true, retryAfterSeconds(response.headers.get('retry-after')));
+      if (response.status >= 300 && response.status < 400) {
+        const location = response.headers.get('location');
+        throw new WriteError(
+          `${problem} (a redirect${location ? ` to ${scrubber.scrub(location)}` : ''}: recon sends a write only to the URL the plan shows; put the final URL in the source's write { })`,
+          false,
+        );
+      }
       throw new WriteError(problem, false);
     }
   }

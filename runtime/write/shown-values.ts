@@ -19,6 +19,7 @@ import { headerTexts } from '../connectors/http-connector.js';
 import type { SecretScrubber } from '../connectors/secret-scrubber.js';
 import { sourceLabel } from '../connectors/connector-support.js';
 import { textOf } from '../decide/effect-builder.js';
+import { buildUrl, urlParts } from '../decide/url-template.js';
 import { setPath } from '../decide/raw-path.js';
 import { evaluateConnectorValue, type ConnectorValue, type EvaluationContext } from '../expressions/expression-evaluator.js';
 import { REDACTED } from '../expressions/secret-redaction.js';
@@ -97,6 +98,21 @@ export class ShownValues {
     const result = this.evaluated(expr, data, what);
     if (textOf(result.redacted) !== shown) throw this.mismatch(what, shown);
     return textOf(result.value);
+  }
+
+  /**
+   * The real URL behind the shown one, rebuilt from a write operation's URL like the plan built
+   * it (record values percent-encoded, then as the client parses it: `buildUrl`) when it holds a secret.
+   */
+  url(shown: string, expr: IrExpr | undefined, data: unknown, what: string): string {
+    if (!shown.includes(REDACTED)) return shown;
+    if (expr === undefined) throw this.mismatch(what, shown);
+    const parts = urlParts(expr);
+    const results = parts.map((part) => this.evaluated(part.expr, data, what));
+    const real = buildUrl(parts, results.map((result) => result.value));
+    const redacted = buildUrl(parts, results.map((result) => result.redacted));
+    if ('error' in real || 'error' in redacted || redacted.url !== shown) throw this.mismatch(what, shown);
+    return real.url;
   }
 
   /** The real request headers behind the shown ones (headers not from the source's option as shown). */

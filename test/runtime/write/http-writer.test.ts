@@ -168,32 +168,24 @@ describe('http writer', () => {
     expect(error.message).toBe(`source users: identity/missing/u2: POST ${server.url}/users answered 422 Unprocessable Entity: {"error":"rejected credentials Bearer ***"}`);
   });
 
-  it('follows a 307 within the origin with the same method, headers and body', async () => {
-    const [create] = actions(await plan());
-    server.addFault({ method: 'POST', path: '/users', status: 307, location: '/users' });
-    server.requests.length = 0;
-    const session = await open();
-    await session.perform(create);
-    await session.close();
-    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /users', 'POST /users']);
-    expect(server.requests[1].headers.authorization).toBe(`Bearer ${TOKEN}`);
-    expect(server.applied).toEqual([expect.objectContaining({ method: 'POST', id: 'u2', body: { id: 'u2', name: 'Ben', team: 'ops' } })]);
-  });
-
-  it('never follows a redirect to another origin: neither the headers nor the record go there, and the action fails at once', async () => {
+  it('never follows a redirect answered to a write, within the origin or to another: the action fails at once and nothing goes elsewhere', async () => {
     const elsewhere = await TestHttpServer.start({});
     try {
       const [create] = actions(await plan());
-      server.addFault({ method: 'POST', status: 307, location: `${elsewhere.url}/users` });
-      const session = await open();
-      const error = (await session.perform(create).catch((e: unknown) => e)) as WriteError;
-      await session.close();
-      expect(error).toBeInstanceOf(WriteError);
-      expect(error.transient).toBe(false);
-      expect(error.message).toBe(
-        `source users: identity/missing/u2: POST ${server.url}/users: the server redirected to another origin (${elsewhere.url}); refusing to send the source's headers or data there (write the URL it should reach in the .recon file)`,
-      );
+      for (const location of ['/users/moved', `${elsewhere.url}/users`]) {
+        server.addFault({ method: 'POST', path: '/users', status: 307, location });
+        server.requests.length = 0;
+        const session = await open();
+        const error = (await session.perform(create).catch((e: unknown) => e)) as WriteError;
+        await session.close();
+        expect(error).toBeInstanceOf(WriteError);
+        expect(error.transient).toBe(false);
+        expect(error.message).toContain(`source users: identity/missing/u2: POST ${server.url}/users`);
+        expect(error.message).toContain(`a redirect to ${location}: recon sends a write only to the URL the plan shows`);
+        expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /users']);
+      }
       expect(elsewhere.requests).toEqual([]);
+      expect(server.applied).toEqual([]);
     } finally {
       await elsewhere.close();
     }
