@@ -92,7 +92,16 @@ export function startPolicyDecision(policy: IrPolicy, ctx: DecideContext): Polic
   };
 }
 
-/** Applies the policy's mode and limits to its decided items, and makes the policy plan. */
+/**
+ * Applies the policy's mode and limits to its decided items, and makes the policy plan.
+ *
+ * `mode audit` blocks the acting items (create, update, delete) and keeps tickets: an audit records
+ * differences for people to fix, and a ticket in the ticket sink is such a record, not a write to
+ * the actual side. Limits exceeded with `on_exceed abort` block the tickets too: "nothing of that
+ * policy is applied" (LANGUAGE.md 2.3), and a run whose counts are off (a source read empty, say)
+ * must not open a ticket for every record. Limits still count only the acting items, and
+ * `on_exceed approve` gates only them.
+ */
 function finishPolicy(policy: IrPolicy, ctx: DecideContext, items: PlanItem[], summary: PolicySummary): PolicyPlan {
   // One pass over the items for mode audit and the counts limits need (a large plan's items
   // are scattered over the heap: each pass is mostly cache misses); acting items are listed
@@ -103,10 +112,12 @@ function finishPolicy(policy: IrPolicy, ctx: DecideContext, items: PlanItem[], s
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     const action = item.action;
-    if (!ACTING_ACTIONS.has(action)) continue;
-    actingCount++;
-    if (action === 'delete') deletes++;
-    if (audit) {
+    const acting = ACTING_ACTIONS.has(action);
+    if (acting) {
+      actingCount++;
+      if (action === 'delete') deletes++;
+    }
+    if (audit && acting) {
       item.gate = 'blocked';
       appendMessage(item, 'blocked: the policy is in mode audit (never acts)');
     }
@@ -116,9 +127,10 @@ function finishPolicy(policy: IrPolicy, ctx: DecideContext, items: PlanItem[], s
   if (ctx.applyLimits !== false) {
     limits = checkLimits(policy.limits, { acting: actingCount, deletes, desired: summary.desired });
     if (limits.exceeded) {
-      const acting = items.filter((item) => ACTING_ACTIONS.has(item.action));
-      for (const item of acting) {
-        if (policy.limits.on_exceed === 'abort') {
+      const abort = policy.limits.on_exceed === 'abort';
+      const gated = items.filter((item) => ACTING_ACTIONS.has(item.action) || (abort && item.action === 'ticket'));
+      for (const item of gated) {
+        if (abort) {
           if (item.gate !== 'blocked') {
             item.gate = 'blocked';
             appendMessage(item, 'blocked: the policy exceeds its limits (on_exceed abort)');

@@ -174,7 +174,7 @@ describe('decidePolicy: mode and limits', () => {
     expect(plan.limits.exceeded).toBe(false);
   });
 
-  it('max_changes with on_exceed abort blocks every acting item and says why', () => {
+  it('max_changes with on_exceed abort blocks every acting item and the tickets ("nothing of that policy is applied"), and says why', () => {
     const plan = decide(policy(acting, { limits: { ...NO_LIMITS, max_changes: 2 } }), items(), 100);
     expect(plan.limits.exceeded).toBe(true);
     expect(plan.limits.reasons).toEqual(['max_changes 2: 3 acting items are planned (create, update, delete)']);
@@ -183,8 +183,10 @@ describe('decidePolicy: mode and limits', () => {
       'settlement_parity/missing/m1': 'blocked',
       'settlement_parity/missing/m2': 'blocked',
       'settlement_parity/extra/e1': 'blocked',
-      'settlement_parity/changed/c1': 'auto',
+      'settlement_parity/changed/c1': 'blocked',
     });
+    expect(byId(plan.items, 'settlement_parity/changed/c1').action).toBe('ticket');
+    expect(byId(plan.items, 'settlement_parity/changed/c1').reason.message).toContain('on_exceed abort');
   });
 
   it('exactly at the limit is not exceeded', () => {
@@ -214,7 +216,8 @@ describe('decidePolicy: mode and limits', () => {
   it('max_ratio divides acting items by the desired records in scope', () => {
     const over = decide(policy(acting, { limits: { ...NO_LIMITS, max_ratio: 0.1 } }), items(), 20);
     expect(over.limits.reasons).toEqual(['max_ratio 10%: 3 acting items are 15% of 20 desired records']);
-    expect(over.items.filter((i) => i.gate === 'blocked')).toHaveLength(3);
+    // the three acting items and the ticket
+    expect(over.items.filter((i) => i.gate === 'blocked')).toHaveLength(4);
     const under = decide(policy(acting, { limits: { ...NO_LIMITS, max_ratio: 0.1 } }), items(), 30);
     expect(under.limits.exceeded).toBe(false);
     const approve = decide(policy(acting, { limits: { ...NO_LIMITS, max_ratio: 0.1, on_exceed: 'approve' } }), items(), 20);
