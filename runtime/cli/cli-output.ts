@@ -20,6 +20,25 @@ export interface CliOutput {
   isTty: boolean;
 }
 
+/**
+ * A reader that goes away early (`recon plan | head`) closes the pipe under standard output. What
+ * is left to print then has no reader: that is not a failure of the run, so the output is dropped
+ * and the command ends as it would have (its exit code still says drift or no drift), instead of
+ * Node's unhandled `EPIPE` stack trace. Any other write error is one line and exit 1. Not for
+ * `recon lsp`, whose protocol library handles its own streams.
+ */
+export function tolerateClosedStdout(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    process.stderr.write(`error: cannot write the output: ${error.message}\n`);
+    process.exit(1);
+  });
+}
+
+let stdoutGuarded = false;
+
 /** The process's own streams. */
 export function processOutput(noColorFlag: boolean): CliOutput {
   const isTty = process.stdout.isTTY === true;

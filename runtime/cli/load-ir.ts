@@ -3,7 +3,7 @@
  * an IR, or a saved IR/plan JSON loaded and schema-checked. Diagnostics are printed; failure is
  * a CliError (exit 1).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { DiskModuleHost } from '../../language/module-host.js';
 import { compileFile } from '../../language/pipeline.js';
 import type { IrDocument } from '../../language/ir/ir-types.js';
@@ -16,9 +16,19 @@ export interface LoadedIr {
   workspaceRoot: string;
 }
 
+/**
+ * The FILE argument of `compile`, `plan` and `apply FILE` must be a file: a clear error for a
+ * missing path or a folder (the language layer would otherwise report a folder as an import it
+ * "cannot resolve", naming an import the user never wrote).
+ */
+export function requireSourceFile(file: string): void {
+  if (!existsSync(file)) throw new CliError(`${file}: no such file`);
+  if (statSync(file).isDirectory()) throw new CliError(`${file}: is a folder; give one .recon file`);
+}
+
 /** Compiles FILE; prints its diagnostics (warnings too) to stderr; throws on errors. */
 export function compileForRun(file: string, output: CliOutput, rootOverride?: string): LoadedIr {
-  if (!existsSync(file)) throw new CliError(`${file}: no such file`);
+  requireSourceFile(file);
   const compiled = compileFile(file, new DiskModuleHost());
   const located = locateDiagnostics(compiled.diagnostics, programTexts(compiled.program));
   if (located.length > 0) printDiagnosticsText({ ...output, out: output.err }, located);

@@ -4,7 +4,7 @@
  * RECON_DEBUG=1.
  */
 import { CliError } from './cli-error.js';
-import { processOutput, type CliOutput } from './cli-output.js';
+import { processOutput, tolerateClosedStdout, type CliOutput } from './cli-output.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 
 type Command = (args: string[], output: CliOutput) => ExitCode | Promise<ExitCode>;
@@ -48,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     output.err(`recon: unknown command '${name}'\n\n${usage()}`);
     return EXIT.error;
   }
+  if (name !== 'lsp') tolerateClosedStdout();
   try {
     return await command.run(rest, output);
   } catch (error) {

@@ -8,7 +8,7 @@
 import { stat } from 'node:fs/promises';
 import type { IrExpr, IrSource } from '../../language/ir/ir-types.js';
 import type { ConnectorValue } from '../expressions/expression-evaluator.js';
-import { ownValue } from '../expressions/own-properties.js';
+import { isPlainObject, ownValue } from '../expressions/own-properties.js';
 import { resolveWorkspacePath, WorkspacePathError } from '../workspace/workspace-paths.js';
 import {
   ConnectorError,
@@ -228,13 +228,14 @@ export function itemsAt(source: IrSource, document: unknown, itemsPath: string |
 export function describeKind(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
+  if (ArrayBuffer.isView(value)) return 'binary data';
+  if (typeof value === 'object') return isPlainObject(value) ? 'an object' : `a ${(value as object).constructor?.name ?? 'special'} value`;
   return `a ${typeof value === 'boolean' ? 'bool' : typeof value}`;
 }
 
 /**
- * Streams the elements of a parsed list as batches: objects are records, anything else is an
- * unreadable entry. `lineOf` gives the 1-based line of element `i` when the format knows it.
+ * Streams the elements of a parsed list as batches: plain objects are records, anything else is
+ * an unreadable entry. `lineOf` gives the 1-based line of element `i` when the format knows it.
  */
 export async function* batchesOfItems(
   source: IrSource,
@@ -248,8 +249,9 @@ export async function* batchesOfItems(
     const item = items[i];
     const line = lineOf?.(i);
     const origin: RawRecordOrigin = line === undefined ? { position: i + 1 } : { position: i + 1, line };
-    if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
-      builder.add(item as RawRecord, origin);
+    // plain objects only: YAML can also give binary data (`!!binary`), which is no record
+    if (isPlainObject(item)) {
+      builder.add(item, origin);
     } else {
       const where = line === undefined ? `${file}: record ${i + 1}` : `${file}:${line}: record ${i + 1}`;
       builder.addUnreadable({ origin, error: `${where} is ${describeKind(item)}, not an object` });

@@ -22,6 +22,14 @@ export interface RawRecordOrigin {
 export interface UnreadableRecord {
   origin: RawRecordOrigin;
   error: string;
+  /**
+   * The row read as well as it can be (a CSV row with too many or too few fields: its first
+   * fields by the header's names), when the format allows a guess. Never a record to compare:
+   * only its key is taken, to withhold that key from the comparison as other broken records'
+   * keys are (LANGUAGE.md 2.1), so a mistyped desired row does not make the real actual record
+   * `extra` — and deletable.
+   */
+  salvaged?: RawRecord;
 }
 
 export interface RecordBatch {

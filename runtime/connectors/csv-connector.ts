@@ -7,10 +7,14 @@
  * number of fields, an unterminated quote, text after a closing quote — becomes an
  * `UnreadableRecord` with its line, never a silently merged or dropped row.
  *
+ * A quote that never closes is an unreadable row when it is on the last line; when lines follow,
+ * they cannot be read, and reading stops with an error naming the line.
+ *
  * Values are text, as in the file; an empty cell (quoted or not) is absent: the field is not set
  * on the record. With `header: false` the fields are named `column1`, `column2`, ... Blank lines
  * are skipped and do not count as records; record positions count data rows, unreadable ones
- * included. A line may end with `\n` or `\r\n`.
+ * included. A line may end with `\n` or `\r\n`; a file whose first row holds a carriage return
+ * outside quotes (lines ending with `\r` alone) is refused, as it would read as no records.
  */
 import { createReadStream } from 'node:fs';
 import type { Parser } from 'udsv';
@@ -34,7 +38,7 @@ import {
   throwIfAborted,
 } from './connector-support.js';
 import { csvParser } from './csv-parser.js';
-import { CsvRowScanner, type ScannedRow } from './csv-row-scanner.js';
+import { CsvRowScanner, hasBareCarriageReturn, UNTERMINATED_QUOTE, type ScannedRow } from './csv-row-scanner.js';
 
 /** Read size: small enough that one chunk's rows die young (cheap scavenges), large enough to amortise I/O. */
 const CHUNK_BYTES = 64 * 1024;
@@ -48,6 +52,8 @@ interface RowEntry {
   line: number;
   error: string | null;
   record: RawRecord | null;
+  /** For a row with the wrong number of fields: its first fields, named by the header. */
+  salvaged?: RawRecord;
 }
 
 
@@ -113,6 +119,44 @@ class CsvConnector implements Connector {
     const pieceOf = (content: string, atEnd: boolean) =>
       (columns === 1 ? content + delimiter : content) + (atEnd ? '' : rowDelimiter);
 
+    const salvageParsers = new Map<number, Parser>(); // by field count: a file may have many such rows
+    /**
+     * The error of a data row whose quote never closes, when it is the file's last line; a
+     * `ConnectorError` when lines follow it. Why stop then: those lines are inside the open
+     * quote, so their rows cannot be read — and left unread, each actual record they hold would
+     * be `extra` (deletable), each desired one `missing`. A stray quote must not cost the rest of
+     * the file: the user closes it (LANGUAGE.md 2.1: invalid records are never dropped).
+     */
+    const unterminated = (row: ScannedRow, continued: boolean): string => {
+      const spansLines = scanner.currentLine > row.line;
+      const content = continued && pendingOverflow ? null : contentOf(row);
+      // what follows the row's first line (unknown when the row was too long to keep)
+      const after = content === null ? null : content.slice(content.indexOf('\n') + 1);
+      if (spansLines && (after === null || after.trim() !== '')) {
+        throw new ConnectorError(
+          `${sourceLabel(source)}: ${file}:${row.line}: a quoted field is never closed, so the lines after line ${row.line} cannot be read (a quote inside a quoted field is written "")`,
+          source.connector.at,
+        );
+      }
+      return `${UNTERMINATED_QUOTE} (a quote inside a quoted field is written "")`;
+    };
+
+    /** The first `good` of a malformed row's `fields` fields, named by the header. */
+    const salvage = (content: string, fields: number, good: number): RawRecord | undefined => {
+      if (fields > columns + 64) return undefined; // no parser of a thousand columns for a guess
+      let rowParser = salvageParsers.get(fields);
+      if (rowParser === undefined) {
+        if (salvageParsers.size >= 64) salvageParsers.clear();
+        rowParser = csvParser(fields, delimiter, rowDelimiter);
+        salvageParsers.set(fields, rowParser);
+      }
+      const values: string[][] = [];
+      rowParser.stringArrs((fields === 1 ? content + delimiter : content) + rowDelimiter, (row: string[]) => {
+        values.push(row);
+      });
+      return values.length === 1 ? toRecord(names!, values[0], Math.min(columns, good)) : undefined;
+    };
+
     const parseRows = (text: string): string[][] => {
       const rows: string[][] = [];
       parser!.stringArrs(text, (row: string[]) => {
@@ -138,6 +182,12 @@ class CsvConnector implements Connector {
         if (row.error !== null) {
           throw new ConnectorError(`${sourceLabel(source)}: ${file}:${row.line}: the ${hasHeader ? 'header row' : 'first row'} cannot be read: ${row.error}`, source.connector.at);
         }
+        if (hasBareCarriageReturn(content)) {
+          throw new ConnectorError(
+            `${sourceLabel(source)}: ${file}:${row.line}: the ${hasHeader ? 'header row' : 'first row'} holds a carriage return that does not end a line: lines must end with \\n or \\r\\n (save the file with Unix or Windows line ends)`,
+            source.connector.at,
+          );
+        }
         columns = row.fields;
         if (row.end - row.contentEnd === 2) rowDelimiter = '\r\n';
         parser = csvParser(columns, delimiter, rowDelimiter);
@@ -155,13 +205,21 @@ class CsvConnector implements Connector {
       }
       position++;
       let error = row.error;
+      if (error !== null && error.startsWith(UNTERMINATED_QUOTE)) error = unterminated(row, continued);
       if (error === null && row.fields !== columns) {
         error = `${row.fields} field${row.fields === 1 ? '' : 's'} where ${hasHeader ? 'the header has' : 'the first row has'} ${columns}`;
       }
       if (error !== null) {
         flushRun();
+        // Its fields before the one that broke it (all of them for a row of too many or too few
+        // fields) are likely right — the key often is the first column —, so its key can still
+        // be withheld from the comparison. Not for a quote that never closes (no fields to tell
+        // apart) or a row too long to keep.
+        const good = row.error === null ? row.fields : row.fields - 1;
+        const salvageable = good > 0 && !(continued && pendingOverflow) && !(row.error?.startsWith(UNTERMINATED_QUOTE) ?? false);
+        const salvaged = salvageable ? salvage(contentOf(row), row.fields, good) : undefined;
         if (continued) clearPending();
-        entries.push({ position, line: row.line, error: `${file}:${row.line}: ${error}`, record: null });
+        entries.push({ position, line: row.line, error: `${file}:${row.line}: ${error}`, record: null, salvaged });
         return;
       }
       entries.push({ position, line: row.line, error: null, record: null });
@@ -189,7 +247,9 @@ class CsvConnector implements Connector {
       }
       for (const entry of entries) {
         const origin = { position: entry.position, line: entry.line };
-        if (entry.error !== null) builder.addUnreadable({ origin, error: entry.error });
+        if (entry.error !== null) {
+          builder.addUnreadable(entry.salvaged === undefined ? { origin, error: entry.error } : { origin, error: entry.error, salvaged: entry.salvaged });
+        }
         else builder.add(entry.record!, origin);
         if (builder.full) yield builder.take();
       }

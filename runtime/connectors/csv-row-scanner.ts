@@ -25,6 +25,31 @@ const QUOTE_SEEN = 3; // a quote inside a quoted field: an escaped quote or the 
 const CLOSED_CR = 4; // a carriage return right after a closing quote
 const BAD = 5; // the row is malformed: skip to the end of the line
 
+/**
+ * How the error of a row whose quote is never closed begins: that row runs to the end of the
+ * input, so, unlike other malformed rows, its fields cannot be told apart.
+ */
+export const UNTERMINATED_QUOTE = 'unterminated quoted field';
+
+/**
+ * True when a row's content (without its line terminator) holds a carriage return outside
+ * quotes: a file whose lines end with `\r` alone (classic Mac OS, some spreadsheet exports).
+ *
+ * Why: lines end with `\n` or `\r\n`; read as such, a file of bare-CR line ends is one long row,
+ * so its header swallows every data row and the file reads as no records at all — silently. The
+ * csv connector and the fast path's planner check the first row with this and refuse the file.
+ */
+export function hasBareCarriageReturn(content: string): boolean {
+  if (!content.includes('\r')) return false;
+  let quoted = false;
+  for (let i = 0; i < content.length; i++) {
+    const c = content.charCodeAt(i);
+    if (c === QUOTE) quoted = !quoted;
+    else if (c === CR && !quoted) return true;
+  }
+  return false;
+}
+
 /** One complete row, reported by `CsvRowScanner`. */
 export interface ScannedRow {
   /** Absolute offset of the row's first character. */
@@ -61,6 +86,11 @@ export class CsvRowScanner {
   /** Absolute offset where the row in progress began (equal to `consumed` when none is). */
   get pendingRowStart(): number {
     return this.rowStart;
+  }
+
+  /** The 1-based line the scan has reached (where the row in progress ends, so far). */
+  get currentLine(): number {
+    return this.line;
   }
 
   /** Absolute offset after everything scanned so far. */
@@ -157,7 +187,7 @@ export class CsvRowScanner {
     const end = this.offset;
     if (this.rowStart >= end && this.state === FIELD_START) return;
     if (this.state === QUOTED) {
-      this.error = `unterminated quoted field (it runs to the end of the file, so the rows after line ${this.rowLine} could not be read either)`;
+      this.error = `${UNTERMINATED_QUOTE} (it runs to the end of the file, so the rows after line ${this.rowLine} could not be read either)`;
     }
     const strip = this.state !== QUOTED && this.lastChunkEndedWithCR ? 1 : 0;
     this.emit(this.rowStart, end - strip, end, sink);

@@ -10,6 +10,7 @@ import { createReadStream } from 'node:fs';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import type { Connector, ConnectorContext, ConnectorFactory, RawRecord, RecordBatch } from './connector.js';
 import { BatchBuilder, describeKind, fileError, readOptions, resolveSourceFile, throwIfAborted } from './connector-support.js';
+import { jsonSyntaxError } from './json-connector.js';
 
 const CHUNK_BYTES = 64 * 1024;
 
@@ -41,10 +42,9 @@ class JsonlConnector implements Connector {
       try {
         value = JSON.parse(content);
       } catch (error) {
-        const detail = (error instanceof Error ? error.message : String(error))
-          .replace(/ in JSON at position (\d+).*$/, (_m, p: string) => ` at column ${Number(p) + 1}`)
-          .replace(/, ".*" is not valid JSON$/, '');
-        builder.addUnreadable({ origin, error: `${file}:${line}: not valid JSON: ${detail}` });
+        const { offset, detail } = jsonSyntaxError(content, error);
+        const column = offset === null ? '' : ` at column ${offset + 1}`;
+        builder.addUnreadable({ origin, error: `${file}:${line}: not valid JSON: ${detail}${column}` });
         return;
       }
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) builder.add(value as RawRecord, origin);

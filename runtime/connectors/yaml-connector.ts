@@ -38,6 +38,9 @@ class YamlConnector implements Connector {
     } catch (error) {
       throw fileError(source, error);
     }
+    // A UTF-8 byte order mark (Windows editors write one) is no content; the `yaml` package
+    // reads one before a top-level list as an error ("Unexpected scalar at node end").
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     // The `yaml` package (≈ 260 KB) is imported on first read: a plan of other sources never loads it.
     const { findSequence, LineCounter, parseAllDocuments } = await import('./yaml-sequence.js');
     const lineCounter = new LineCounter();

@@ -23,7 +23,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { IrExpr, IrFieldType, IrSource } from '../../language/ir/ir-types.js';
 import type { ConnectorContext } from '../connectors/connector.js';
 import { resolveWorkspacePathSync } from '../workspace/workspace-paths.js';
-import { CsvRowScanner, type ScannedRow } from '../connectors/csv-row-scanner.js';
+import { CsvRowScanner, hasBareCarriageReturn, type ScannedRow } from '../connectors/csv-row-scanner.js';
 import {
   CHECK_BOOL,
   CHECK_DATETIME,
@@ -142,6 +142,8 @@ function readHeader(file: string, size: number, delimiter: string, hasHeader: bo
         continue;
       }
       if (header.error !== null) return `the header row cannot be read: ${header.error}`;
+      // the csv connector refuses such a file (bare-CR line ends): let it say so
+      if (hasBareCarriageReturn(text.slice(header.start, header.contentEnd))) return 'the first row holds a carriage return that does not end a line';
       const rowDelimiter = header.end - header.contentEnd === 2 ? '\r\n' : '\n';
       let names: string[];
       const dataStartChars = hasHeader ? header.end : header.start;

@@ -49,8 +49,9 @@ export interface ObservedBatch {
   /** Records that broke the source's rules (unreadable, select failed, coercion, key). */
   invalid: InvalidRecord[];
   /**
-   * Warnings raised while reading, each distinct message once per source read (a `where` that
-   * failed to evaluate on some record, say), prefixed with the `.recon` location.
+   * Warnings raised while reading, prefixed with the `.recon` location: per location, the first
+   * record's (a `where` that failed to evaluate on it, say), and after the last record one line
+   * counting the other records that warned there (`RecordPipeline.finishWarnings`).
    */
   warnings: string[];
   /** How many records `where` put out of scope in this batch. */
@@ -69,11 +70,14 @@ export interface ObserveContext extends EvaluationContext {
 
 /**
  * The read pipeline of one source for one side, shared by `observeSource` (raw records from the
- * connector) and `observeRecords` (records as presented, from a `test`). Keeps the warnings
- * already reported so each distinct one is reported once.
+ * connector) and `observeRecords` (records as presented, from a `test`). Reports a location's
+ * first warning and counts the rest (`finishWarnings`).
  */
 export class RecordPipeline {
-  private readonly reported = new Set<string>();
+  /** Per `.recon` location that warned: how many records warned there after the first. */
+  private readonly repeated = new Map<string, number>();
+  /** While reading a guessed row (`salvagedKey`): its warnings are not reported. */
+  private muted = false;
   private readonly declared: ReadonlySet<string>;
 
   constructor(
@@ -143,7 +147,7 @@ export class RecordPipeline {
     const where = this.source.where;
     if (where !== null) {
       const result = evaluateCondition(where.expr, record, this.ctx);
-      if (result.warning !== null) this.warn(`${where.at}: where: ${result.warning}`, out);
+      if (result.warning !== null) this.warn(where.at, `${where.at}: where: ${result.warning}`, out);
       if (!result.value) {
         out.outOfScope++;
         return;
@@ -163,6 +167,27 @@ export class RecordPipeline {
       key.push(value);
     }
     out.records.push({ record, raw, key, keyText: fastKeyText(key), origin });
+  }
+
+  /**
+   * The key of a row the connector could only guess (`UnreadableRecord.salvaged`), as the
+   * pipeline would present it (select, fields, key check), or null when the guess yields no key
+   * or is out of scope. Why: the key of a broken record is withheld from the comparison, so a
+   * desired row with a stray delimiter does not make the real actual record `extra` — and
+   * deletable. The guess is never compared; withholding a wrongly guessed key only skips that
+   * key (reported with the invalid item), the cautious side.
+   */
+  salvagedKey(raw: RawRecord, origin: RawRecordOrigin): Record<string, unknown> | null {
+    const scratch = RecordPipeline.emptyBatch();
+    this.muted = true; // warnings about a guess are not the source's
+    try {
+      this.fromRaw(raw, origin, scratch);
+    } finally {
+      this.muted = false;
+    }
+    const read = scratch.records[0];
+    if (read !== undefined) return this.partialKey(read.record);
+    return scratch.invalid[0]?.key ?? null;
   }
 
   /**
@@ -190,9 +215,27 @@ export class RecordPipeline {
     return key;
   }
 
-  private warn(text: string, out: ObservedBatch): void {
-    if (this.reported.has(text)) return;
-    this.reported.add(text);
+  /**
+   * Adds to `out` one line per location whose warning more than one record raised, counting the
+   * others. Call once, after the last record. Why not one warning per distinct message: messages
+   * quote the value (`'>' cannot compare "50" (string) with 10 (number)`), so an untyped `where`
+   * over a large file gave one warning per record — a plan of a million warnings.
+   */
+  finishWarnings(out: ObservedBatch): void {
+    for (const [site, count] of this.repeated) {
+      if (count > 0) out.warnings.push(`${site}: where: could not be evaluated on ${count} more record${count === 1 ? '' : 's'} either (out of scope, like the first)`);
+    }
+    this.repeated.clear();
+  }
+
+  private warn(site: string, text: string, out: ObservedBatch): void {
+    if (this.muted) return;
+    const count = this.repeated.get(site);
+    if (count !== undefined) {
+      this.repeated.set(site, count + 1);
+      return;
+    }
+    this.repeated.set(site, 0);
     out.warnings.push(text);
   }
 }
@@ -538,11 +581,15 @@ export async function* observeSource(source: IrSource, side: Side, ctx: ObserveC
     if (ctx.signal?.aborted) throw new ConnectorError(`source ${source.name}: reading was cancelled`, source.connector.at);
     const out = RecordPipeline.emptyBatch();
     for (const unreadable of batch.unreadable) {
-      out.invalid.push({ side, origin: unreadable.origin, record: null, key: null, reason: unreadable.error });
+      const key = unreadable.salvaged === undefined ? null : pipeline.salvagedKey(unreadable.salvaged, unreadable.origin);
+      out.invalid.push({ side, origin: unreadable.origin, record: null, key, reason: unreadable.error });
     }
     for (let i = 0; i < batch.records.length; i++) pipeline.fromRaw(batch.records[i], batch.origins[i], out);
     yield out;
   }
+  const last = RecordPipeline.emptyBatch();
+  pipeline.finishWarnings(last);
+  if (last.warnings.length > 0) yield last;
 }
 
 /**
@@ -558,5 +605,6 @@ export function observeRecords(records: readonly unknown[], source: IrSource, si
     if (isPlainObject(record)) pipeline.fromPresented(record, record, origin, out);
     else out.invalid.push({ side, origin, record: null, key: null, reason: `record ${index + 1} is ${describeValue(record)}, not an object` });
   });
+  pipeline.finishWarnings(out);
   return out;
 }

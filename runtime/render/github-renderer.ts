@@ -6,7 +6,7 @@
  * mode, exceeded limits) are `::error` so they stand out.
  */
 import type { ChangePlan, PlanItem, PolicyPlan } from '../plan/change-plan.js';
-import { describeGate, irPolicyOf, isDriftItem, itemKeyText, itemPosition, parseLocation } from './plan-presentation.js';
+import { describeGate, irPolicyOf, isDriftItem, itemKeyText, itemPosition, parseLocation, printable } from './plan-presentation.js';
 
 export interface GithubRenderOptions {
   /** Prefixed to every file when the workspace root is not the repository root, e.g. `infra/`. */
@@ -75,7 +75,7 @@ function message(policy: PolicyPlan, item: PlanItem): string {
   const gate = describeGate(item);
   if (gate && gate !== 'auto') parts[0] += ` (${gate})`;
   if (item.kind === 'changed' && item.fields.length > 0) parts.push(`fields ${item.fields.map((field) => field.path).join(', ')}`);
-  if (item.reason.because) parts.push(`because ${item.reason.because}`);
+  if (item.reason.because) parts.push(`because ${printable(item.reason.because)}`);
   if (item.reason.message) parts.push(item.reason.message);
   return `${policy.policy}: ${parts.join('; ')}`;
 }

@@ -20,16 +20,37 @@ import {
 } from './plan-presentation.js';
 
 export interface MarkdownRenderOptions {
-  /** Items listed per policy before "… and N more" (GitHub comments are limited to 65536 characters). Default 100. */
+  /** Items listed per policy before "… and N more". Default 100. */
   maxItemsPerPolicy?: number;
   /** Fields listed per item. Default 6. */
   maxFieldsPerItem?: number;
+  /**
+   * The size the whole comment stays within, in characters (UTF-16 code units, as GitHub counts
+   * them); item rows past it are left out and counted in "… and N more". Default 60000: GitHub
+   * refuses a comment body over 65536 characters, and a workflow often adds a header of its own.
+   * 0: no bound.
+   */
+  maxChars?: number;
 }
 
-/** Renders the plan as GitHub-flavoured markdown, ending with a newline. */
+/** The default of `MarkdownRenderOptions.maxChars`. */
+export const MARKDOWN_MAX_CHARS = 60000;
+
+/** Characters kept per policy for its "… and N more items" line, which is written last. */
+const MORE_LINE_RESERVE = 80;
+
+/**
+ * Renders the plan as GitHub-flavoured markdown, ending with a newline.
+ *
+ * The summary table and every policy's details (limits, warnings, table head) always show; the
+ * item rows then share what is left of `maxChars`, taken in turns (one row of each policy per
+ * round), so one policy with thousands of items cannot crowd out the others and the comment
+ * stays postable however big the plan.
+ */
 export function renderMarkdown(plan: ChangePlan, options: MarkdownRenderOptions = {}): string {
   const maxItems = options.maxItemsPerPolicy ?? 100;
   const maxFields = options.maxFieldsPerItem ?? 6;
+  const maxChars = options.maxChars ?? MARKDOWN_MAX_CHARS;
   const out: string[] = [];
   const driftCount = plan.policies.reduce((sum, policy) => sum + policy.items.filter(isDriftItem).length, 0);
   out.push(`## Recon plan: ${plan.drift ? `drift found (${driftCount} item${driftCount === 1 ? '' : 's'})` : 'no drift'}`);
@@ -48,15 +69,50 @@ export function renderMarkdown(plan: ChangePlan, options: MarkdownRenderOptions 
       `| ${policy.items.some(isDriftItem) ? '⚠️' : '✅'} ${code(policy.policy)} | ${policy.mode} | ${s.desired} | ${s.actual} | ${s.unchanged} | ${s.missing} | ${s.extra} | ${s.changed} | ${s.invalid} | ${escapeCell(actions) || '—'} | ${limits} |`,
     );
   }
-  for (const policy of plan.policies) {
-    if (policy.items.length === 0 && !policy.limits.exceeded && !policy.warnings?.length) continue;
+  const details = plan.policies
+    .filter((policy) => policy.items.length > 0 || policy.limits.exceeded || (policy.warnings?.length ?? 0) > 0)
+    .map((policy) => ({ policy, head: policyDetailsHead(policy), rows: [] as string[] }));
+  // what is always written: the summary, each policy's head and tail (the "more" line reserved)
+  let left = linesLength(out) + 1;
+  for (const { head } of details) left += 1 + linesLength(head) + 1 + MORE_LINE_RESERVE + '\n\n</details>'.length;
+  left = maxChars > 0 ? maxChars - left : Infinity;
+  // item rows in turns, each policy until its next row does not fit (rows stay a prefix of its items)
+  let open = details.filter(({ policy }) => policy.items.length > 0);
+  while (open.length > 0) {
+    open = open.filter((detail) => {
+      const next = detail.rows.length;
+      if (next >= detail.policy.items.length || (maxItems > 0 && next >= maxItems)) return false;
+      const row = itemRow(detail.policy.items[next]!, maxFields);
+      if (row.length + 1 > left) return false;
+      left -= row.length + 1;
+      detail.rows.push(row);
+      return true;
+    });
+  }
+  for (const { policy, head, rows } of details) {
     out.push('');
-    renderPolicyDetails(policy, out, maxItems, maxFields);
+    out.push(...head);
+    out.push(...rows);
+    if (rows.length < policy.items.length) {
+      out.push('');
+      out.push(`… and ${policy.items.length - rows.length} more items (see the JSON plan).`);
+    }
+    out.push('');
+    out.push('</details>');
   }
   return out.join('\n') + '\n';
 }
 
-function renderPolicyDetails(policy: PolicyPlan, out: string[], maxItems: number, maxFields: number): void {
+/** The characters of `lines` joined by newlines, the newline after the last included. */
+function linesLength(lines: readonly string[]): number {
+  let length = 0;
+  for (const line of lines) length += line.length + 1;
+  return length;
+}
+
+/** A policy's details up to its item rows: the fold, limits, warnings and the item table's head. */
+function policyDetailsHead(policy: PolicyPlan): string[] {
+  const out: string[] = [];
   const s = policy.summary;
   const counts = (['missing', 'extra', 'changed', 'invalid'] as const)
     .filter((kind) => s[kind] > 0)
@@ -75,27 +131,22 @@ function renderPolicyDetails(policy: PolicyPlan, out: string[], maxItems: number
   if (policy.items.length > 0) {
     out.push('| item | kind | action | gate | fields (changed: desired → actual) | reason |');
     out.push('|---|---|---|---|---|---|');
-    const shown = maxItems > 0 ? policy.items.slice(0, maxItems) : policy.items;
-    for (const item of shown) out.push(itemRow(item, maxFields));
-    if (shown.length < policy.items.length) {
-      out.push('');
-      out.push(`… and ${policy.items.length - shown.length} more items (see the JSON plan).`);
-    }
   }
-  out.push('');
-  out.push('</details>');
+  return out;
 }
 
 function itemRow(item: PlanItem, maxFields: number): string {
   const fields = item.fields
     .slice(0, maxFields)
-    .map((field) => `${code(field.path)}: ${describeField(item, field, 40, { desired: escapeCell, actual: escapeCell, arrow: '→' })}`);
+    // values as code: GitHub turns `@name` and `#12` in plain text into mentions and links, and a
+    // record's value must not notify people when the plan is posted
+    .map((field) => `${code(field.path)}: ${describeField(item, field, 40, { desired: code, actual: code, arrow: '→' })}`);
   if (item.fields.length > maxFields) fields.push(`… ${item.fields.length - maxFields} more`);
   const reason = [escapeCell(describeReason(item))];
   if (item.reason.because) reason.push(`_${escapeCell(item.reason.because)}_`);
   for (const warning of item.warnings ?? []) reason.push(`⚠️ ${escapeCell(warning)}`);
   const effect = describeEffect(item.effect);
-  const action = effect ? `**${item.action}**<br>${escapeCell(effect)}` : `**${item.action}**`;
+  const action = effect ? `**${item.action}**<br>${code(effect)}` : `**${item.action}**`;
   return `| ${code(itemKeyText(item))} | ${item.kind} | ${action} | ${escapeCell(describeGate(item)) || '—'} | ${fields.join('<br>') || '—'} | ${reason.join('<br>')} |`;
 }
 
@@ -104,9 +155,13 @@ export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** Escapes text for a markdown paragraph: HTML and the inline markup characters. */
+/**
+ * Escapes text for a markdown paragraph: HTML and the inline markup characters; line breaks
+ * (LF, CRLF and a lone CR, which markdown also reads as a line ending) become spaces, so a
+ * value cannot end the table row it stands in.
+ */
 export function escapeMd(text: string): string {
-  return escapeHtml(text).replace(/([\\`*_[\]|~#])/g, '\\$1').replace(/\r?\n/g, ' ');
+  return escapeHtml(text).replace(/([\\`*_[\]|~#])/g, '\\$1').replace(/[\r\n]+/g, ' ');
 }
 
 /** Escapes text for a table cell: like `escapeMd`, pipes included. */

@@ -84,26 +84,57 @@ export function describeField(
   return `${wrap.desired(formatValue(field.desired, maxLength))} ${wrap.arrow} ${wrap.actual(formatValue(field.actual, maxLength))}`;
 }
 
-/** The key of an item as a person reads it: `t17`, `acme, 2026-11-01`, or `desired #4` for an invalid record. */
+/**
+ * Text from the data (a key value, a field name, an interpolated `because`) made safe to print on
+ * one line: control characters (C0, DEL, C1) are shown as escapes (`\n`, `\r`, `\t`, `\u001b`).
+ *
+ * Why: such text reaches a terminal, a markdown table row and a workflow log raw; a carriage
+ * return or line feed in a key would break the row or line it stands in, and an escape sequence
+ * would recolour or rewrite the terminal even with `--no-color` or off a TTY. Values already go
+ * through `formatValue` (JSON), which escapes them the same way.
+ */
+export function printable(text: string): string {
+  // most texts hold no control character: a test is cheaper than a replace on each
+  if (!CONTROL_CHARACTER.test(text)) return text;
+  return text.replace(CONTROL_CHARACTERS, (character) => {
+    if (character === '\n') return '\\n';
+    if (character === '\r') return '\\r';
+    if (character === '\t') return '\\t';
+    return '\\u' + character.charCodeAt(0).toString(16).padStart(4, '0');
+  });
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * The key of an item as a person reads it: `t17`, `acme, 2026-11-01`, or `desired #4` for an
+ * invalid record; control characters escaped (`printable`).
+ */
 export function itemKeyText(item: PlanItem): string {
   if (item.key && Object.keys(item.key).length > 0) {
-    return Object.values(item.key).map(keyValueText).join(', ');
+    return printable(Object.values(item.key).map(keyValueText).join(', '));
   }
   if (item.kind === 'invalid') {
     const position = item.id.split('/').pop();
     return `${item.side ?? 'record'} #${position}`;
   }
-  return item.id;
+  return printable(item.id);
 }
 
-/** One line saying what apply would do: `PATCH http://…`, `update data/x.csv`, `ticket "…"`. */
+/**
+ * One line saying what apply would do: `PATCH http://…`, `update data/x.csv`, `ticket "…"`
+ * (`printable`: a URL or statement can hold a key value as it was interpolated).
+ */
 export function describeEffect(effect: Effect): string {
   if (!effect) return '';
   switch (effect.kind) {
     case 'http':
-      return `${effect.method} ${effect.url}`;
+      return printable(`${effect.method} ${effect.url}`);
     case 'sql':
-      return effect.statement;
+      return printable(effect.statement);
     case 'exec':
       return effect.argv.map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : JSON.stringify(part))).join(' ');
     case 'file':
@@ -129,13 +160,13 @@ export function describeGate(item: PlanItem): string {
   }
 }
 
-/** Why the item got its action: `rule 3 (file:31:5)`, or the decider's message for defaults. */
+/** Why the item got its action: `rule 3 (file:31:5)`, or the decider's message for defaults (`printable`). */
 export function describeReason(item: PlanItem): string {
   const parts: string[] = [];
   if (item.reason.rule !== null) parts.push(`rule ${item.reason.rule}${item.reason.at ? ` (${item.reason.at})` : ''}`);
   if (item.reason.message) parts.push(item.reason.message);
   if (parts.length === 0) parts.push('no remediation rule matched');
-  return parts.join('; ');
+  return printable(parts.join('; '));
 }
 
 /** Counts of a policy plan's items by action, in a fixed order, zeros left out. */

@@ -48,7 +48,7 @@ export function buildSarif(plan: ChangePlan, options: SarifRenderOptions = {}): 
         locations: [
           {
             physicalLocation: {
-              artifactLocation: { uri: prefix + position.file },
+              artifactLocation: { uri: relativeUri(prefix + position.file) },
               region: { startLine: position.line, startColumn: position.col },
             },
           },
@@ -129,6 +129,18 @@ function resultMessage(policy: PolicyPlan, item: PlanItem): string {
   const effect = describeEffect(item.effect);
   if (effect) parts.push(`effect: ${effect}`);
   return parts.join('; ').replace(/; \(/g, ' (');
+}
+
+/**
+ * A relative path as the relative URI reference SARIF's `artifactLocation.uri` must be: each
+ * segment percent-encoded, so a space, `#`, `?` or `%` in a folder or file name does not make the
+ * URI invalid or cut it short (a `#` would start a fragment), and a `:` cannot read as a scheme.
+ */
+export function relativeUri(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => encodeURIComponent(segment))
+    .join('/');
 }
 
 function normalizePrefix(prefix: string | undefined): string {

@@ -16,6 +16,7 @@ import {
   describeReason,
   isDriftItem,
   itemKeyText,
+  printable,
   shortHash,
 } from './plan-presentation.js';
 
@@ -77,9 +78,9 @@ function renderPolicy(policy: PolicyPlan, lines: string[], c: Colors, maxItems: 
   if (policy.limits.exceeded) {
     const blocked = policy.items.some((item) => item.gate === 'blocked');
     lines.push(c.red(`  limits exceeded${blocked ? ': every acting item is blocked' : ': every acting item needs approval'}`));
-    for (const reason of policy.limits.reasons) lines.push(c.red(`    ${reason}`));
+    for (const reason of policy.limits.reasons) lines.push(c.red(`    ${printable(reason)}`));
   }
-  for (const warning of policy.warnings ?? []) lines.push(c.yellow(`  warning: ${warning}`));
+  for (const warning of policy.warnings ?? []) lines.push(c.yellow(`  warning: ${printable(warning)}`));
   const flapping = policy.items.filter((item) => item.flapping);
   if (flapping.length > 0) {
     // Said once per policy too: the items themselves may be past the per-kind cut-off.
@@ -113,17 +114,17 @@ function renderItem(item: PlanItem, lines: string[], c: Colors, maxFields: numbe
   const action = item.action === 'ignore' ? c.dim(item.action) : item.action === 'report' ? c.yellow(item.action) : c.bold(item.action);
   lines.push(`    ${kindMark(c, item.kind)} ${item.kind === 'invalid' ? itemKeyText(item) : c.bold(itemKeyText(item))}  ${action}${gateText ? `  ${gateText}` : ''}`);
   lines.push(c.dim(`        ${describeReason(item)}`));
-  if (item.reason.because) lines.push(`        because ${item.reason.because}`);
+  if (item.reason.because) lines.push(`        because ${printable(item.reason.because)}`);
   if (item.flapping) lines.push(c.red('        flapping: corrected 3+ times in the last ten runs — two writers are fighting over it'));
-  for (const warning of item.warnings ?? []) lines.push(c.yellow(`        warning: ${warning}`));
+  for (const warning of item.warnings ?? []) lines.push(c.yellow(`        warning: ${printable(warning)}`));
   const fields = item.fields.slice(0, maxFields);
-  const width = Math.min(24, Math.max(0, ...fields.map((field) => field.path.length)));
+  const width = Math.min(24, Math.max(0, ...fields.map((field) => printable(field.path).length)));
   for (const field of fields) {
     const shown =
       item.kind === 'changed'
         ? describeField(item, field, 80, { desired: c.green, actual: c.red, arrow: c.dim('→') })
         : describeField(item, field, 80);
-    lines.push(`        ${field.path.padEnd(width)}  ${shown}`);
+    lines.push(`        ${printable(field.path).padEnd(width)}  ${shown}`);
   }
   if (item.fields.length > fields.length) lines.push(c.dim(`        … ${item.fields.length - fields.length} more fields`));
   const effect = describeEffect(item.effect);

@@ -3,7 +3,8 @@
  * served by `recon watch --metrics-port`. Counters accumulate across runs in the file itself, so
  * the file is the single source both for scrapers of the file and for the HTTP endpoint.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const METRICS_FILE = 'metrics.prom';
@@ -74,10 +75,21 @@ export class MetricsStore {
     return lines.join('\n') + '\n';
   }
 
-  /** Writes `metrics.prom` atomically (a scraper never reads half a file). */
+  /**
+   * Writes `metrics.prom` atomically (a scraper never reads half a file), through a temporary
+   * file of this process's own: two runs finishing at once (two `recon plan` of one workspace,
+   * the editor's and the CLI's) would otherwise share one temporary file, and the second rename
+   * would fail the run with ENOENT.
+   */
   save(stateDir: string): void {
     const path = join(stateDir, METRICS_FILE);
-    writeFileSync(`${path}.tmp`, this.render());
-    renameSync(`${path}.tmp`, path);
+    const temporary = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+    try {
+      writeFileSync(temporary, this.render());
+      renameSync(temporary, path);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * `recon compile FILE [-o OUT]`: the IR of a file, schema-checked, to stdout or OUT.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { serializeIr } from '../../../language/compiler/compile-program.js';
 import { DiskModuleHost } from '../../../language/module-host.js';
 import { compileFile } from '../../../language/pipeline.js';
@@ -10,11 +10,12 @@ import { CliError } from '../cli-error.js';
 import type { CliOutput } from '../cli-output.js';
 import { locateDiagnostics, printDiagnosticsText, programTexts } from '../diagnostic-output.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { requireSourceFile } from '../load-ir.js';
 
 export function runCompileCommand(args: string[], output: CliOutput): ExitCode {
   const { values, positionals } = parseCommandArgs('compile', args, { output: { type: 'string', short: 'o' } });
   if (positionals.length !== 1) throw new CliError('recon compile: expected exactly one FILE');
-  if (!existsSync(positionals[0]!)) throw new CliError(`${positionals[0]}: no such file`);
+  requireSourceFile(positionals[0]!);
   const compiled = compileFile(positionals[0]!, new DiskModuleHost());
   const located = locateDiagnostics(compiled.diagnostics, programTexts(compiled.program));
   if (!compiled.ir) {

@@ -5,7 +5,7 @@
  * was exceeded, 1 error (RUNTIME.md section 2).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { ChangePlan } from '../../plan/change-plan.js';
 import { runPlan } from '../../plan/plan-runner.js';
 import { writeJson, writeJsonBytes } from '../../render/json-renderer.js';
@@ -58,7 +58,7 @@ export async function runPlanCommand(args: string[], output: CliOutput): Promise
     const outBytes = output.outBytes;
     if (outBytes !== undefined) writeJsonBytes(plan, (bytes) => outBytes.call(output, bytes));
     else writeJson(plan, (text) => output.out(text));
-  } else output.out(renderPlan(plan, format, { color: output.useColor }));
+  } else output.out(renderPlan(plan, format, { color: output.useColor, pathPrefix: locationPrefix(workspaceRoot) }));
   tracePhase(`render ${format}`);
   if (plan.policies.some((p) => p.limits.exceeded)) return EXIT.limitExceeded;
   return plan.drift ? EXIT.drift : EXIT.ok;
@@ -78,4 +78,20 @@ function writePlanFile(path: string, plan: ChangePlan): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * What `sarif` and `github` put before the IR's paths (which are relative to the workspace root):
+ * the workspace root as seen from the current folder, e.g. `policies/`.
+ *
+ * Why: GitHub places annotations and code-scanning results by paths relative to the repository
+ * checkout, the current folder of a workflow step. `recon plan policies/x.recon` in a repository
+ * without a `recon.json` at its top has `policies/` as its workspace root, and a bare `x.recon`
+ * would annotate a file that does not exist. When the workspace root is not below the current
+ * folder, the paths stay relative to it.
+ */
+function locationPrefix(workspaceRoot: string): string {
+  const path = relative(process.cwd(), resolve(workspaceRoot));
+  if (path === '' || isAbsolute(path) || path === '..' || path.startsWith(`..${sep}`)) return '';
+  return path.split(sep).join('/') + '/';
 }

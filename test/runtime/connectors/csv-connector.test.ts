@@ -61,18 +61,35 @@ describe('csv connector', () => {
       { position: 1, line: 2 },
       { position: 4, line: 5 },
     ]);
+    // with the row as far as it can be guessed (its first fields), for its key
     expect(result.unreadable).toEqual([
-      { origin: { position: 2, line: 3 }, error: 'data/file.csv:3: 2 fields where the header has 3' },
-      { origin: { position: 3, line: 4 }, error: 'data/file.csv:4: 4 fields where the header has 3' },
+      { origin: { position: 2, line: 3 }, error: 'data/file.csv:3: 2 fields where the header has 3', salvaged: { id: 't2', a: '1' } },
+      { origin: { position: 3, line: 4 }, error: 'data/file.csv:4: 4 fields where the header has 3', salvaged: { id: 't3', a: '1', b: '2' } },
     ]);
   });
 
-  it('reports an unterminated quote as unreadable at the line it starts on', async () => {
-    const result = await readCsv('id,memo\nt1,ok\nt2,"never closed\nt3,x\n');
-    expect(result.records).toEqual([{ id: 't1', memo: 'ok' }]);
-    expect(result.unreadable).toHaveLength(1);
-    expect(result.unreadable[0].origin).toEqual({ position: 2, line: 3 });
-    expect(result.unreadable[0].error).toMatch(/^data\/file\.csv:3: unterminated quoted field/);
+  it('reports an unterminated quote on the last line as unreadable at the line it starts on', async () => {
+    for (const end of ['', '\n', '\r\n', '\n\n  \n']) {
+      const result = await readCsv(`id,memo\nt1,ok\nt2,"never closed${end}`);
+      expect(result.records).toEqual([{ id: 't1', memo: 'ok' }]);
+      expect(result.unreadable).toHaveLength(1);
+      expect(result.unreadable[0].origin).toEqual({ position: 2, line: 3 });
+      expect(result.unreadable[0].error).toBe('data/file.csv:3: unterminated quoted field (a quote inside a quoted field is written "")');
+    }
+  });
+
+  it('stops at a quote that is never closed when lines follow it, rather than lose their rows', async () => {
+    // left unread, the rows after it would make their actual records extra, and deletable
+    const error = await readCsv('id,memo\nt1,ok\nt2,"never closed\nt3,x\nt4,y\n').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect((error as Error).message).toBe(
+      'source things: data/file.csv:3: a quoted field is never closed, so the lines after line 3 cannot be read (a quote inside a quoted field is written "")',
+    );
+  });
+
+  it('guesses a malformed row only from the fields before the one that broke it', async () => {
+    const result = await readCsv('id,a,b\nt1,"x"y,2\n"t"2,1,2\nt3,"never closed\n');
+    expect(result.unreadable.map((u) => u.salvaged)).toEqual([{ id: 't1' }, undefined, undefined]);
   });
 
   it('reports text after a closing quote as unreadable and goes on at the next line', async () => {
@@ -140,6 +157,16 @@ describe('csv connector', () => {
     expect((await readCsv('id,a\n')).records).toEqual([]);
   });
 
+  it('refuses a file whose lines end with a carriage return alone, rather than read it as no records', async () => {
+    await expect(readCsv('id,a\r1,2\r2,3\r')).rejects.toThrow(
+      /data\/file\.csv:1: the header row holds a carriage return that does not end a line: lines must end with \\n or \\r\\n/,
+    );
+    await expect(readCsv('id,a\r1,2\r', { header: false })).rejects.toThrow(/data\/file\.csv:1: the first row holds a carriage return/);
+    // a carriage return inside quotes, or before a line feed, is no line end of that kind
+    const result = await readCsv('"i\rd",a\r\n1,"x\ry"\r\n');
+    expect(result.records).toEqual([{ 'i\rd': '1', a: 'x\ry' }]);
+  });
+
   it('refuses a header with a duplicate or empty name', async () => {
     await expect(readCsv('id,a,a\nt1,1,2\n')).rejects.toThrow(/data\/file\.csv:1: the header names column "a" twice/);
     await expect(readCsv('id,,b\n')).rejects.toThrow(/column 2 of the header has no name/);
@@ -194,7 +221,11 @@ describe('csv connector', () => {
       expect(result.origins[i]).toEqual({ position: i + 1, line: i + 2 + shift });
     }
     expect(result.unreadable).toEqual([
-      { origin: { position: rows + 1, line: rows + 2 + 30 }, error: `data/file.csv:${rows + 32}: 2 fields where the header has 3` },
+      {
+        origin: { position: rows + 1, line: rows + 2 + 30 },
+        error: `data/file.csv:${rows + 32}: 2 fields where the header has 3`,
+        salvaged: { id: 'broken', memo: 'row' },
+      },
     ]);
   });
 

@@ -60,8 +60,14 @@ describe('csv connector chunking', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(piece, { maxLength: 30 }), fc.integer({ min: 1, max: 9 }), async (pieces, chunk) => {
         writeFileSync(path.join(ws.root, 'c.csv'), `id,v\n${pieces.join('')}`);
-        const big = await readAll(createCsvConnectorWithChunkSize(1 << 20)(source, context));
-        const small = await readAll(createCsvConnectorWithChunkSize(chunk)(source, context));
+        // a quote left open before further lines stops the read: with the same error
+        const outcome = (size: number) => readAll(createCsvConnectorWithChunkSize(size)(source, context)).catch((error: unknown) => (error as Error).message);
+        const big = await outcome(1 << 20);
+        const small = await outcome(chunk);
+        if (typeof big === 'string' || typeof small === 'string') {
+          expect(small).toEqual(big);
+          return;
+        }
         expect(small.records).toEqual(big.records);
         expect(small.origins).toEqual(big.origins);
         expect(small.unreadable).toEqual(big.unreadable);

@@ -44,7 +44,17 @@ describe('json connector', () => {
     expect(error).toBeInstanceOf(ConnectorError);
     expect((error as Error).message).toBe("source things: data/file.json:3:9: not valid JSON: Expected ':' after property name");
     await expect(read('json', '[{"id": 1}')).rejects.toThrow(/data\/file\.json:1:11: not valid JSON/);
-    await expect(read('json', 'nope')).rejects.toThrow(/data\/file\.json: not valid JSON: Unexpected token/);
+    await expect(read('json', 'nope')).rejects.toThrow(/data\/file\.json:1:2: not valid JSON: Unexpected token 'o'$/);
+  });
+
+  it('locates, in one line, the errors V8 reports with a piece of the text instead of a position', async () => {
+    // V8: `Unexpected token '}', ..."1,\n  "x": }\n" is not valid JSON` (several lines, no position)
+    const error = await read('json', '[\n  {"id": 1,\n  "x": }\n]\n').catch((e: unknown) => e);
+    expect((error as Error).message).toBe("source things: data/file.json:3:8: not valid JSON: Unexpected token '}'");
+    await expect(read('json', '[1,]')).rejects.toThrow(/^source things: data\/file\.json:1:4: not valid JSON: Unexpected token '\]'$/);
+    await expect(read('json', '[{"id": 1}] x')).rejects.toThrow(
+      /^source things: data\/file\.json:1:13: not valid JSON: Unexpected non-whitespace character after JSON$/,
+    );
   });
 
   it('refuses a document that is not a list, or an items path that leads nowhere', async () => {
@@ -89,6 +99,15 @@ describe('jsonl connector', () => {
     expect(result.unreadable[1].error).toBe('data/file.jsonl:3: the line holds a list, not an object');
   });
 
+  it('gives the column of a bad line, whatever form the message of V8 takes', async () => {
+    const result = await read('jsonl', 'nope\n{"id": 1} {"id": 2}\n{"id": 3,}\n');
+    expect(result.unreadable.map((u) => u.error)).toEqual([
+      "data/file.jsonl:1: not valid JSON: Unexpected token 'o' at column 2",
+      'data/file.jsonl:2: not valid JSON: Unexpected non-whitespace character after JSON at column 11',
+      'data/file.jsonl:3: not valid JSON: Expected double-quoted property name at column 10',
+    ]);
+  });
+
   it('takes no options', async () => {
     await expect(read('jsonl', '{}', { items: 'x' })).rejects.toThrow(/jsonl\(\) has no option "items"/);
   });
@@ -114,6 +133,21 @@ describe('yaml connector', () => {
   it('reads a top-level list', async () => {
     const result = await read('yaml', '- id: 1\n- id: 2\n');
     expect(result.records).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+
+  it('reads a file that starts with a byte order mark', async () => {
+    const result = await read('yaml', '\ufeff- id: 1\n- id: 2\n');
+    expect(result.records).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(result.origins).toEqual([
+      { position: 1, line: 1 },
+      { position: 2, line: 2 },
+    ]);
+  });
+
+  it('reports binary data (!!binary) in the list as unreadable, not as a record', async () => {
+    const result = await read('yaml', '- !!binary aGVsbG8=\n- id: 2\n');
+    expect(result.records).toEqual([{ id: 2 }]);
+    expect(result.unreadable).toEqual([{ origin: { position: 1, line: 1 }, error: 'data/file.yaml:1: record 1 is binary data, not an object' }]);
   });
 
   it('names the file and position of a syntax error', async () => {

@@ -277,6 +277,26 @@ describe('the CSV fast path', () => {
     }
   });
 
+  it('leaves a file of bare carriage-return line ends to the generic path, which refuses it', async () => {
+    const ws = workspace({ 'desired.csv': 'id,amount\r1,2\r2,3\n', 'actual.csv': 'id,amount\n1,2\n' });
+    try {
+      const d = source('desired', { kind: 'csv', path: 'desired.csv' });
+      const a = source('actual', { kind: 'csv', path: 'actual.csv' });
+      const reports: DiffPathReport[] = [];
+      const run = diffSources(policy(), d, a, {
+        observedAt: OBSERVED_AT,
+        env: {},
+        workspaceRoot: ws.root,
+        trusted: true,
+        fastPath: { minBytes: 0, workers: 0, report: (r) => reports.push(r) },
+      });
+      await expect(run).rejects.toThrow(/desired\.csv:1: the header row holds a carriage return that does not end a line/);
+      expect(reports).toEqual([{ path: 'generic', reason: 'source desired: the first row holds a carriage return that does not end a line' }]);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
   it('restarts with one range when a range boundary falls inside a quoted line break', async () => {
     const value = 'a\n'.repeat(50);
     const rows = ['id,note'];

@@ -47,4 +47,30 @@ describe('a broken record withholds its key from the comparison', () => {
       ws.cleanup();
     }
   });
+
+  it('a CSV row broken by a stray delimiter or quote withholds the key its first fields hold', async () => {
+    // k1: text after a closing quote (in a later field); k2: one field too many; k3: one too few;
+    // k4: the quote breaks the key field itself, so its key is not guessed
+    const desired = ['id,qty,memo', 'k1,1,"a"b', 'k2,2,x,y', 'k3,3', '"k"4,4,z', 'k5,5,ok'].join('\n') + '\n';
+    const actual = ['id,qty,memo', 'k1,1,a', 'k2,2,x', 'k3,3,', 'k4,4,z', 'k5,5,ok'].join('\n') + '\n';
+    const ws = workspace({ 'd.csv': desired, 'a.csv': actual });
+    try {
+      const d = source('desired', { kind: 'csv', path: 'd.csv' });
+      const a = source('actual', { kind: 'csv', path: 'a.csv' });
+      const ctx = { observedAt: OBSERVED_AT, env: {}, workspaceRoot: ws.root, trusted: true };
+      let path = '';
+      const result = await diffSources(policy(), d, a, { ...ctx, fastPath: { minBytes: 0, workers: 0, report: (r) => (path = r.path) } });
+      expect(path).toBe('generic'); // malformed rows: the fast path leaves them to the generic one
+      expect(result.items.map((i) => [i.kind, i.side, i.key])).toEqual([
+        ['extra', null, { id: 'k4' }],
+        ['invalid', 'desired', { id: 'k1' }],
+        ['invalid', 'desired', { id: 'k2' }],
+        ['invalid', 'desired', { id: 'k3' }],
+        ['invalid', 'desired', null],
+      ]);
+      expect(result.items.slice(1).map((i) => i.desired)).toEqual([null, null, null, null]); // a guess is never compared
+    } finally {
+      ws.cleanup();
+    }
+  });
 });

@@ -109,7 +109,30 @@ describe('observeSource', () => {
     const result = await observeAll(makeSource('jsonl', 'a.jsonl', { where }), root);
     expect(result.records.map((r) => r.key[0])).toEqual(['a']);
     expect(result.outOfScope).toBe(2);
-    expect(result.warnings).toEqual([`test.recon:9:3: where: '*' needs numbers, got "x" (string) and 2 (number)`, `test.recon:9:3: where: '*' needs numbers, got "y" (string) and 2 (number)`]);
+    expect(result.warnings).toEqual([
+      `test.recon:9:3: where: '*' needs numbers, got "x" (string) and 2 (number)`,
+      'test.recon:9:3: where: could not be evaluated on 1 more record either (out of scope, like the first)',
+    ]);
+  });
+
+  it('reports a where that fails on every record of a large file in two lines, not one per record', async () => {
+    const rows = Array.from({ length: 10_000 }, (_, i) => `${i},${i}`);
+    const root = workspace({ 'big.csv': ['id,n', ...rows].join('\n') });
+    // untyped CSV text compared with a number: a type error on every record
+    const where = { expr: { '>': [{ var: 'n' }, 10] } as IrExpr, at: 'test.recon:4:3' };
+    const result = await observeAll(makeSource('csv', 'big.csv', { where }), root);
+    expect(result.outOfScope).toBe(10_000);
+    expect(result.warnings).toEqual([
+      `test.recon:4:3: where: '>' cannot compare "0" (string) with 10 (number)`,
+      'test.recon:4:3: where: could not be evaluated on 9999 more records either (out of scope, like the first)',
+    ]);
+    // a test block's records too
+    const presented = observeRecords([{ id: 'a', n: 'x' }, { id: 'b', n: 'y' }, { id: 'c', n: 'z' }], makeSource('csv', 'big.csv', { where }), 'desired', {
+      observedAt: OBSERVED_AT,
+      env: {},
+    });
+    expect(presented.warnings).toHaveLength(2);
+    expect(presented.warnings[1]).toBe('test.recon:4:3: where: could not be evaluated on 2 more records either (out of scope, like the first)');
   });
 
   it('builds records with select over the raw record', async () => {
@@ -161,10 +184,24 @@ describe('observeSource', () => {
     expect(nested.invalid).toHaveLength(3);
   });
 
+  it('takes the key of a malformed row through select, fields and where, without their warnings', async () => {
+    const root = workspace({ 'a.csv': 'id,n\nb\nc,1,2\nd,x,3\n' });
+    const select = [line('txn', { var: 'id' }, 'id'), line('n', { var: 'n' }, 'n')];
+    const where = { expr: { '!==': [{ var: 'txn' }, 'c'] } as IrExpr, at: 'test.recon:9:3' };
+    const source = makeSource('csv', 'a.csv', { key: ['txn'], select, where, fields: [{ name: 'txn', type: 'string' }, { name: 'n', type: 'integer' }] });
+    const result = await observeAll(source, root);
+    // b: its key; c: out of scope, so nothing to withhold; d: `x` is no integer, but the key is known
+    expect(result.invalid.map((i) => i.key)).toEqual([{ txn: 'b' }, null, { txn: 'd' }]);
+    expect(result.invalid.map((i) => i.record)).toEqual([null, null, null]);
+    expect(result.warnings).toEqual([]);
+    expect(result.outOfScope).toBe(0);
+  });
+
   it('reports unreadable rows as invalid records with their line', async () => {
     const root = workspace({ 'a.csv': 'id,n\na,1\nb\n' });
     const result = await observeAll(makeSource('csv', 'a.csv'), root);
-    expect(result.invalid).toEqual([{ side: 'desired', origin: { position: 2, line: 3 }, record: null, key: null, reason: 'a.csv:3: 1 field where the header has 2' }]);
+    // the key as far as the row can be read: it withholds that key from the comparison
+    expect(result.invalid).toEqual([{ side: 'desired', origin: { position: 2, line: 3 }, record: null, key: { id: 'b' }, reason: 'a.csv:3: 1 field where the header has 2' }]);
   });
 
   it('shares the raw record when nothing changes it', async () => {
