@@ -1,0 +1,69 @@
+/**
+ * `metrics.prom` (RUNTIME.md section 5): the Prometheus text a run leaves, and its atomic save
+ * when several processes of one workspace finish at the same time.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MetricsStore } from '../../../runtime/state/metrics-file.js';
+
+const REPO = resolve(import.meta.dirname, '..', '..', '..');
+const MODULE = join(REPO, 'runtime', 'state', 'metrics-file.ts');
+const dirs: string[] = [];
+
+function stateDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'recon-metrics-'));
+  dirs.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A process that saves the metrics of `dir` `times` times, from START_AT (epoch ms) on. */
+function saver(dir: string, times: number, startAt: number): Promise<{ code: number | null; stderr: string }> {
+  const script = [
+    `import { MetricsStore } from ${JSON.stringify(MODULE)};`,
+    `while (Date.now() < ${startAt}) {}`,
+    `for (let i = 0; i < ${times}; i++) {`,
+    `  const store = MetricsStore.load(${JSON.stringify(dir)});`,
+    `  store.set('recon_drift_items', { policy: 'p', kind: 'missing' }, i);`,
+    `  store.save(${JSON.stringify(dir)});`,
+    '}',
+  ].join('\n');
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stderr }));
+  });
+}
+
+describe('MetricsStore', () => {
+  it('renders the families in Prometheus text and reads them back', () => {
+    const dir = stateDir();
+    const store = new MetricsStore();
+    store.inc('recon_reconcile_total', { policy: 'p', outcome: 'drift' });
+    store.set('recon_drift_items', { policy: 'p', kind: 'missing' }, 3);
+    store.save(dir);
+    const text = readFileSync(join(dir, 'metrics.prom'), 'utf8');
+    expect(text).toContain('# TYPE recon_reconcile_total counter\nrecon_reconcile_total{outcome="drift",policy="p"} 1\n');
+    expect(MetricsStore.load(dir).get('recon_drift_items', { kind: 'missing', policy: 'p' })).toBe(3);
+  });
+
+  it('saves from several processes at once without failing, and leaves no temporary file', async () => {
+    const dir = stateDir();
+    const startAt = Date.now() + 1500;
+    const results = await Promise.all([0, 1, 2, 3].map(() => saver(dir, 300, startAt)));
+    for (const result of results) {
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    }
+    expect(readdirSync(dir)).toEqual(['metrics.prom']);
+    expect(MetricsStore.load(dir).get('recon_drift_items', { kind: 'missing', policy: 'p' })).toBe(299);
+  }, 30_000);
+});
