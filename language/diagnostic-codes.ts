@@ -41,10 +41,13 @@ export const DIAGNOSTIC_CODES = {
   'import-cycle': entry('error', "import cycle: {cycle}", 'Modules may not import each other in a cycle.'),
   'import-outside-workspace': entry('error', "import '{path}' leaves the workspace root", 'Imports may not leave the workspace root.'),
   'duplicate-import-alias': entry('error', "import alias '{name}' is already used at line {line}", 'Each import needs its own alias.'),
+  'empty-group': entry('warning', "group '{name}' has no members: no one can approve an action that requires approval from it", 'A group lists who may approve; an action that requires approval from an empty group waits forever. Add members or remove the group.'),
 
   // Sources
   'missing-from': entry('error', "source '{name}' has no 'from' connector", 'Every source needs `from CONNECTOR(...)`.'),
   'missing-key': entry('error', "source '{name}' has no 'key'", 'Every source needs `key FIELD` to match records.'),
+  'duplicate-key-field': entry('error', "'{name}' is named twice in the key of source '{source}'", 'A key names each of its fields once: `key account, day`.'),
+  'literal-password': entry('warning', "the password in this {what} is written in the file, so `recon compile` prints it and every plan keeps it in its IR{hint}", 'Read passwords from the environment with `secret("NAME")`, which is never printed, logged or written into a plan.'),
   'unknown-connector': entry('error', "unknown connector '{name}'{hint}", 'Connectors of version 1: csv, json, jsonl, yaml, inline, http, postgres, exec.'),
   'unknown-option': entry('error', "unknown option '{name}' for {connector}(){hint}", 'Each connector accepts the options listed in LANGUAGE.md 2.1.'),
   'connector-arguments': entry('error', '{connector}(): {detail}', 'The connector was called with the wrong arguments.'),
@@ -71,6 +74,7 @@ export const DIAGNOSTIC_CODES = {
   'missing-desired': entry('error', "policy '{name}' has no 'desired' source", 'Every policy needs `desired SOURCE`.'),
   'missing-actual': entry('error', "policy '{name}' has no 'actual' source", 'Every policy needs `actual SOURCE`.'),
   'key-arity-mismatch': entry('error', "desired '{desired}' has {desiredArity} key field(s) but actual '{actual}' has {actualArity}", 'Both sides must be keyed by the same number of fields.'),
+  'key-order-mismatch': entry('warning', "desired '{desired}' is keyed by {desiredKey} but actual '{actual}' by {actualKey}: keys are matched by position, so records would not match; list the key fields in the same order", 'The key fields of both sides are paired by position, not by name: `key account, day` on one side and `key day, account` on the other compare accounts with days.'),
   'unknown-comparator': entry('error', "unknown comparator '{name}'{hint}", 'Comparators: exact, ignore, ignore_case, within, unordered, normalize, by.'),
   'unknown-normalizer': entry('error', "unknown normalizer '{name}'{hint}", 'Normalizers: trim, lower, upper, collapse_space, nfc, round(N), utc.'),
   'invalid-comparator': entry('error', '{detail}', 'The comparator does not fit the field (for example `within 2m` on a number).'),
@@ -85,13 +89,15 @@ export const DIAGNOSTIC_CODES = {
   'unreachable-rule': entry('warning', "this rule can never fire: the unconditional rule at line {line} already matches every {kind} item", 'Rules are tried in order; put specific rules before the catch-all.'),
   'source-not-writable': entry('error', "'{action}' writes to '{source}', which cannot be written{detail}", 'inline sources are read-only; http and exec sources need a `write { }` block.'),
   'uncovered-computed-field': entry('error', "'{action}' writes to '{source}', but its computed field '{field}' has no inverse in write { map }", 'A field computed in `select` needs a `map` line for every raw path it reads.'),
-  'until-expired': entry('warning', "the exception expired on {date}: this rule no longer matches", 'An `until` date in the past means known drift is reported again; renew or remove the rule.'),
+  'until-expired': entry('warning', "the exception ended after {date}: this rule no longer matches", 'A rule matches up to and including its `until` day; once that day has passed, known drift is reported again. Renew or remove the rule.'),
   'invalid-date': entry('error', "'{text}' is not a date YYYY-MM-DD", '`until` takes a calendar date.'),
   'until-without-ignore': entry('warning', "'until' only has an effect on 'ignore' rules", 'Exceptions with an expiry are written `=> ignore ... until "YYYY-MM-DD"`.'),
   'unknown-limit': entry('error', "unknown limit '{name}'{hint}", 'Limits: max_changes, max_ratio, max_deletes, on_exceed.'),
   'value-out-of-range': entry('error', '{detail}', 'The value is outside what the statement accepts.'),
   'unknown-rate-unit': entry('error', "unknown rate unit '{name}'{hint}", 'Rates are per s, m or h: `rate 20/s`.'),
   'approval-without-action': entry('warning', "'requires approval' has no effect on '{action}'", 'Only create, update, delete and ticket can wait for approval.'),
+  'approval-from-empty-group': entry('error', "group '{name}' has no members: no one can ever approve this '{action}', so it would never run", 'Add members to the group, or name a group that has some.'),
+  'invalid-always-reported': entry('warning', "invalid items are always reported: this rule's '{action}' never takes effect (the plan shows them as 'report', with the reason the record is invalid)", 'A record that broke its source rules (a missing or duplicate key, a value that cannot be coerced) is never acted on; fix the record at its source. Remove the rule, or write `on invalid => report`.'),
 
   // Tests
   'unknown-expectation': entry('error', "unknown expectation '{name}'{hint}", 'expect { missing N  extra N  changed N  invalid N  ignored N  action ACTION on KEY }.'),

@@ -15,6 +15,7 @@ import { constantValue } from './constant-values.js';
 import { constantScope } from './expression-scope.js';
 import { findLetCycles } from './let-analysis.js';
 import { checkPolicy, checkProfile } from './policy-checks.js';
+import { isEmptyGroup } from './remediation-checks.js';
 import { checkSource } from './source-checks.js';
 import { checkTest, reportNotConstant } from './test-checks.js';
 
@@ -76,9 +77,10 @@ function checkDeclarations(ctx: CheckContext): void {
   }
 }
 
-/** Group members: constant strings (who may approve). */
+/** Group members: constant strings (who may approve); an empty group is a warning (no approver). */
 function checkGroup(ctx: CheckContext, decl: A.GroupDecl): void {
   if (decl.members.missing) return;
+  if (isEmptyGroup(decl) && !decl.name.missing) ctx.report(diagnostic('empty-group', decl.name.start, decl.name.end, { name: decl.name.text }));
   ctx.checkExpr(decl.members, constantScope(ctx.module));
   for (const member of decl.members.elements) {
     const value = constantValue(member, ctx.module);

@@ -137,6 +137,16 @@ function policySides(ctx: CheckContext, decl: A.PolicyDecl): PolicySides {
       }),
     );
   }
+  if (desired?.key && actual?.key && actualStmt && isReordering(desired.key, actual.key)) {
+    ctx.report(
+      diagnostic('key-order-mismatch', actualStmt.source.start, actualStmt.source.end, {
+        desired: desired.name,
+        desiredKey: `(${desired.key.join(', ')})`,
+        actual: actual.name,
+        actualKey: `(${actual.key.join(', ')})`,
+      }),
+    );
+  }
   const key = desired?.key ? desired.keyRecord : actual?.key ? actual.keyRecord : untypedRecord('key');
   return {
     name: decl.name.text,
@@ -145,6 +155,20 @@ function policySides(ctx: CheckContext, decl: A.PolicyDecl): PolicySides {
     actualModule: actualResolved?.module ?? null,
     roots: { desired: desired?.record ?? untypedRecord('desired'), actual: actual?.record ?? untypedRecord('actual'), key },
   };
+}
+
+/**
+ * True when two key lists name the same fields in another order (`account, day` and
+ * `day, account`). Why a warning: the diff pairs key parts by position, so such a policy compares
+ * accounts with days and no record matches; keys with different names are a legitimate mapping
+ * (`key id` on one side, `key txn_id` on the other) and are not reported.
+ */
+export function isReordering(desired: readonly string[], actual: readonly string[]): boolean {
+  if (desired.length !== actual.length || desired.every((k, i) => k === actual[i])) return false;
+  const sorted = (keys: readonly string[]) => [...keys].sort();
+  const a = sorted(desired);
+  const b = sorted(actual);
+  return a.every((k, i) => k === b[i]) && new Set(a).size === a.length;
 }
 
 /** Checks one profile declaration: its rules, with nothing known about the sources. */

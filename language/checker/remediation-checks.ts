@@ -47,6 +47,14 @@ export function whyNotWritable(shape: SourceShape, action: 'create' | 'update' |
   return null;
 }
 
+/**
+ * Whether a group declares no members (`group g = []`). Why: approval from such a group can never
+ * be given (`recon approve` accepts only members), so an action gated by it would wait forever.
+ */
+export function isEmptyGroup(decl: A.GroupDecl): boolean {
+  return !decl.members.missing && decl.members.elements.length === 0;
+}
+
 /** Checks the rules of a `remediate` block. */
 export function checkRemediate(ctx: CheckContext, stmt: Extract<A.PolicyStmt, { kind: 'Remediate' }>, sides: PolicySides): void {
   const scope = ruleScope(ctx.module, sides.roots);
@@ -81,10 +89,22 @@ export function checkRemediate(ctx: CheckContext, stmt: Extract<A.PolicyStmt, { 
       if (rule.approval && !isOneOf(GATEABLE_ACTIONS, action)) {
         ctx.report(diagnostic('approval-without-action', rule.approval.start, rule.approval.end, { action }));
       }
+      // The decider gives every invalid item `report` whatever the rules say (LANGUAGE.md 2.3):
+      // say so rather than let a ticket or an exception look as if it were in force. Writing
+      // actions already get `action-not-applicable`.
+      if (kindKnown && kind === 'invalid' && action !== 'report' && !isOneOf(WRITING_ACTIONS, action)) {
+        ctx.report(diagnostic('invalid-always-reported', rule.action.start, rule.action.end, { action }));
+      }
       if (isOneOf(WRITING_ACTIONS, action) && sides.actual) checkWritable(ctx, rule, action as 'create' | 'update' | 'delete', sides.actual, sides.actualModule);
     }
 
-    if (rule.approval?.group) ctx.resolve(rule.approval.group, 'group', 'unknown-group');
+    if (rule.approval?.group) {
+      const group = ctx.resolve(rule.approval.group, 'group', 'unknown-group');
+      if (group && isEmptyGroup(group.decl) && actionKnown && isOneOf(GATEABLE_ACTIONS, action)) {
+        const ref = rule.approval.group;
+        ctx.report(diagnostic('approval-from-empty-group', ref.start, ref.end, { name: group.qualifiedName, action }));
+      }
+    }
     if (rule.until) checkUntil(ctx, rule, actionKnown ? action : null);
   }
 }

@@ -13,6 +13,7 @@ import { isInside } from '../program.js';
 import { CONNECTOR_NAMES, connectorSpec, type ConnectorSpec } from './builtin-functions.js';
 import { changeTo, type CheckContext } from './check-context.js';
 import { constantValue } from './constant-values.js';
+import { literalPassword, writtenText } from './literal-credentials.js';
 import { connectorScope, mapScope, ruleScope, selectScope, whereScope } from './expression-scope.js';
 import { describeType, typeFits } from './expression-types.js';
 import { fieldNameText, missingPathOn, pathText, untypedRecord, type SourceShape } from './source-shape.js';
@@ -47,7 +48,7 @@ export function checkSource(ctx: CheckContext, decl: A.SourceDecl): void {
         checkConnector(ctx, stmt.call);
         break;
       case 'Key':
-        for (const path of stmt.paths) checkFieldPath(ctx, path, shape);
+        checkKey(ctx, stmt, shape);
         break;
       case 'Fields':
         checkFields(ctx, stmt);
@@ -73,6 +74,22 @@ export function checkFieldPath(ctx: CheckContext, path: A.Path, shape: SourceSha
     ctx.reportUnknown('unknown-field', missing.start, missing.end, missing.name, missing.candidates, { source: shape.name });
   } else {
     ctx.report(diagnostic('unknown-field', missing.start, missing.end, { name: missing.name, source: shape.name, hint: ': paths may only go below json fields' }));
+  }
+}
+
+/**
+ * The key's paths: fields of a typed source, each named once. Why once: `key id, id` makes a
+ * two-part key whose parts are always equal, which the other side's key is then paired with by
+ * position — a typo for a composite key that would silently match nothing or the wrong records.
+ */
+function checkKey(ctx: CheckContext, stmt: A.KeyStmt, shape: SourceShape): void {
+  const named = new Set<string>();
+  for (const path of stmt.paths) {
+    checkFieldPath(ctx, path, shape);
+    if (path.missing) continue;
+    const text = pathText(path);
+    if (named.has(text)) ctx.report(diagnostic('duplicate-key-field', path.start, path.end, { name: text, source: shape.name }));
+    named.add(text);
   }
 }
 
@@ -158,12 +175,32 @@ export function checkConnector(ctx: CheckContext, call: A.CallExpr): void {
       if (value.ok && typeof value.value === 'string' && [...value.value].length !== 1) fail(delimiter.value, 'the delimiter is one character');
     }
   }
+  if ((spec.name === 'postgres' || spec.name === 'http') && positional[0]) checkLiteralPassword(ctx, spec.name, positional[0].arg.value);
   if (spec.name === 'postgres' && positional.length >= 1) {
     const table = options.get('table');
     const query = options.get('query');
     if (!table && !query) fail(call, "needs a 'table' or a 'query' option");
     if (table && query) fail(query, "takes a 'table' or a 'query', not both");
   }
+}
+
+/**
+ * Warns about a password written into a postgres connection string or an http URL: it would be
+ * printed by `recon compile` and kept in every plan's IR (see literal-credentials.ts). The hint
+ * says what to write instead: for postgres, the password from `secret()`; for http, a header
+ * from `secret()` — an http request refuses a URL with `user:password@` whatever its origin.
+ */
+function checkLiteralPassword(ctx: CheckContext, connector: 'postgres' | 'http', expr: A.Expr): void {
+  if (expr.missing) return;
+  const where = literalPassword(writtenText(expr, ctx.module));
+  if (where === null) return;
+  const hint =
+    connector === 'http'
+      ? `; send it in a header read from a secret instead, headers: { Authorization: "Bearer \${secret("NAME")}" } (an http request with user:password@ in its URL is refused)`
+      : where === 'query'
+        ? '; read it from a secret instead: password=${secret("NAME")}'
+        : '; read it from a secret instead: "postgres://user:${secret("NAME")}@host/db"';
+  ctx.report(diagnostic('literal-password', expr.start, expr.end, { what: connector === 'http' ? 'URL' : 'connection string', hint }));
 }
 
 /** A file connector's path: a constant string that stays inside the workspace root. */
@@ -246,6 +283,7 @@ function checkHttpOp(ctx: CheckContext, item: A.WriteOp): void {
     ctx.report(diagnostic('write-form-mismatch', at.start, at.end, { connector: 'http', expected: `METHOD "url", like: ${item.op.text} POST "https://..."` }));
     return;
   }
+  if (item.url) checkLiteralPassword(ctx, 'http', item.url);
   if (item.method.missing) return;
   if (!isOneOf(HTTP_METHODS, item.method.text)) {
     const upper = item.method.text.toUpperCase();

@@ -137,7 +137,7 @@ describe('recon check (built CLI)', () => {
   it('exits 0 when there are warnings only, and still prints them', async () => {
     const r = await runCli(['check', 'warnings.recon'], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(lines(r.stdout)).toEqual(['warnings.recon:13:30: warning: the exception expired on 2020-01-01: this rule no longer matches [until-expired]']);
+    expect(lines(r.stdout)).toEqual(['warnings.recon:13:30: warning: the exception ended after 2020-01-01: this rule no longer matches [until-expired]']);
     expect(r.stderr.trim()).toBe('1 file checked: 0 errors, 1 warning');
   });
 

@@ -47,6 +47,20 @@ describe('desired and actual', () => {
     expect(d!.message).toBe("desired 'ledger' has 1 key field(s) but actual 'daily' has 2");
   });
 
+  it('warn when the key fields are the same names in another order (keys are paired by position)', () => {
+    const sources = `source byAcct {\n  from csv("a.csv")\n  key acct, day\n}\nsource byDay {\n  from csv("d.csv")\n  key day, acct\n}\n`;
+    const text = `${sources}policy p {\n  desired byAcct\n  actual byDay\n}\n`;
+    const [d] = expectDiagnostics(text, [{ code: 'key-order-mismatch', line: lineOf(text, 'actual byDay') }]);
+    expect(d!.severity).toBe('warning');
+    expect(d!.message).toBe(
+      "desired 'byAcct' is keyed by (acct, day) but actual 'byDay' by (day, acct): keys are matched by position, so records would not match; list the key fields in the same order",
+    );
+    // same order, or other names (a legitimate mapping): nothing
+    expectDiagnostics(`${sources}policy p {\n  desired byAcct\n  actual byAcct\n}\n`, []);
+    const other = `${sources}source renamed {\n  from csv("r.csv")\n  key day_of, account\n}\npolicy p {\n  desired byAcct\n  actual renamed\n}\n`;
+    expectDiagnostics(other, []);
+  });
+
   it('are given once', () => {
     const text = withPolicy('  desired bank');
     const [d] = expectDiagnostics(text, [{ code: 'duplicate-statement', line: lineOf(text, '  desired bank') }]);

@@ -40,7 +40,7 @@ describe('kinds and actions', () => {
     on changed => update
     on extra when actual.amount == 0 => delete
     on extra => ignore because "tolerated" until "2030-12-31"
-    on invalid => ticket "broken \${key.id}"
+    on invalid => report
     on any => report`, 'group leads = ["a@example.com"]\n');
     expectDiagnostics(text, []);
   });
@@ -69,6 +69,24 @@ describe('kinds and actions', () => {
       expect(d!.message).toBe(message);
     });
   }
+
+  // LANGUAGE.md 2.3: `report` is "also what `invalid` items get"; the decider ignores the rules
+  it('warns that a rule on invalid items with another action than report never takes effect', () => {
+    for (const action of ['ticket "broken ${key.id}"', 'ignore because "known"', 'ticket "t" requires approval']) {
+      const text = rules(`    on invalid => ${action}`);
+      const [d] = expectDiagnostics(text, [{ code: 'invalid-always-reported', line: lineOf(text, 'on invalid') }]);
+      expect(d!.severity).toBe('warning');
+      expect(d!.message).toBe(
+        `invalid items are always reported: this rule's '${action.split(' ')[0]}' never takes effect (the plan shows them as 'report', with the reason the record is invalid)`,
+      );
+      expect(d!.start).toBe(text.indexOf(action.split(' ')[0]!, text.indexOf('on invalid')));
+    }
+    expectDiagnostics(rules('    on invalid when key.id == "x" => report'), []);
+    // a writing action is already an error; no second diagnostic
+    expectDiagnostics(rules('    on invalid => delete'), [{ code: 'action-not-applicable' }]);
+    // `any` does not match invalid items: nothing to warn about
+    expectDiagnostics(rules('    on any => ignore'), []);
+  });
 
   it('needs a title on tickets and only there', () => {
     expectDiagnostics(rules('    on extra => ticket'), [{ code: 'ticket-needs-title' }]);
@@ -119,6 +137,36 @@ describe('approval groups', () => {
     expect(d!.fixes?.[0]).toMatchObject({ start: text.indexOf('lead\n'), text: 'leads' });
   });
 
+  it('warns about a group without members, and refuses approval from it', () => {
+    const [g] = expectDiagnostics('group nobody = []\n', [{ code: 'empty-group', line: 1 }]);
+    expect(g!.severity).toBe('warning');
+    expect(g!.message).toBe("group 'nobody' has no members: no one can approve an action that requires approval from it");
+    const text = rules('    on missing => create requires approval from nobody\n    on extra => ticket "t" requires approval from nobody', 'group nobody = []\n');
+    const [, create, ticket] = expectDiagnostics(text, [
+      { code: 'empty-group', line: 1 },
+      { code: 'approval-from-empty-group', line: lineOf(text, 'on missing') },
+      { code: 'approval-from-empty-group', line: lineOf(text, 'on extra') },
+    ]);
+    expect(create!.severity).toBe('error');
+    expect(create!.message).toBe("group 'nobody' has no members: no one can ever approve this 'create', so it would never run");
+    expect(ticket!.message).toContain("this 'ticket'");
+    expect(create!.start).toBe(text.indexOf('nobody\n    on extra'));
+  });
+
+  it('refuses approval from an empty group of an imported module', () => {
+    const files = { '/ws/teams.recon': 'group none = []\n' };
+    const text = rules('    on missing => create requires approval from teams.none', 'import "./teams.recon"\n');
+    const [d] = expectDiagnostics(
+      text,
+      [
+        { code: 'empty-group', file: '/ws/teams.recon' },
+        { code: 'approval-from-empty-group', line: lineOf(text, 'on missing') },
+      ],
+      files,
+    );
+    expect(d!.message).toContain("group 'teams.none' has no members");
+  });
+
   it('needs constant, non-empty string members', () => {
     expectDiagnostics('group g = ["a@example.com", 1, ""]\n', [{ code: 'type-mismatch', line: 1 }, { code: 'type-mismatch', line: 1 }]);
     expectDiagnostics('group g = [env("X")]\n', [{ code: 'not-constant', line: 1 }]);
@@ -130,7 +178,8 @@ describe('until', () => {
   it('warns when the date has passed, relative to today', () => {
     const text = rules('    on extra => ignore until "2026-11-25"');
     const [d] = expectDiagnostics(text, [{ code: 'until-expired' }]);
-    expect(d!.message).toBe('the exception expired on 2026-11-25: this rule no longer matches');
+    // the rule still matched on 2026-11-25 (until is inclusive): it ended after that day
+    expect(d!.message).toBe('the exception ended after 2026-11-25: this rule no longer matches');
     expect(d!.severity).toBe('warning');
     // the day itself still matches
     expectDiagnostics(rules('    on extra => ignore until "2026-11-26"'), []);

@@ -108,6 +108,49 @@ describe('connectors', () => {
   });
 });
 
+describe('passwords written into connection strings and URLs', () => {
+  // they end up in `recon compile` output and in every plan's embedded IR; secret() does not
+  it('warns about a literal password in a postgres connection string, suggesting secret()', () => {
+    const text = source('  from postgres("postgres://bob:hunter2@db/x", table: "t")\n  key id');
+    const [d] = expectDiagnostics(text, [{ code: 'literal-password', line: 2 }]);
+    expect(d!.severity).toBe('warning');
+    expect(d!.message).toBe(
+      'the password in this connection string is written in the file, so `recon compile` prints it and every plan keeps it in its IR; read it from a secret instead: "postgres://user:${secret("NAME")}@host/db"',
+    );
+    expect([d!.start, d!.end]).toEqual([text.indexOf('"postgres:'), text.indexOf(', table')]);
+    // through a let, a concatenation, or as a query parameter
+    expectDiagnostics(`let db = "postgres://bob:hunter2@db/x"\n${source('  from postgres(db, table: "t")\n  key id')}`, [{ code: 'literal-password', line: 3 }]);
+    expectDiagnostics(source('  from postgres("postgresql://bob:" + "hunter2@db/x", table: "t")\n  key id'), [{ code: 'literal-password', line: 2 }]);
+    const [q] = expectDiagnostics(source('  from postgres("postgres://db/x?sslmode=require&password=hunter2", table: "t")\n  key id'), [{ code: 'literal-password', line: 2 }]);
+    expect(q!.message).toContain('password=${secret("NAME")}');
+  });
+
+  it('warns about a literal password in an http URL, suggesting a header from secret()', () => {
+    const [d] = expectDiagnostics(source('  from http("https://u:pw@host/x")\n  key id'), [{ code: 'literal-password', line: 2 }]);
+    expect(d!.message).toContain('the password in this URL is written in the file');
+    expect(d!.message).toContain('headers: { Authorization: "Bearer ${secret("NAME")}" }');
+    const write = source('  from http("https://host/x")\n  key id\n  write {\n    create POST "https://u:pw@host/x"\n  }');
+    expectDiagnostics(write, [{ code: 'literal-password', line: 5 }]);
+  });
+
+  it('accepts a password from secret() or env(), and URLs without a password', () => {
+    const clean = [
+      'postgres("postgres://bob:${secret("PG_PASSWORD")}@db/x", table: "t")',
+      'postgres("postgres://bob:${env("PG_PASSWORD")}@db/x", table: "t")',
+      'postgres("postgres://${secret("PG_USER")}:${secret("PG_PASSWORD")}@db/x", table: "t")',
+      'postgres("postgres://bob@db/x", table: "t")',
+      'postgres("postgres://bob:@db/x", table: "t")',
+      'postgres("postgres://db/x?password=${secret("PW")}", table: "t")',
+      'postgres(secret("PG_URL"), table: "t")',
+      'postgres("postgres://db/x", table: "t")',
+      'http("https://host/x?user=a@b")',
+      'http("https://host/x", headers: { Authorization: "Bearer ${secret("TOKEN")}" })',
+    ];
+    for (const from of clean) expectDiagnostics(source(`  from ${from}\n  key id`), []);
+    expectDiagnostics(`let pw = secret("PW")\n${source('  from postgres("postgres://bob:${pw}@db/x", table: "t")\n  key id')}`, []);
+  });
+});
+
 describe('fields, select and key', () => {
   it('reports an unknown type with a quick fix', () => {
     const text = source('  from csv("a.csv")\n  key id\n  fields { id: string  n: numbr }');
@@ -136,6 +179,16 @@ describe('fields, select and key', () => {
     // after select, the record has the selected fields only
     expectDiagnostics(source('  from csv("a.csv")\n  key raw_id\n  select { id = raw_id }'), [{ code: 'unknown-field', line: 3 }]);
     expectDiagnostics(source('  from csv("a.csv")\n  key anything'), []);
+  });
+
+  it('reports a key that names the same field twice', () => {
+    const text = source('  from csv("a.csv")\n  key id, day, id');
+    const [d] = expectDiagnostics(text, [{ code: 'duplicate-key-field', line: 3 }]);
+    expect(d!.severity).toBe('error');
+    expect(d!.message).toBe("'id' is named twice in the key of source 's'");
+    expect(d!.start).toBe(text.lastIndexOf('id'));
+    expectDiagnostics(source('  from csv("a.csv")\n  key meta.id, meta.id\n  fields { meta: json }'), [{ code: 'duplicate-key-field', line: 3 }]);
+    expectDiagnostics(source('  from csv("a.csv")\n  key meta.id, meta.day\n  fields { meta: json }'), []);
   });
 });
 
