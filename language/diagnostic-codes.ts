@@ -75,6 +75,11 @@ export const DIAGNOSTIC_CODES = {
   'missing-actual': entry('error', "policy '{name}' has no 'actual' source", 'Every policy needs `actual SOURCE`.'),
   'key-arity-mismatch': entry('error', "desired '{desired}' has {desiredArity} key field(s) but actual '{actual}' has {actualArity}", 'Both sides must be keyed by the same number of fields.'),
   'key-order-mismatch': entry('warning', "desired '{desired}' is keyed by {desiredKey} but actual '{actual}' by {actualKey}: keys are matched by position, so records would not match; list the key fields in the same order", 'The key fields of both sides are paired by position, not by name: `key account, day` on one side and `key day, account` on the other compare accounts with days.'),
+  'key-type-mismatch': entry(
+    'warning',
+    "key field '{desiredField}' of desired '{desired}' is declared {desiredType}, but '{actualField}' of actual '{actual}' is declared {actualType}: actual keys are coerced to {desiredType} to match",
+    'Keys are matched after coercing the actual key value to the desired type; a value that cannot be coerced makes its record invalid. Declare the same type on both sides (or on one side only).',
+  ),
   'unknown-comparator': entry('error', "unknown comparator '{name}'{hint}", 'Comparators: exact, ignore, ignore_case, within, unordered, normalize, by.'),
   'unknown-normalizer': entry('error', "unknown normalizer '{name}'{hint}", 'Normalizers: trim, lower, upper, collapse_space, nfc, round(N), utc.'),
   'invalid-comparator': entry('error', '{detail}', 'The comparator does not fit the field (for example `within 2m` on a number).'),

@@ -21,6 +21,7 @@ import {
   COMPARATOR_WORDS,
   COMPARE_DEFAULTS,
   LIMIT_NAMES,
+  FIELD_TYPES,
   MODES,
   NAMED_COMPARATORS,
   NORMALIZERS,
@@ -147,6 +148,7 @@ function policySides(ctx: CheckContext, decl: A.PolicyDecl): PolicySides {
       }),
     );
   }
+  if (desired && actual && actualStmt) checkKeyTypes(ctx, desired, actual, actualStmt.source);
   const key = desired?.key ? desired.keyRecord : actual?.key ? actual.keyRecord : untypedRecord('key');
   return {
     name: decl.name.text,
@@ -169,6 +171,34 @@ export function isReordering(desired: readonly string[], actual: readonly string
   const a = sorted(desired);
   const b = sorted(actual);
   return a.every((k, i) => k === b[i]) && new Set(a).size === a.length;
+}
+
+/**
+ * Warns when both sources declare a key field's type, and the types differ: keys are joined
+ * after coercing the actual key value to the desired source's type (the runtime's
+ * `key-typing.ts`), which is rarely what was meant (`datetime` against `integer` matches
+ * nothing; every actual record becomes invalid).
+ */
+function checkKeyTypes(ctx: CheckContext, desired: SourceShape, actual: SourceShape, at: { start: number; end: number }): void {
+  if (!desired.key || !actual.key) return;
+  const arity = Math.min(desired.key.length, actual.key.length);
+  for (let k = 0; k < arity; k++) {
+    const desiredField = desired.key[k]!;
+    const actualField = actual.key[k]!;
+    const desiredType = desired.keyRecord.fields?.get(desiredField) ?? 'unknown';
+    const actualType = actual.keyRecord.fields?.get(actualField) ?? 'unknown';
+    if (!isOneOf(FIELD_TYPES, desiredType) || !isOneOf(FIELD_TYPES, actualType) || desiredType === actualType) continue;
+    ctx.report(
+      diagnostic('key-type-mismatch', at.start, at.end, {
+        desired: desired.name,
+        desiredField,
+        desiredType,
+        actual: actual.name,
+        actualField,
+        actualType,
+      }),
+    );
+  }
 }
 
 /** Checks one profile declaration: its rules, with nothing known about the sources. */

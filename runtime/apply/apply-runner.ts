@@ -22,6 +22,7 @@
 import type { IrDocument, IrPolicy, IrSource } from '../../language/ir/ir-types.js';
 import { ACTING_ACTIONS } from '../decide/decider.js';
 import { currentObservedAt, policySources, selectPolicies } from '../plan/policy-selection.js';
+import { policyKeyCoercion } from '../observe/key-typing.js';
 import type { ChangePlan, Gate, PlanItem, PolicyPlan } from '../plan/change-plan.js';
 import { runPlan, type RunPlanOptions } from '../plan/plan-runner.js';
 import { AuditLog, readAuditLog, type AuditRecord } from '../state/audit-log.js';
@@ -495,10 +496,17 @@ async function applyPolicy(plan: ChangePlan, policyPlan: PolicyPlan, policy: IrP
   // 4. Act.
   let report: ExecutionReport | null = null;
   if (toPerform.length > 0 && !ctx.stop.aborted) {
-    const source = policySources(ctx.ir, policy).actual;
+    const sources = policySources(ctx.ir, policy);
+    const source = sources.actual;
     let writer: Writer;
     try {
-      writer = options.services.createWriter(source, { workspaceRoot: options.workspaceRoot, env: options.env, observedAt: plan.observed_at });
+      writer = options.services.createWriter(source, {
+        workspaceRoot: options.workspaceRoot,
+        env: options.env,
+        observedAt: plan.observed_at,
+        // find records by the keys as the plan matched them
+        keyCoercion: policyKeyCoercion(sources.desired, sources.actual).actual,
+      });
     } catch (error) {
       // A writer that cannot exist (an unavailable connector) fails every action, not the run.
       writer = unavailableWriter(error instanceof Error ? error.message : String(error));

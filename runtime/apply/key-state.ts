@@ -18,6 +18,7 @@ import type { DiffItem } from '../diff/diff-result.js';
 import { readPath } from '../observe/field-path.js';
 import type { InvalidRecord, ObservedRecord } from '../observe/observed-record.js';
 import { observeSource, type ObservedBatch, type ObserveContext } from '../observe/record-reader.js';
+import { policyKeyCoercion } from '../observe/key-typing.js';
 import { sha256OfCanonical } from '../plan/canonical-json.js';
 import type { PlanItem } from '../plan/change-plan.js';
 import { encodeIdPart, keyValueText } from '../plan/item-id.js';
@@ -107,12 +108,14 @@ export async function observeKeyStates(
   if (keys.size === 0) return states;
   const sources = policySources(ir, policy);
   const actualRecords = new Map<string, ObservedRecord[]>();
+  // The keys as the plan matched them (a plan's item ids are made of them).
+  const coercion = policyKeyCoercion(sources.desired, sources.actual);
   const diff = await diffPolicy(
     policy,
     sources.desired,
     sources.actual,
-    onlyKeys(observeSource(sources.desired, 'desired', context), keys, sources.desired.key),
-    onlyKeys(observeSource(sources.actual, 'actual', context), keys, sources.actual.key, actualRecords),
+    onlyKeys(observeSource(sources.desired, 'desired', context, coercion.desired), keys, sources.desired.key),
+    onlyKeys(observeSource(sources.actual, 'actual', context, coercion.actual), keys, sources.actual.key, actualRecords),
     { evaluation: { observedAt: context.observedAt, env: context.env }, signal: context.signal },
   );
   for (const key of keys) {

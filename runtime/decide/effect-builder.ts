@@ -10,6 +10,7 @@ import { FILE_CONNECTORS } from '../../language/ir/ir-types.js';
 import type { DiffItem } from '../diff/diff-result.js';
 import type { Effect } from '../plan/change-plan.js';
 import { buildSqlStatement } from '../connectors/postgres-sql.js';
+import { setOwn } from '../expressions/own-properties.js';
 import { topField } from './raw-path.js';
 import { mapToRaw, type ValueEvaluator } from './raw-record-mapper.js';
 import { buildUrl, urlParts } from './url-template.js';
@@ -99,7 +100,12 @@ function rawBody(
   evaluate: ValueEvaluator,
   warnings: string[],
 ): RawBody {
-  const from = action === 'delete' ? (item.actual ?? item.desired ?? keysOnly(item)) : (item.desired ?? keysOnly(item));
+  const from =
+    action === 'delete'
+      ? (item.actual ?? item.desired ?? keysOnly(item))
+      : action === 'update' && item.desired !== null && item.actual !== null
+        ? withActualKey(item.desired, item.actual, keyFields)
+        : (item.desired ?? keysOnly(item));
   const keyMapping = mapToRaw(from, source, keyFields, evaluate);
   warnings.push(...keyMapping.warnings);
   if (action === 'delete') return { record: keyMapping.raw, key: keyMapping.raw, changes: {} };
@@ -124,6 +130,25 @@ function changedFields(item: DiffItem, known: readonly string[]): string[] {
     if (!names.includes(name)) names.push(name);
   }
   return names;
+}
+
+/**
+ * The desired record with the actual record's values of the key fields: an update identifies
+ * the record it changes, and does not change its key. Why: keys are matched across a type
+ * declared on one side only (`key-typing.ts`: a desired `"2"` matches an actual `2`), and the
+ * desired value written back would turn the actual `2` into `"2"`. Equal values (the usual
+ * case) give the same record.
+ */
+function withActualKey(desired: Record<string, unknown>, actual: Record<string, unknown>, keyFields: readonly string[]): Record<string, unknown> {
+  let copy: Record<string, unknown> | null = null;
+  for (const name of keyFields) {
+    if (!Object.prototype.hasOwnProperty.call(actual, name)) continue;
+    const value = actual[name];
+    if (Object.prototype.hasOwnProperty.call(desired, name) && desired[name] === value) continue;
+    copy ??= { ...desired };
+    setOwn(copy, name, value);
+  }
+  return copy ?? desired;
 }
 
 function keysOnly(item: DiffItem): Record<string, unknown> {

@@ -8,7 +8,11 @@
  * - both sources are `csv(path)` with at most the options `delimiter` (one ASCII character) and
  *   `header`, and neither has a `where`;
  * - each `select`, if any, is plain paths without dots (`txn_id = id`), one line per raw column;
- * - the key fields are plain names, undeclared or declared `string` on both sides;
+ * - the key fields are plain names, undeclared or declared `string` on both sides (so keys are
+ *   CSV text on both, and the generic path's key coercion — `observe/key-typing.ts`, a side's
+ *   key coerced to the type only the other declares — is at most text to `string`, which leaves
+ *   it as it is: the fast path joins exactly the keys the generic path joins, and reads without
+ *   a coercion);
  * - no declared field is `json` (its validity needs parsing);
  * - no compared field is declared with one type on one side and another on the other (the
  *   actual value, coerced to its own type and then to the desired one, need not equal the

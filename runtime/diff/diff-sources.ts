@@ -7,12 +7,15 @@
  * files together reach `minBytes` (default 8 MiB: below that, starting worker threads costs
  * more than it saves) and that `csv-fast-plan.ts` finds eligible; when the scan meets input it
  * cannot handle (a malformed row, say) it gives up and the generic path runs, so users get the
- * generic path's exact messages.
+ * generic path's exact messages. Keys typed on one side only are coerced for matching on the
+ * generic path (`observe/key-typing.ts`); the fast path takes only keys undeclared or declared
+ * `string` — CSV text on both sides, which that coercion leaves as it is — so it needs none.
  */
 import { statSync } from 'node:fs';
 import type { IrPolicy, IrSource } from '../../language/ir/ir-types.js';
 import { createConnectorContext } from '../connectors/connector-registry.js';
 import { observeSource, type ObservedBatch, type ObserveContext } from '../observe/record-reader.js';
+import { policyKeyCoercion } from '../observe/key-typing.js';
 import { diffCsvFast } from './csv-fast-diff.js';
 import { planCsvFastPath, policyExcluded, sourceExcluded } from './csv-fast-plan.js';
 import { defaultWorkerCount, FastWorkerPool } from './csv-worker-pool.js';
@@ -67,8 +70,9 @@ export interface FastPathSettings {
 export interface DiffSourcesContext extends ObserveContext {
   fastPath?: FastPathSettings;
   /**
-   * How the generic path reads a side (default `observeSource`): the plan runner wraps it to
-   * collect read warnings, report progress and apply record caps.
+   * How the generic path reads a side (default `observeSource`, with the policy's key coercion):
+   * the plan runner wraps it to collect read warnings, report progress and apply record caps. It
+   * must read with `policyKeyCoercion` of the two sources, as the default does.
    */
   readSide?: (source: IrSource, side: 'desired' | 'actual') => AsyncIterable<ObservedBatch>;
   /**
@@ -137,7 +141,8 @@ export async function diffSources(
   const reason = fast;
   settings.report?.({ path: 'generic', reason });
   traceNote(`diff path: generic (${reason})`);
-  const read = ctx.readSide ?? ((source: IrSource, side: 'desired' | 'actual') => observeSource(source, side, ctx));
+  const coercion = policyKeyCoercion(desiredSource, actualSource);
+  const read = ctx.readSide ?? ((source: IrSource, side: 'desired' | 'actual') => observeSource(source, side, ctx, coercion[side]));
   return diffPolicy(policy, desiredSource, actualSource, read(desiredSource, 'desired'), read(actualSource, 'actual'), {
     evaluation: ctx,
     signal: ctx.signal,

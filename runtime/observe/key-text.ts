@@ -6,6 +6,8 @@
  * are equal. JSON of the value list does that without collisions (a comma or quote inside a
  * value is escaped, `"1"` and `1` stay distinct); numbers are canonicalised first (`-0` is `0`,
  * JSON already prints `1.0` as `1`), and object fields are sorted so their order does not matter.
+ * Key values of a side whose key field only the other side types are coerced to that type
+ * before this text is made (`key-typing.ts`), so `"1"` and `1` then meet.
  */
 
 function canonical(value: unknown): unknown {

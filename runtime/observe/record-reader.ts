@@ -5,7 +5,10 @@
  *    invalid record);
  * 2. `select` (if any): each line evaluated over the raw record (bare names are raw fields, the
  *    `record` root — `{"var": ""}` — is the raw record); a line that fails makes the record
- *    invalid; a line whose value is null sets the field to null;
+ *    invalid — the other lines are still evaluated, so that the invalid record keeps its key
+ *    when the key's lines succeed (the diff then withholds that key: a failing line in one
+ *    desired row must not make the real actual record `extra`, and deletable); a line whose
+ *    value is null sets the field to null;
  * 3. `fields` coercion (if any): each declared field coerced to its type (see
  *    `field-coercion.ts`); an absent declared field becomes null; a present value that cannot be
  *    coerced makes the record invalid, the reason naming the field and the value; undeclared
@@ -13,7 +16,9 @@
  * 4. `where` (if any) over the presented record: a record for which it is false is out of scope
  *    and skipped entirely (only counted); a run-time type error makes it false, with a warning;
  * 5. the key check: a key field that is absent, null or "" (or not a scalar) makes the record
- *    invalid.
+ *    invalid; then, when the policy's other source declares a key field's type that this one
+ *    does not (`key-typing.ts`), the key value is coerced to it for matching (the record keeps
+ *    its value), and a value that cannot be coerced makes the record invalid.
  *
  * What this module does not do: duplicate keys. They can only be seen across the whole side,
  * so the diff engine detects them (every record of a shared key becomes invalid, and the key
@@ -37,6 +42,7 @@ import { canonicalInstant, coerceValue } from './field-coercion.js';
 import { ownText } from './flat-text.js';
 import { parseFieldPath, readPath } from './field-path.js';
 import { keyText } from './key-text.js';
+import { coerceKeyValue, declaredKeyType, type KeyCoercion } from './key-typing.js';
 import type { InvalidRecord, ObservedRecord } from './observed-record.js';
 
 /** Which side of a policy a source is read for. */
@@ -80,10 +86,16 @@ export class RecordPipeline {
   private muted = false;
   private readonly declared: ReadonlySet<string>;
 
+  /**
+   * `keyCoercion`: how the policy matches this side's key values (`policyKeyCoercion`), null
+   * when they are matched as read. Every reader of a side for a policy — the diff, apply's
+   * re-read, the file writers' key index — must pass the same, so that keys agree.
+   */
   constructor(
     readonly source: IrSource,
     readonly side: Side,
     private readonly ctx: EvaluationContext,
+    readonly keyCoercion: KeyCoercion | null = null,
   ) {
     this.declared = new Set((source.fields ?? []).map((f) => f.name));
   }
@@ -101,18 +113,45 @@ export class RecordPipeline {
       return;
     }
     const presented: Record<string, unknown> = {};
+    let failures: string[] | null = null;
     for (const line of select) {
       let value: unknown;
       try {
         value = evaluate(line.expr, raw, this.ctx);
       } catch (error) {
         if (!(error instanceof EvaluationError)) throw error;
-        out.invalid.push(this.invalid(origin, raw, null, `select ${line.name}: ${error.message}`));
-        return;
+        // The other lines still run: the key's lines may succeed, and the invalid record then
+        // keeps its key (see the module comment, step 2).
+        (failures ??= []).push(`select ${line.name}: ${error.message}`);
+        continue;
       }
       setOwn(presented, line.name, value);
     }
+    if (failures !== null) {
+      out.invalid.push(this.invalid(origin, raw, this.typedKeyFields(presented), failures.join('; ')));
+      return;
+    }
     this.fromPresented(presented, raw, origin, out);
+  }
+
+  /**
+   * A partly presented record (some `select` lines failed) with its declared key fields typed as
+   * `fields` would type them, for the invalid record's key: a declared key field whose value
+   * cannot be coerced is left out (a bad value is no key).
+   */
+  private typedKeyFields(presented: Record<string, unknown>): Record<string, unknown> {
+    const fields = this.source.fields;
+    if (fields === null) return presented;
+    const typed: Record<string, unknown> = { ...presented };
+    for (const path of this.source.key) {
+      if (!Object.prototype.hasOwnProperty.call(typed, path)) continue;
+      const type = declaredKeyType(this.source, path);
+      if (type === null) continue;
+      const result = coerceValue(typed[path], type);
+      if (result.ok) setOwn(typed, path, result.value);
+      else delete typed[path];
+    }
+    return typed;
   }
 
   /**
@@ -166,6 +205,17 @@ export class RecordPipeline {
       }
       key.push(value);
     }
+    const coercion = this.keyCoercion;
+    if (coercion !== null) {
+      for (let k = 0; k < key.length; k++) {
+        const result = coerceKeyValue(coercion, k, this.source.key[k]!, key[k]);
+        if (!result.ok) {
+          out.invalid.push(this.invalid(origin, record, record, result.reason));
+          return;
+        }
+        key[k] = result.value;
+      }
+    }
     out.records.push({ record, raw, key, keyText: fastKeyText(key), origin });
   }
 
@@ -203,12 +253,22 @@ export class RecordPipeline {
     return { side: this.side, origin, record, key: keySource === null ? null : this.partialKey(keySource), reason };
   }
 
-  /** The key fields a record does have (for showing an invalid record), or null when none. */
+  /**
+   * The key fields a record does have (for showing an invalid record, and for the diff to
+   * withhold its key), or null when none. Coerced for matching as valid keys are
+   * (`keyCoercion`); a value that cannot be is kept as it is (it matches nothing).
+   */
   private partialKey(record: Record<string, unknown>): Record<string, unknown> | null {
     let key: Record<string, unknown> | null = null;
-    for (const path of this.source.key) {
-      const value = readPath(record, path);
+    const keyPaths = this.source.key;
+    for (let k = 0; k < keyPaths.length; k++) {
+      const path = keyPaths[k]!;
+      let value = readPath(record, path);
       if (value === undefined || value === null || value === '') continue;
+      if (this.keyCoercion !== null && typeof value !== 'object') {
+        const result = coerceKeyValue(this.keyCoercion, k, path, value);
+        if (result.ok) value = result.value;
+      }
       key ??= {};
       setOwn(key, path, value);
     }
@@ -456,6 +516,9 @@ export class ColumnRowPresenter {
   static create(pipeline: RecordPipeline, names: readonly string[]): ColumnRowPresenter | null {
     const source = pipeline.source;
     if (source.select !== null || source.where !== null) return null;
+    // Keys coerced for the other side's declared type are the general pipeline's (the CSV fast
+    // path, the only user, never reads with a coercion: see `csv-fast-plan.ts`).
+    if (pipeline.keyCoercion !== null) return null;
     if (new Set(names).size !== names.length) return null;
     if (names.some((name) => name === '__proto__' || ARRAY_INDEX.test(name))) return null;
     const fields = source.fields ?? [];
@@ -572,10 +635,11 @@ export class ColumnRowPresenter {
 /**
  * Reads `source` for one side of a policy through its connector and the read pipeline, batch by
  * batch (a few thousand records each), in source order. Connector failures (missing file, bad
- * JSON, an unavailable connector, cancellation) throw `ConnectorError` with `at`.
+ * JSON, an unavailable connector, cancellation) throw `ConnectorError` with `at`. `keyCoercion`:
+ * how the policy matches this side's keys (`policyKeyCoercion`), null to match them as read.
  */
-export async function* observeSource(source: IrSource, side: Side, ctx: ObserveContext): AsyncGenerator<ObservedBatch> {
-  const pipeline = new RecordPipeline(source, side, ctx);
+export async function* observeSource(source: IrSource, side: Side, ctx: ObserveContext, keyCoercion: KeyCoercion | null = null): AsyncGenerator<ObservedBatch> {
+  const pipeline = new RecordPipeline(source, side, ctx, keyCoercion);
   const connector = createConnector(source, createConnectorContext(ctx));
   for await (const batch of connector.read()) {
     if (ctx.signal?.aborted) throw new ConnectorError(`source ${source.name}: reading was cancelled`, source.connector.at);
@@ -597,8 +661,14 @@ export async function* observeSource(source: IrSource, side: Side, ctx: ObserveC
  * they skip `select` but go through `fields` coercion, `where` and the key check. No I/O.
  * Positions are 1-based indexes in `records`; an element that is not an object is invalid.
  */
-export function observeRecords(records: readonly unknown[], source: IrSource, side: Side, ctx: EvaluationContext): ObservedBatch {
-  const pipeline = new RecordPipeline(source, side, ctx);
+export function observeRecords(
+  records: readonly unknown[],
+  source: IrSource,
+  side: Side,
+  ctx: EvaluationContext,
+  keyCoercion: KeyCoercion | null = null,
+): ObservedBatch {
+  const pipeline = new RecordPipeline(source, side, ctx, keyCoercion);
   const out = RecordPipeline.emptyBatch();
   records.forEach((record, index) => {
     const origin = { position: index + 1 };

@@ -11,6 +11,7 @@ import { diffSources, startFastPathPool, type FastPathSettings } from '../diff/d
 import type { DiffResult } from '../diff/diff-result.js';
 import { startPolicyDecision } from '../decide/decider.js';
 import { observeSource, type ObservedBatch, type ObserveContext } from '../observe/record-reader.js';
+import { policyKeyCoercion } from '../observe/key-typing.js';
 import type { ChangePlan, PolicyPlan } from './change-plan.js';
 import { buildChangePlan } from './plan-builder.js';
 import { currentObservedAt, PlanError, policySources, selectPolicies } from './policy-selection.js';
@@ -90,8 +91,10 @@ export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<
     fastPath.pool = startFastPathPool(policy, sources.desired, sources.actual, { ...observe, fastPath }) ?? undefined;
     const warnings: string[] = [];
     const truncated: string[] = [];
+    // Keys typed on one side only are matched as that type (LANGUAGE.md 2.3, `key-typing.ts`).
+    const keyCoercion = policyKeyCoercion(sources.desired, sources.actual);
     const read = (source: IrSource, side: 'desired' | 'actual'): AsyncIterable<ObservedBatch> => {
-      const batches = collectWarnings(observeSource(source, side, observe), warnings, progressOf(options, policy.name, side));
+      const batches = collectWarnings(observeSource(source, side, observe, keyCoercion[side]), warnings, progressOf(options, policy.name, side));
       if (cap === undefined) return batches;
       return capRecords(batches, cap, () => {
         truncated.push(source.name);

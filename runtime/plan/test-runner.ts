@@ -12,6 +12,7 @@ import { diffPolicy } from '../diff/diff-engine.js';
 import { decidePolicy } from '../decide/decider.js';
 import type { EvaluationContext } from '../expressions/expression-evaluator.js';
 import { observeRecords, type ObservedBatch } from '../observe/record-reader.js';
+import { policyKeyCoercion } from '../observe/key-typing.js';
 import type { PolicyPlan } from './change-plan.js';
 import { currentObservedAt, policySources } from './policy-selection.js';
 import { checkExpectations } from './test-expectations.js';
@@ -78,8 +79,9 @@ async function runOneTest(
   try {
     const sources = policySources(ir, policy);
     const evaluation: EvaluationContext = { observedAt, env };
-    const desired = observeRecords(test.desired, sources.desired, 'desired', evaluation);
-    const actual = observeRecords(test.actual, sources.actual, 'actual', evaluation);
+    const coercion = policyKeyCoercion(sources.desired, sources.actual);
+    const desired = observeRecords(test.desired, sources.desired, 'desired', evaluation, coercion.desired);
+    const actual = observeRecords(test.actual, sources.actual, 'actual', evaluation, coercion.actual);
     const diff = await diffPolicy(policy, sources.desired, sources.actual, once(desired), once(actual), { evaluation });
     // Decided as in mode enforce: `mode audit` (the default) blocks every acting item, which would
     // hide the rules' own gates — `action create on "t2" requires approval` could never pass while

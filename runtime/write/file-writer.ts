@@ -153,7 +153,7 @@ class FileWriter implements Writer {
       throw new WriteError(`${label}: cannot read ${file}: ${describeIoError(error)}`, TRANSIENT_CODES.has(errorCode(error) ?? ''));
     }
     const document = format.parse({ source, text: bytes.toString('utf8'), file, options });
-    const index = new RecordKeyIndex(source, { observedAt: context.observedAt, env: context.env });
+    const index = new RecordKeyIndex(source, { observedAt: context.observedAt, env: context.env }, context.keyCoercion ?? null);
     document.forEachRecord((position, raw) => {
       if (raw === null) return;
       const key = index.keyOf(raw, position + 1);

@@ -6,13 +6,16 @@
  * the same pipeline that `recon plan` used (`observe/record-reader.ts`) gives exactly the key the
  * plan saw, whatever the `select` computes. Records the pipeline rejects (unreadable, a failed
  * `select`, a bad key) or puts out of scope (`where` is false) have no key here: LANGUAGE.md 2.1
- * says out-of-scope records are never touched, and invalid ones cannot be matched.
+ * says out-of-scope records are never touched, and invalid ones cannot be matched. When the
+ * policy's desired source types a key field the actual source does not, the plan matched keys
+ * coerced to that type (`key-typing.ts`): the index keys records the same way.
  */
 import type { IrSource } from '../../language/ir/ir-types.js';
 import type { RawRecord } from '../connectors/connector.js';
 import type { EvaluationContext } from '../expressions/expression-evaluator.js';
 import { isPlainObject } from '../expressions/own-properties.js';
 import { keyText } from '../observe/key-text.js';
+import type { KeyCoercion } from '../observe/key-typing.js';
 import { RecordPipeline } from '../observe/record-reader.js';
 
 /** Key values as text-comparable data: instants as ISO text (a plan read back from JSON has text). */
@@ -43,8 +46,9 @@ export class RecordKeyIndex {
   /** One position, or several when records share a key (a number saves an array per record). */
   private readonly positions = new Map<string, number | number[]>();
 
-  constructor(readonly source: IrSource, context: EvaluationContext) {
-    this.pipeline = new RecordPipeline(source, 'actual', context);
+  /** `keyCoercion`: how the plan matched the source's keys (`WriterContext.keyCoercion`). */
+  constructor(readonly source: IrSource, context: EvaluationContext, keyCoercion: KeyCoercion | null = null) {
+    this.pipeline = new RecordPipeline(source, 'actual', context, keyCoercion);
   }
 
   /** The key text of a raw record as the plan would see it, or null (invalid or out of scope). */

@@ -8,6 +8,7 @@
  * `applied` in the audit log only after the `commit` that made it durable returned.
  */
 import type { IrSource } from '../../language/ir/ir-types.js';
+import type { KeyCoercion } from '../observe/key-typing.js';
 import type { Effect, PlanItem } from '../plan/change-plan.js';
 
 /** One action to perform: the plan item, its effect, and its idempotency key (`plan_hash` + item id). */
@@ -49,6 +50,13 @@ export interface WriterContext {
   workspaceRoot: string;
   env?: Readonly<Record<string, string | undefined>>;
   observedAt: string;
+  /**
+   * How the policy matched the actual source's key values (`policyKeyCoercion(...).actual`),
+   * when the desired source types a key field that it does not: writers that find records by
+   * key (the file writers' `RecordKeyIndex`) must key them the same way as the plan did, or
+   * a plan's key (`"1"`) would not find its record (`1`). Absent: keys as read.
+   */
+  keyCoercion?: KeyCoercion | null;
 }
 
 /** Builds the writer for an actual source; one factory per connector kind. */

@@ -61,6 +61,19 @@ describe('desired and actual', () => {
     expectDiagnostics(other, []);
   });
 
+  it('warn when both declare a key field with different types (keys are matched as the desired type)', () => {
+    const numbered = `source numbered {\n  from csv("n.csv")\n  key id\n  fields { id: integer }\n}\n`;
+    const text = `${SOURCES}${numbered}policy p {\n  desired ledger\n  actual numbered\n}\n`;
+    const [d] = expectDiagnostics(text, [{ code: 'key-type-mismatch', line: lineOf(text, 'actual numbered') }]);
+    expect(d!.severity).toBe('warning');
+    expect(d!.message).toBe(
+      "key field 'id' of desired 'ledger' is declared string, but 'id' of actual 'numbered' is declared integer: actual keys are coerced to string to match",
+    );
+    // one side typed (the other coerced to it), or the same type on both: nothing to say
+    expectDiagnostics(`${SOURCES}${numbered}policy p {\n  desired loose\n  actual numbered\n}\n`, []);
+    expectDiagnostics(`${SOURCES}policy p {\n  desired ledger\n  actual bank\n}\n`, []);
+  });
+
   it('are given once', () => {
     const text = withPolicy('  desired bank');
     const [d] = expectDiagnostics(text, [{ code: 'duplicate-statement', line: lineOf(text, '  desired bank') }]);

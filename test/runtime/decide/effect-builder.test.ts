@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IrSource } from '../../../language/ir/ir-types.js';
 import { buildEffect } from '../../../runtime/decide/effect-builder.js';
-import { missing } from './ir-fixture.js';
+import { changed, missing } from './ir-fixture.js';
 
 const TABLE_SOURCE: IrSource = {
   name: 'accounts',
@@ -35,5 +35,21 @@ describe('buildEffect: postgres', () => {
     const built = buildEffect({ action: 'create', item, source: TABLE_SOURCE, title: null, data: {}, evaluateValue: evaluate, evaluateShown: (expr) => ({ value: expr, warning: null }) });
     expect(built.effect).toBeNull();
     expect(built.warnings.join(' ')).toMatch(/NUL character.*create cannot be applied/);
+  });
+});
+
+describe('buildEffect: an update keeps the actual key', () => {
+  const JSON_SOURCE: IrSource = { ...TABLE_SOURCE, name: 'users', connector: { kind: 'json', path: 'users.json', args: [], options: [], at: 'p.recon:2:8' }, key: ['id'] };
+
+  it('writes the actual record\'s key value when keys matched across a declared type ("2" against 2)', () => {
+    const item = changed({ id: '2', name: 'bob' }, { id: 2, name: 'bobby' }, ['name']);
+    const built = buildEffect({ action: 'update', item, source: JSON_SOURCE, title: null, data: {}, evaluateValue: evaluate, evaluateShown: (expr) => ({ value: expr, warning: null }) });
+    expect(built.effect).toMatchObject({ kind: 'file', op: 'update', record: { id: 2, name: 'bob' } });
+  });
+
+  it('sends the actual key in an update body and its WHERE clause', () => {
+    const item = changed({ txn_id: '7', amount: 5 }, { txn_id: 7, amount: 4 }, ['amount']);
+    const built = buildEffect({ action: 'update', item, source: TABLE_SOURCE, title: null, data: {}, evaluateValue: evaluate, evaluateShown: (expr) => ({ value: expr, warning: null }) });
+    expect(built.effect).toMatchObject({ kind: 'sql', params: [5, 7] });
   });
 });

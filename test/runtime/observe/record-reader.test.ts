@@ -162,8 +162,29 @@ describe('observeSource', () => {
     const result = await observeAll(source, root);
     expect(result.records).toEqual([]);
     expect(result.invalid).toEqual([
-      { side: 'desired', origin: { position: 1, line: 1 }, record: { id: 'g1', amount_cents: '12,50' }, key: null, reason: `select amount: '/' needs numbers, got "12,50" (string) and 100 (number)` },
+      { side: 'desired', origin: { position: 1, line: 1 }, record: { id: 'g1', amount_cents: '12,50' }, key: { id: 'g1' }, reason: `select amount: '/' needs numbers, got "12,50" (string) and 100 (number)` },
     ]);
+  });
+
+  it('evaluates every select line of a record one fails on: each failure is named, and the key is kept (typed as fields type it)', async () => {
+    const root = workspace({ 'g.jsonl': '{"ref": "07", "a": 1, "b": 0}\n{"ref": "x", "a": 1, "b": 0}\n{"a": 1, "b": 0}\n' });
+    const source = makeSource('jsonl', 'g.jsonl', {
+      select: [line('v', { '/': [{ var: 'a' }, { var: 'b' }] }), line('id', { var: 'ref' }, 'ref'), line('w', { '/': [{ var: 'b' }, { var: 'b' }] })],
+      fields: [
+        { name: 'id', type: 'integer' },
+        { name: 'v', type: 'number' },
+      ],
+    });
+    const result = await observeAll(source, root);
+    expect(result.records).toEqual([]);
+    expect(result.invalid.map((record) => [record.key, record.reason])).toEqual([
+      [{ id: 7 }, "select v: '/' divides 1 (number) by zero; select w: '/' divides 0 (number) by zero"],
+      // a key value `fields` cannot type is no key; an absent one neither
+      [null, "select v: '/' divides 1 (number) by zero; select w: '/' divides 0 (number) by zero"],
+      [null, "select v: '/' divides 1 (number) by zero; select w: '/' divides 0 (number) by zero"],
+    ]);
+    // the record shown is the raw record, as before
+    expect(result.invalid[0]!.record).toEqual({ ref: '07', a: 1, b: 0 });
   });
 
   it('reads composite and nested keys, and refuses empty or structured key values', async () => {
