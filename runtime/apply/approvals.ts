@@ -16,10 +16,12 @@
  * "approved_at", "signature"? } ] }`; `recon approve -o FILE` appends to it.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IrDocument } from '../../language/ir/ir-types.js';
+import { notValidJson } from '../connectors/json-syntax-error.js';
 import { canonicalJson } from '../plan/canonical-json.js';
 import type { ChangePlan, PlanItem } from '../plan/change-plan.js';
+import { replaceFileAtomically } from '../write/atomic-file.js';
 
 /** One approval: `approver` accepts item `item` of the plan `plan_hash`. */
 export interface ApprovalRecord {
@@ -147,6 +149,22 @@ export function createApprovals(plan: ChangePlan, by: string, options: CreateApp
   });
 }
 
+/**
+ * The waiting items (gate `approval`) that `by` may not approve, counted per group that must
+ * approve them. Why: `recon approve --by WHO` without `--item` approves what WHO may and leaves
+ * the rest; it says how many it left and for whom, so an approver does not take "approved 3
+ * items" for the whole plan.
+ */
+export function itemsLeftToOthers(plan: ChangePlan, by: string): Map<string, number> {
+  const left = new Map<string, number>();
+  for (const item of planItems(plan).values()) {
+    if (item.gate !== 'approval' || approvalRefusal(plan.ir, item, by) === null) continue;
+    const group = item.approvers ?? '(no group)';
+    left.set(group, (left.get(group) ?? 0) + 1);
+  }
+  return left;
+}
+
 function suggestion(id: string, items: Map<string, PlanItem>): string {
   const lower = id.toLowerCase();
   const close = [...items.keys()].find((candidate) => candidate.toLowerCase() === lower || candidate.endsWith(`/${id}`));
@@ -172,10 +190,13 @@ function isRecord(value: unknown): value is ApprovalRecord {
 export function loadApprovals(path: string, key: string | null): ApprovalRecord[] {
   if (!existsSync(path)) throw new ApprovalError(`${path}: no such approvals file`);
   let value: unknown;
+  const text = readFileSync(path, 'utf8');
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
+    value = JSON.parse(body);
   } catch (error) {
-    throw new ApprovalError(`${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    // one line with the position, never V8's excerpt of the file (`notValidJson`)
+    throw new ApprovalError(notValidJson(path, body, error));
   }
   const list = Array.isArray(value) ? value : (value as { approvals?: unknown } | null)?.approvals;
   if (!Array.isArray(list)) throw new ApprovalError(`${path}: not an approvals file (expected {"version": 1, "approvals": [...]})`);
@@ -196,7 +217,10 @@ export function loadApprovals(path: string, key: string | null): ApprovalRecord[
 
 /**
  * Appends approvals to a file (creating it), leaving out exact repeats of a plan, item and
- * approver already there. The file is replaced atomically.
+ * approver already there. The file is replaced atomically, through a temporary file of this
+ * process's own (`replaceFileAtomically`): a fixed `APPROVALS.json.tmp` was shared by two
+ * `recon approve` running at once (the second rename failed) and was written through a symbolic
+ * link planted under that name.
  */
 export function appendApprovals(path: string, records: readonly ApprovalRecord[]): ApprovalsDocument {
   const existing = existsSync(path) ? loadApprovals(path, null) : [];
@@ -206,8 +230,7 @@ export function appendApprovals(path: string, records: readonly ApprovalRecord[]
     if (!repeat) merged.push(record);
   }
   const document: ApprovalsDocument = { version: 1, approvals: merged };
-  writeFileSync(`${path}.tmp`, JSON.stringify(document, null, 2) + '\n');
-  renameSync(`${path}.tmp`, path);
+  replaceFileAtomically(path, JSON.stringify(document, null, 2) + '\n');
   return document;
 }
 

@@ -18,8 +18,12 @@ export interface RetrySettings {
 
 /**
  * The delay before attempt `failedAttempt + 1`, after attempt `failedAttempt` (1-based) failed:
- * uniform in [min, min(max, min * 2^(failedAttempt-1))], and at least `retryAfterSeconds` when
- * the system asked for it. `random` returns a number in [0, 1).
+ * uniform in [min, min(max, min * 2^failedAttempt)], and at least `retryAfterSeconds` when the
+ * system asked for it. `random` returns a number in [0, 1).
+ *
+ * Why 2^failedAttempt and not 2^(failedAttempt-1): the latter gives the first retry the range
+ * [min, min] — every first retry of a burst waited exactly the lower bound, in lockstep, which
+ * is what jitter is there to prevent. (With `backoff A..A` there is no room, and the delay is A.)
  */
 export function backoffDelayMs(
   settings: RetrySettings,
@@ -29,7 +33,7 @@ export function backoffDelayMs(
 ): number {
   const min = Math.max(0, settings.backoffMinMs);
   const max = Math.max(min, settings.backoffMaxMs);
-  const ceiling = Math.min(max, min * 2 ** Math.max(0, failedAttempt - 1));
+  const ceiling = Math.min(max, min * 2 ** Math.max(1, failedAttempt));
   const jittered = min + random() * (ceiling - min);
   const asked = retryAfterSeconds !== null && Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? retryAfterSeconds * 1000 : 0;
   return Math.round(Math.max(jittered, asked));

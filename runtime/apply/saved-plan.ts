@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { IrValidationError, validateIr } from '../../language/ir/ir-validate.js';
+import { notValidJson } from '../connectors/json-syntax-error.js';
 import type { ChangePlan } from '../plan/change-plan.js';
 import { computePlanHash } from '../plan/plan-hash.js';
 
@@ -34,10 +35,12 @@ export function loadSavedPlan(path: string): ChangePlan {
     throw new SavedPlanError(`${path}: ${code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error)}`);
   }
   let value: unknown;
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
-    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    value = JSON.parse(body);
   } catch (error) {
-    throw new SavedPlanError(`${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    // one line with the position, never V8's excerpt of the file (`notValidJson`)
+    throw new SavedPlanError(notValidJson(path, body, error));
   }
   const plan = value as Partial<ChangePlan> | null;
   if (typeof plan !== 'object' || plan === null || Array.isArray(plan)) throw new SavedPlanError(`${path}: not a change plan (expected a JSON object)`);

@@ -26,16 +26,36 @@ export interface ParsedArgs {
 /** Parses `args` with the common options plus the command's own. */
 export function parseCommandArgs(command: string, args: string[], options: OptionSpec): ParsedArgs {
   try {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { ...COMMON_OPTIONS, ...options },
-      allowPositionals: true,
-      strict: true,
-    });
+    const all: OptionSpec = { ...COMMON_OPTIONS, ...options };
+    const { values, positionals, tokens } = parseArgs({ args, options: all, allowPositionals: true, strict: true, tokens: true });
+    refuseRepeats(command, all, tokens);
     return { values: values as ParsedArgs['values'], positionals };
   } catch (error) {
+    if (error instanceof CliError) throw error;
     const message = error instanceof Error ? error.message.replace(/^TypeError \[[A-Z_]+\]: /, '') : String(error);
     throw new CliError(`recon ${command}: ${message.split('\n')[0]}`);
+  }
+}
+
+/**
+ * Refuses a flag that takes one value given more than once (`--policy a --policy b`).
+ *
+ * Why: `util.parseArgs` silently keeps the last value, so `recon plan f.recon --policy a
+ * --policy b` planned only `b` while looking like a plan of both. The command table names the
+ * flags that take several values (`--item ID...`, declared `multiple`); any other flag is one
+ * value, and a repetition is a mistake worth one clear line.
+ */
+function refuseRepeats(command: string, options: OptionSpec, tokens: readonly { kind: string; name?: string; value?: string }[] | undefined): void {
+  const seen = new Map<string, string>();
+  for (const token of tokens ?? []) {
+    if (token.kind !== 'option' || token.name === undefined) continue;
+    const option = options[token.name];
+    if (option === undefined || option.type !== 'string' || option.multiple) continue;
+    const earlier = seen.get(token.name);
+    if (earlier !== undefined) {
+      throw new CliError(`recon ${command}: --${token.name} may be given once (got '${earlier}' and '${token.value ?? ''}')`);
+    }
+    seen.set(token.name, token.value ?? '');
   }
 }
 

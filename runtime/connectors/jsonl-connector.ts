@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import type { Connector, ConnectorContext, ConnectorFactory, RawRecord, RecordBatch } from './connector.js';
 import { BatchBuilder, describeKind, fileError, readOptions, resolveSourceFile, throwIfAborted } from './connector-support.js';
-import { jsonSyntaxError } from './json-connector.js';
+import { jsonSyntaxError } from './json-syntax-error.js';
 
 const CHUNK_BYTES = 64 * 1024;
 

@@ -3,9 +3,9 @@
  * served by `recon watch --metrics-port`. Counters accumulate across runs in the file itself, so
  * the file is the single source both for scrapers of the file and for the HTTP endpoint.
  */
-import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { replaceFileAtomically } from '../write/atomic-file.js';
 
 export const METRICS_FILE = 'metrics.prom';
 
@@ -79,17 +79,10 @@ export class MetricsStore {
    * Writes `metrics.prom` atomically (a scraper never reads half a file), through a temporary
    * file of this process's own: two runs finishing at once (two `recon plan` of one workspace,
    * the editor's and the CLI's) would otherwise share one temporary file, and the second rename
-   * would fail the run with ENOENT.
+   * would fail the run with ENOENT. `replaceFileAtomically` creates that file exclusively, so
+   * it is never written through a file or link already there.
    */
   save(stateDir: string): void {
-    const path = join(stateDir, METRICS_FILE);
-    const temporary = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-    try {
-      writeFileSync(temporary, this.render());
-      renameSync(temporary, path);
-    } catch (error) {
-      rmSync(temporary, { force: true });
-      throw error;
-    }
+    replaceFileAtomically(join(stateDir, METRICS_FILE), this.render());
   }
 }

@@ -55,6 +55,8 @@ class YamlDocument implements FileDocument {
   private readonly options: ToStringOptions;
 
   constructor(
+    /** `\ufeff` when the file started with a byte-order mark (written back), else empty. */
+    private readonly bom: string,
     private readonly text: string,
     private readonly document: Document.Parsed,
     private readonly sequence: YAMLSeq,
@@ -139,9 +141,9 @@ class YamlDocument implements FileDocument {
   render(): string {
     if (!this.sequence.flow && this.sequence.items.length > 0) {
       const spliced = this.renderSpliced();
-      if (spliced !== null) return spliced;
+      if (spliced !== null) return this.bom + spliced;
     }
-    return this.renderWhole();
+    return this.bom + this.renderWhole();
   }
 
   /** The whole Document printed, on a copy (render may be called again after a failed commit). */
@@ -242,7 +244,10 @@ export const yamlFileFormat: FileFormat = {
   kind: 'yaml',
   options: { items: 'string' },
   parse(input: FileFormatInput): FileDocument {
-    const { source, file, text } = input;
+    const { source, file } = input;
+    // A byte-order mark is not YAML to the parser ("1:4: not valid YAML"): read without it, write it back.
+    const bom = input.text.charCodeAt(0) === 0xfeff ? '\ufeff' : '';
+    const text = bom ? input.text.slice(1) : input.text;
     const label = `source ${source.name}`;
     const itemsPath = input.options.get('items') as string | undefined;
     const lineCounter = new LineCounter();
@@ -271,6 +276,6 @@ export const yamlFileFormat: FileFormat = {
     if (sequence === null || sequence.items.length !== values.length) {
       throw new WriteError(`${label}: ${file}: cannot locate the list of records in the document`, false);
     }
-    return new YamlDocument(text, document, sequence, values, itemsPath, label, file, lineCounter);
+    return new YamlDocument(bom, text, document, sequence, values, itemsPath, label, file, lineCounter);
   },
 };

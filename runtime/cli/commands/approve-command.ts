@@ -2,13 +2,14 @@
  * `recon approve PLAN.json --by WHO [--item ID]... [-o APPROVALS.json]`: record approvals bound to
  * that plan's hash (RUNTIME.md 2, 4).
  *
- * Without `--item`, approves every item with gate `approval` that WHO may approve. Exit 1 when
- * WHO may not approve an item named (or any waiting item), or an item is unknown. With `-o`, the
- * approvals are appended to the file (created when absent); without it they are printed as an
- * approvals document. With `RECON_APPROVAL_KEY` set, each record is HMAC-signed. Every approval
+ * Without `--item`, approves every item with gate `approval` that WHO may approve, and says on
+ * stderr how many waiting items it left to others and which group must approve them (exit 0:
+ * what WHO may approve was approved). Exit 1 when WHO may not approve an item named (or any
+ * waiting item), or an item is unknown. With `-o`, the approvals are appended to the file
+ * (created when absent); without it they are printed as an approvals document. With `RECON_APPROVAL_KEY` set, each record is HMAC-signed. Every approval
  * given is also recorded in the audit log (`approved`, actor WHO).
  */
-import { ApprovalError, appendApprovals, approvalKey, createApprovals } from '../../apply/approvals.js';
+import { ApprovalError, appendApprovals, approvalKey, createApprovals, itemsLeftToOthers } from '../../apply/approvals.js';
 import { loadSavedPlan, SavedPlanError } from '../../apply/saved-plan.js';
 import type { ChangePlan } from '../../plan/change-plan.js';
 import { AuditLog } from '../../state/audit-log.js';
@@ -69,6 +70,15 @@ export async function runApproveCommand(args: string[], output: CliOutput): Prom
     );
   } finally {
     log.close();
+  }
+
+  if (items === undefined) {
+    const left = itemsLeftToOthers(plan, values.by);
+    const count = [...left.values()].reduce((sum, n) => sum + n, 0);
+    if (count > 0) {
+      const groups = [...left].map(([group, n]) => `${n} need${n === 1 ? 's' : ''} approval from ${group}`).join(', ');
+      output.err(`recon approve: skipped ${count} waiting item${count === 1 ? '' : 's'} ${records[0]!.approver} may not approve (${groups})\n`);
+    }
   }
 
   if (typeof values.output === 'string') {

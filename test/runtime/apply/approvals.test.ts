@@ -2,9 +2,10 @@
  * Approvals (runtime/apply/approvals.ts): bound to plan hash + item + approver, group membership
  * from the plan's IR, --auto-approve never for restricted items, HMAC signatures.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IrDocument } from '../../../language/ir/ir-types.js';
 import {
@@ -162,4 +163,50 @@ describe('signed approvals', () => {
     writeFileSync(file, 'not json');
     expect(() => loadApprovals(file, null)).toThrow('not valid JSON');
   });
+});
+
+/** A process that appends `times` approvals (one per call) to `file`, from START_AT (epoch ms) on. */
+function appender(file: string, who: string, times: number, startAt: number): Promise<{ code: number | null; stderr: string }> {
+  const module = resolve(import.meta.dirname, '..', '..', '..', 'runtime', 'apply', 'approvals.ts');
+  const script = [
+    `import { appendApprovals } from ${JSON.stringify(module)};`,
+    `while (Date.now() < ${startAt}) {}`,
+    `for (let i = 0; i < ${times}; i++) {`,
+    `  appendApprovals(${JSON.stringify(file)}, [{ plan_hash: 'sha256:1', item: 'p/missing/' + i, approver: ${JSON.stringify(who)}, approved_at: '2026-11-26T12:00:00Z' }]);`,
+    '}',
+  ].join('\n');
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stderr }));
+  });
+}
+
+describe('appendApprovals writing the file', () => {
+  it('does not write through a symbolic link at the old temporary name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recon-approvals-'));
+    dirs.push(dir);
+    const file = join(dir, 'approvals.json');
+    writeFileSync(join(dir, 'victim'), 'untouched');
+    symlinkSync(join(dir, 'victim'), `${file}.tmp`);
+    appendApprovals(file, createApprovals(plan(), 'alice@example.com'));
+    expect(readFileSync(join(dir, 'victim'), 'utf8')).toBe('untouched');
+    expect(loadApprovals(file, null)).toHaveLength(2);
+  });
+
+  it('lets several processes append at once without failing, leaving no temporary file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recon-approvals-'));
+    dirs.push(dir);
+    const file = join(dir, 'approvals.json');
+    const startAt = Date.now() + 1500;
+    const results = await Promise.all(['a', 'b', 'c', 'd'].map((who) => appender(file, who, 150, startAt)));
+    for (const result of results) {
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    }
+    expect(readdirSync(dir)).toEqual(['approvals.json']);
+    expect(loadApprovals(file, null).length).toBeGreaterThan(0);
+  }, 30_000);
 });

@@ -9,22 +9,28 @@ import { TokenBucket } from '../../../runtime/apply/token-bucket.js';
 describe('backoffDelayMs', () => {
   const settings = { attempts: 5, backoffMinMs: 200, backoffMaxMs: 10_000 };
 
-  it('stays between the bounds, with a ceiling that doubles per attempt', () => {
+  it('stays between the bounds: uniform in [min, min(max, min * 2^n)] after the n-th failed attempt', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 30 }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (attempt, random) => {
         const delay = backoffDelayMs(settings, attempt, null, () => random);
         expect(delay).toBeGreaterThanOrEqual(200);
-        expect(delay).toBeLessThanOrEqual(Math.min(10_000, 200 * 2 ** (attempt - 1)));
+        expect(delay).toBeLessThanOrEqual(Math.min(10_000, 200 * 2 ** attempt));
       }),
     );
-    expect(backoffDelayMs(settings, 1, null, () => 0.99)).toBe(200);
-    expect(backoffDelayMs(settings, 3, null, () => 0.999)).toBe(799);
+    expect(backoffDelayMs(settings, 1, null, () => 0)).toBe(200);
+    expect(backoffDelayMs(settings, 1, null, () => 0.5)).toBe(300);
+    expect(backoffDelayMs(settings, 1, null, () => 0.999)).toBe(400);
+    expect(backoffDelayMs(settings, 3, null, () => 0.999)).toBe(1599);
     expect(backoffDelayMs(settings, 20, null, () => 0.999)).toBe(9990);
+    // no room between the bounds: the bound itself
+    expect(backoffDelayMs({ attempts: 3, backoffMinMs: 500, backoffMaxMs: 500 }, 1, null, () => 0.7)).toBe(500);
   });
 
-  it('spreads retries out (full jitter): the same attempt gives different delays', () => {
-    const delays = new Set(Array.from({ length: 50 }, () => backoffDelayMs(settings, 4)));
-    expect(delays.size).toBeGreaterThan(20);
+  it('spreads retries out (full jitter): every attempt, the first retry too, gives different delays', () => {
+    for (const attempt of [1, 4]) {
+      const delays = new Set(Array.from({ length: 50 }, () => backoffDelayMs(settings, attempt)));
+      expect(delays.size).toBeGreaterThan(20);
+    }
   });
 
   it('honours Retry-After, even above the upper bound', () => {

@@ -178,4 +178,14 @@ other: {x: 1}
     ]);
     expect(read(root)).toBe('- {acct: x, day: 1, v: 1}\n- {acct: x, day: 2, v: 7}\n');
   });
+
+  it('reads a file that starts with a byte-order mark and writes the mark back', async () => {
+    const top = makeSource('yaml', 'x.yaml');
+    const root = workspace({ 'x.yaml': '\ufeff- id: t1\n  amount: 1\n- id: t2\n  amount: 2\n' });
+    await applyActions(createYamlWriter, top, root, [
+      fileAction(top, 'update', { id: 't1' }, { id: 't1', amount: 5 }),
+      fileAction(top, 'create', { id: 't3' }, { id: 't3', amount: 3 }),
+    ]);
+    expect(read(root)).toBe('\ufeff- id: t1\n  amount: 5\n- id: t2\n  amount: 2\n- id: t3\n  amount: 3\n');
+  });
 });
