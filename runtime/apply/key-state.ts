@@ -21,7 +21,7 @@ import { observeSource, type ObservedBatch, type ObserveContext } from '../obser
 import { policyKeyCoercion } from '../observe/key-typing.js';
 import { sha256OfCanonical } from '../plan/canonical-json.js';
 import type { PlanItem } from '../plan/change-plan.js';
-import { encodeIdPart, keyValueText } from '../plan/item-id.js';
+import { keyIdText } from '../plan/item-id.js';
 import { policySources } from '../plan/policy-selection.js';
 
 /** What is true of one key now. */
@@ -44,11 +44,6 @@ export function itemKeyPart(item: Pick<PlanItem, 'id' | 'kind'>): string | null 
   return second < 0 ? null : item.id.slice(second + 1);
 }
 
-/** The key part of key values in key order (the same text `itemId` builds). */
-export function keyPartOf(values: readonly unknown[]): string {
-  return values.map((value) => encodeIdPart(keyValueText(value))).join(',');
-}
-
 function invalidKeyPart(record: InvalidRecord, keyPaths: readonly string[]): string | null {
   if (record.key === null) return null;
   const values: unknown[] = [];
@@ -57,15 +52,15 @@ function invalidKeyPart(record: InvalidRecord, keyPaths: readonly string[]): str
     if (value === undefined || value === null || value === '') return null;
     values.push(value);
   }
-  return keyPartOf(values);
+  return keyIdText(values);
 }
 
 function diffItemKeyPart(item: DiffItem, keyPaths: readonly string[]): string | null {
-  if (item.keyValues) return keyPartOf(item.keyValues);
+  if (item.keyValues) return keyIdText(item.keyValues);
   if (!item.key) return null;
   const values = keyPaths.map((path) => item.key![path]);
   if (values.some((value) => value === undefined || value === null || value === '')) return null;
-  return keyPartOf(values);
+  return keyIdText(values);
 }
 
 /** Keeps only the records (valid or invalid) of the wanted keys. */
@@ -77,7 +72,7 @@ async function* onlyKeys(
 ): AsyncGenerator<ObservedBatch> {
   for await (const batch of batches) {
     const records = batch.records.filter((record) => {
-      const part = keyPartOf(record.key);
+      const part = keyIdText(record.key);
       if (!keys.has(part)) return false;
       if (seen) {
         const list = seen.get(part);

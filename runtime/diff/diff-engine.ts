@@ -11,6 +11,13 @@
  * ("duplicate key ...") and the key takes no part in the comparison — it is neither missing,
  * extra nor changed, even when the other side has it.
  *
+ * Keys of different types whose item ids would be the same (`1` and `"1"`, `true` and `"true"`:
+ * RUNTIME.md 3 writes key values as text in ids) are duplicates of one another on their side: two
+ * items with one id would make `recon approve --item` ambiguous and let apply take the second for
+ * done. Between the sides such keys do not match (declaring the key's type in `fields` makes them
+ * match), and the diff says so in a warning, since the plan then shows the same key missing and
+ * extra.
+ *
  * Summary: `desired`/`actual` count the records in scope per side (after `where`), invalid ones
  * included; `unchanged` counts the matched pairs that compare equal.
  */
@@ -28,7 +35,8 @@ import {
   withholdBrokenKeys,
   type SortableItem,
 } from './diff-items.js';
-import type { DiffResult } from './diff-result.js';
+import type { DiffItem, DiffResult } from './diff-result.js';
+import { keyIdText } from '../plan/item-id.js';
 import { RecordComparer } from './record-comparer.js';
 
 /** What the record reader yields: presented records and the invalid ones, per batch. */
@@ -82,6 +90,8 @@ export async function diffPolicy(
 ): Promise<DiffResult> {
   const comparer = new RecordComparer(policy, desiredSource, actualSource, options.evaluation);
   const [d, a] = await Promise.all([collect(desired, options.signal), collect(actual, options.signal)]);
+  mergeSharedIds(d);
+  mergeSharedIds(a);
   const entries: SortableItem[] = [];
   let unchanged = 0;
 
@@ -110,5 +120,62 @@ export async function diffPolicy(
   for (const record of a.invalid) entries.push({ item: invalidItem(actualSource, record), keyText: '' });
 
   const items = sortItems(withholdBrokenKeys(entries));
-  return { summary: summarize(d.count, a.count, unchanged, items), items };
+  const result: DiffResult = { summary: summarize(d.count, a.count, unchanged, items), items };
+  const mismatch = typeMismatchWarning(items);
+  if (mismatch !== null) result.warnings = [mismatch];
+  return result;
+}
+
+/** True when some key value is not text: only then can two keys of a side share an item id. */
+function hasTypedKeys(side: Side): boolean {
+  for (const entry of side.byKey.values()) {
+    const record = Array.isArray(entry) ? entry[0]! : entry;
+    for (const value of record.key) if (typeof value !== 'string') return true;
+  }
+  return false;
+}
+
+/**
+ * Makes the records of one side whose keys differ but would share an item id (`keyIdText`) one
+ * group of duplicates, listed under the first such key (see the module comment).
+ */
+function mergeSharedIds(side: Side): void {
+  if (!hasTypedKeys(side)) return;
+  const firstById = new Map<string, string>();
+  for (const [keyText, entry] of [...side.byKey]) {
+    const record = Array.isArray(entry) ? entry[0]! : entry;
+    const id = keyIdText(record.key);
+    const first = firstById.get(id);
+    if (first === undefined) {
+      firstById.set(id, keyText);
+      continue;
+    }
+    const group = side.byKey.get(first)!;
+    side.byKey.set(first, [...(Array.isArray(group) ? group : [group]), ...(Array.isArray(entry) ? entry : [entry])]);
+    side.byKey.delete(keyText);
+  }
+}
+
+/**
+ * A warning when keys missing on one side are extra on the other with the same text but another
+ * type (`"1"` desired, `1` actual): keys of different types do not match between two untyped
+ * sides, and the plan would create one record and delete the other.
+ */
+function typeMismatchWarning(items: readonly DiffItem[]): string | null {
+  const keyed = items.filter((item) => (item.kind === 'missing' || item.kind === 'extra') && item.keyValues !== null);
+  if (!keyed.some((item) => item.keyValues!.some((value) => typeof value !== 'string'))) return null;
+  const missing = new Map<string, unknown[]>();
+  for (const item of keyed) if (item.kind === 'missing') missing.set(keyIdText(item.keyValues!), item.keyValues!);
+  const shown = (values: readonly unknown[]) => JSON.stringify(values.length === 1 ? values[0] : values);
+  let count = 0;
+  let example = '';
+  for (const item of keyed) {
+    if (item.kind !== 'extra') continue;
+    const desiredValues = missing.get(keyIdText(item.keyValues!));
+    if (desiredValues === undefined) continue;
+    count++;
+    if (example === '') example = `${shown(desiredValues)} desired, ${shown(item.keyValues!)} actual`;
+  }
+  if (count === 0) return null;
+  return `${count} key${count === 1 ? ' is' : 's are'} both missing and extra, written with other types on the two sides (${example}): keys of different types do not match; declare the key's type in the fields of one source`;
 }

@@ -158,6 +158,8 @@ export function duplicateItems(source: IrSource, side: 'desired' | 'actual', rec
     positions.length > MAX_LISTED_POSITIONS
       ? `${positions.slice(0, MAX_LISTED_POSITIONS).join(', ')} and ${positions.length - MAX_LISTED_POSITIONS} more`
       : positions.join(', ');
+  // keys of different types that would share an item id (`diff-engine.ts`), or one key
+  const shownKeys = [...new Set(sorted.map((record) => describeKey(keyObject(source, record.key))))];
   return sorted.map((record) => {
     const key = keyObject(source, record.key);
     return {
@@ -172,7 +174,10 @@ export function duplicateItems(source: IrSource, side: 'desired' | 'actual', rec
       diff: [],
       side,
       origin: record.origin,
-      invalidReason: `duplicate key ${describeKey(key)}: ${positions.length} records of the ${side} source have it (positions ${listed})`,
+      invalidReason:
+        shownKeys.length === 1
+          ? `duplicate key ${describeKey(key)}: ${positions.length} records of the ${side} source have it (positions ${listed})`
+          : `duplicate key: ${shownKeys.join(' and ')} would share one item id; ${positions.length} records of the ${side} source have them (positions ${listed}); declare the key's type in fields to read them alike`,
     };
   });
 }

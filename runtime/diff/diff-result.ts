@@ -44,6 +44,8 @@ export interface DiffResult {
    * records, fields and diffs were released once decided. Absent otherwise.
    */
   decided?: PlanItem[];
+  /** Warnings about the diff as a whole, for the policy plan (keys of two types that do not match, say). */
+  warnings?: string[];
 }
 
 /**

@@ -37,9 +37,17 @@ export function decodeIdPart(text: string): string {
   return text.replace(/%(25|2F|2C)/gi, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
-/** The id of a missing, extra or changed item: key values in key order, joined by `,`. */
+/**
+ * The key part of an item id: key values in key order, as text, joined by `,`. Keys of different
+ * types can share it (`1` and `"1"`): the diff makes such keys of one side duplicates.
+ */
+export function keyIdText(keyValues: readonly unknown[]): string {
+  return keyValues.map((value) => encodeIdPart(keyValueText(value))).join(',');
+}
+
+/** The id of a missing, extra or changed item: `policy/kind/` and the key part (`keyIdText`). */
 export function keyedItemId(policy: string, kind: IrDiffKind, keyValues: readonly unknown[]): string {
-  return `${policy}/${kind}/${keyValues.map((value) => encodeIdPart(keyValueText(value))).join(',')}`;
+  return `${policy}/${kind}/${keyIdText(keyValues)}`;
 }
 
 /** The id of an invalid item: its side and its 1-based position in that side's source. */

@@ -117,6 +117,7 @@ export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<
       await fastPath.pool?.close();
     }
     tracePhase(`diff ${policy.name}`);
+    if (diff.warnings) warnings.push(...diff.warnings);
     const decided = diff.decided ?? diff.items.map((item) => decision.decide(item));
     diff.items.length = 0;
     const plan = decision.finish(decided, diff.summary);

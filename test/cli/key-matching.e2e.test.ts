@@ -4,7 +4,8 @@
  *   (`"1"` in a typed desired CSV is the actual JSON's `1`), for `recon plan`, `recon apply` of a
  *   fresh run and of a saved plan, and its verification; a key that cannot be coerced is
  *   reported, never deleted;
- * - two untyped sides keep `"1"` and `1` apart;
+ * - two untyped sides keep `"1"` and `1` apart, and the plan warns when the same key is missing
+ *   and extra for it; `1` and `"1"` on one side are duplicates (they would share an item id);
  * - a failing `select` line in a desired row keeps that record's key, so the actual record with
  *   the key is not `extra`, and a delete rule deletes nothing.
  */
@@ -36,7 +37,11 @@ const RULES = `  mode enforce
   }`;
 
 interface PlanJson {
-  policies: { summary: Record<string, number>; items: { id: string; kind: string; action: string; key: Record<string, unknown> | null }[] }[];
+  policies: {
+    summary: Record<string, number>;
+    warnings?: string[];
+    items: { id: string; kind: string; action: string; key: Record<string, unknown> | null; reason: { message?: string } }[];
+  }[];
 }
 
 async function planJson(dir: string, file = 'p.recon'): Promise<PlanJson> {
@@ -236,6 +241,40 @@ policy users {
     });
     const plan = await planJson(dir);
     expect(plan.policies[0]!.summary).toMatchObject({ missing: 1, extra: 1, unchanged: 0 });
+    // the plan says why the same key is both missing and extra
+    expect(plan.policies[0]!.warnings).toEqual([
+      '1 key is both missing and extra, written with other types on the two sides ("1" desired, 1 actual): keys of different types do not match; declare the key\'s type in the fields of one source',
+    ]);
+  });
+
+  it('make 1 and "1" of one side duplicates: two items would share one id', async () => {
+    const dir = workspace({
+      'desired.json': JSON.stringify([{ id: 1, name: 'a' }, { id: '1', name: 'b' }, { id: 2, name: 'c' }]),
+      'actual.json': JSON.stringify([{ id: 1, name: 'x' }, { id: 2, name: 'c' }]),
+      'p.recon': `source want {
+  from json("desired.json")
+  key id
+}
+source have {
+  from json("actual.json")
+  key id
+}
+policy users {
+  desired want
+  actual have
+${RULES}
+}
+`,
+    });
+    const plan = await planJson(dir);
+    const items = plan.policies[0]!.items;
+    const ids = items.map((item) => item.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(items.map((item) => item.kind)).toEqual(['invalid', 'invalid']);
+    expect(items[0]!.reason.message).toContain('duplicate key: id=1 and id="1" would share one item id; 2 records of the desired source have them (positions 1, 2)');
+    // the key takes no part in the comparison: the actual record 1 is not updated or deleted
+    expect(plan.policies[0]!.summary).toMatchObject({ unchanged: 1, changed: 0, extra: 0, invalid: 2 });
+    expect(plan.policies[0]!.warnings).toBeUndefined();
   });
 });
 
