@@ -31,6 +31,7 @@ import { markPlanFlapping, recordPlannedEvents } from '../state/plan-recording.j
 import { newRunId } from '../state/plan-recording.js';
 import type { TicketSink } from '../state/tickets.js';
 import { WriteError, type WriteAction, type Writer, type WriterContext } from '../write/writer.js';
+import { fileWriteProblem } from '../write/writer-registry.js';
 import { ApplyJournal, clearJournal, readPendingIntents } from './apply-journal.js';
 import { resolveApprovals, type ApprovalRecord } from './approvals.js';
 import { executeActions, writeActionOf, type AuditSink, type ExecutionReport } from './executor.js';
@@ -224,7 +225,13 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
     if (input.kind === 'plan') {
       plan = input.plan;
     } else {
-      plan = await runPlan(ir, { workspaceRoot: options.workspaceRoot, policy: options.policy, env: options.env, onProgress: options.onObserveProgress });
+      plan = await runPlan(ir, {
+        workspaceRoot: options.workspaceRoot,
+        policy: options.policy,
+        env: options.env,
+        onProgress: options.onObserveProgress,
+        writeTargetProblem: fileWriteProblem,
+      });
       // The same flapping marks `recon plan` gives, so both make the same plan hash.
       markPlanFlapping(options.stateDir, plan);
       recordPlannedEvents(options.stateDir, plan, { command, runId, actor });

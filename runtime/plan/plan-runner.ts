@@ -56,6 +56,14 @@ export interface RunPlanOptions {
    * processes that plan and end, like the command line. Default false.
    */
   boundYoungGeneration?: boolean;
+  /**
+   * Why `recon apply` could not write a policy's actual source, found without writing (the
+   * writers' `fileWriteProblem`), or null: asked for a `yaml` actual source that items would
+   * write to, and said in the policy's warnings. Passed in by the commands that plan for apply
+   * (`recon plan`, `recon apply FILE`) so that this module, which the editor's preview runs, never
+   * imports a writer. Absent: not checked.
+   */
+  writeTargetProblem?: (source: IrSource, context: { workspaceRoot: string; observedAt: string; env?: Readonly<Record<string, string | undefined>> }) => Promise<string | null>;
 }
 
 /**
@@ -121,6 +129,8 @@ export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<
     const decided = diff.decided ?? diff.items.map((item) => decision.decide(item));
     diff.items.length = 0;
     const plan = decision.finish(decided, diff.summary);
+    const unwritable = options.writeTargetProblem ? await yamlWriteProblem(sources.actual, plan, observe, options.writeTargetProblem) : null;
+    if (unwritable !== null) warnings.push(unwritable);
     if (warnings.length > 0) plan.warnings = [...new Set([...(plan.warnings ?? []), ...warnings])];
     if (truncated.length > 0) plan.truncated = [...new Set(truncated)];
     plans.push(plan);
@@ -130,6 +140,26 @@ export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<
   const plan = buildChangePlan(ir, plans, observedAt);
   tracePhase('plan hash');
   return plan;
+}
+
+/**
+ * The warning for a plan whose items would write to a YAML file its writer refuses (several
+ * documents: `RunPlanOptions.writeTargetProblem`), or null. Only `yaml` is checked: it is the one file format
+ * recon reads in a form it cannot rewrite, and re-reading a large CSV here would cost a plan
+ * its time for nothing.
+ */
+async function yamlWriteProblem(
+  actual: IrSource,
+  plan: PolicyPlan,
+  observe: ObserveContext,
+  writeTargetProblem: NonNullable<RunPlanOptions['writeTargetProblem']>,
+): Promise<string | null> {
+  if (actual.connector.kind !== 'yaml') return null;
+  const writing = plan.items.filter((item) => item.effect?.kind === 'file').length;
+  if (writing === 0) return null;
+  const problem = await writeTargetProblem(actual, { workspaceRoot: observe.workspaceRoot, observedAt: observe.observedAt, env: observe.env });
+  if (problem === null) return null;
+  return `${problem} (recon apply will fail the ${writing} item${writing === 1 ? '' : 's'} that write${writing === 1 ? 's' : ''} to it)`;
 }
 
 /** A progress callback for one policy and side, counting records (valid and invalid) as they arrive. */

@@ -52,3 +52,24 @@ export function createWriter(source: IrSource, context: WriterContext): Writer {
   if (!factory) throw new WriteError(`source ${source.name}: unknown connector "${String(kind)}"`, false);
   return factory(source, context);
 }
+
+/**
+ * Why `recon apply` could not write a file source, found without writing: its writer opened
+ * (the file read and parsed as apply will) and closed with nothing staged; null when it opens.
+ * Why: a YAML file of several documents (what `kubectl` and `kustomize` write) reads as one list
+ * of records, but its writer refuses it — a plan whose items would write there says so when it
+ * is reviewed, not first at apply. Only for file sources, whose writers' `open` reads the file
+ * and touches nothing.
+ */
+export async function fileWriteProblem(source: IrSource, context: WriterContext): Promise<string | null> {
+  const kind = source.connector.kind;
+  if (kind !== 'csv' && kind !== 'json' && kind !== 'jsonl' && kind !== 'yaml') return null;
+  try {
+    const session = await createWriter(source, context).open();
+    await session.close();
+    return null;
+  } catch (error) {
+    if (error instanceof WriteError) return error.message;
+    throw error;
+  }
+}

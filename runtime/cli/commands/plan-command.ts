@@ -19,6 +19,7 @@ import { EXIT, type ExitCode } from '../exit-codes.js';
 import { compileForRun } from '../load-ir.js';
 import { ObserveProgress } from '../observe-progress.js';
 import { tracePhase } from '../../plan/phase-trace.js';
+import { fileWriteProblem } from '../../write/writer-registry.js';
 
 export async function runPlanCommand(args: string[], output: CliOutput): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs('plan', args, {
@@ -40,6 +41,7 @@ export async function runPlanCommand(args: string[], output: CliOutput): Promise
       onProgress: (event) => progress.update(event),
       // the process ends after the plan: a process-wide V8 flag that lowers its peak memory is fine
       boundYoungGeneration: true,
+      writeTargetProblem: fileWriteProblem,
     });
   } catch (error) {
     throw locateRunError(error, workspaceRoot);
