@@ -11,6 +11,7 @@ import { sha256OfCanonical } from '../plan/canonical-json.js';
 import type { FieldDelta, Gate, PlanItem, PolicyPlan, PolicySummary } from '../plan/change-plan.js';
 import { encodeIdPart, itemId } from '../plan/item-id.js';
 import { flatConcat } from '../observe/flat-text.js';
+import { keyObject } from '../diff/diff-items.js';
 import { createDecideExpressions, type DecideExpressions } from './decide-expressions.js';
 import { buildEffect } from './effect-builder.js';
 import { checkLimits } from './limit-checker.js';
@@ -75,11 +76,14 @@ export interface PolicyDecision {
 export function startPolicyDecision(policy: IrPolicy, ctx: DecideContext): PolicyDecision {
   const expressions = ctx.expressions ?? createDecideExpressions({ observedAt: ctx.observedAt, env: ctx.env });
   const actualSource: IrSource | undefined = ctx.ir.sources.find((source) => source.name === policy.actual);
+  const desiredSource: IrSource | undefined = ctx.ir.sources.find((source) => source.name === policy.desired);
   const rulesOf = (kind: DiffItem['kind']): IrRemediationRule[] =>
     policy.remediate.filter((rule) => rule.on === kind || (rule.on === 'any' && kind !== 'invalid'));
   const run: PolicyRun = {
     policy,
     actualSource,
+    desiredSource,
+    renamesKey: renamesKey(desiredSource, actualSource),
     expressions,
     ctx,
     rules: { missing: rulesOf('missing'), extra: rulesOf('extra'), changed: rulesOf('changed'), invalid: rulesOf('invalid') },
@@ -156,6 +160,9 @@ function finishPolicy(policy: IrPolicy, ctx: DecideContext, items: PlanItem[], s
 interface PolicyRun {
   policy: IrPolicy;
   actualSource: IrSource | undefined;
+  desiredSource: IrSource | undefined;
+  /** True when the two sources name their key fields differently (`renamesKey`). */
+  renamesKey: boolean;
   expressions: DecideExpressions;
   ctx: DecideContext;
   /** The rules whose `on` can match an item of each kind (`any`: every kind but invalid), in order. */
@@ -205,6 +212,27 @@ function idOf(run: PolicyRun, item: DiffItem): string {
   });
 }
 
+/**
+ * True when the policy's sources name their key fields differently (desired `key txn`, actual
+ * `key id`): LANGUAGE.md 2.3 pairs key fields by position and asks only for the same arity.
+ */
+function renamesKey(desired: IrSource | undefined, actual: IrSource | undefined): boolean {
+  if (!desired || !actual || desired.key.length !== actual.key.length) return false;
+  return desired.key.some((path, k) => path !== actual.key[k]);
+}
+
+/**
+ * The `key` root of a policy's expressions (`when`, ticket titles, `because`): the key named by
+ * the desired source, for every kind of item — as the checker types it, and as `by` rules see it.
+ * Why: an extra item is keyed by the actual source's names (its plan item `key` stays so), and
+ * with names that differ `key.txn` read null in a ticket title the checker had accepted, while
+ * `key.id` was refused by the checker.
+ */
+function conditionKey(run: PolicyRun, item: DiffItem): Record<string, unknown> | null {
+  if (!run.renamesKey || item.kind !== 'extra' || item.keyValues === null || run.desiredSource === undefined) return item.key ?? null;
+  return keyObject(run.desiredSource, item.keyValues);
+}
+
 /** The rules that can match an item of this kind (none for a kind the IR does not know). */
 function rulesFor(run: PolicyRun, kind: DiffItem['kind']): readonly IrRemediationRule[] {
   switch (kind) {
@@ -248,7 +276,7 @@ function decideItem(run: PolicyRun, item: DiffItem): PlanItem {
       : {
           desired: item.desired ?? null,
           actual: item.actual ?? null,
-          key: item.key ?? null,
+          key: conditionKey(run, item),
           diff: [...item.diff],
         };
   const rule = data === null ? null : matchRule(candidates, data, expressions, ctx.observedAt, warnings);
@@ -270,6 +298,7 @@ function decideItem(run: PolicyRun, item: DiffItem): PlanItem {
           action: rule.action,
           item,
           source: run.actualSource,
+          desiredKey: run.desiredSource?.key,
           title,
           data,
           evaluateValue: (expr, values) => expressions.value(expr, values),

@@ -11,7 +11,7 @@ import type { DiffItem } from '../diff/diff-result.js';
 import type { Effect } from '../plan/change-plan.js';
 import { buildSqlStatement } from '../connectors/postgres-sql.js';
 import { setOwn } from '../expressions/own-properties.js';
-import { topField } from './raw-path.js';
+import { setPath, topField } from './raw-path.js';
 import { mapToRaw, type ValueEvaluator } from './raw-record-mapper.js';
 import { buildUrl, urlParts } from './url-template.js';
 
@@ -22,8 +22,17 @@ export interface EffectInput {
   source: IrSource | undefined;
   /** The evaluated ticket title, for `ticket`. */
   title: string | null;
-  /** The roots of write URLs and argv: `desired`, `actual`, `key`, `diff`. */
+  /**
+   * The roots of the policy's expressions: `desired`, `actual`, `key` (named by the desired
+   * source), `diff`. Write URLs, argv and headers see them with `key` named by the actual source
+   * (`actualKeyOf`).
+   */
   data: Record<string, unknown>;
+  /**
+   * The desired source's key paths, paired by position with the actual source's. Optional: when
+   * absent, the item's key is taken to be named as the actual source names it.
+   */
+  desiredKey?: readonly string[];
   /** Evaluates with real values (for `map` lines, which never hold secrets). */
   evaluateValue: ValueEvaluator;
   /** Evaluates for display: secret-derived text is `***`. */
@@ -44,8 +53,11 @@ export function buildEffect(input: EffectInput): EffectResult {
 
   const warnings: string[] = [];
   const keyFields = source.key.map((path) => topField(path));
-  const body = rawBody(action, item, source, keyFields, input.evaluateValue, warnings);
+  const actualKey = actualKeyOf(item, source, input.desiredKey);
+  const body = rawBody(action, item, source, keyFields, actualKey, input.desiredKey ?? source.key, input.evaluateValue, warnings);
   const kind = source.connector.kind;
+  // write URLs, argv and headers belong to the actual source: `key` there is named as it names it
+  const writeInput: EffectInput = actualKey === null || actualKey === input.data.key ? input : { ...input, data: { ...input.data, key: actualKey } };
 
   if (FILE_CONNECTORS.includes(kind)) {
     return {
@@ -54,7 +66,7 @@ export function buildEffect(input: EffectInput): EffectResult {
         connector: kind,
         path: source.connector.path ?? '',
         op: action,
-        key: { ...(item.key ?? {}) },
+        key: { ...(actualKey ?? {}) },
         record: body.record,
       },
       warnings,
@@ -68,15 +80,15 @@ export function buildEffect(input: EffectInput): EffectResult {
     }
     const payload = action === 'delete' ? null : body.record;
     if (op.http) {
-      const effect = httpEffect(op, source, payload, input, warnings);
+      const effect = httpEffect(op, source, payload, writeInput, warnings);
       return { effect, warnings };
     }
-    if (op.exec) return { effect: execEffect(op, payload, input, warnings), warnings };
+    if (op.exec) return { effect: execEffect(op, payload, writeInput, warnings), warnings };
     warnings.push(`the ${action} operation of source ${source.name} (${op.at}) is neither a request nor a program`);
     return { effect: null, warnings };
   }
   if (kind === 'postgres') {
-    const effect = sqlEffect(action, source, body, input, warnings);
+    const effect = sqlEffect(action, source, body, writeInput, warnings);
     return { effect, warnings };
   }
   warnings.push(`source ${source.name} (${kind}) cannot be written: ${action} cannot be applied`);
@@ -97,15 +109,18 @@ function rawBody(
   item: DiffItem,
   source: IrSource,
   keyFields: string[],
+  actualKey: Record<string, unknown> | null,
+  desiredKey: readonly string[],
   evaluate: ValueEvaluator,
   warnings: string[],
 ): RawBody {
+  const desired = item.desired === null ? null : withKeyRenamed(item.desired, desiredKey, source.key, actualKey);
   const from =
     action === 'delete'
-      ? (item.actual ?? item.desired ?? keysOnly(item))
-      : action === 'update' && item.desired !== null && item.actual !== null
-        ? withActualKey(item.desired, item.actual, keyFields)
-        : (item.desired ?? keysOnly(item));
+      ? (item.actual ?? desired ?? { ...(actualKey ?? {}) })
+      : action === 'update' && desired !== null && item.actual !== null
+        ? withActualKey(desired, item.actual, keyFields)
+        : (desired ?? { ...(actualKey ?? {}) });
   const keyMapping = mapToRaw(from, source, keyFields, evaluate);
   warnings.push(...keyMapping.warnings);
   if (action === 'delete') return { record: keyMapping.raw, key: keyMapping.raw, changes: {} };
@@ -151,8 +166,65 @@ function withActualKey(desired: Record<string, unknown>, actual: Record<string, 
   return copy ?? desired;
 }
 
-function keysOnly(item: DiffItem): Record<string, unknown> {
-  return { ...(item.key ?? {}) };
+/**
+ * The item's key named by the actual source: its key paths paired by position with the item's
+ * key values (LANGUAGE.md 2.3: desired `key txn` and actual `key id` match `txn` with `id`).
+ *
+ * Why: everything an effect writes goes to the actual source, and it knows its own names only —
+ * the file writer finds the record by them (`record-key-index.ts`), a created record must carry
+ * them to match the next run, and a write URL of the actual source reads `key.id`. The values
+ * are the key as the policy matched it (`key-typing.ts`: coerced to a type one side declares),
+ * so they find the record the plan saw. The item's own key object is returned (unchanged) when
+ * it already has the actual source's names: a missing or changed item is keyed by the desired
+ * source's names, an extra item by the actual source's.
+ */
+function actualKeyOf(item: DiffItem, source: IrSource, desiredKey: readonly string[] | undefined): Record<string, unknown> | null {
+  const key = item.key;
+  const paths = source.key;
+  if (key === null || item.kind === 'extra' || desiredKey === undefined || sameKeyPaths(desiredKey, paths)) return key;
+  const values = item.keyValues ?? desiredKey.map((path) => key[path]);
+  if (values.length !== paths.length) return key;
+  const renamed: Record<string, unknown> = {};
+  for (let k = 0; k < paths.length; k++) setOwn(renamed, paths[k]!, values[k] ?? null);
+  return renamed;
+}
+
+function sameKeyPaths(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((path, k) => path === b[k]);
+}
+
+/**
+ * The desired record as the actual source names its key: each desired key field whose paired
+ * actual key field has another name is renamed to it, with the key value as matched
+ * (`actualKeyOf`), in its place. Key fields named alike on both sides are left as they are, and
+ * a desired field that bears the name of an actual key field gives way to the key value.
+ *
+ * Why: a create writes the desired record to the actual side; written with `txn` and no `id`,
+ * the new record would have no key there, match nothing, and be created again on every run.
+ */
+function withKeyRenamed(
+  record: Record<string, unknown>,
+  desiredKey: readonly string[],
+  actualKeyPaths: readonly string[],
+  actualKey: Record<string, unknown> | null,
+): Record<string, unknown> {
+  if (actualKey === null || desiredKey.length !== actualKeyPaths.length || sameKeyPaths(desiredKey, actualKeyPaths)) return record;
+  const renamed: Record<string, unknown> = {};
+  const placed = new Set<number>();
+  const put = (k: number): void => {
+    if (placed.has(k)) return;
+    placed.add(k);
+    setPath(renamed, actualKeyPaths[k]!, actualKey[actualKeyPaths[k]!] ?? null);
+  };
+  for (const name of Object.keys(record)) {
+    const k = desiredKey.indexOf(name);
+    const asActual = actualKeyPaths.indexOf(name);
+    if (k >= 0 && desiredKey[k] !== actualKeyPaths[k]) put(k);
+    else if (k < 0 && asActual >= 0 && desiredKey[asActual] !== name) put(asActual);
+    else if (!Object.prototype.hasOwnProperty.call(renamed, name)) setOwn(renamed, name, record[name]);
+  }
+  for (let k = 0; k < actualKeyPaths.length; k++) if (desiredKey[k] !== actualKeyPaths[k]) put(k);
+  return renamed;
 }
 
 /** The http request of an item; null (with a warning) when its URL cannot be built (`url-template.ts`). */

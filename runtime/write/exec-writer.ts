@@ -35,7 +35,7 @@ class ExecWriteSession extends ActingWriteSession<'exec'> {
       throw new WriteError(`${label}: the plan's command is not a list of texts`, false);
     }
     const argv = op?.exec
-      ? this.shownValues.argv(effect.argv, op.exec.command, op.exec.args, itemRoots(action.item), `${label}: the command`)
+      ? this.shownValues.argv(effect.argv, op.exec.command, op.exec.args, itemRoots(action.item, source), `${label}: the command`)
       : this.shownValues.argv(effect.argv, '', [], {}, `${label}: the command`);
     const shownProgram = scrubber.scrub(effect.argv[0]);
     const env: NodeJS.ProcessEnv = { ...process.env };

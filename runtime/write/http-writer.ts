@@ -39,7 +39,7 @@ class HttpWriteSession extends ActingWriteSession<'http'> {
 
   protected async act({ action, effect, label, op }: ActingAction<'http'>, signal?: AbortSignal): Promise<void> {
     const { scrubber } = this;
-    const data = itemRoots(action.item);
+    const data = itemRoots(action.item, this.source);
     const url = this.shownValues.url(effect.url, op?.http?.url, data, `${label}: the URL`);
     const headers = this.shownValues.headers(effect.headers ?? {}, data);
     headers['Idempotency-Key'] = action.idempotencyKey;

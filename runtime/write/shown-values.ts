@@ -22,15 +22,22 @@ import { textOf } from '../decide/effect-builder.js';
 import { buildUrl, urlParts } from '../decide/url-template.js';
 import { setPath } from '../decide/raw-path.js';
 import { evaluateConnectorValue, type ConnectorValue, type EvaluationContext } from '../expressions/expression-evaluator.js';
+import { setOwn } from '../expressions/own-properties.js';
 import { REDACTED } from '../expressions/secret-redaction.js';
 import type { PlanItem } from '../plan/change-plan.js';
 import { WriteError, type WriterContext } from './writer.js';
 
-/** The roots of write URLs and argv (`desired`, `actual`, `key`, `diff`), rebuilt from a plan item. */
-export function itemRoots(item: PlanItem): Record<string, unknown> {
+/**
+ * The roots of write URLs and argv (`desired`, `actual`, `key`, `diff`), rebuilt from a plan item.
+ * With `source` (the actual source written to), `key` is named by it, as the plan's effect was
+ * built (`effect-builder.ts`): a missing or changed item's key is named by the desired source,
+ * and the two may name their key fields differently (paired by position).
+ */
+export function itemRoots(item: PlanItem, source?: IrSource): Record<string, unknown> {
   const key = item.key ?? {};
+  const writeKey = source ? keyNamedBy(key, source) : key;
   const side = (which: 'desired' | 'actual'): Record<string, unknown> => {
-    const record: Record<string, unknown> = { ...key };
+    const record: Record<string, unknown> = { ...(which === 'actual' ? writeKey : key) };
     for (const field of item.fields ?? []) {
       const value = field[which];
       if (value !== null && value !== undefined) setPath(record, field.path, value);
@@ -40,9 +47,18 @@ export function itemRoots(item: PlanItem): Record<string, unknown> {
   return {
     desired: item.kind === 'extra' ? null : side('desired'),
     actual: item.kind === 'missing' ? null : side('actual'),
-    key: item.key,
+    key: item.key === null ? null : writeKey,
     diff: item.kind === 'changed' ? (item.fields ?? []).map((field) => field.path) : [],
   };
+}
+
+/** A key object renamed to the source's key paths, by position, when it is named otherwise (same arity). */
+function keyNamedBy(key: Record<string, unknown>, source: IrSource): Record<string, unknown> {
+  const names = Object.keys(key);
+  if (names.length !== source.key.length || names.every((name, k) => name === source.key[k])) return key;
+  const renamed: Record<string, unknown> = {};
+  source.key.forEach((path, k) => setOwn(renamed, path, key[names[k]!]));
+  return renamed;
 }
 
 /** Rebuilds real values behind shown ones for one source (see the module comment). */

@@ -53,3 +53,57 @@ describe('buildEffect: an update keeps the actual key', () => {
     expect(built.effect).toMatchObject({ kind: 'sql', params: [5, 7] });
   });
 });
+
+describe('buildEffect: key fields named differently on the two sides (paired by position)', () => {
+  const shown = (expr: unknown) => ({ value: expr, warning: null });
+  const ACCOUNTS: IrSource = { ...TABLE_SOURCE, key: ['account', 'date'] };
+
+  /** A missing/changed item as the diff makes it: keyed by the desired source's names. */
+  const keyed = (kind: 'missing' | 'changed', desired: Record<string, unknown>, actual: Record<string, unknown> | null, keyValues: unknown[]) => {
+    const item = kind === 'missing' ? missing(desired) : changed(desired, actual!, ['total']);
+    item.key = { acct: keyValues[0], day: keyValues[1] };
+    item.keyValues = keyValues;
+    return item;
+  };
+
+  it('a create renames the desired key fields in place, with the key values as matched', () => {
+    // `day` was "1" in the desired record and matched as 1 (the actual side types it)
+    const item = keyed('missing', { acct: 'a', day: '1', total: 5 }, null, ['a', 1]);
+    const built = buildEffect({ action: 'create', item, source: ACCOUNTS, desiredKey: ['acct', 'day'], title: null, data: {}, evaluateValue: evaluate, evaluateShown: shown });
+    expect(built.effect).toEqual({
+      kind: 'sql',
+      statement: 'INSERT INTO "public"."accounts" ("account", "date", "total") VALUES ($1, $2, $3)',
+      params: ['a', 1, 5],
+    });
+  });
+
+  it('an update and a delete of a changed item find the row by the actual key columns', () => {
+    const item = keyed('changed', { acct: 'a', day: 2, total: 5 }, { account: 'a', date: 2, total: 9 }, ['a', 2]);
+    const input = { item, source: ACCOUNTS, desiredKey: ['acct', 'day'], title: null, data: {}, evaluateValue: evaluate, evaluateShown: shown };
+    expect(buildEffect({ ...input, action: 'update' }).effect).toEqual({
+      kind: 'sql',
+      statement: 'UPDATE "public"."accounts" SET "total" = $1 WHERE "account" = $2 AND "date" = $3',
+      params: [5, 'a', 2],
+    });
+    expect(buildEffect({ ...input, action: 'delete' }).effect).toEqual({
+      kind: 'sql',
+      statement: 'DELETE FROM "public"."accounts" WHERE "account" = $1 AND "date" = $2',
+      params: ['a', 2],
+    });
+  });
+
+  it('keys whose names are swapped between the sides pair by position, not by name', () => {
+    const SWAPPED: IrSource = { ...TABLE_SOURCE, connector: { kind: 'json', path: 'a.json', args: [], options: [], at: 'p.recon:2:8' }, key: ['day', 'acct'] };
+    const item = missing({ acct: 'a', day: 'd1', total: 5 });
+    item.key = { acct: 'a', day: 'd1' };
+    item.keyValues = ['a', 'd1'];
+    const built = buildEffect({ action: 'create', item, source: SWAPPED, desiredKey: ['acct', 'day'], title: null, data: {}, evaluateValue: evaluate, evaluateShown: shown });
+    expect(built.effect).toMatchObject({ kind: 'file', key: { day: 'a', acct: 'd1' }, record: { day: 'a', acct: 'd1', total: 5 } });
+  });
+
+  it('keys named alike: the effect is what it always was', () => {
+    const item = missing({ txn_id: 't1', amount: 5 });
+    const built = buildEffect({ action: 'create', item, source: TABLE_SOURCE, desiredKey: ['txn_id'], title: null, data: {}, evaluateValue: evaluate, evaluateShown: shown });
+    expect(built.effect).toEqual({ kind: 'sql', statement: 'INSERT INTO "public"."accounts" ("txn_id", "amount") VALUES ($1, $2)', params: ['t1', 5] });
+  });
+});
