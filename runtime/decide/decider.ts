@@ -233,6 +233,21 @@ function conditionKey(run: PolicyRun, item: DiffItem): Record<string, unknown> |
   return keyObject(run.desiredSource, item.keyValues);
 }
 
+/**
+ * `invalid desired record #N (FILE:LINE): REASON`. The file and line, when the record's source is
+ * a file and its line is known, say where to fix it; a reason that starts with them already (a
+ * row the connector could not read) is not located twice.
+ */
+function invalidMessage(run: PolicyRun, item: DiffItem): string {
+  const reason = item.invalidReason ?? 'it broke its source rules';
+  const source = item.side === 'desired' ? run.desiredSource : item.side === 'actual' ? run.actualSource : undefined;
+  const path = source?.connector.path;
+  const line = item.origin?.line;
+  const at = path !== undefined && line !== undefined ? `${path}:${line}` : null;
+  const located = at !== null && !reason.startsWith(`${at}:`) ? ` (${at})` : '';
+  return `invalid ${[item.side, 'record'].filter(Boolean).join(' ')}${item.origin ? ` #${item.origin.position}` : ''}${located}: ${reason}`;
+}
+
 /** The rules that can match an item of this kind (none for a kind the IR does not know). */
 function rulesFor(run: PolicyRun, kind: DiffItem['kind']): readonly IrRemediationRule[] {
   switch (kind) {
@@ -265,7 +280,7 @@ function decideItem(run: PolicyRun, item: DiffItem): PlanItem {
       rule: null,
       at: null,
       because: null,
-      message: `invalid ${[item.side, 'record'].filter(Boolean).join(' ')}${item.origin ? ` #${item.origin.position}` : ''}: ${item.invalidReason ?? 'it broke its source rules'}`,
+      message: invalidMessage(run, item),
     }, null, warnings);
   }
 

@@ -152,7 +152,7 @@ ${RULES}
     expect(itemsOf(plan)).toEqual(['users/extra/3 delete', 'users/changed/2 update', 'users/invalid/actual/4 report']);
     const text = await runCli(['plan', 'p.recon'], { cwd: dir });
     expect(text.stdout).toContain(
-      `invalid actual record #4: key field id: "x7" (string) is not a whole number; the desired source 'want' declares it integer, and keys are matched as declared`,
+      `invalid actual record #4 (actual.csv:5): key field id: "x7" (string) is not a whole number; the desired source 'want' declares it integer, and keys are matched as declared`,
     );
     const applied = await runCli(['apply', 'p.recon'], { cwd: dir });
     expect(applied.stderr).toBe('');
