@@ -10,6 +10,9 @@
  * A quote that never closes is an unreadable row when it is on the last line; when lines follow,
  * they cannot be read, and reading stops with an error naming the line.
  *
+ * The file must be UTF-8: bytes that are not stop the read, naming the first bad line (a
+ * Latin-1 export would otherwise read `café` as `caf\uFFFD`, and remediation would write that).
+ *
  * Values are text, as in the file; an empty cell (quoted or not) is absent: the field is not set
  * on the record. With `header: false` the fields are named `column1`, `column2`, ... Blank lines
  * are skipped and do not count as records; record positions count data rows, unreadable ones
@@ -39,6 +42,7 @@ import {
 } from './connector-support.js';
 import { csvParser } from './csv-parser.js';
 import { CsvRowScanner, hasBareCarriageReturn, UNTERMINATED_QUOTE, type ScannedRow } from './csv-row-scanner.js';
+import { NotUtf8Error, notUtf8FileError, Utf8ChunkDecoder } from './utf8-text.js';
 
 /** Read size: small enough that one chunk's rows die young (cheap scavenges), large enough to amortise I/O. */
 const CHUNK_BYTES = 64 * 1024;
@@ -257,12 +261,14 @@ class CsvConnector implements Connector {
       pieces = [];
     };
 
-    const stream = createReadStream(absolute, { encoding: 'utf8', highWaterMark: this.chunkBytes });
+    // Bytes, decoded strictly: a file that is not UTF-8 stops the read (see `utf8-text.ts`).
+    const stream = createReadStream(absolute, { highWaterMark: this.chunkBytes });
+    const decoder = new Utf8ChunkDecoder();
     try {
       let first = true;
-      for await (const data of stream) {
-        throwIfAborted(source, context);
-        chunk = data as string;
+      const maxRowChars = this.maxRowChars;
+      const scanChunk = function* (text: string): Generator<RecordBatch> {
+        chunk = text;
         if (first && chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
         first = false;
         base = scanner.consumed;
@@ -270,18 +276,26 @@ class CsvConnector implements Connector {
         if (scanner.pendingRowStart < base + chunk.length && !pendingOverflow) {
           const tail = chunk.slice(Math.max(0, scanner.pendingRowStart - base));
           pendingChars += tail.length;
-          if (pendingChars > this.maxRowChars) {
+          if (pendingChars > maxRowChars) {
             pending = [];
             pendingOverflow = true;
           } else pending.push(tail);
         }
         yield* finishChunk();
+      };
+      for await (const data of stream) {
+        throwIfAborted(source, context);
+        const text = decoder.write(data as Buffer);
+        if (text !== '') yield* scanChunk(text);
       }
+      const rest = decoder.end();
+      if (rest !== '') yield* scanChunk(rest);
       chunk = '';
       base = scanner.consumed;
       scanner.finish(onRow);
       yield* finishChunk();
     } catch (error) {
+      if (error instanceof NotUtf8Error) throw await notUtf8FileError(source, file, absolute, context.signal);
       throw fileError(source, error);
     } finally {
       stream.destroy();

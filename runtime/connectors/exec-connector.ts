@@ -28,6 +28,7 @@ import {
   type ProgramResult,
 } from './program-runner.js';
 import { evaluateTracked, scrubbedMessage, SecretScrubber } from './secret-scrubber.js';
+import { decodeUtf8, findInvalidUtf8, notUtf8Answer } from './utf8-text.js';
 
 /** An argument as text: strings as they are, numbers and booleans as their JSON text. */
 export function argumentText(value: unknown): string | null {
@@ -115,7 +116,10 @@ class ExecConnector implements Connector {
     const failure = runFailure(result, shownProgram, timeoutMs, scrubber);
     if (failure !== null) throw this.fail(failure, result.timedOut);
 
-    let text = result.stdout.toString('utf8');
+    // decoded strictly: leniently, bytes that are not UTF-8 would become U+FFFD in the records
+    const strict = decodeUtf8(result.stdout);
+    if (strict === null) throw this.fail(notUtf8Answer(`the output of ${shownProgram}`, findInvalidUtf8(result.stdout)!));
+    let text = strict;
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.trim() === '') throw this.fail(`${shownProgram} printed nothing (expected JSON)`);
     const parsed = parseProgramOutput(text);

@@ -9,6 +9,7 @@
  * text from the server goes through the `SecretScrubber`.
  */
 import type { SecretScrubber } from './secret-scrubber.js';
+import { decodeUtf8, findInvalidUtf8, type Utf8Problem } from './utf8-text.js';
 
 /** How long one request may take when the source sets no `timeout`. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
@@ -31,7 +32,14 @@ export interface HttpResponse {
   status: number;
   statusText: string;
   headers: Headers;
+  /** The body, decoded as UTF-8 (bytes that are not UTF-8 as U+FFFD: see `notUtf8`). */
   text: string;
+  /**
+   * Where the body is not UTF-8 (null when it is). Why kept: `fetch` would replace such bytes
+   * with U+FFFD silently; a connector reading records must refuse them (`utf8-text.ts`), while
+   * an error message may still quote the body.
+   */
+  notUtf8?: Utf8Problem | null;
 }
 
 /**
@@ -151,8 +159,11 @@ export async function sendHttpRequest(request: HttpRequest, scrubber: SecretScru
         url = target;
         continue;
       }
-      const text = await response.text();
-      return { status: response.status, statusText: response.statusText, headers: response.headers, text };
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const strict = decodeUtf8(bytes);
+      const text = strict ?? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+      const notUtf8 = strict === null ? findInvalidUtf8(bytes) : null;
+      return { status: response.status, statusText: response.statusText, headers: response.headers, text, notUtf8 };
     }
   } catch (error) {
     if (error instanceof HttpExchangeError) throw error;

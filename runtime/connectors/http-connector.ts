@@ -34,6 +34,7 @@ import {
   type HttpResponse,
 } from './http-client.js';
 import { evaluateTracked, scrubbedMessage, SecretScrubber } from './secret-scrubber.js';
+import { notUtf8Answer } from './utf8-text.js';
 
 /** Tries per page before a transient failure becomes an error. */
 export const READ_ATTEMPTS = 4;
@@ -121,6 +122,8 @@ class HttpConnector implements Connector {
     for (;;) {
       visited.add(page.href);
       const response = await this.fetchPage(page.href, shownUrl, requestHeaders, timeoutMs);
+      // fetch would read bytes that are not UTF-8 as U+FFFD, values an update would write back
+      if (response.notUtf8) throw this.fail(`GET ${shownUrl}: ${notUtf8Answer('the answer', response.notUtf8)}`);
       let document: unknown;
       try {
         document = JSON.parse(response.text);

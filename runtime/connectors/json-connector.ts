@@ -8,10 +8,10 @@
  * (`file:line:col`) of the parse error; an element of the list that is not an object is an
  * unreadable record.
  */
-import { readFile } from 'node:fs/promises';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory, type RecordBatch } from './connector.js';
-import { batchesOfItems, fileError, itemsAt, readOptions, resolveSourceFile, sourceLabel } from './connector-support.js';
+import { batchesOfItems, itemsAt, readOptions, resolveSourceFile, sourceLabel } from './connector-support.js';
+import { readUtf8File } from './utf8-text.js';
 import { notValidJson } from './json-syntax-error.js';
 
 /**
@@ -39,12 +39,7 @@ class JsonConnector implements Connector {
     const { source, context } = this;
     const options = readOptions(source, context, { items: 'string' });
     const absolute = await resolveSourceFile(source, context);
-    let text: string;
-    try {
-      text = await readFile(absolute, { encoding: 'utf8', signal: context.signal });
-    } catch (error) {
-      throw fileError(source, error);
-    }
+    let text = await readUtf8File(source, source.connector.path ?? source.connector.kind, absolute, context.signal);
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const document = parseJsonDocument(source, text);
     const items = itemsAt(source, document, options.get('items') as string | undefined);

@@ -4,13 +4,15 @@
  * Why streamed line by line: such files are often appended logs or exports far larger than
  * memory allows as one document. A line that is not a JSON object is an unreadable record with
  * its line number (the other lines are still read); blank lines are skipped and are not records.
- * Lines may end with `\n` or `\r\n`.
+ * Lines may end with `\n` or `\r\n`. The file must be UTF-8: bytes that are not stop the read,
+ * naming the first bad line (`utf8-text.ts` says why not an invalid item per line).
  */
 import { createReadStream } from 'node:fs';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import type { Connector, ConnectorContext, ConnectorFactory, RawRecord, RecordBatch } from './connector.js';
 import { BatchBuilder, describeKind, fileError, readOptions, resolveSourceFile, throwIfAborted } from './connector-support.js';
 import { jsonSyntaxError } from './json-syntax-error.js';
+import { NotUtf8Error, notUtf8FileError, Utf8ChunkDecoder } from './utf8-text.js';
 
 const CHUNK_BYTES = 64 * 1024;
 
@@ -51,12 +53,15 @@ class JsonlConnector implements Connector {
       else builder.addUnreadable({ origin, error: `${file}:${line}: the line holds ${describeKind(value)}, not an object` });
     };
 
-    const stream = createReadStream(absolute, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });
+    // Bytes, decoded strictly: a file that is not UTF-8 stops the read (see `utf8-text.ts`).
+    const stream = createReadStream(absolute, { highWaterMark: CHUNK_BYTES });
+    const decoder = new Utf8ChunkDecoder();
     try {
       let first = true;
       for await (const data of stream) {
         throwIfAborted(source, context);
-        let chunk = data as string;
+        let chunk = decoder.write(data as Buffer);
+        if (chunk === '') continue;
         if (first && chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
         first = false;
         let start = 0;
@@ -71,8 +76,10 @@ class JsonlConnector implements Connector {
         }
         carry += chunk.slice(start);
       }
+      carry += decoder.end(); // '' (the decoder holds back only part of a character)
       if (carry !== '') takeLine(carry);
     } catch (error) {
+      if (error instanceof NotUtf8Error) throw await notUtf8FileError(source, file, absolute, context.signal);
       throw fileError(source, error);
     } finally {
       stream.destroy();

@@ -12,11 +12,11 @@
  * Why the document API: besides values it gives node ranges, so every record carries the line it
  * starts on, and a syntax error names `file:line:col`.
  */
-import { readFile } from 'node:fs/promises';
 import type { Node as YamlNode } from 'yaml';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory, type RecordBatch } from './connector.js';
-import { batchesOfItems, fileError, itemsAt, readOptions, resolveSourceFile, sourceLabel } from './connector-support.js';
+import { batchesOfItems, itemsAt, readOptions, resolveSourceFile, sourceLabel } from './connector-support.js';
+import { readUtf8File } from './utf8-text.js';
 
 class YamlConnector implements Connector {
   readonly canWrite = true;
@@ -32,12 +32,7 @@ class YamlConnector implements Connector {
     const itemsPath = options.get('items') as string | undefined;
     const absolute = await resolveSourceFile(source, context);
     const file = source.connector.path ?? absolute;
-    let text: string;
-    try {
-      text = await readFile(absolute, { encoding: 'utf8', signal: context.signal });
-    } catch (error) {
-      throw fileError(source, error);
-    }
+    let text = await readUtf8File(source, file, absolute, context.signal);
     // A UTF-8 byte order mark (Windows editors write one) is no content; the `yaml` package
     // reads one before a top-level list as an error ("Unexpected scalar at node end").
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

@@ -20,9 +20,11 @@
  * - no compare rule is `by EXPR` (an expression need not say a record equals itself);
  * - both files have a header of at least two distinct, named columns, and every key column
  *   exists.
- * Anything else, and any malformed row or non-UTF-8 key met while scanning, goes to the generic
- * path. `reason` says why, for diagnostics.
+ * Anything else, and any malformed row or byte that is not UTF-8 met while scanning, goes to
+ * the generic path (which stops on the latter, naming its line). `reason` says why, for
+ * diagnostics.
  */
+import { isUtf8 } from 'node:buffer';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { IrExpr, IrFieldType, IrSource } from '../../language/ir/ir-types.js';
 import type { ConnectorContext } from '../connectors/connector.js';
@@ -167,6 +169,8 @@ function readHeader(file: string, size: number, delimiter: string, hasHeader: bo
         return 'the header has an empty or repeated column name';
       }
       const dataStart = bom + Buffer.byteLength(text.slice(0, dataStartChars));
+      // the ranges' scans check the bytes after it (`scanRange`); the generic path names the line
+      if (!isUtf8(buffer.subarray(0, dataStart))) return 'the header row is not valid UTF-8';
       const sampleBytes = Buffer.byteLength(text.slice(header.end, sampleEnd));
       const rowBytes = rows > 0 ? Math.max(8, sampleBytes / rows) : 64;
       return { names, dataStart, rowDelimiter, rowBytes };
