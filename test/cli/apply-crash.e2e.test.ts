@@ -9,19 +9,11 @@
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appliedPerItem, ensureCliBuilt, readAudit, readJsonl, removeTempDir, runCli, startCli, waitFor } from '../helpers/cli-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { appliedPerItem, cliTestFolders, readAudit, readJsonl, runCli, startCli, waitFor } from '../helpers/cli-helpers.js';
 import { bulkWorkspace } from './apply-fixtures.js';
 
-const made: string[] = [];
-
-beforeAll(async () => {
-  await ensureCliBuilt();
-}, 120_000);
-
-afterAll(() => {
-  for (const dir of made) removeTempDir(dir);
-});
+const keep = cliTestFolders();
 
 function expectEachRecordOnce(dir: string, count: number): void {
   const records = readJsonl(join(dir, 'data/actual.jsonl'));
@@ -48,7 +40,7 @@ async function killMidway(dir: string, args: string[], atLeast: number, total: n
 describe('apply after kill -9', () => {
   it('re-applying the saved plan applies every one of 1,000 actions exactly once', async () => {
     const dir = bulkWorkspace(1000, { rate: '50/s', concurrency: 8 });
-    made.push(dir);
+    keep(dir);
     expect((await runCli(['plan', 'accounts.recon', '-o', 'plan.json'], { cwd: dir })).code).toBe(2);
     const before = await killMidway(dir, ['apply', 'plan.json'], 250, 1000);
 
@@ -76,7 +68,7 @@ describe('apply after kill -9', () => {
 
   it('re-planning the file after the kill applies only what is left, each item once', async () => {
     const dir = bulkWorkspace(300, { rate: '50/s', concurrency: 4 });
-    made.push(dir);
+    keep(dir);
     await killMidway(dir, ['apply', 'accounts.recon'], 60, 300);
     const rerun = await runCli(['apply', 'accounts.recon'], { cwd: dir, timeoutMs: 90_000 });
     expect(rerun.code).toBe(0);

@@ -3,20 +3,12 @@
  * CI), the progress bar, and SIGINT finishing the actions in flight.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appliedPerItem, ensureCliBuilt, readAudit, readJsonl, removeTempDir, runCliInTtyWithInput, startCli, waitFor } from '../helpers/cli-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { appliedPerItem, cliTestFolders, readAudit, readJsonl, runCliInTtyWithInput, startCli, waitFor } from '../helpers/cli-helpers.js';
 import { TTY_AVAILABLE } from '../helpers/run-cli.js';
 import { accountsWorkspace, bulkWorkspace } from './apply-fixtures.js';
 
-const made: string[] = [];
-
-beforeAll(async () => {
-  await ensureCliBuilt();
-}, 120_000);
-
-afterAll(() => {
-  for (const dir of made) removeTempDir(dir);
-});
+const keep = cliTestFolders();
 
 function ids(dir: string): string[] {
   return readJsonl(join(dir, 'data/actual.jsonl')).map((record) => String(record.id)).sort();
@@ -25,7 +17,7 @@ function ids(dir: string): string[] {
 describe.skipIf(!TTY_AVAILABLE)('on a terminal', () => {
   it('offers the waiting items to a group member, applies them on "y", and shows a progress bar', async () => {
     const dir = accountsWorkspace();
-    made.push(dir);
+    keep(dir);
     const result = await runCliInTtyWithInput(['apply', 'accounts.recon'], '[y/N]', 'y\n', { cwd: dir, env: { RECON_ACTOR: 'alice@example.com' } });
     expect(result.stdout).toContain('1 item waits for your approval (alice@example.com)');
     expect(result.stdout).toContain('accounts/missing/a2');
@@ -37,7 +29,7 @@ describe.skipIf(!TTY_AVAILABLE)('on a terminal', () => {
 
   it('leaves the items waiting (exit 3) when the answer is no', async () => {
     const dir = accountsWorkspace();
-    made.push(dir);
+    keep(dir);
     const result = await runCliInTtyWithInput(['apply', 'accounts.recon'], '[y/N]', 'n\n', { cwd: dir, env: { RECON_ACTOR: 'bob@example.com' } });
     expect(result.code).toBe(3);
     expect(result.stdout).toContain('not approved');
@@ -46,7 +38,7 @@ describe.skipIf(!TTY_AVAILABLE)('on a terminal', () => {
 
   it('never prompts in CI, nor someone outside the group: exit 3 at once', async () => {
     const dir = accountsWorkspace();
-    made.push(dir);
+    keep(dir);
     const ci = await runCliInTtyWithInput(['apply', 'accounts.recon'], 'never shown', '', { cwd: dir, env: { RECON_ACTOR: 'alice@example.com', CI: 'true' }, timeoutMs: 30_000 });
     expect(ci.code).toBe(3);
     expect(ci.stdout).not.toContain('[y/N]');
@@ -60,7 +52,7 @@ describe.skipIf(!TTY_AVAILABLE)('on a terminal', () => {
 describe('signals', () => {
   it('on SIGINT finishes the actions in flight, records them, starts no more, and exits 2', async () => {
     const dir = bulkWorkspace(200, { rate: '20/s', concurrency: 2 });
-    made.push(dir);
+    keep(dir);
     const run = startCli(['apply', 'accounts.recon'], { cwd: dir });
     await waitFor(() => readAudit(dir).filter((r) => r.event === 'applied').length >= 20, 30_000, '20 applied actions');
     run.child.kill('SIGINT');

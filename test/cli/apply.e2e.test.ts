@@ -5,33 +5,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  appliedPerItem,
-  ensureCliBuilt,
-  readAudit,
-  readJsonl,
-  removeTempDir,
-  runCli,
-  snapshot,
-  startCli,
-  waitFor,
-} from '../helpers/cli-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { appliedPerItem, cliTestFolders, readAudit, readJsonl, runCli, snapshot, startCli, waitFor } from '../helpers/cli-helpers.js';
 import { accountsWorkspace, bulkWorkspace } from './apply-fixtures.js';
 
-const made: string[] = [];
-function workspace(dir: string): string {
-  made.push(dir);
-  return dir;
-}
-
-beforeAll(async () => {
-  await ensureCliBuilt();
-}, 120_000);
-
-afterAll(() => {
-  for (const dir of made) removeTempDir(dir);
-});
+const keep = cliTestFolders();
+const workspace = keep;
 
 function ids(path: string): string[] {
   return readJsonl(path).map((record) => String(record.id)).sort();

@@ -6,16 +6,10 @@
  */
 import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvText, ensureCliBuilt, makeWorkspace, removeTempDir, runCli } from '../helpers/cli-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { cliTestFolders, csvText, makeWorkspace, runCli } from '../helpers/cli-helpers.js';
 
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made) removeTempDir(dir);
-});
-beforeAll(async () => {
-  await ensureCliBuilt();
-}, 120_000);
+const keep = cliTestFolders();
 
 /** Four missing accounts: one anyone may approve, two for leads, one for ops. */
 function workspace(): string {
@@ -60,7 +54,7 @@ policy accounts {
     ]),
     'data/actual.jsonl': '',
   });
-  made.push(dir);
+  keep(dir);
   return dir;
 }
 

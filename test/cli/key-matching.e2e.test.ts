@@ -11,23 +11,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCliBuilt, makeWorkspace, removeTempDir, runCli } from '../helpers/cli-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { cliTestFolders, makeWorkspace, runCli } from '../helpers/cli-helpers.js';
 
-const made: string[] = [];
+const keep = cliTestFolders();
 function workspace(files: Record<string, string>): string {
-  const dir = makeWorkspace(files);
-  made.push(dir);
-  return dir;
+  return keep(makeWorkspace(files));
 }
-
-beforeAll(async () => {
-  await ensureCliBuilt();
-}, 120_000);
-
-afterAll(() => {
-  for (const dir of made) removeTempDir(dir);
-});
 
 const RULES = `  mode enforce
   remediate {

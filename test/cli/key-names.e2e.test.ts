@@ -12,24 +12,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCliBuilt, makeWorkspace, removeTempDir, runCli } from '../helpers/cli-helpers.js';
+import { cliTestFolders, makeWorkspace, runCli } from '../helpers/cli-helpers.js';
 import { createTestDatabase, warnIfSkipped, type TestDatabase } from '../helpers/postgres-database.js';
 import { TestHttpServer } from '../helpers/test-http-server.js';
 
-const made: string[] = [];
+const keep = cliTestFolders();
 function workspace(files: Record<string, string>): string {
-  const dir = makeWorkspace(files);
-  made.push(dir);
-  return dir;
+  return keep(makeWorkspace(files));
 }
-
-beforeAll(async () => {
-  await ensureCliBuilt();
-}, 120_000);
-
-afterAll(() => {
-  for (const dir of made) removeTempDir(dir);
-});
 
 const RULES = `  mode enforce
   remediate {

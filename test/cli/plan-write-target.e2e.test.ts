@@ -6,8 +6,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCliBuilt, makeWorkspace, removeTempDir, runCli } from '../helpers/cli-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { cliTestFolders, makeWorkspace, runCli } from '../helpers/cli-helpers.js';
 
 const MANIFESTS = `name: web
 replicas: 2
@@ -41,13 +41,7 @@ interface PlanJson {
 }
 
 describe('recon plan of remediation that writes to a YAML file of several documents', () => {
-  const made: string[] = [];
-  beforeAll(async () => {
-    await ensureCliBuilt();
-  }, 120_000);
-  afterAll(() => {
-    for (const dir of made) removeTempDir(dir);
-  });
+  const keep = cliTestFolders();
 
   function workspace(rules: string): string {
     const dir = makeWorkspace({
@@ -55,7 +49,7 @@ describe('recon plan of remediation that writes to a YAML file of several docume
       'cluster.yaml': MANIFESTS,
       'p.recon': policy(rules),
     });
-    made.push(dir);
+    keep(dir);
     return dir;
   }
 

@@ -7,9 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { csvText, ensureCliBuilt, makeWorkspace, removeTempDir, runCli } from '../helpers/cli-helpers.js';
+import { cliTestFolders, csvText, makeWorkspace, runCli } from '../helpers/cli-helpers.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const WORKFLOW = join(ROOT, 'docs/examples/github-actions.yml');
@@ -28,13 +28,7 @@ function planSteps(): Step[] {
   return (document.toJS() as { jobs: { plan: { steps: Step[] } } }).jobs.plan.steps;
 }
 
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made) removeTempDir(dir);
-});
-beforeAll(async () => {
-  await ensureCliBuilt();
-}, 120_000);
+const keep = cliTestFolders();
 
 function policy(onExceed: 'abort' | 'approve'): string {
   return `source wanted {
@@ -89,7 +83,7 @@ describe('the sample CI workflow', () => {
     const blocked: Record<string, string> = {};
     for (const onExceed of ['abort', 'approve'] as const) {
       const dir = makeWorkspace({ 'a.recon': policy(onExceed), 'desired.csv': csvText(['id'], [['a'], ['b'], ['c']]), 'actual.csv': 'id\n' });
-      made.push(dir);
+      keep(dir);
       expect((await runCli(['plan', 'a.recon', '-o', 'plan.json'], { cwd: dir })).code).toBe(4);
       const jq = spawnSync('jq', ['-r', filter!, 'plan.json'], { cwd: dir, encoding: 'utf8' });
       expect(jq.status).toBe(0);

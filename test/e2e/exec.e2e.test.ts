@@ -5,25 +5,17 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeWorkspace } from '../helpers/cli-helpers.js';
-import { ensureCliBuilt, makeTempDir, removeTempDir, REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { cliTestFolders, makeWorkspace } from '../helpers/cli-helpers.js';
+import { makeTempDir, REPO_ROOT, runCli } from '../helpers/run-cli.js';
 
 const SAMPLE = join(REPO_ROOT, 'samples', 'exec-kubectl');
-const made: string[] = [];
-
-beforeAll(async () => {
-  await ensureCliBuilt();
-}, 120_000);
-
-afterAll(() => {
-  for (const dir of made) removeTempDir(dir);
-});
+const keep = cliTestFolders();
 
 describe('the kubectl sample, with the stand-in kubectl', { timeout: 120_000 }, () => {
   it('plans, scales the drifted deployment with exactly the planned argv, and converges it', async () => {
     const dir = makeTempDir(SAMPLE);
-    made.push(dir);
+    keep(dir);
     const env = { PATH: `${join(dir, 'fake-kubectl')}:${process.env.PATH ?? ''}`, FAKE_KUBECTL_STATE: join(dir, 'state', 'cluster-state.json') };
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(dir, 'state'));
@@ -54,7 +46,7 @@ describe('the kubectl sample, with the stand-in kubectl', { timeout: 120_000 }, 
 
   it('a missing kubectl is one clear error line', async () => {
     const dir = makeTempDir(SAMPLE);
-    made.push(dir);
+    keep(dir);
     const result = await runCli(['plan', 'kubectl.recon'], { cwd: dir, env: { PATH: '/nonexistent-bin' } });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('source cluster: cannot run kubectl: not found (is it installed and on PATH?)');
@@ -108,7 +100,7 @@ policy hosts {
 }
 `,
     });
-    made.push(dir);
+    keep(dir);
     const plan = await runCli(['plan', 'hosts.recon', '--format', 'json'], { cwd: dir });
     expect(plan.code).toBe(2);
     const apply = await runCli(['apply', 'hosts.recon'], { cwd: dir });
@@ -149,7 +141,7 @@ policy leak {
 }
 `,
     });
-    made.push(dir);
+    keep(dir);
     const check = await runCli(['check', 'sub/leak.recon'], { cwd: dir });
     expect(check.code).toBe(1);
     expect(check.stdout + check.stderr).toMatch(/leak\.recon:3:13: error: .*\.\.\/\.\.\/etc\/passwd.*\[path-outside-workspace\]/);

@@ -11,8 +11,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { readAuditLog, type AuditRecord } from '../../runtime/state/audit-log.js';
-import { makeTempDir, RECON_BIN, REPO_ROOT, type CliResult } from './run-cli.js';
+import { ensureCliBuilt, makeTempDir, RECON_BIN, REPO_ROOT, removeTempDir, type CliResult } from './run-cli.js';
 
 export { ensureCliBuilt, makeTempDir, removeTempDir, runCli, RECON_BIN, type CliResult } from './run-cli.js';
 
@@ -28,6 +29,25 @@ export function makeWorkspace(files: Record<string, string>): string {
     writeFileSync(join(dir, path), content);
   }
   return dir;
+}
+
+/**
+ * The temporary folders of one test file (or `describe` block) that runs the built CLI: the
+ * bundle is built before its tests if it must be, and every folder given to the returned `keep`
+ * is removed after them. Call it at the top level of the file or block.
+ */
+export function cliTestFolders(): (dir: string) => string {
+  const made: string[] = [];
+  beforeAll(async () => {
+    await ensureCliBuilt();
+  }, 120_000);
+  afterAll(() => {
+    for (const dir of made) removeTempDir(dir);
+  });
+  return (dir) => {
+    made.push(dir);
+    return dir;
+  };
 }
 
 /** A CSV text from a header and rows (no quoting needed by the tests' values). */
