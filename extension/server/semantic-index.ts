@@ -96,7 +96,17 @@ interface Located {
 
 export type Occurrence = Located &
   (
-    | { type: 'symbol'; role: 'declaration' | 'reference'; id: SymbolId; target: SymbolTarget | null }
+    | {
+        type: 'symbol';
+        role: 'declaration' | 'reference';
+        id: SymbolId;
+        target: SymbolTarget | null;
+        /**
+         * Where a let or an import alias is named bare in an expression: the scope there, so that
+         * rename can tell whether a new name would still mean the same thing (not a field or a root).
+         */
+        scope?: ExpressionScope;
+      }
     /** The path string of an import: the module it loads; `aliasId` is the alias it is reached by. */
     | { type: 'module-path'; import: ModuleImport; aliasId: SymbolId }
     /** A field of a record; `raw` for the raw record of `select` and the raw paths of `map`. */
@@ -297,7 +307,7 @@ export class SemanticIndex {
     });
   }
 
-  private importRef(at: A.Span, imp: ModuleImport): void {
+  private importRef(at: A.Span, imp: ModuleImport, scope?: ExpressionScope): void {
     this.add({
       type: 'symbol',
       role: 'reference',
@@ -305,6 +315,7 @@ export class SemanticIndex {
       target: { module: this.module, decl: imp.decl, name: imp.decl.alias ?? imp.decl.path },
       start: at.start,
       end: at.end,
+      ...(scope ? { scope } : {}),
     });
   }
 
@@ -547,7 +558,7 @@ export class SemanticIndex {
             return;
           }
           if (meaning.kind === 'module') {
-            this.importRef(e.object, meaning.import);
+            this.importRef(e.object, meaning.import, env.scope);
             const found = resolveImportedLet(meaning.import, e.property.text);
             if (found.decl) {
               this.add({
@@ -601,10 +612,11 @@ export class SemanticIndex {
           target: { module: meaning.module, decl: meaning.decl, name: meaning.decl.name },
           start: name.start,
           end: name.end,
+          scope: env.scope,
         });
         return;
       case 'module':
-        this.importRef(name, meaning.import);
+        this.importRef(name, meaning.import, env.scope);
         return;
       case 'unknown':
         return;

@@ -11,7 +11,7 @@
 import { CodeActionKind, type CodeAction } from 'vscode-languageserver';
 import type { Diagnostic, DiagnosticFix } from '../../../language/diagnostics.js';
 import type { DocumentAnalysis } from '../document-analysis.js';
-import { toLspDiagnostic, toRange } from '../lsp-conversions.js';
+import { fitFix, toLspDiagnostic, toRange } from '../lsp-conversions.js';
 
 const DID_YOU_MEAN = /did you mean '([^']+)'\?/;
 
@@ -28,7 +28,9 @@ export function codeActions(analysis: DocumentAnalysis, start: number, end: numb
   const actions: CodeAction[] = [];
   for (const d of analysis.diagnostics) {
     if (d.end < start || d.start > end) continue;
-    const fixes = fixesOf(d);
+    const fixes = fixesOf(d)
+      .map((f) => fitFix(analysis.text, f))
+      .filter((f): f is DiagnosticFix => f !== null);
     for (const fix of fixes) {
       actions.push({
         title: fix.title,

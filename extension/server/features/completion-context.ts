@@ -525,6 +525,13 @@ function offersIn(frame: Frame, s: Surroundings, lineStart: number): Offer[] {
         const outerStmt = currentStatement(parent, -1, true);
         if (wordOf(outerStmt[0]) === 'import' && outerStmt.length === 1) return [{ kind: 'stdlib-modules' }];
       }
+      // changed("path") and only("path", ...) take field paths of the compared records as strings
+      if (parent.kind === 'paren' && (parent.name === 'changed' || parent.name === 'only') && stmt.every((t) => typeName(t) === 'StringText')) {
+        const outer = expressionSiteOf(parent, s, lineStart);
+        const source = outer?.scope.roots ? (outer.desired ?? outer.actual) : null;
+        // the key never differs: only the compared fields are offered
+        if (source) return [{ kind: 'fields', source, quoted: false, exclude: source.shape.key ?? [] }];
+      }
       return [];
     }
     default:

@@ -10,7 +10,7 @@
  * tokens; this one only turns each offer into items from the cached analysis (no re-check).
  */
 import { readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { CompletionItemKind, MarkupKind, type CompletionItem, type Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type * as A from '../../../language/ast.js';
@@ -23,6 +23,7 @@ import { commentEdit, writtenDoc, type DocOf } from '../comment-edit.js';
 import type { DocumentAnalysis } from '../document-analysis.js';
 import { toRange } from '../lsp-conversions.js';
 import type { SourceInfo } from '../semantic-index.js';
+import { findWorkspaceReconFiles } from '../workspace-files.js';
 import { keywordDoc, ROOT_DOCS, WORD_DOCS, wordDoc } from '../word-docs.js';
 import { changedRegion, mapOffset, offsetBeforeWordEdit } from '../word-edit.js';
 import { completionContext, type ExpressionSite, type Offer } from './completion-context.js';
@@ -162,6 +163,9 @@ function addOffer(offer: Offer, analysis: DocumentAnalysis, offset: number, add:
       const text = analysis.text;
       const quote = text.lastIndexOf('"', offset - 1);
       const range = toRange(analysis.lines, quote + 1, offset);
+      for (const label of workspaceModules(analysis)) {
+        add(label, CompletionItemKind.File, RANK.symbol, { detail: 'workspace module', textEdit: { range, newText: label } });
+      }
       for (const name of stdlibModules(analysis.program.host.stdlibRoot)) {
         const label = `std/${name}`;
         add(label, CompletionItemKind.Module, RANK.symbol, { detail: 'standard library module', textEdit: { range, newText: label } });
@@ -242,6 +246,27 @@ function addMembers(site: ExpressionSite, object: string, add: Add, docOf: DocOf
       add(name, CompletionItemKind.Constant, RANK.symbol, documented({ detail: `let of module ${object}` }, docOf(decl)));
     }
   }
+}
+
+/** At most this many workspace files are offered after `import "`. */
+const MAX_IMPORT_CANDIDATES = 200;
+
+/**
+ * The other `.recon` files a file may import, as the relative paths it would write (`./shared/
+ * sources.recon`, `../common.recon`): those below its workspace root (the folder of the nearest
+ * `recon.json`, else its own folder), since an import may not leave it (LANGUAGE.md 2.1). Why:
+ * after `import "` a user wants the files next to theirs, not only the standard library's.
+ */
+function workspaceModules(analysis: DocumentAnalysis): string[] {
+  const root = analysis.program.workspaceRoot;
+  if (!analysis.uri.startsWith('file:') || !isAbsolute(root)) return [];
+  const here = dirname(analysis.path);
+  return findWorkspaceReconFiles([root], MAX_IMPORT_CANDIDATES)
+    .filter((path) => path !== analysis.path)
+    .map((path) => {
+      const rel = relative(here, path).replace(/\\/g, '/');
+      return rel.startsWith('../') ? rel : `./${rel}`;
+    });
 }
 
 /** The modules of the standard library, as `std/` names (`money`, `k8s/objects`). */

@@ -61,16 +61,36 @@ function fieldSites(analysis: DocumentAnalysis, occ: FieldOccurrence): FieldOccu
   return analysis.index.occurrences.filter((o): o is FieldOccurrence => o.type === 'field' && sameField(o, occ));
 }
 
+/**
+ * The analyses in which a field of a source may be used: this file's, the declaring module's, and
+ * those of the workspace files that name the field (a policy of any file that imports the source
+ * compares or reads its fields). Why all of them: references of a field asked at its declaration
+ * must find the compare rules and conditions of the importing files too, as for declarations.
+ */
+function fieldAnalyses(workspace: ReconWorkspace, from: DocumentAnalysis, occ: FieldOccurrence): DocumentAnalysis[] {
+  const declaring = occ.source!.module.path;
+  const analyses = [from];
+  if (declaring !== from.path) analyses.push(workspace.store.analysisOfPath(declaring));
+  if (occ.raw || occ.source!.module.isStdlib) return analyses;
+  const word = new RegExp(`(^|[^A-Za-z0-9_])${occ.name.replace(/[^A-Za-z0-9_]/g, '\\$&')}($|[^A-Za-z0-9_])`);
+  for (const path of workspace.files()) {
+    if (path === from.path || path === declaring) continue;
+    const text = workspace.text(path);
+    if (text === undefined || !word.test(text)) continue;
+    const analysis = workspace.store.analysisOfPath(path);
+    if (analysis.program.modules.has(declaring)) analyses.push(analysis);
+  }
+  return analyses;
+}
+
 /** The references of what is at `offset`. */
 export function references(workspace: ReconWorkspace, analysis: DocumentAnalysis, offset: number, includeDeclaration: boolean): Location[] {
   const occ = analysis.index.at(offset);
   if (!occ) return [];
   if (occ.type === 'field') {
     if (!occ.source) return [];
-    const analyses = [analysis];
-    if (occ.source.module.path !== analysis.path) analyses.push(workspace.store.analysisOfPath(occ.source.module.path));
     const result: Location[] = [];
-    for (const a of analyses) {
+    for (const a of fieldAnalyses(workspace, analysis, occ)) {
       for (const site of fieldSites(a, occ)) {
         if (!includeDeclaration && site.role === 'declaration') continue;
         result.push({ uri: a.uri, range: spanRange(a.lines, site) });

@@ -5,10 +5,12 @@
  *
  * Refused, with a message: built-ins and keywords, tests (they are named by a string: edit it),
  * declarations of the standard library (read-only), invalid or reserved names, and a name that
- * the same module already uses for that kind (the rename would merge two declarations). An import
+ * the same module already uses for that kind (the rename would merge two declarations), and a name
+ * that would mean something else where the old one is used (`refuseCapture`). An import
  * without `as` declares its alias implicitly; renaming it adds `as NEW` after the path.
  */
 import type { Range, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
+import { resolveBareName, type NameMeaning } from '../../../language/checker/expression-scope.js';
 import { RESERVED_WORDS } from '../../../language/tokens.js';
 import type { DocumentAnalysis } from '../document-analysis.js';
 import { spanRange, toRange } from '../lsp-conversions.js';
@@ -56,6 +58,7 @@ export function rename(workspace: ReconWorkspace, analysis: DocumentAnalysis, of
   } else if (target.module.symbols[id.kind].has(newName)) {
     throw new RenameError(`a ${id.kind} named '${newName}' already exists in ${target.module.path === analysis.path ? 'this file' : target.module.path}`);
   }
+  refuseCapture(workspace, analysis, id, target, newName);
   const changes: Record<string, TextEdit[]> = {};
   for (const site of symbolSites(workspace, analysis, id)) {
     const edits = (changes[site.uri] ??= []);
@@ -63,4 +66,45 @@ export function rename(workspace: ReconWorkspace, analysis: DocumentAnalysis, of
     else edits.push({ range: toRange(site.lines, site.start, site.end), newText: newName });
   }
   return { changes };
+}
+
+/** What a bare name means, in words, for a refused rename. */
+function meaningText(meaning: NameMeaning): string | null {
+  switch (meaning.kind) {
+    case 'field':
+      return `a field of the record`;
+    case 'record':
+      return 'the record itself';
+    case 'root':
+      return meaning.root === 'diff' ? 'the list of differing fields' : meaning.root === 'key' ? 'the key fields' : `the ${meaning.root} record`;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Refuses a rename of a let or an import alias to a name that would mean something else where it
+ * is used: in an expression a field of the record shadows a let, the roots `desired`, `actual`,
+ * `key` and `diff` come before both, and a let comes before an import alias (LANGUAGE.md section
+ * 3, `resolveBareName`). Why: the edit would compile, or fail far from the rename, with another
+ * meaning — `let limit` renamed to `key` makes `when desired.n > limit` read the key.
+ */
+function refuseCapture(workspace: ReconWorkspace, analysis: DocumentAnalysis, id: SymbolId, target: SymbolTarget, newName: string): void {
+  if (id.kind !== 'let' && id.kind !== 'import') return;
+  const module = target.module;
+  if (id.kind === 'let' && module.imports.some((i) => i.alias === newName)) {
+    throw new RenameError(`an import is reached as '${newName}': a let of that name would hide it in expressions`);
+  }
+  if (id.kind === 'import' && module.symbols.let.has(newName)) {
+    throw new RenameError(`a let named '${newName}' already exists: it would hide the import in expressions`);
+  }
+  const declaring = id.path === analysis.path ? analysis : workspace.store.analysisOfPath(id.path);
+  for (const occ of declaring.index.occurrencesOf(id)) {
+    if (!occ.scope) continue;
+    const what = meaningText(resolveBareName(newName, occ.scope));
+    if (what) {
+      const line = declaring.lines.lineColumn(occ.start).line;
+      throw new RenameError(`'${newName}' would mean ${what} at line ${line}, where '${id.name}' is used`);
+    }
+  }
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CodeActionKind } from 'vscode-languageserver';
 import type { Diagnostic } from '../../../language/diagnostics.js';
 import { codeActions, fixesOf } from '../../../extension/server/features/code-actions.js';
+import { toLspDiagnostic, type DiagnosticData } from '../../../extension/server/lsp-conversions.js';
 import { docsLinker } from '../../../extension/server/server-settings.js';
 import { applyTextEdits, openFixture, type OpenedFixture } from '../../helpers/lsp-helpers.js';
 
@@ -110,6 +111,24 @@ describe('quick fixes', () => {
     const actions = codeActions(fixture.analysis, line, line + 'severity hihg'.length, docsLinker());
     expect(actions.map((a) => a.title)).toEqual(["Change to 'high'"]);
     expect(actions[0]!.diagnostics![0]!.codeDescription?.href).toMatch(/docs\/diagnostics\/unknown-severity\.md$/);
+  });
+
+  it('keep a quoted name quoted, and offer no fix that would spell a field name that is not an identifier bare', () => {
+    const source = 'source s {\n  from csv("a.csv")\n  key id\n  fields {\n    id: string\n    "cost-center": string\n  }\n}\n';
+    const text = `${source}policy p {\n  desired s\n  actual s\n  compare {\n    "cost-centre" ignore\n  }\n  remediate {\n    on changed when desired["cost-centr"] == "x" and desired.cost_center == "y" => update\n  }\n}\n<|>`;
+    fixture = openFixture(text);
+    const actions = codeActions(fixture.analysis, 0, fixture.text.length, docsLinker());
+    const edits = actions.flatMap((a) => a.edit!.changes![fixture!.uri]!);
+    expect(edits.map((e) => e.newText)).toEqual(['"cost-center"', '"cost-center"']);
+    // the fixes published with the diagnostics are the same
+    const published = fixture.analysis.diagnostics.map((d) => toLspDiagnostic(d, fixture!.analysis.lines, () => null).data as DiagnosticData | undefined);
+    expect(published.flatMap((data) => data?.fixes ?? []).map((f) => f.text)).toEqual(['"cost-center"', '"cost-center"']);
+    const fixed = applyTextEdits(fixture.text, edits);
+    expect(fixed).toContain('    "cost-center" ignore\n');
+    expect(fixed).toContain('desired["cost-center"] == "x"');
+    fixture.store.change(fixture.uri, [{ text: fixed }], 2);
+    // what is left: the bare desired.cost_center, which has no quick fix
+    expect(fixture.store.analysis(fixture.uri)!.diagnostics.map((d) => d.message)).toEqual(["'cost_center' is not a field of source 's'; did you mean 'cost-center'?"]);
   });
 
   it('are read from the message when a diagnostic carries no fix of its own', () => {

@@ -168,6 +168,27 @@ describe('completion: the rest', () => {
     expect(items[0]!.textEdit).toMatchObject({ range: { start: { line: 0, character: 8 }, end: { line: 0, character: 12 } } });
   });
 
+  it('offers the compared fields of the desired source in the path strings of changed() and only()', () => {
+    expect(labels(inPolicy('  remediate {\n    on changed when changed("<|>") => update\n  }'))).toEqual(['amount', 'currency', 'status']);
+    const items = itemsAt(inPolicy('  remediate {\n    on changed when only("amount", "cur<|>") => update\n  }'));
+    expect(items.map((i) => i.label)).toEqual(['amount', 'currency', 'status']);
+    const line = fixture!.text.split('\n').findIndex((l) => l.includes('only("amount"'));
+    const at = fixture!.text.split('\n')[line]!.indexOf('cur');
+    expect(items[1]!.textEdit).toMatchObject({ range: { start: { line, character: at }, end: { line, character: at + 3 } }, newText: 'currency' });
+    // not in other strings, nor where changed() is not available
+    expect(labels(inPolicy('  remediate {\n    on changed when lower("<|>") == "x" => update\n  }'))).toEqual([]);
+  });
+
+  it('offers the other .recon files of the workspace root in an import path, as the relative paths to write', () => {
+    fixture?.ws.remove();
+    const files = { 'shared/sources.recon': 'let a = 1\n', 'common.recon': 'let b = 2\n' };
+    fixture = openFixture('import "./<|>"', files, 'policies/main.recon');
+    const items = completion(fixture.analysis, fixture.offset);
+    expect(items.filter((i) => i.detail === 'workspace module').map((i) => i.label)).toEqual(['../common.recon', '../shared/sources.recon']);
+    expect(items.find((i) => i.label === '../common.recon')!.textEdit).toMatchObject({ range: { start: { line: 0, character: 8 }, end: { line: 0, character: 10 } }, newText: '../common.recon' });
+    expect(items.map((i) => i.label)).toContain('std/money');
+  });
+
   it('offers nothing in comments, strings and names being declared', () => {
     expect(labels('# a comment <|>')).toEqual([]);
     expect(labels('policy p {\n  description "some <|>"\n}')).toEqual([]);

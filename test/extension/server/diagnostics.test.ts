@@ -5,6 +5,7 @@ import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from 'vscode-lan
 import { DiskModuleHost } from '../../../language/module-host.js';
 import { checkFile } from '../../../language/pipeline.js';
 import { DocumentStore } from '../../../extension/server/document-store.js';
+import { codeActions } from '../../../extension/server/features/code-actions.js';
 import { DiagnosticsPublisher, documentDiagnostics } from '../../../extension/server/features/diagnostics.js';
 import { docsLinker } from '../../../extension/server/server-settings.js';
 import { makeWorkspace, offsetOf, positionAt, type TestWorkspace } from '../../helpers/lsp-helpers.js';
@@ -100,5 +101,36 @@ describe('diagnostics as you type', () => {
     publisher.closed(sharedOpen.uri);
     expect(published.at(-1)).toEqual({ uri: sharedOpen.uri, diagnostics: [] });
     publisher.dispose();
+  });
+});
+
+describe('errors of imported files', () => {
+  it('show on the import that reaches them (directly or through another import), as `recon check` fails on them', () => {
+    ws = makeWorkspace({
+      'shared/types.recon': 'source ledger {\n  from csv("../a.csv")\n  key id\n  fields {\n    id: strin\n    n: numbr\n  }\n}\n',
+      'shared/mid.recon': 'import "./types.recon" as types\nlet x = 1\n',
+      'ok.recon': 'let y = 2\n',
+    });
+    const main = 'import "./shared/mid.recon" as mid\nimport "./ok.recon" as ok\n';
+    ws.write('main.recon', main);
+    const expected = checkFile(ws.path('main.recon'), new DiskModuleHost()).diagnostics.filter((d) => d.severity === 'error');
+    expect(expected.map((d) => d.code)).toEqual(['unknown-type', 'unknown-type']);
+    const store = new DocumentStore();
+    store.open(ws.uri('main.recon'), main, 1);
+    const analysis = store.analysis(ws.uri('main.recon'))!;
+    const lsp = documentDiagnostics(analysis, docsLinker());
+    expect(lsp).toHaveLength(1);
+    const at = offsetOf(main, '"./shared/mid.recon"');
+    expect(lsp[0]!.range).toEqual({ start: positionAt(main, at), end: positionAt(main, at + '"./shared/mid.recon"'.length) });
+    expect(lsp[0]!.severity).toBe(DiagnosticSeverity.Error);
+    expect(lsp[0]!.code).toBe('unknown-type');
+    expect(lsp[0]!.message).toBe("in imported shared/types.recon:5:9: unknown type 'strin'; did you mean 'string'? (and 1 more error in imported files)");
+    expect(lsp[0]!.relatedInformation?.map((r) => [r.location.uri, r.location.range.start])).toEqual([
+      [ws.uri('shared/types.recon'), { line: 4, character: 8 }],
+      [ws.uri('shared/types.recon'), { line: 5, character: 7 }],
+    ]);
+    expect(lsp[0]!.data).toBeUndefined();
+    // no quick fix on the import: the repair is in the other file
+    expect(codeActions(analysis, at + 2, at + 2, () => null)).toEqual([]);
   });
 });

@@ -71,6 +71,22 @@ describe('find references', () => {
     ]);
   });
 
+  it('finds the uses of a field in the files that import its source, asked at its declaration or at a use', () => {
+    fixture?.ws.remove();
+    fixture = openFixture(markAt(SHARED, 'amo<|>unt: number'), { 'main.recon': MAIN, 'other.recon': OTHER }, 'shared.recon');
+    const workspace = new ReconWorkspace(fixture.store);
+    workspace.roots = [fixture.ws.root];
+    const at = (offset: number) => references(workspace, fixture!.analysis, offset, true).map((l) => [l.uri.slice(l.uri.lastIndexOf('/') + 1), l.range.start.line, l.range.start.character]);
+    const expected = [
+      ['shared.recon', 10, 4],
+      ['main.recon', 16, 4],
+      ['main.recon', 19, 28],
+    ];
+    expect(at(fixture.offset)).toEqual(expected);
+    // from a use in main.recon: the same places
+    expect(referencesAt(markAt(MAIN, 'desired.amo<|>unt')).sort()).toEqual([...expected].sort());
+  });
+
   it('highlights the occurrences in the file, the declaration as a write', () => {
     fixture?.ws.remove();
     fixture = openFixture(markAt(MAIN, 'actual gate<|>way'), { 'shared.recon': SHARED });

@@ -100,6 +100,15 @@ describe('rename', () => {
     expect(checksClean('other.recon')).toEqual([]);
   });
 
+  it('renames a let used in conditions to a name that means nothing else there, and the file still checks', () => {
+    const text = 'let limit = 5\nsource s {\n  from csv("a.csv")\n  key id\n  fields {\n    id: string\n    n: number\n  }\n  where n > limit\n}\npolicy p {\n  desired s\n  actual s\n  remediate {\n    on missing when desired.n > limit => create\n  }\n}\n';
+    const workspace = setUp(markAt(text, 'let lim<|>it'));
+    const files = applied(rename(workspace, fixture!.analysis, fixture!.offset, 'ceiling'));
+    expect(files['main.recon']).toContain('where n > ceiling');
+    expect(files['main.recon']).toContain('desired.n > ceiling');
+    expect(checksClean('main.recon')).toEqual([]);
+  });
+
   it('refuses what cannot be renamed, saying why', () => {
     const refusal = (snippet: string, newName = 'x', text = MAIN): string => {
       const workspace = setUp(markAt(text, snippet));
@@ -119,6 +128,18 @@ describe('rename', () => {
     const two = 'source a {\n  from csv("a.csv")\n  key id\n}\nsource b {\n  from csv("b.csv")\n  key id\n}\n';
     expect(refusal('source a<|> {', 'b', two)).toMatch(/a source named 'b' already exists in this file/);
     expect(refusal('import "./shared.recon" as sha<|>red', 'money', 'import "std/money"\nimport "./shared.recon" as shared\n')).toMatch(/an import is already reached as 'money'/);
+    const shadowing =
+      'import "./shared.recon" as shared\nlet limit = 5\nsource s {\n  from csv("a.csv")\n  key id\n  fields {\n    id: string\n    n: number\n  }\n  where n > limit\n}\n' +
+      'policy p {\n  desired s\n  actual s\n  remediate {\n    on missing when desired.n > limit and shared.threshold > 1 => create\n  }\n}\n';
+    // a let renamed to a name that a field, a root or an import means where the let is used
+    expect(refusal('let lim<|>it', 'n', shadowing)).toBe("'n' would mean a field of the record at line 10, where 'limit' is used");
+    expect(refusal('let lim<|>it', 'key', shadowing)).toBe("'key' would mean the key fields at line 16, where 'limit' is used");
+    expect(refusal('let lim<|>it', 'desired', shadowing)).toBe("'desired' would mean the desired record at line 16, where 'limit' is used");
+    expect(refusal('let lim<|>it', 'record', shadowing)).toBe("'record' would mean the record itself at line 10, where 'limit' is used");
+    expect(refusal('let lim<|>it', 'shared', shadowing)).toMatch(/an import is reached as 'shared': a let of that name would hide it/);
+    // an import alias renamed to a let's name or a root
+    expect(refusal('as sha<|>red', 'limit', shadowing)).toMatch(/a let named 'limit' already exists: it would hide the import/);
+    expect(refusal('as sha<|>red', 'diff', shadowing)).toBe("'diff' would mean the list of differing fields at line 16, where 'shared' is used");
     expect(refusal('use money.ce<|>nts', 'y', 'import "std/money"\nprofile p {\n}\npolicy q {\n  compare {\n    use money.cents\n  }\n}\n')).toMatch(/declared in the standard library/);
   });
 });
