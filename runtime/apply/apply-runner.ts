@@ -33,6 +33,7 @@ import type { TicketSink } from '../state/tickets.js';
 import { WriteError, type WriteAction, type Writer, type WriterContext } from '../write/writer.js';
 import { fileWriteProblem } from '../write/writer-registry.js';
 import { ApplyJournal, clearJournal, readPendingIntents } from './apply-journal.js';
+import { readApplyHistory, type ApplyHistory } from './apply-history.js';
 import { resolveApprovals, type ApprovalRecord } from './approvals.js';
 import { executeActions, writeActionOf, type AuditSink, type ExecutionReport } from './executor.js';
 import { itemKeyPart, observeKeyStates, type KeyState } from './key-state.js';
@@ -250,7 +251,7 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
       }
     }
 
-    const history = readAuditLog(AuditLog.inStateDir(options.stateDir).path).records;
+    const history = readApplyHistory(AuditLog.inStateDir(options.stateDir).path, plan.plan_hash);
     const results: PolicyApplyResult[] = [];
     for (const policyPlan of selected) {
       const policy = policies.find((candidate) => candidate.name === policyPlan.policy)!;
@@ -266,7 +267,7 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
         }),
       );
     }
-    writeMetrics(options.stateDir, plan, results, { planned: input.kind === 'file', runId, history });
+    writeMetrics(options.stateDir, plan, results, { planned: input.kind === 'file', history });
     if (lostLock !== null) throw new Error(`the lock was taken over while applying (${lostLock}); stopped after the actions in flight, which are recorded`);
     return {
       plan,
@@ -371,7 +372,7 @@ function observeContext(options: ApplyRunOptions) {
 interface PolicyContext extends RunBase {
   options: ApplyRunOptions;
   approvedBy: ReadonlyMap<string, string>;
-  history: readonly AuditRecord[];
+  history: ApplyHistory;
   fromSavedPlan: boolean;
   planSeconds: number;
   recovered: number;
@@ -404,11 +405,7 @@ async function applyPolicy(plan: ChangePlan, policyPlan: PolicyPlan, policy: IrP
     return result;
   };
   // How often each item of this plan was applied before (by earlier runs of the same plan hash).
-  const appliedBefore = new Map<string, number>();
-  for (const r of ctx.history) {
-    if (r.event !== 'applied' || r.plan_hash !== plan.plan_hash || r.policy !== name || r.item === null) continue;
-    appliedBefore.set(r.item, (appliedBefore.get(r.item) ?? 0) + 1);
-  }
+  const appliedBefore = ctx.history.appliedBefore(name);
   const limitAbort = policyPlan.limits.exceeded && policy.limits.on_exceed === 'abort';
 
   // 1. Gates.
@@ -668,14 +665,14 @@ function resolveTickets(policyPlan: PolicyPlan, results: ReadonlyMap<string, Ite
 }
 
 /**
- * Updates `metrics.prom` once per run. `history` is the audit log as read before acting (it
- * holds this run's `planned` events and every earlier `converged` one, all time-to-converge needs).
+ * Updates `metrics.prom` once per run. `history` is the audit log as summed up before acting
+ * (from this run's `planned` events and every earlier `converged` one: all time-to-converge needs).
  */
 function writeMetrics(
   stateDir: string,
   plan: ChangePlan,
   results: readonly PolicyApplyResult[],
-  { planned, runId, history }: { planned: boolean; runId: string; history: readonly AuditRecord[] },
+  { planned, history }: { planned: boolean; history: ApplyHistory },
 ): void {
   const metrics = MetricsStore.load(stateDir);
   for (const result of results) {
@@ -692,7 +689,7 @@ function writeMetrics(
       if (policyPlan) for (const kind of ['missing', 'extra', 'changed', 'invalid'] as const) metrics.set('recon_drift_items', { policy, kind }, policyPlan.summary[kind]);
     }
     if (result.status === 'converged') {
-      const seconds = timeToConverge(history, policy, result.items.filter((item) => item.verified === 'converged').map((item) => item.id), runId);
+      const seconds = timeToConverge(history, policy, result.items.filter((item) => item.verified === 'converged').map((item) => item.id));
       if (seconds !== null) metrics.set('recon_time_to_converge_seconds', { policy }, Number(seconds.toFixed(3)));
     }
   }
@@ -703,20 +700,10 @@ function writeMetrics(
  * Seconds from the first run that found the drift of these items to now: per item, its first
  * `planned` event since it last converged in an earlier run; the earliest of them.
  */
-function timeToConverge(history: readonly AuditRecord[], policy: string, items: readonly string[], runId: string): number | null {
-  if (items.length === 0) return null;
-  const wanted = new Set(items);
-  const start = new Map<string, number>();
-  for (const entry of history) {
-    if (entry.policy !== policy || entry.item === null || !wanted.has(entry.item)) continue;
-    const at = Date.parse(entry.ts);
-    if (!Number.isFinite(at)) continue;
-    if (entry.event === 'converged' && entry.run_id !== runId) start.delete(entry.item);
-    else if (entry.event === 'planned' && !start.has(entry.item)) start.set(entry.item, at);
-  }
+function timeToConverge(history: ApplyHistory, policy: string, items: readonly string[]): number | null {
   let earliest: number | null = null;
   for (const item of items) {
-    const first = start.get(item);
+    const first = history.driftStartedAt(policy, item);
     if (first !== undefined) earliest = earliest === null ? first : Math.min(earliest, first);
   }
   return earliest === null ? null : Math.max(0, (Date.now() - earliest) / 1000);

@@ -13,6 +13,12 @@ import { createWriter } from '../write/writer-registry.js';
 import type { ApplyServices, PolicyLockHandle } from './apply-runner.js';
 import { withFaultInjection, type FaultSpec } from './fault-injection.js';
 
+/**
+ * The hint a lock held elsewhere ends with: `recon apply` can wait for it; `recon watch`, which
+ * cannot, replaces it with its own.
+ */
+export const LOCK_TIMEOUT_HINT = ' (wait with --lock-timeout)';
+
 /** The production services; `faults` wraps every writer with fault injection. */
 export function defaultApplyServices(options: { faults?: FaultSpec | null } = {}): ApplyServices {
   return {
@@ -44,7 +50,7 @@ async function policyLock(
     return { release: () => lock.release() };
   } catch (error) {
     if (error instanceof PolicyLockError) {
-      throw new PolicyLockError(`${error.message}; only one apply of a policy runs at a time (wait with --lock-timeout)`, error.policy, error.holder);
+      throw new PolicyLockError(`${error.message}; only one apply of a policy runs at a time${LOCK_TIMEOUT_HINT}`, error.policy, error.holder);
     }
     throw error;
   }

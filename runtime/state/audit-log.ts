@@ -207,3 +207,46 @@ export function readAuditTail(path: string, visit: (lines: Buffer) => boolean, c
     closeSync(fd);
   }
 }
+
+/**
+ * Hands `visit` every complete record of the log, in file order, reading a few megabytes at a
+ * time; a line that is not JSON (a torn last line) is skipped. Why: `readAuditLog` holds the
+ * whole history as objects, and the log grows by a line per item and run forever — a reader
+ * that only sums it up (what apply needs each run) must not hold it.
+ */
+export function forEachAuditRecord(path: string, visit: (record: AuditRecord) => void, chunkBytes = TAIL_CHUNK_BYTES): void {
+  if (!existsSync(path)) return;
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(chunkBytes);
+    // the start of a line whose end is in a later piece (bytes: a piece may end inside a character)
+    let carry: Buffer = Buffer.alloc(0);
+    for (;;) {
+      const got = readSync(fd, buffer, 0, chunkBytes, null);
+      if (got === 0) break;
+      const lastNewline = buffer.lastIndexOf(10, got - 1);
+      if (lastNewline < 0) {
+        carry = Buffer.concat([carry, buffer.subarray(0, got)]);
+        continue;
+      }
+      visitLines(Buffer.concat([carry, buffer.subarray(0, lastNewline)]).toString('utf8'), visit);
+      carry = Buffer.from(buffer.subarray(lastNewline + 1, got));
+    }
+    visitLines(carry.toString('utf8'), visit);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function visitLines(text: string, visit: (record: AuditRecord) => void): void {
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (record !== null && typeof record === 'object' && !Array.isArray(record)) visit(record as AuditRecord);
+  }
+}

@@ -7,7 +7,8 @@
  * How it is counted, from the audit log alone:
  * - a policy's runs are the distinct `run_id`s of its audit records, in the order they first
  *   appear in the log (which is append-only, so that is time order); dry runs (`recon plan`)
- *   count as runs too, as the log records them;
+ *   count as runs too, as the log records them, and so do runs that found no drift (their one
+ *   `planned` record has no item);
  * - a correction is an `applied` event; one run counts at most once per item;
  * - an item is identified by its policy and key, whatever its kind: a record the other writer
  *   deletes is `missing` (Recon creates it), one it edits is `changed` (Recon updates it) — the

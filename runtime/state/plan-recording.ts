@@ -48,7 +48,8 @@ export function recordPlan(stateDir: string, plan: ChangePlan, options: { comman
 }
 
 /**
- * One `planned` audit record per item of the plan, written in batches of whole lines. Each line
+ * One `planned` audit record per item of the plan (one without an item for a policy that has
+ * none: `noDriftRecord`), written in batches of whole lines. Each line
  * is the text `JSON.stringify` gives the record; the members that are the same for a policy's
  * records are encoded once and copied, and only each item's id is written anew, straight into
  * the batch's bytes, as these lines are tens of thousands a run.
@@ -86,7 +87,29 @@ export function plannedRecord(
 }
 
 /**
- * `JSON.stringify(plannedRecord(…))` and a newline for every item of the plan, in plan order,
+ * The `planned` record of a policy whose plan has no item: `item` is null and `detail.items` 0,
+ * so every run of the policy, clean ones included, is in the log (RUNTIME.md 5: dry runs are
+ * recorded; flapping looks at the policy's last ten runs).
+ */
+export function noDriftRecord(plan: ChangePlan, policy: string, ts: string, options: { command: string; runId: string; actor?: string | null }): AuditRecord {
+  return {
+    ts,
+    run_id: options.runId,
+    command: options.command,
+    policy,
+    plan_hash: plan.plan_hash,
+    item: null,
+    event: 'planned',
+    attempt: null,
+    actor: options.actor ?? null,
+    error: null,
+    detail: { items: 0 },
+  };
+}
+
+/**
+ * `JSON.stringify(plannedRecord(…))` and a newline for every item of the plan, in plan order
+ * (and a `noDriftRecord` for each policy without items),
  * handed to `write` as UTF-8 in batches of `APPEND_BATCH_LINES` lines. Each batch is a view of
  * one reused buffer, valid only during the call. (A plain loop, not a generator: V8 does not
  * optimise a generator's loop while it runs, and this one runs once over every item.)
@@ -120,6 +143,18 @@ function writePlannedLines(
     // everything before the item's id: ts, run_id, command, policy, plan_hash
     const head = JSON.stringify({ ts, run_id: options.runId, command: options.command, policy: policy.policy, plan_hash: plan.plan_hash });
     const start = head.length > 2 ? encoder.encode(head.slice(0, -1) + ',"item":') : null;
+    if (policy.items.length === 0) {
+      // A run that found no drift is still a run: one record without an item says so. Flapping
+      // counts a policy's last ten runs from the log, and without it only the runs that found
+      // drift would count — an item set back once a day under a 15-minute schedule would look
+      // corrected at every one of its "last ten runs".
+      out.text(JSON.stringify(noDriftRecord(plan, policy.policy, ts, options)) + '\n');
+      if (++lines === APPEND_BATCH_LINES) {
+        write(out.take());
+        lines = 0;
+      }
+      continue;
+    }
     for (const item of policy.items) {
       const { id, kind, action, gate } = item;
       if (start === null || typeof id !== 'string' || typeof kind !== 'string' || typeof action !== 'string' || typeof gate !== 'string') {

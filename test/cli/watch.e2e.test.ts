@@ -2,11 +2,14 @@
  * `recon watch` end to end (RUNTIME.md 2, 5): plans and applies on the policy's schedule, serves
  * `/metrics` on 127.0.0.1, and on SIGTERM finishes the actions in flight, records them, and exits 0.
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appliedPerItem, ensureCliBuilt, readAudit, readJsonl, removeTempDir, runCli, startCli, waitFor } from '../helpers/cli-helpers.js';
 import { accountsWorkspace, bulkWorkspace } from './apply-fixtures.js';
+
+const SETTLE_MS = 1500;
 
 const made: string[] = [];
 
@@ -69,4 +72,71 @@ describe('recon watch', () => {
     expect(result.stderr).toContain('no policy of accounts.recon has a schedule');
     expect(readFileSync(join(dir, 'data/actual.jsonl'), 'utf8')).toContain('"x9"');
   });
+
+  it('waits a schedule longer than a timer can hold (24.8 days) instead of running without pause', async () => {
+    const dir = bulkWorkspace(2, { schedule: '30d' });
+    made.push(dir);
+    const watch = startCli(['watch', 'accounts.recon'], { cwd: dir });
+    try {
+      await waitFor(() => watch.stdout().includes('accounts: converged'), 20_000, 'the first run');
+      await new Promise((done) => setTimeout(done, SETTLE_MS));
+      watch.child.kill('SIGTERM');
+      const exit = await watch.exited;
+      expect(exit.code).toBe(0);
+      expect(exit.stdout.trim().split('\n')).toHaveLength(1);
+      expect(exit.stderr).toContain('accounts every 30d');
+      expect(exit.stderr).not.toContain('TimeoutOverflowWarning');
+    } finally {
+      watch.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('a policy locked by a manual apply: the run is skipped, counted as an error, and the watch goes on', async () => {
+    const dir = bulkWorkspace(2, { schedule: '1s' });
+    made.push(dir);
+    // a lock held by a live process of this host (this test's), as a running `recon apply` holds it
+    mkdirSync(join(dir, '.recon/locks'), { recursive: true });
+    const now = Date.now();
+    writeFileSync(
+      join(dir, '.recon/locks/accounts.lock'),
+      JSON.stringify({ policy: 'accounts', owner: `olga@${hostname()}`, host: hostname(), pid: process.pid, started: new Date(now).toISOString(), lease_expires: new Date(now + 600_000).toISOString(), token: 't' }),
+    );
+    const watch = startCli(['watch', 'accounts.recon'], { cwd: dir });
+    try {
+      await waitFor(() => (watch.stderr().match(/is being applied by olga@/g) ?? []).length >= 2, 20_000, 'two skipped runs');
+      watch.child.kill('SIGTERM');
+      const exit = await watch.exited;
+      expect(exit.code).toBe(0);
+      const line = exit.stderr.split('\n').find((text) => text.includes('is being applied by'))!;
+      expect(line).toContain('this run is skipped, the next one tries again');
+      // `recon watch` has no --lock-timeout: the hint `recon apply` gives would mislead here
+      expect(line).not.toContain('--lock-timeout');
+      expect(readFileSync(join(dir, '.recon/metrics.prom'), 'utf8')).toMatch(/recon_reconcile_total\{outcome="error",policy="accounts"\} [2-9]/);
+    } finally {
+      watch.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('warns on stderr when an item flaps: another writer keeps setting it back', async () => {
+    const dir = accountsWorkspace({ schedule: '1h' });
+    made.push(dir);
+    const actual = join(dir, 'data/actual.jsonl');
+    const drifted = readFileSync(actual, 'utf8');
+    // three corrections of a3 by `recon apply`, each undone by the other writer
+    for (let i = 0; i < 3; i++) {
+      // exit 3: a2 waits for a lead's approval, the rest is applied
+      expect((await runCli(['apply', 'accounts.recon', '--auto-approve'], { cwd: dir, timeoutMs: 60_000 })).code).toBe(3);
+      writeFileSync(actual, drifted);
+    }
+    const watch = startCli(['watch', 'accounts.recon', '--auto-approve'], { cwd: dir });
+    try {
+      await waitFor(() => /accounts: waiting approval/.test(watch.stdout()), 20_000, 'the watch run');
+      watch.child.kill('SIGTERM');
+      const exit = await watch.exited;
+      expect(exit.code).toBe(0);
+      expect(exit.stderr).toMatch(/warning: accounts: \d+ items? flapping \([^)]*accounts\/changed\/a3[^)]*\): corrected 3\+ times in the last ten runs — two writers are fighting over/);
+    } finally {
+      watch.child.kill('SIGKILL');
+    }
+  }, 120_000);
 });

@@ -18,9 +18,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { defaultActor, runApply } from '../../apply/apply-runner.js';
-import { defaultApplyServices } from '../../apply/default-services.js';
+import { defaultApplyServices, LOCK_TIMEOUT_HINT } from '../../apply/default-services.js';
 import { describeFaultSpec, faultSpecFromEnv, FaultSpecError } from '../../apply/fault-injection.js';
 import { MetricsStore } from '../../state/metrics-file.js';
+import { PolicyLockError } from '../../state/policy-lock.js';
+import type { ChangePlan } from '../../plan/change-plan.js';
 import { resolveStateDir } from '../../state/state-dir.js';
 import { parseCommandArgs } from '../cli-args.js';
 import { CliError } from '../cli-error.js';
@@ -60,8 +62,20 @@ export function serveMetrics(stateDir: string, port: number): Promise<Server> {
   });
 }
 
-/** Waits `ms`, or less when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+/**
+ * The longest wait one timer can hold: Node runs a `setTimeout` of more than 2^31-1 ms (about
+ * 24.8 days) after 1 ms instead, so a `schedule every 30d` would run without pause.
+ */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Waits `ms` (in steps a timer can hold), or less when `signal` aborts. */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  const until = Date.now() + ms;
+  for (let left = ms; left > 0 && !signal.aborted; left = until - Date.now()) await pauseOnce(Math.min(left, MAX_TIMER_MS), signal);
+}
+
+/** Waits `ms` (at most `MAX_TIMER_MS`), or less when `signal` aborts. */
+function pauseOnce(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted || ms <= 0) return Promise.resolve();
   return new Promise((done) => {
     const timer = setTimeout(finish, ms);
@@ -149,8 +163,9 @@ export async function runWatchCommand(args: string[], output: CliOutput): Promis
             .join(', ');
           output.out(`${new Date().toISOString()} ${policyResult.policy}: ${policyResult.status.replace('_', ' ')}${counts ? ` (${counts})` : ''}\n`);
         }
+        warnFlapping(result.plan, output);
       } catch (error) {
-        output.err(`${new Date().toISOString()} ${output.colors.red('error')}: ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+        output.err(`${new Date().toISOString()} ${output.colors.red('error')}: ${name}: ${watchErrorMessage(error)}\n`);
         const metrics = MetricsStore.load(stateDir);
         metrics.inc('recon_reconcile_total', { policy: name, outcome: 'error' });
         metrics.save(stateDir);
@@ -169,7 +184,34 @@ export async function runWatchCommand(args: string[], output: CliOutput): Promis
   return EXIT.ok;
 }
 
+/**
+ * RUNTIME.md 5: the text output warns when two writers fight over an item. A watch is where
+ * they fight, run after run, and its one line per run would otherwise hide it: the flapping
+ * items of the run's plan are named on stderr.
+ */
+function warnFlapping(plan: ChangePlan, output: CliOutput): void {
+  for (const policy of plan.policies) {
+    const flapping = policy.items.filter((item) => item.flapping);
+    if (flapping.length === 0) continue;
+    const named = flapping.slice(0, 5).map((item) => item.id).join(', ') + (flapping.length > 5 ? ` and ${flapping.length - 5} more` : '');
+    output.err(
+      `${new Date().toISOString()} ${output.colors.yellow('warning')}: ${policy.policy}: ${flapping.length} item${flapping.length === 1 ? '' : 's'} flapping (${named}): corrected 3+ times in the last ten runs — two writers are fighting over ${flapping.length === 1 ? 'it' : 'them'}\n`,
+    );
+  }
+}
+
+/**
+ * A failed run's message. A lock held by a manual `recon apply` says to wait with
+ * `--lock-timeout`, which `recon watch` has not: here the run is skipped and the next one tries again.
+ */
+function watchErrorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!(error instanceof PolicyLockError)) return message;
+  return `${message.replace(LOCK_TIMEOUT_HINT, '')}; this run is skipped, the next one tries again`;
+}
+
 function formatMs(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { APPEND_BATCH_LINES, AuditLog, readAuditLog, readAuditTail, type AuditRecord } from '../../../runtime/state/audit-log.js';
+import { APPEND_BATCH_LINES, AuditLog, forEachAuditRecord, readAuditLog, readAuditTail, type AuditRecord } from '../../../runtime/state/audit-log.js';
 
 let dir: string;
 beforeEach(() => {
@@ -89,5 +89,23 @@ describe('readAuditTail', () => {
     expect(pieces(join(dir, 'none.jsonl'), 16)).toEqual([]);
     appendFileSync(path, 'x');
     expect(pieces(path, 16).map(String)).toEqual(['x']);
+  });
+});
+
+describe('forEachAuditRecord', () => {
+  it('visits the records readAuditLog reads, in order, whatever the piece size: characters and lines cut across pieces, a torn last line', () => {
+    const path = join(dir, 'audit.jsonl');
+    const records = Array.from({ length: 60 }, (_, i) => ({ ...record(i), item: `p/changed/é😀${'x'.repeat(i * 7)}${i}` }));
+    writeFileSync(path, records.map((r) => JSON.stringify(r)).join('\n') + '\n' + '{"ts":"2026-11-26T12:00:0');
+    const expected = readAuditLog(path).records;
+    expect(expected).toHaveLength(60);
+    for (const chunk of [1, 3, 7, 64, 333, 1 << 20]) {
+      const seen: AuditRecord[] = [];
+      forEachAuditRecord(path, (r) => seen.push(r), chunk);
+      expect(seen).toEqual(expected);
+    }
+    const none: AuditRecord[] = [];
+    forEachAuditRecord(join(dir, 'missing.jsonl'), (r) => none.push(r));
+    expect(none).toEqual([]);
   });
 });

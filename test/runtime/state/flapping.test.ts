@@ -206,4 +206,29 @@ describe('reading only the tail of the audit log', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('runs that found no drift count among the last ten: three corrections spread over many clean runs do not flap', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recon-flapping-'));
+    try {
+      const plan = renderFixturePlan();
+      const policy = plan.policies[0]!.policy;
+      const item = plan.policies[0]!.items.find((i) => i.kind === 'changed')!.id;
+      const clean = { ...plan, policies: [{ ...plan.policies[0]!, items: [] }] };
+      const log = AuditLog.inStateDir(dir, false);
+      let run = 0;
+      for (let correction = 0; correction < 3; correction++) {
+        log.append(record(`fix${correction}`, policy, item, 'applied'));
+        log.close();
+        // the other writer sets it back only every so often; the runs between find nothing
+        for (let i = 0; i < 6; i++) recordPlannedEvents(dir, clean, { command: 'watch', runId: `clean${run++}` });
+      }
+      log.close();
+      const cleanLine = readAuditLog(AuditLog.inStateDir(dir).path).records.find((r) => r.run_id === 'clean0')!;
+      expect(cleanLine).toMatchObject({ event: 'planned', item: null, policy, detail: { items: 0 } });
+      // three corrections, but only one within the policy's last ten runs
+      expect(markPlanFlapping(dir, plan)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
