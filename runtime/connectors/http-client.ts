@@ -26,6 +26,8 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** `follow` (default: reads) or `manual`: a 3xx answer is returned as it is (writes, see http-writer.ts). */
   redirect?: 'follow' | 'manual';
+  /** The largest answer read (default `MAX_ANSWER_BYTES`). */
+  maxAnswerBytes?: number;
 }
 
 export interface HttpResponse {
@@ -44,8 +46,8 @@ export interface HttpResponse {
 
 /**
  * A request that got no answer: the network failed, it took too long, it was cancelled, or recon
- * refused it (`refused`, never retried: a URL with credentials, a redirect to another origin —
- * see `sendHttpRequest`).
+ * refused it (`refused`, never retried: a URL with credentials, a redirect to another origin, an
+ * answer too large, a server certificate not trusted — see `sendHttpRequest`).
  */
 export class HttpExchangeError extends Error {
   constructor(
@@ -71,6 +73,28 @@ const NETWORK_REASONS: Readonly<Record<string, string>> = {
   UND_ERR_HEADERS_TIMEOUT: 'no answer in time',
   UND_ERR_BODY_TIMEOUT: 'the answer stalled',
 };
+
+/**
+ * Certificate failures of an https request: not transient (the same certificate fails again),
+ * so they are refused at once rather than retried, and said in words with the way out. Why:
+ * `fetch` gives only a code (`DEPTH_ZERO_SELF_SIGNED_CERT`), which was retried four times.
+ */
+const CERTIFICATE_REASONS: Readonly<Record<string, string>> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'its certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'its certificate chain ends in a self-signed certificate',
+  UNABLE_TO_GET_ISSUER_CERT: 'the issuer of its certificate is unknown',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the issuer of its certificate is unknown',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its certificate cannot be verified',
+  CERT_HAS_EXPIRED: 'its certificate has expired',
+  CERT_NOT_YET_VALID: 'its certificate is not valid yet',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'its certificate is for another host name',
+};
+
+/** `the server is not trusted: ... (CODE)`, with how to trust a private certificate authority. */
+function certificateProblem(code: string): string {
+  const hint = code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID' || code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? '' : '; to trust a private certificate authority, set NODE_EXTRA_CA_CERTS to its PEM file';
+  return `the server is not trusted: ${CERTIFICATE_REASONS[code]} (${code})${hint}`;
+}
 
 function causeCode(error: unknown): string | null {
   let current: unknown = error;
@@ -159,7 +183,7 @@ export async function sendHttpRequest(request: HttpRequest, scrubber: SecretScru
         url = target;
         continue;
       }
-      const bytes = new Uint8Array(await response.arrayBuffer());
+      const bytes = await boundedBody(response, what, request.maxAnswerBytes ?? MAX_ANSWER_BYTES);
       const strict = decodeUtf8(bytes);
       const text = strict ?? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
       const notUtf8 = strict === null ? findInvalidUtf8(bytes) : null;
@@ -170,9 +194,48 @@ export async function sendHttpRequest(request: HttpRequest, scrubber: SecretScru
     if (request.signal?.aborted) throw new HttpExchangeError(`${what}: cancelled`, 'cancelled');
     if (timeout.aborted) throw new HttpExchangeError(`${what}: no complete answer within ${durationText(request.timeoutMs)} (timeout)`, 'timeout');
     const code = causeCode(error);
+    if (code !== null && Object.prototype.hasOwnProperty.call(CERTIFICATE_REASONS, code)) {
+      throw new HttpExchangeError(scrubber.scrub(`${what}: ${certificateProblem(code)}`), 'refused');
+    }
     const reason = code !== null ? (NETWORK_REASONS[code] ?? code) : error instanceof Error ? error.message : String(error);
     throw new HttpExchangeError(scrubber.scrub(`${what}: ${reason}`), 'network');
   }
+}
+
+/**
+ * The largest answer read, in bytes. Why a bound: an answer is held whole (as bytes, then text,
+ * then parsed JSON, several times its size), so a page of a few hundred MiB exhausts the heap;
+ * past about 512 MiB the text cannot even be made (V8's string limit), which surfaced as
+ * `ERR_STRING_TOO_LONG`, taken for a network failure and downloaded four times. An answer this
+ * large is refused at once (never retried: it would be as large again), saying why.
+ */
+export const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
+
+/** Bytes as `256 MiB`, `64 KiB` or `100 bytes`. */
+function sizeText(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Number((bytes / (1024 * 1024)).toFixed(1))} MiB`;
+  return bytes >= 1024 ? `${Number((bytes / 1024).toFixed(1))} KiB` : `${bytes} bytes`;
+}
+
+/** The body of `response`, refused (`reason: 'refused'`) beyond `limit` bytes. */
+async function boundedBody(response: Response, what: string, limit: number): Promise<Uint8Array> {
+  const tooLarge = (): HttpExchangeError =>
+    new HttpExchangeError(`${what}: the answer is larger than ${sizeText(limit)}, more than recon reads in one answer (ask the API for smaller pages)`, 'refused');
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > limit) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (response.body === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of response.body) {
+    total += chunk.byteLength;
+    // leaving the loop by throwing cancels the stream (the rest is never downloaded)
+    if (total > limit) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
 }
 
 /** Statuses worth another try: 408, 425, 429 and every 5xx except 501 and 505. */

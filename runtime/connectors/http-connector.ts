@@ -8,7 +8,9 @@
  * - `next` is a dotted path in each answer to the next page's URL, absolute or relative to the
  *   page that gave it; an absent, null or empty value ends the list. A link to another origin is
  *   refused (the request headers, maybe a token, would go there), and so is a link already
- *   followed (a loop).
+ *   followed (a loop), a page that repeats an earlier page's records under a new link, and a
+ *   run of `MAX_EMPTY_PAGES_IN_A_ROW` empty pages that still link on: a read must end, and end
+ *   with an error rather than with part of the records (the rest would look `extra`).
  * - Reads retry by themselves: network failures, timeouts, 408, 429 and 5xx are tried up to
  *   `READ_ATTEMPTS` times with exponential backoff and jitter, honouring `Retry-After` (up to
  *   `MAX_RETRY_AFTER_S`). Any other 4xx is a clear error at once.
@@ -18,6 +20,7 @@
  * - Never in an untrusted context (the editor's preview of an untrusted workspace): reading
  *   refuses with a clear error before any request.
  */
+import { createHash } from 'node:crypto';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import { ownValue } from '../expressions/own-properties.js';
 import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory, type RecordBatch } from './connector.js';
@@ -57,6 +60,19 @@ export function headerTexts(value: unknown): Record<string, string> {
     headers[name] = inner === null || inner === undefined ? '' : typeof inner === 'string' ? inner : JSON.stringify(inner);
   }
   return headers;
+}
+
+/**
+ * After this many pages in a row without records, a next link fails the read. Why: an API whose
+ * next link never ends (an offset link that is always given) would be read forever, and so would
+ * one whose pages repeat their records under ever new links; a plan must end, with an error
+ * rather than with a partial read. A page that repeats an earlier page's records fails at once.
+ */
+export const MAX_EMPTY_PAGES_IN_A_ROW = 100;
+
+/** Whether the value at `next` names a next page (absent, null and empty end the list). */
+function hasNext(next: unknown): boolean {
+  return next !== undefined && next !== null && next !== '';
 }
 
 /** Reads the value at a dotted path (`links.next`) of an answer, own properties only. */
@@ -118,8 +134,11 @@ class HttpConnector implements Connector {
     const requestHeaders = { Accept: 'application/json', ...headers.real };
     let shownUrl = scrubber.scrub(String(url.redacted));
     const visited = new Set<string>();
+    /** Digest of each page's records → its page number: a page that repeats one is refused. */
+    const pages = new Map<string, number>();
+    let emptyInARow = 0;
     let position = 0;
-    for (;;) {
+    for (let pageNumber = 1; ; pageNumber += 1) {
       visited.add(page.href);
       const response = await this.fetchPage(page.href, shownUrl, requestHeaders, timeoutMs);
       // fetch would read bytes that are not UTF-8 as U+FFFD, values an update would write back
@@ -132,6 +151,21 @@ class HttpConnector implements Connector {
         throw this.fail(`GET ${shownUrl}: the answer is not JSON (${type}): ${bodySnippet(response.text, scrubber, 120)}`);
       }
       const items = itemsAt(source, document, itemsPath, `the answer of GET ${shownUrl}`);
+      if (nextPath !== undefined && nextPath !== '') {
+        if (items.length > 0) {
+          emptyInARow = 0;
+          const digest = createHash('sha256').update(JSON.stringify(items)).digest('base64');
+          const earlier = pages.get(digest);
+          if (earlier !== undefined) {
+            throw this.fail(
+              `GET ${shownUrl}: page ${pageNumber} holds the same records as page ${earlier}; the next links do not advance (does the API ignore a parameter of its own links?)`,
+            );
+          }
+          pages.set(digest, pageNumber);
+        } else if (++emptyInARow >= MAX_EMPTY_PAGES_IN_A_ROW && hasNext(valueAt(document, nextPath))) {
+          throw this.fail(`GET ${shownUrl}: ${emptyInARow} pages in a row held no records, yet each links to a next page; the list does not seem to end`);
+        }
+      }
       const builder = new BatchBuilder();
       for (const item of items) {
         position += 1;
@@ -142,7 +176,7 @@ class HttpConnector implements Connector {
       if (!builder.empty) yield builder.take();
       if (nextPath === undefined || nextPath === '') return;
       const next = valueAt(document, nextPath);
-      if (next === undefined || next === null || next === '') return;
+      if (!hasNext(next)) return;
       if (typeof next !== 'string') throw this.fail(`GET ${shownUrl}: "${nextPath}" holds ${describeKind(next)}, not the URL of the next page`);
       let nextUrl: URL;
       try {

@@ -20,9 +20,17 @@
  * | date                                       | datetime   | `YYYY-MM-DD` text                  |
  * | json, jsonb                                | json       | the parsed value                   |
  * | bytea                                      | string     | `\x...` hex text                   |
- * | anything else (text, varchar, uuid, ...)   | string     | text (arrays: lists)               |
+ * | anything else (text, varchar, uuid, interval, point, ...) | string | text, as PostgreSQL prints it |
+ * | an array of any of these                   | json       | a list of the element values above |
  *
  * (*) money is text in PostgreSQL's own format and stays text.
+ *
+ * Why arrays are parsed element by element with the same parsers: node-postgres's own array
+ * parsers give other values than its scalar ones — `bigint[]` as text always, `numeric[]` as
+ * floats (digits lost), `date[]`/`timestamp[]` as `Date`s in the local time zone (a `date`
+ * `2026-01-02` read as `2026-01-02T05:00:00Z` in New York), `bytea[]` as buffers — and
+ * `interval`/`point` as objects a writer cannot send back. A column must read the same whether
+ * it holds one value or a list of them, in any time zone.
  */
 import { createRequire } from 'node:module';
 import type pg from 'pg';
@@ -50,6 +58,17 @@ export const PG_TYPE = {
   numeric: 1700,
   uuid: 2950,
   jsonb: 3802,
+  point: 600,
+  circle: 718,
+  interval: 1186,
+  byteaArray: 1001,
+  int8Array: 1016,
+  pointArray: 1017,
+  dateArray: 1182,
+  timestampArray: 1115,
+  timestamptzArray: 1185,
+  intervalArray: 1187,
+  numericArray: 1231,
 } as const;
 
 /** The field type a column of type `oid` presents as (see the table in the module comment). */
@@ -101,10 +120,16 @@ function parseTimestamp(text: string, withZone: boolean): string {
 
 const identity = (text: string): string => text;
 
-/**
- * Type parsers for every query of the connector and writer: the module comment's table. Types
- * not named there keep node-postgres's own parsers (arrays become lists, and so on).
- */
+/** pg-types' array parser (its `.d.ts` declares it as a plain function, which it is not). */
+interface PgArrayParser {
+  create(source: string, transform: (entry: string) => unknown): { parse(): unknown[] };
+}
+
+/** A parser of an array's text that maps each element (never NULL) with `element`. */
+function arrayOf(element: (text: string) => unknown): (text: string) => unknown[] {
+  return (text) => (loadPg().types.arrayParser as unknown as PgArrayParser).create(text, element).parse();
+}
+
 /**
  * The `pg` module, loaded on first use: loading it costs about 30 ms of start-up, which
  * commands and files without a postgres source should not pay. `pg` is CommonJS, so a
@@ -115,6 +140,11 @@ export function loadPg(): typeof pg {
   return (pgModule ??= createRequire(import.meta.url)('pg') as typeof pg);
 }
 
+/**
+ * Type parsers for every query of the connector and writer: the module comment's table. Types
+ * not named there keep node-postgres's own parsers (int/float/bool/json arrays become lists of
+ * those values; text arrays lists of text).
+ */
 export const RECON_PG_TYPES: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: string) => {
     if (format === 'binary') return loadPg().types.getTypeParser(oid, 'binary');
@@ -129,7 +159,23 @@ export const RECON_PG_TYPES: pg.CustomTypesConfig = {
         return (text: string) => parseTimestamp(text, true);
       case PG_TYPE.date:
       case PG_TYPE.bytea:
+      case PG_TYPE.interval:
+      case PG_TYPE.point:
+      case PG_TYPE.circle:
         return identity;
+      case PG_TYPE.int8Array:
+        return arrayOf(parseInt8);
+      case PG_TYPE.numericArray:
+        return arrayOf(parseNumeric);
+      case PG_TYPE.timestampArray:
+        return arrayOf((text) => parseTimestamp(text, false));
+      case PG_TYPE.timestamptzArray:
+        return arrayOf((text) => parseTimestamp(text, true));
+      case PG_TYPE.dateArray:
+      case PG_TYPE.byteaArray:
+      case PG_TYPE.intervalArray:
+      case PG_TYPE.pointArray:
+        return arrayOf(identity);
       default:
         return loadPg().types.getTypeParser(oid, 'text');
     }

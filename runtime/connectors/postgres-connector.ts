@@ -108,9 +108,10 @@ class PostgresConnector implements Connector {
       const cursor = client.query(new (loadCursor())(text, [], { types: RECON_PG_TYPES }));
       const builder = new BatchBuilder();
       let position = 0;
-      for (;;) {
+      for (let first = true; ; first = false) {
         if (context.signal?.aborted) throw this.fail('reading was cancelled');
-        const rows = (await this.run(() => cursor.read(BATCH_SIZE), plan)) as Record<string, unknown>[];
+        const { rows, fields } = await this.run(() => readRows(cursor, BATCH_SIZE), plan);
+        if (first) this.checkColumnNames(fields);
         if (rows.length === 0) break;
         for (const row of rows) {
           position += 1;
@@ -126,6 +127,22 @@ class PostgresConnector implements Connector {
     } finally {
       context.signal?.removeEventListener('abort', onAbort);
       await client.end().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Refuses a query that gives two columns the same name (`SELECT * FROM a JOIN b ...`, both
+   * with an `id`). Why: a row becomes an object by column name, so the last such column would
+   * silently replace the first — a record would show another table's `id` as its key, and the
+   * plan would compare (and write) the wrong rows.
+   */
+  private checkColumnNames(fields: readonly pg.FieldDef[]): void {
+    const seen = new Set<string>();
+    for (const { name } of fields) {
+      if (seen.has(name)) {
+        throw this.fail(`query: gives more than one column named "${name}"; a record can hold only one (name them apart with AS)`);
+      }
+      seen.add(name);
     }
   }
 
@@ -148,6 +165,16 @@ class PostgresConnector implements Connector {
       throw this.fail(`${where}: ${describePgError(error, plan.target, this.scrubber)}`, this.source.connector.at, isTransientPgError(error));
     }
   }
+}
+
+/** The next rows of a cursor and the columns of its result (the promise form gives no columns). */
+function readRows(cursor: CursorClass, count: number): Promise<{ rows: Record<string, unknown>[]; fields: pg.FieldDef[] }> {
+  return new Promise((resolve, reject) => {
+    cursor.read(count, (error, rows, result) => {
+      if (error) reject(error);
+      else resolve({ rows: rows as Record<string, unknown>[], fields: result?.fields ?? [] });
+    });
+  });
 }
 
 /** The `postgres` connector factory. */

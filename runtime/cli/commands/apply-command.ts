@@ -25,7 +25,7 @@ import { ApplyProgress } from '../apply-progress.js';
 import { ObserveProgress } from '../observe-progress.js';
 import { canPrompt, promptForApprovals } from '../approval-prompt.js';
 import { enumFlag, parseCommandArgs } from '../cli-args.js';
-import { CliError } from '../cli-error.js';
+import { CliError, locateRunError } from '../cli-error.js';
 import type { CliOutput } from '../cli-output.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { compileForRun } from '../load-ir.js';
@@ -163,6 +163,9 @@ export async function runApplyCommand(args: string[], output: CliOutput): Promis
         progress.update(event);
       },
     });
+  } catch (error) {
+    // a source that cannot be read names its place in the .recon file, as for `recon plan`
+    throw locateRunError(error, workspaceRoot);
   } finally {
     observing.stop();
     progress.stop();

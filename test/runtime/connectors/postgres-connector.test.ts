@@ -185,6 +185,74 @@ describe.skipIf(skipped)('postgres connector', () => {
     expect((error as Error).message).toMatch(/reading was cancelled/);
   });
 
+  it('reads arrays element by element like single values, and interval or point as text, in any time zone', async () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York'; // node-postgres read date[] as local midnight: 05:00Z here
+    try {
+      const source = makeSource('postgres', [db.url], {
+        options: {
+          query: `SELECT 'k' AS id,
+            ARRAY[9007199254740993, 1, NULL]::bigint[] AS bigs,
+            ARRAY[1.23456789012345678, 2.5]::numeric[] AS amounts,
+            ARRAY['2026-01-02', NULL]::date[] AS days,
+            ARRAY['2026-01-02 03:04:05']::timestamp[] AS locals,
+            ARRAY['2026-01-02 03:04:05+02']::timestamptz[] AS instants,
+            ARRAY['\\xdead'::bytea] AS blobs,
+            '{{1,2},{3,4}}'::bigint[] AS grid,
+            interval '1 day 2 hours' AS wait,
+            ARRAY[interval '3 minutes'] AS waits,
+            point '(1,2)' AS spot,
+            ARRAY[point '(3,4)'] AS spots,
+            circle '<(1,2),3>' AS ring`,
+        },
+      });
+      const { records } = await readAll(connectorFor(source, '/nonexistent'));
+      expect(records).toEqual([
+        {
+          id: 'k',
+          bigs: ['9007199254740993', 1, null],
+          amounts: ['1.23456789012345678', 2.5],
+          days: ['2026-01-02', null],
+          locals: ['2026-01-02T03:04:05.000Z'],
+          instants: ['2026-01-02T01:04:05.000Z'],
+          blobs: ['\\xdead'],
+          grid: [
+            [1, 2],
+            [3, 4],
+          ],
+          wait: '1 day 02:00:00',
+          waits: ['00:03:00'],
+          spot: '(1,2)',
+          spots: ['(3,4)'],
+          ring: '<(1,2),3>',
+        },
+      ]);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
+  it('refuses a query that gives two columns the same name (one would silently replace the other)', async () => {
+    const source = makeSource('postgres', [db.url], {
+      options: { query: `SELECT a.id, a.qty, b.id FROM shop."Order Lines" a JOIN shop."Order Lines" b ON b.id <> a.id` },
+    });
+    const error = await readAll(connectorFor(source, '/nonexistent')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect((error as ConnectorError).message).toBe(
+      'source things: query: gives more than one column named "id"; a record can hold only one (name them apart with AS)',
+    );
+    expect((error as ConnectorError).at).toBe('test.recon:1:8');
+    // named apart, the same rows read
+    const named = makeSource('postgres', [db.url], {
+      options: { query: `SELECT a.id, a.qty, b.id AS other FROM shop."Order Lines" a JOIN shop."Order Lines" b ON b.id <> a.id ORDER BY a.id` },
+    });
+    expect((await readAll(connectorFor(named, '/nonexistent'))).records).toEqual([
+      { id: 'a', qty: 1, other: 'b' },
+      { id: 'b', qty: 2, other: 'a' },
+    ]);
+  });
+
   it('refuses a source with both table and query, or neither', async () => {
     const both = makeSource('postgres', [db.url], { options: { table: 't', query: 'SELECT 1' } });
     await expect(readAll(connectorFor(both, '/x'))).rejects.toThrow(/"table" or a "query", not both/);
