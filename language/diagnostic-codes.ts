@@ -22,11 +22,13 @@ function entry(severity: Severity, message: string, docs: string): DiagnosticCod
 
 export const DIAGNOSTIC_CODES = {
   // Syntax (lexer and parser)
+  'invalid-encoding': entry('error', 'the file is not UTF-8: {byte} cannot be read as text here{hint}; save the file as UTF-8', 'A .recon file is UTF-8 (LANGUAGE.md section 1). Bytes of another encoding (Latin-1, Windows-1252, UTF-16) would be read as U+FFFD and written back by recon fmt; convert the file, for example with `iconv -f latin1 -t utf-8`.'),
   'syntax-unexpected-character': entry('error', "unexpected character '{char}'", 'The character cannot start any token of the language.'),
   'syntax-bad-number': entry('error', "'{text}' is not a number, duration or percentage (durations end in ms, s, m, h or d)", 'A number directly followed by letters must be a duration: 250ms, 2m, 1.5h.'),
   'syntax-bad-escape': entry('error', "invalid escape '{text}' in a string", 'Strings use JSON escapes: \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX.'),
   'syntax-unterminated-string': entry('error', 'unterminated string: a closing " is missing before the end of the line', 'Strings end on the line they start; close the string with ".'),
   'syntax-error': entry('error', '{detail}', 'The text does not follow the grammar of LANGUAGE.md section 6.'),
+  'nesting-too-deep': entry('error', 'too deeply nested: {detail}; split it, for example with let constants', 'Expressions may nest up to 100 brackets, parentheses, interpolations and prefix operators, and be up to 1000 operations deep (an `or` of 1000 conditions). Deeper ones would overflow the stack of the checker and the runtime; move parts into `let` constants or use `in [...]`.'),
 
   // Names and imports (binder)
   'unknown-name': entry('error', "unknown name '{name}'{hint}", 'The name is not a let, a field in scope, a root (desired, actual, key, diff) or a built-in.'),

@@ -38,10 +38,9 @@ export function lex(text: string): LexResult {
   const result = lexer.tokenize(text);
   const diagnostics: Diagnostic[] = [];
   for (const error of result.errors) {
-    const char = text.charAt(error.offset);
     diagnostics.push(
       diagnostic('syntax-unexpected-character', error.offset, error.offset + Math.max(1, error.length), {
-        char: char === '\n' ? '\\n' : char,
+        char: displayChar(text, error.offset),
       }),
     );
   }
@@ -63,7 +62,7 @@ export function lex(text: string): LexResult {
       diagnostics.push(diagnostic('syntax-bad-number', token.startOffset, endOf(token), { text: token.image }));
       tokens[kept++] = repairBadNumber(token);
     } else if (type === StringBadEscape) {
-      diagnostics.push(diagnostic('syntax-bad-escape', token.startOffset, endOf(token), { text: token.image }));
+      diagnostics.push(diagnostic('syntax-bad-escape', token.startOffset, endOf(token), { text: token.image.length > 1 && token.image[1] !== 'u' ? '\\' + displayChar(token.image, 1) : token.image }));
     } else if (type === StringUnterminated) {
       diagnostics.push(diagnostic('syntax-unterminated-string', token.startOffset, token.startOffset, {}));
       tokens[kept++] = retype(token, StringEnd, '');
@@ -75,6 +74,20 @@ export function lex(text: string): LexResult {
   const comments = (result.groups.comments as IToken[] | undefined) ?? [];
   for (const comment of comments) comment.endOffset = comment.startOffset + comment.image.length - 1;
   return { tokens, comments, diagnostics };
+}
+
+/**
+ * How a character is quoted in a message: printable as itself (a whole surrogate pair), control
+ * characters and lone surrogates as `U+XXXX` — a raw NUL or carriage return in a terminal line
+ * would hide or overwrite the message.
+ */
+function displayChar(text: string, offset: number): string {
+  const code = text.codePointAt(offset) ?? 0;
+  if (code === 0x0a) return '\\n';
+  if (code < 0x20 || (code >= 0x7f && code < 0xa0) || (code >= 0xd800 && code <= 0xdfff) || code === 0x2028 || code === 0x2029) {
+    return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  }
+  return String.fromCodePoint(code);
 }
 
 /** A token of another type over the same text (the parser matches on `tokenTypeIdx`). */

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeSource } from './source-decoding.js';
 
 export interface ModuleHost {
   /** The text of an absolute path, or undefined when there is no such file. */
@@ -15,6 +16,11 @@ export interface ModuleHost {
   fileExists(path: string): boolean;
   /** Absolute path of the standard library folder (`std/x` is `<stdlibRoot>/x.recon`). */
   readonly stdlibRoot: string;
+  /**
+   * Where the bytes of a file last read stop being UTF-8 (`readFile` returned U+FFFD there), so
+   * the loader can report it; undefined for UTF-8 files, and for hosts that serve strings.
+   */
+  notUtf8?(path: string): { offset: number; byte: number | null } | undefined;
 }
 
 /** The `stdlib/` folder shipped with this package, found from this file's location (source or bundle). */
@@ -30,6 +36,7 @@ export function defaultStdlibRoot(): string {
 /** Reads the disk, with optional in-memory overlays (unsaved buffers, test inputs) that win over it. */
 export class DiskModuleHost implements ModuleHost {
   private readonly overlays = new Map<string, string>();
+  private readonly notUtf8Files = new Map<string, { offset: number; byte: number | null }>();
 
   constructor(readonly stdlibRoot: string = defaultStdlibRoot()) {}
 
@@ -45,11 +52,20 @@ export class DiskModuleHost implements ModuleHost {
   readFile(path: string): string | undefined {
     const overlay = this.overlays.get(resolve(path));
     if (overlay !== undefined) return overlay;
+    let bytes: Buffer;
     try {
-      return readFileSync(path, 'utf8');
+      bytes = readFileSync(path);
     } catch {
       return undefined;
     }
+    const decoded = decodeSource(bytes);
+    if (decoded.notUtf8) this.notUtf8Files.set(resolve(path), decoded.notUtf8);
+    else this.notUtf8Files.delete(resolve(path));
+    return decoded.text;
+  }
+
+  notUtf8(path: string): { offset: number; byte: number | null } | undefined {
+    return this.overlays.has(resolve(path)) ? undefined : this.notUtf8Files.get(resolve(path));
   }
 
   fileExists(path: string): boolean {

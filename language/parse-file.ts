@@ -11,6 +11,7 @@ import type { ReconFile } from './ast.js';
 import { AstBuilder } from './ast-builder.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { lex } from './lexer.js';
+import { limitExpressionDepth, limitTokenNesting } from './nesting-limit.js';
 import { parseTokens } from './parser.js';
 
 export interface ParsedFile {
@@ -99,19 +100,23 @@ function syntaxDiagnostic(error: IRecognitionException, tokens: IToken[], textLe
 
 /** The display form of a token type named in one of Chevrotain's messages. */
 function displayNamed(name: string): string {
+  // only the file rule ends with EOF: what may stand there is a declaration
+  if (name === 'EOF') return RULE_DISPLAY.file!;
   return TOKEN_DISPLAY[name] ?? (name.startsWith('Kw') ? `'${name.charAt(2).toLowerCase()}${name.slice(3)}'` : name);
 }
 
 /** Parses one file's text; never throws. */
 export function parseFile(text: string): ParsedFile {
   const lexed = lex(text);
+  const limited = limitTokenNesting(lexed.tokens);
+  lexed.tokens = limited.tokens;
   const parsed = parseTokens(lexed.tokens);
-  const diagnostics = [...lexed.diagnostics];
+  const diagnostics = [...lexed.diagnostics, ...limited.diagnostics];
   for (const error of parsed.errors) diagnostics.push(syntaxDiagnostic(error, lexed.tokens, text.length));
   const lines = new LineMap(text);
   const builder = new AstBuilder(lexed.comments, text, lines);
   const ast = builder.file(parsed.cst, text.length);
-  diagnostics.push(...builder.diagnostics);
+  diagnostics.push(...builder.diagnostics, ...limitExpressionDepth(ast, lexed.tokens));
   diagnostics.sort((a, b) => a.start - b.start);
   return { text, ast, tokens: lexed.tokens, comments: lexed.comments, diagnostics, lines };
 }

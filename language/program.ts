@@ -15,6 +15,7 @@ import { stringText } from './ast-builder.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { canonicalPath, findWorkspaceRoot, type ModuleHost } from './module-host.js';
 import { parseFile, type ParsedFile } from './parse-file.js';
+import { notUtf8Arguments } from './source-decoding.js';
 import { LineMap } from './source-position.js';
 
 /** The kinds of top-level names; each kind has its own namespace. */
@@ -132,6 +133,11 @@ class ProgramLoader {
       isStdlib,
       diagnostics: parsed.diagnostics.map((d) => ({ ...d, file: path })),
     };
+    const notUtf8 = text === undefined ? this.host.notUtf8?.(path) : undefined;
+    if (notUtf8) {
+      const at = notUtf8.offset;
+      module.diagnostics.unshift({ ...diagnostic('invalid-encoding', at, Math.min(at + 1, source.length), notUtf8Arguments(notUtf8, source)), file: path });
+    }
     this.modules.set(path, module);
     this.bindSymbols(module);
     this.loading.push(path);
@@ -178,6 +184,18 @@ class ProgramLoader {
       this.report(module, diagnostic('import-not-found', at.start, at.end, { path: importPath, hint: ': start relative imports with ./ or ../, and standard library ones with std/' }));
       return { decl, alias, module: null };
     }
+    // `std/../x` must not reach outside the standard library and load a file as part of it
+    if (importPath.startsWith('std/') && !isInside(this.host.stdlibRoot, target)) {
+      this.report(module, diagnostic('import-not-found', at.start, at.end, { path: importPath, hint: `: the standard library has no module '${importPath.slice(4)}'` }));
+      return { decl, alias, module: null };
+    }
+    // only .recon files are modules: a CSV parsed as one gave syntax errors inside the CSV
+    if (!target.endsWith('.recon')) {
+      const base = importPath.split('/').pop() ?? '';
+      const hint = `: an import names a .recon file${base !== '' && !base.includes('.') ? ` (${importPath}.recon?)` : ''}`;
+      this.report(module, diagnostic('import-not-found', at.start, at.end, { path: importPath, hint }));
+      return { decl, alias, module: null };
+    }
     const isStdlib = importPath.startsWith('std/') || module.isStdlib;
     if (!importPath.startsWith('std/') && !module.isStdlib && !isInside(this.workspaceRoot, target)) {
       this.report(module, diagnostic('import-outside-workspace', at.start, at.end, { path: importPath }));
@@ -198,7 +216,10 @@ class ProgramLoader {
     }
     const loaded = this.modules.get(canonical) ?? this.load(canonical, undefined, isStdlib);
     if (!loaded) {
-      const hint = importPath.startsWith('std/') ? `: the standard library has no module '${importPath.slice(4)}'` : ` (looked for ${target})`;
+      // the path relative to the workspace root: an absolute path says where the user's files
+      // are, which a shared log or CI output should not
+      const looked = relative(this.workspaceRoot, target) || target;
+      const hint = importPath.startsWith('std/') ? `: the standard library has no module '${importPath.slice(4)}'` : ` (looked for ${looked} in the workspace)`;
       this.report(module, diagnostic('import-not-found', at.start, at.end, { path: importPath, hint }));
       return { decl, alias, module: null };
     }

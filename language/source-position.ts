@@ -19,9 +19,17 @@ export interface LineColumn {
 export class LineMap {
   private readonly starts: number[];
 
+  /**
+   * Lines end at `\n`, `\r\n` or a lone `\r`, as in LSP and editors: a file saved with classic
+   * Mac line ends would otherwise be one line, every diagnostic on line 1 and no doc comment.
+   */
   constructor(readonly text: string) {
     const starts = [0];
-    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+    if (!text.includes('\r')) {
+      for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+    } else {
+      for (const match of text.matchAll(/\r\n?|\n/g)) starts.push(match.index + match[0].length);
+    }
     this.starts = starts;
   }
 
@@ -49,7 +57,8 @@ export class LineMap {
     if (position.line < 0) return 0;
     if (position.line >= this.starts.length) return this.text.length;
     const lineStart = this.starts[position.line]!;
-    const lineEnd = position.line + 1 < this.starts.length ? this.starts[position.line + 1]! - 1 : this.text.length;
+    let lineEnd = position.line + 1 < this.starts.length ? this.starts[position.line + 1]! - 1 : this.text.length;
+    if (lineEnd > lineStart && this.text.charCodeAt(lineEnd) === 10 && this.text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
     return Math.min(lineStart + Math.max(0, position.character), lineEnd);
   }
 

@@ -119,8 +119,11 @@ const RCurlyPop = createToken({ name: 'RCurlyPop', pattern: /}/, categories: [RC
 
 export const StringStart = createToken({ name: 'StringStart', pattern: /"/, push_mode: 'string' });
 export const StringEnd = createToken({ name: 'StringEnd', pattern: /"/, pop_mode: true });
-/** A line break inside a string: the string is unterminated. Ends the string mode so lexing recovers. */
-export const StringUnterminated = createToken({ name: 'StringUnterminated', pattern: /\r?\n/, pop_mode: true, line_breaks: true });
+/**
+ * A line break inside a string (`\n`, `\r\n` or a lone `\r`, the line ends `LineMap` counts): the
+ * string is unterminated. Ends the string mode so lexing recovers.
+ */
+export const StringUnterminated = createToken({ name: 'StringUnterminated', pattern: /\r\n?|\n/, pop_mode: true, line_breaks: true });
 /** Text of a string between interpolations, JSON escapes still encoded (decoded by the AST builder). */
 export const StringText = createToken({
   name: 'StringText',
@@ -138,8 +141,12 @@ function stringTextStartChars(): string[] {
 }
 /** `$${`: a literal `${`. */
 export const StringEscapedInterpolation = createToken({ name: 'StringEscapedInterpolation', pattern: /\$\$\{/ });
-/** A backslash not starting a JSON escape. Reported, then dropped. */
-export const StringBadEscape = createToken({ name: 'StringBadEscape', pattern: /\\(?:u[0-9a-fA-F]{0,3}|[^"\\/bfnrtu]?)/ });
+/**
+ * A backslash not starting a JSON escape. Reported, then dropped. A backslash at the end of a line
+ * is one alone: the line break still ends the string (`StringUnterminated`), rather than the string
+ * running on over the next lines.
+ */
+export const StringBadEscape = createToken({ name: 'StringBadEscape', pattern: /\\(?:u[0-9a-fA-F]{0,3}|[^"\\/bfnrtu\r\n]?)/ });
 export const InterpolationStart = createToken({ name: 'InterpolationStart', pattern: /\$\{/, push_mode: 'interpolation' });
 export const InterpolationEnd = createToken({ name: 'InterpolationEnd', pattern: /}/, pop_mode: true });
 

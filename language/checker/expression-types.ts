@@ -108,6 +108,11 @@ export function typeFits(actual: ValueType, allowed: readonly ValueType[]): bool
   return false;
 }
 
+/** The message for a number literal beyond the largest double (the IR is JSON). */
+export function numberTooLarge(text: string): string {
+  return `the number ${text} is too large: numbers are at most about 1.8e308`;
+}
+
 function fix(start: number, end: number, suggestion: string): DiagnosticFix[] {
   return [{ title: `Change to '${suggestion}'`, start, end, text: suggestion }];
 }
@@ -128,6 +133,15 @@ class ExpressionChecker {
     this.host.report(d);
   }
 
+  /**
+   * A literal too large for a double (`1e309`) is Infinity, which JSON (the IR) cannot hold; the
+   * compiler refuses it, so the checker says so first: `recon check` must not pass a file that
+   * `recon compile` rejects.
+   */
+  private finite(expr: A.NumberLiteral | A.DurationLiteral | A.PercentLiteral): void {
+    if (!Number.isFinite(expr.value)) this.report(diagnostic('value-out-of-range', expr.start, expr.end, { detail: numberTooLarge(expr.text) }));
+  }
+
   check(expr: A.Expr): Typed {
     if (expr.missing) return plain('unknown');
     switch (expr.kind) {
@@ -135,10 +149,13 @@ class ExpressionChecker {
         for (const part of expr.parts) if (typeof part !== 'string') this.check(part);
         return plain('string');
       case 'Number':
+        this.finite(expr);
         return plain(Number.isInteger(expr.value) && !/[.eE]/.test(expr.text) ? 'integer' : 'number');
       case 'Duration':
+        this.finite(expr);
         return plain('duration');
       case 'Percent':
+        this.finite(expr);
         return plain('number');
       case 'Bool':
         return plain('bool');

@@ -13,7 +13,7 @@ import type { Module } from '../program.js';
 import { changeTo, type CheckContext } from './check-context.js';
 import { didYouMean } from '../suggest.js';
 import { constantScope, ruleScope, untypedRoots, type RuleRoots } from './expression-scope.js';
-import { describeType } from './expression-types.js';
+import { describeType, numberTooLarge } from './expression-types.js';
 import { checkRemediate } from './remediation-checks.js';
 import { checkFieldPath } from './source-checks.js';
 import { pathText, untypedRecord, type SourceShape } from './source-shape.js';
@@ -259,6 +259,10 @@ function checkComparator(ctx: CheckContext, rule: A.CompareRule, desired: Source
     }
     case 'Within': {
       const value = comparator.value;
+      if (!value.missing && !Number.isFinite(value.value)) {
+        ctx.report(diagnostic('value-out-of-range', value.start, value.end, { detail: numberTooLarge(value.text) }));
+        return;
+      }
       if (value.missing || fieldType === undefined || fieldType === 'unknown' || fieldType === 'json') return;
       const isDuration = value.kind === 'Duration';
       const numeric = fieldType === 'number' || fieldType === 'integer';

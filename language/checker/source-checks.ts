@@ -73,7 +73,9 @@ export function checkFieldPath(ctx: CheckContext, path: A.Path, shape: SourceSha
   if (missing.candidates.length > 0) {
     ctx.reportUnknown('unknown-field', missing.start, missing.end, missing.name, missing.candidates, { source: shape.name });
   } else {
-    ctx.report(diagnostic('unknown-field', missing.start, missing.end, { name: missing.name, source: shape.name, hint: ': paths may only go below json fields' }));
+    // no candidates: the first step of an empty `fields { }` or `select { }`, or a step below a field
+    const hint = shape.record.fields?.size === 0 ? ': its fields { } or select { } declares no fields' : ': paths may only go below json fields';
+    ctx.report(diagnostic('unknown-field', missing.start, missing.end, { name: missing.name, source: shape.name, hint }));
   }
 }
 

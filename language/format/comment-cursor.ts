@@ -64,7 +64,8 @@ export class CommentCursor {
   /** True when the source has an empty line between `from` and `to`. */
   blankBetween(from: number, to: number): boolean {
     if (to <= from) return false;
-    return /\n[ \t\r\f\v\uFEFF]*\n/.test(this.text.slice(from, to));
+    // two line ends (\n, \r\n or a lone \r, as `LineMap` counts them) with only blanks between
+    return /(?:\r\n|\r(?!\n)|\n)[ \t\f\v\uFEFF]*(?:\r\n|\r|\n)/.test(this.text.slice(from, to));
   }
 
   private skipClaimed(): void {

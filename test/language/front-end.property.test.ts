@@ -3,7 +3,8 @@
  *
  * Valid files — the section 2 fixture and the payment settlement sample — are mutated at random
  * (tokens and lines deleted, duplicated or swapped, random characters, keywords, operators,
- * braces and quotes inserted, whitespace and comments moved, the file truncated), and then:
+ * braces and quotes inserted, whitespace, comments and every kind of line end moved, nesting
+ * past the limits inserted, the file truncated), and then:
  *
  * 1. the lexer, parser, checker, formatter and compiler never throw;
  * 2. every diagnostic's range lies inside the text of its file (0 <= start <= end <= length);
@@ -67,9 +68,12 @@ const SNIPPETS = [
   'policy q {', 'source s {', 'profile pr {', 'test "t" {', 'import "std/money"', 'import "./nope.recon"',
   'let z = 1', 'group g = []', 'from csv("x.csv")', 'key id', 'fields { a: string }', 'compare { a within 1 }',
   '\u0000', '\u00e9', '😀', '\uFEFF', '\u2028', '\ud800',
+  // nesting past the limits (`nesting-too-deep`): these overflowed the stack before
+  '('.repeat(700), '['.repeat(700), '"${'.repeat(400), 'not '.repeat(3000), ' or x'.repeat(2500), '.a'.repeat(2500),
 ];
 
-const layoutText = fc.constantFrom(' ', '  ', '\n', '\n\n', '\n\n\n', '\t', ' # c\n', '\n# own line\n', '\n  # indented\n', '#\n');
+// a lone \r ends a line as \n does (classic Mac files; editors and LSP count it)
+const layoutText = fc.constantFrom(' ', '  ', '\n', '\n\n', '\n\n\n', '\t', ' # c\n', '\n# own line\n', '\n  # indented\n', '#\n', '\r', '\r\r', '\r# cr line\r', '\r\n# crlf line\r\n');
 const anyText = fc.oneof(
   fc.constantFrom(...SNIPPETS),
   fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 4 }),

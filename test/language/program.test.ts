@@ -48,4 +48,35 @@ describe('imports and the workspace root', () => {
     symlinkSync(ws, rootLink);
     expect(codes(join(rootLink, 'main.recon'))).toEqual([]);
   });
+
+  it('imports only .recon files: a CSV, a folder or a path without the extension is not parsed as a module', () => {
+    const { ws } = workspace();
+    writeFileSync(join(ws, 'data.csv'), 'id,v\n1,2\n');
+    writeFileSync(join(ws, 'main.recon'), 'import "./data.csv" as d\nimport "./shared" as s\nimport "./shared/consts" as c\n');
+    expect(codes(join(ws, 'main.recon'))).toEqual([
+      "import-not-found cannot resolve import './data.csv': an import names a .recon file",
+      "import-not-found cannot resolve import './shared': an import names a .recon file (./shared.recon?)",
+      "import-not-found cannot resolve import './shared/consts': an import names a .recon file (./shared/consts.recon?)",
+    ]);
+  });
+
+  it('names a missing file relative to the workspace root, never by its absolute path', () => {
+    const { ws } = workspace();
+    writeFileSync(join(ws, 'main.recon'), 'import "./shared/nope.recon" as n\n');
+    const messages = codes(join(ws, 'main.recon'));
+    expect(messages).toEqual(["import-not-found cannot resolve import './shared/nope.recon' (looked for shared/nope.recon in the workspace)"]);
+    expect(messages.join('')).not.toContain(ws);
+  });
+
+  it('keeps std/ inside the standard library: std/../ does not load another file as a standard module', () => {
+    const { ws } = workspace();
+    const host = new DiskModuleHost(join(ws, 'stdlib'));
+    mkdirSync(join(ws, 'stdlib'));
+    writeFileSync(join(ws, 'stdlib', 'money.recon'), 'let cents = 1\n');
+    writeFileSync(join(ws, 'main.recon'), 'import "std/../shared/consts" as c\nimport "std/money"\n');
+    const program = loadProgram(join(ws, 'main.recon'), host);
+    const messages = [...program.modules.values()].flatMap((m) => m.diagnostics.map((d) => `${d.code} ${d.message}`));
+    expect(messages).toEqual(["import-not-found cannot resolve import 'std/../shared/consts': the standard library has no module '../shared/consts'"]);
+    expect([...program.modules.keys()].some((p) => p.endsWith('consts.recon'))).toBe(false);
+  });
 });

@@ -1,10 +1,13 @@
 /**
  * `recon fmt [--check] [PATHS]`: rewrite files in canonical form (LANGUAGE.md section 5).
- * A file with syntax errors is never rewritten; it is reported and makes the exit code 1.
+ * A file with syntax errors, or that is not UTF-8, is never rewritten; it is reported and makes
+ * the exit code 1.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import { diagnostic } from '../../../language/diagnostics.js';
 import { formatText } from '../../../language/formatter.js';
+import { decodeSource, notUtf8Arguments } from '../../../language/source-decoding.js';
 import { parseCommandArgs } from '../cli-args.js';
 import type { CliOutput } from '../cli-output.js';
 import { locateDiagnostics, printDiagnosticsText } from '../diagnostic-output.js';
@@ -18,9 +21,17 @@ export function runFmtCommand(args: string[], output: CliOutput): ExitCode {
   let changedCount = 0;
   const files = findReconFiles(positionals);
   for (const file of files) {
-    const text = readFileSync(file, 'utf8');
-    const result = formatText(text);
+    const { text, notUtf8 } = decodeSource(readFileSync(file));
     const shown = relative(process.cwd(), file) || file;
+    if (notUtf8) {
+      // never rewritten: writing the text back would replace the user's bytes with U+FFFD
+      failed = true;
+      const at = notUtf8.offset;
+      const located = locateDiagnostics([{ ...diagnostic('invalid-encoding', at, at + 1, notUtf8Arguments(notUtf8, text)), file }], () => text);
+      printDiagnosticsText(output, located);
+      continue;
+    }
+    const result = formatText(text);
     if (result.diagnostics.some((d) => d.severity === 'error')) {
       failed = true;
       const located = locateDiagnostics(result.diagnostics.map((d) => ({ ...d, file })), () => text);
