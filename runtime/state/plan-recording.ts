@@ -69,21 +69,9 @@ export function plannedRecord(
   policy: string,
   item: ChangePlan['policies'][number]['items'][number],
   ts: string,
-  options: { command: string; runId: string; actor?: string | null },
+  options: PlannedOptions,
 ): AuditRecord {
-  return {
-    ts,
-    run_id: options.runId,
-    command: options.command,
-    policy,
-    plan_hash: plan.plan_hash,
-    item: item.id,
-    event: 'planned',
-    attempt: null,
-    actor: options.actor ?? null,
-    error: null,
-    detail: { kind: item.kind, action: item.action, gate: item.gate },
-  };
+  return planned(plan, policy, item.id, { kind: item.kind, action: item.action, gate: item.gate }, ts, options);
 }
 
 /**
@@ -91,19 +79,31 @@ export function plannedRecord(
  * so every run of the policy, clean ones included, is in the log (RUNTIME.md 5: dry runs are
  * recorded; flapping looks at the policy's last ten runs).
  */
-export function noDriftRecord(plan: ChangePlan, policy: string, ts: string, options: { command: string; runId: string; actor?: string | null }): AuditRecord {
+export function noDriftRecord(plan: ChangePlan, policy: string, ts: string, options: PlannedOptions): AuditRecord {
+  return planned(plan, policy, null, { items: 0 }, ts, options);
+}
+
+/** Who planned: the command, its run and its actor. */
+interface PlannedOptions {
+  command: string;
+  runId: string;
+  actor?: string | null;
+}
+
+/** A `planned` audit record of one item (or of a policy without items: `item` null). */
+function planned(plan: ChangePlan, policy: string, item: string | null, detail: Record<string, unknown>, ts: string, options: PlannedOptions): AuditRecord {
   return {
     ts,
     run_id: options.runId,
     command: options.command,
     policy,
     plan_hash: plan.plan_hash,
-    item: null,
+    item,
     event: 'planned',
     attempt: null,
     actor: options.actor ?? null,
     error: null,
-    detail: { items: 0 },
+    detail,
   };
 }
 
