@@ -13,7 +13,7 @@
  */
 import type { IToken } from 'chevrotain';
 import type * as A from '../../../language/ast.js';
-import { connectorSpec, type ConnectorSpec } from '../../../language/checker/builtin-functions.js';
+import { connectorSpec, type ConnectorSpec, type ValueType } from '../../../language/checker/builtin-functions.js';
 import {
   connectorScope,
   constantScope,
@@ -24,7 +24,8 @@ import {
   whereScope,
   type ExpressionScope,
 } from '../../../language/checker/expression-scope.js';
-import { untypedRecord } from '../../../language/checker/source-shape.js';
+import { referencedLets } from '../../../language/checker/let-analysis.js';
+import { untypedRecord, type RecordShape } from '../../../language/checker/source-shape.js';
 import type { SymbolKind } from '../../../language/program.js';
 import { endOf } from '../../../language/source-position.js';
 import type { DocumentAnalysis } from '../document-analysis.js';
@@ -46,6 +47,11 @@ export interface ExpressionSite {
   desired: SourceInfo | null;
   actual: SourceInfo | null;
   key: SourceInfo | null;
+  /**
+   * Lets not to offer: the one whose value is being written and those that depend on it, since
+   * naming any of them there makes a let cycle (an error).
+   */
+  hiddenLets: readonly string[];
 }
 
 /** What may be offered at the cursor; completion turns each into items. */
@@ -54,8 +60,11 @@ export type Offer =
   | { kind: 'words'; category: WordCategory; words?: readonly string[] }
   /** Declarations of a kind, from this module and (qualified) imported ones; `alias` after `alias.`. */
   | { kind: 'declarations'; symbol: SymbolKind; alias: string | null }
-  /** Field names of a source (`quoted`: names that are not identifiers are offered as strings). */
-  | { kind: 'fields'; source: SourceInfo | null; quoted: boolean; exclude?: readonly string[] }
+  /**
+   * Field names of a source (`quoted`: names that are not identifiers are offered as strings);
+   * `record`, when given, stands for the source's record (fields read from the text ahead).
+   */
+  | { kind: 'fields'; source: SourceInfo | null; quoted: boolean; exclude?: readonly string[]; record?: RecordShape }
   | { kind: 'expression'; site: ExpressionSite }
   /** After `object.` in an expression. */
   | { kind: 'member'; site: ExpressionSite; object: string }
@@ -310,10 +319,118 @@ class Surroundings {
   get module() {
     return this.analysis.module;
   }
+
+  get text(): string {
+    return this.analysis.text;
+  }
+
+  /**
+   * The tokens after the word at the cursor up to the end of the block the cursor is in (what
+   * follows it in that block, nested blocks included).
+   */
+  tokensAhead(): IToken[] {
+    const ahead: IToken[] = [];
+    let depth = 0;
+    for (const token of this.analysis.module.parsed.tokens) {
+      if (Number.isNaN(token.startOffset) || token.startOffset < this.offset) continue;
+      const n = typeName(token);
+      if (isOpenCurly(token) || n === 'LParen' || n === 'LBracket' || n === 'InterpolationStart') depth++;
+      else if (isCloseCurly(token) || n === 'RParen' || n === 'RBracket' || n === 'InterpolationEnd') depth--;
+      if (depth < 0) break;
+      ahead.push(token);
+    }
+    return ahead;
+  }
+}
+
+/** The types a `fields` block may declare (LANGUAGE.md, `fields`). */
+const FIELD_TYPES = ['string', 'number', 'integer', 'bool', 'datetime', 'json'] as const;
+
+/**
+ * The names written before `separator` (`Colon` for keys, `Equals` for select lines) directly in
+ * `tokens` (not in nested brackets), each with the token after the separator: `name:` and
+ * `"quoted name":`.
+ */
+function namesBefore(tokens: readonly IToken[], separator: string, text: string): { name: string; next: IToken | undefined }[] {
+  const found: { name: string; next: IToken | undefined }[] = [];
+  let depth = 0;
+  tokens.forEach((token, i) => {
+    const n = typeName(token);
+    if (isOpenCurly(token) || n === 'LParen' || n === 'LBracket' || n === 'InterpolationStart') depth++;
+    else if (isCloseCurly(token) || n === 'RParen' || n === 'RBracket' || n === 'InterpolationEnd') depth--;
+    if (depth !== 0 || typeName(tokens[i + 1]) !== separator) return;
+    const word = wordOf(token);
+    if (word !== null) found.push({ name: word, next: tokens[i + 2] });
+    else if (n === 'StringEnd') {
+      const start = findLastIndex(tokens.slice(0, i), (t) => typeName(t) === 'StringStart');
+      if (start >= 0) found.push({ name: text.slice(tokens[start]!.endOffset! + 1, token.startOffset), next: tokens[i + 2] });
+    }
+  });
+  return found;
+}
+
+/**
+ * The record a source's `fields` or `select` block further down declares, read from the tokens
+ * ahead of the cursor. Why: in `key <|>` with such a block on the next lines, parser recovery
+ * reads `fields` (or `select`) as the key name and loses the block, so the analysed source has no
+ * fields; the tokens still have them.
+ */
+function recordAhead(s: Surroundings, name: string): RecordShape | null {
+  const ahead = s.tokensAhead();
+  let depth = 0;
+  for (let i = 0; i < ahead.length; i++) {
+    const token = ahead[i]!;
+    if (isOpenCurly(token)) {
+      const block = wordOf(ahead[i - 1]);
+      if (depth === 0 && (block === 'fields' || block === 'select')) {
+        let end = i + 1;
+        for (let d = 1; end < ahead.length; end++) {
+          if (isOpenCurly(ahead[end]!)) d++;
+          else if (isCloseCurly(ahead[end]!) && --d === 0) break;
+        }
+        const inner = ahead.slice(i + 1, end);
+        const fields = new Map<string, ValueType>();
+        for (const f of namesBefore(inner, block === 'fields' ? 'Colon' : 'Equals', s.text)) {
+          const type = block === 'fields' ? wordOf(f.next) : null;
+          fields.set(f.name, type !== null && (FIELD_TYPES as readonly string[]).includes(type) ? (type as ValueType) : 'unknown');
+        }
+        if (fields.size > 0) return { source: name, fields };
+      }
+      depth++;
+    } else if (isCloseCurly(token)) depth--;
+  }
+  return null;
 }
 
 function site(scope: ExpressionScope, extra: Partial<Omit<ExpressionSite, 'scope'>> = {}): ExpressionSite {
-  return { scope, record: null, desired: null, actual: null, key: null, ...extra };
+  return { scope, record: null, desired: null, actual: null, key: null, hiddenLets: [], ...extra };
+}
+
+/**
+ * The site of a let's value (`stmt` is the top-level statement `let NAME = ...`): the constants,
+ * without the let itself nor the lets that use it, directly or through others (a cycle).
+ */
+function letSite(s: Surroundings, stmt: readonly IToken[]): ExpressionSite {
+  const lets = s.module.symbols.let;
+  const target = lets.get(wordOf(stmt[1]) ?? '');
+  if (!target) return site(constantScope(s.module));
+  const users = new Map<A.LetDecl, A.LetDecl[]>();
+  for (const decl of lets.values()) {
+    for (const r of referencedLets(decl.value, s.module)) {
+      if (r.module === s.module) users.set(r.decl, [...(users.get(r.decl) ?? []), decl]);
+    }
+  }
+  const hidden = new Set<A.LetDecl>([target]);
+  const queue = [target];
+  while (queue.length > 0) {
+    for (const user of users.get(queue.pop()!) ?? []) {
+      if (!hidden.has(user)) {
+        hidden.add(user);
+        queue.push(user);
+      }
+    }
+  }
+  return site(constantScope(s.module), { hiddenLets: [...hidden].map((d) => d.name.text) });
 }
 
 function ruleSite(s: Surroundings, sides: PolicySidesInfo | null): ExpressionSite {
@@ -364,14 +481,19 @@ function offersIn(frame: Frame, s: Surroundings, lineStart: number): Offer[] {
   switch (frame.kind) {
     case 'top': {
       if (stmt.length === 0) return dotObject ? [] : [{ kind: 'keywords', words: TOP_LEVEL_KEYWORDS }];
-      if (first === 'let' && stmt.some((t) => typeName(t) === 'Equals')) return expression(site(constantScope(s.module)));
+      if (first === 'let' && stmt.some((t) => typeName(t) === 'Equals')) return expression(letSite(s, stmt));
       return [];
     }
     case 'source': {
       const info = s.source(frame.name);
       if (stmt.length === 0) return dotObject ? [] : [{ kind: 'keywords', words: SOURCE_KEYWORDS }];
       if (first === 'from') return stmt.length === 1 && !dotObject ? [{ kind: 'connectors' }] : [];
-      if (first === 'key') return last === 'key' || typeName(stmt.at(-1)) === 'Comma' ? [{ kind: 'fields', source: info, quoted: true }] : [];
+      if (first === 'key') {
+        if (last !== 'key' && typeName(stmt.at(-1)) !== 'Comma') return [];
+        const given = words.slice(1).filter((w): w is string => w !== null);
+        const ahead = info?.shape.record.fields ? null : recordAhead(s, info?.qualifiedName ?? 'record');
+        return [{ kind: 'fields', source: info, quoted: true, exclude: given, ...(ahead ? { record: ahead } : {}) }];
+      }
       if (first === 'where') return expression(site(whereScope(s.module, info?.shape.record ?? untypedRecord('record')), { record: info }));
       return [];
     }
@@ -447,7 +569,11 @@ function offersIn(frame: Frame, s: Surroundings, lineStart: number): Offer[] {
       if (arrow < 0) {
         if (stmt.length === 1) return [{ kind: 'words', category: 'kind' }];
         if (stmt.length === 2 && !dotObject) return [{ kind: 'keywords', words: ['when'] }];
-        if (words[2] === 'when') return expression(ruleSite(s, sides));
+        if (words[2] === 'when') {
+          const offers = expression(ruleSite(s, sides));
+          // a complete condition may also end here: the rule goes on with `=>` and its action
+          return stmt.length > 3 && !dotObject && endsOperand(stmt.at(-1)) ? [...offers, { kind: 'keywords', words: ['=>'] }] : offers;
+        }
         return [];
       }
       const after = words.slice(arrow + 1);
@@ -508,7 +634,9 @@ function offersIn(frame: Frame, s: Surroundings, lineStart: number): Offer[] {
         const side = testSideOf(frame);
         if (side && !dotObject) {
           const sides = s.testSides();
-          return [{ kind: 'fields', source: sides?.[side] ?? null, quoted: true }];
+          // the keys the record already has, before and after the cursor, are not offered again
+          const given = [...namesBefore(frame.tokens, 'Colon', s.text), ...namesBefore(s.tokensAhead(), 'Colon', s.text)].map((k) => k.name);
+          return [{ kind: 'fields', source: sides?.[side] ?? null, quoted: true, exclude: given }];
         }
         return [];
       }
@@ -588,7 +716,7 @@ function expressionSiteOf(frame: Frame, s: Surroundings, lineStart: number): Exp
   const first = wordOf(stmt[0]);
   switch (frame.kind) {
     case 'top':
-      return site(constantScope(s.module));
+      return first === 'let' ? letSite(s, stmt) : site(constantScope(s.module));
     case 'source': {
       const info = s.source(frame.name);
       if (first === 'where') return site(whereScope(s.module, info?.shape.record ?? untypedRecord('record')), { record: info });

@@ -128,9 +128,11 @@ function addOffer(offer: Offer, analysis: DocumentAnalysis, offset: number, add:
     case 'declarations':
       addDeclarations(module, offer.symbol, offer.alias, add, docOf);
       return;
-    case 'fields':
-      if (offer.source) addFields(offer.source.shape.record, offer.source, offer.quoted, add, offer.exclude ?? []);
+    case 'fields': {
+      const record = offer.record ?? offer.source?.shape.record;
+      if (record) addFields(record, offer.source, offer.quoted, add, offer.exclude ?? []);
       return;
+    }
     case 'expression':
       addExpressionNames(offer.site, module, add, docOf);
       return;
@@ -222,6 +224,7 @@ function addExpressionNames(site: ExpressionSite, module: Module, add: Add, docO
       const source = meaning.root === 'diff' ? null : site[meaning.root];
       add(name, CompletionItemKind.Variable, RANK.root, { detail: source ? `${name} — ${source.qualifiedName}` : name, documentation: markdown(ROOT_DOCS[name] ?? '') });
     } else if (meaning.kind === 'let') {
+      if (site.hiddenLets.includes(name)) continue;
       const value = meaning.module.parsed.text.slice(meaning.decl.value.start, meaning.decl.value.end).replace(/\s+/g, ' ');
       add(name, CompletionItemKind.Constant, RANK.symbol, documented({ detail: `let ${name} = ${value.length > 40 ? value.slice(0, 39) + '…' : value}` }, docOf(meaning.decl)));
     }

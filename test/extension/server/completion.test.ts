@@ -100,7 +100,7 @@ describe('completion: names in scope', () => {
   });
 
   it('offers operators after a complete operand', () => {
-    expect(labels(inPolicy('  remediate {\n    on missing when desired.amount <|>\n  }'))).toEqual(['and', 'or', 'in', 'matches']);
+    expect(labels(inPolicy('  remediate {\n    on missing when desired.amount <|>\n  }'))).toEqual(['and', 'or', 'in', 'matches', '=>']);
     expect(labels('let x = 1 <|>')).toEqual(['and', 'or', 'in', 'matches']);
   });
 
@@ -149,7 +149,7 @@ describe('completion: field names of typed sources', () => {
   });
 
   it('offers the side fields as keys of test records', () => {
-    const text = `${SAMPLE}test "t" {\n  policy settlement_parity\n  desired [{ txn_id: "t9", <|> }]\n}\n`;
+    const text = `${SAMPLE}test "t" {\n  policy settlement_parity\n  desired [{ <|> }]\n}\n`;
     expect(labels(text)).toEqual(['txn_id', 'amount', 'currency', 'status']);
     const actual = `${SAMPLE}test "t" {\n  policy settlement_parity\n  desired []\n  actual [\n    {\n      <|>\n    }\n  ]\n}\n`;
     expect(labels(actual)).toEqual(['txn_id', 'amount', 'currency', 'status', 'origin']);
@@ -211,5 +211,39 @@ describe('completion: the rest', () => {
       expect(hover(analysis, fixture.offset)).not.toBeNull();
     }
     expect(fixture.store.checks).toBe(checks);
+  });
+});
+
+describe('completion: audit gaps', () => {
+  it('never offers the let being defined, nor the lets that depend on it (a cycle)', () => {
+    const names = labels(`${DECLS}let a = x + 1\nlet b = a\nlet x = <|>`);
+    expect(names).toContain('big_payment');
+    expect(names).not.toContain('x');
+    expect(names).not.toContain('a');
+    expect(names).not.toContain('b');
+    // also inside a call or a list of the let's value
+    expect(labels(`${DECLS}let x = max(1, <|>)`)).not.toContain('x');
+    expect(labels(`${DECLS}let x = [1, <|>]`)).not.toContain('x');
+    // other lets still see it
+    expect(labels(`let x = 1\nlet y = <|>`)).toContain('x');
+  });
+
+  it('offers => after a complete when condition of a remediation rule', () => {
+    expect(labels(inPolicy('  remediate {\n    on missing when desired.amount > 5 <|>\n  }'))).toEqual(['and', 'or', 'in', 'matches', '=>']);
+    expect(labels(inPolicy('  remediate {\n    on missing when desired.amount > <|>\n  }'))).not.toContain('=>');
+  });
+
+  it('leaves out the keys a test record already has, written before or after the cursor', () => {
+    const text = `${SAMPLE}test "t" {\n  policy settlement_parity\n  desired [ { txn_id: "t1", <|> } ]\n}\n`;
+    expect(labels(text)).toEqual(['amount', 'currency', 'status']);
+    const after = `${SAMPLE}test "t" {\n  policy settlement_parity\n  desired [ { "txn_id": "t1", <|>, status: "ok", meta: { amount: 1 } } ]\n}\n`;
+    expect(labels(after)).toEqual(['amount', 'currency']);
+  });
+
+  it('offers the field names declared below after key, when the parser read the next block as the key', () => {
+    const fields = 'source s {\n  from csv("a.csv")\n  key <|>\n  fields {\n    id: string\n    "cost-center": string\n  }\n}\n';
+    expect(labels(fields)).toEqual(['id', '"cost-center"']);
+    const select = 'source s {\n  from csv("a.csv")\n  key id, <|>\n  select {\n    id = record.ID\n    amount = record.Amount\n  }\n}\n';
+    expect(labels(select)).toEqual(['amount']);
   });
 });
