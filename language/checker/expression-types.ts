@@ -113,6 +113,20 @@ export function numberTooLarge(text: string): string {
   return `the number ${text} is too large: numbers are at most about 1.8e308`;
 }
 
+/**
+ * The message for a whole-number literal a double cannot hold exactly (beyond 2^53, such as
+ * `123456789012345678901234567890`), or null when it is exact. Such a literal was silently
+ * rounded in the IR: a key in `inline([...])` or a test record would then match (or collide
+ * with) another record, and a comparison would test a different number than the one written.
+ * Only digits-only literals are checked: `1e30` or `0.1` say by their form that they are
+ * approximate, and a big literal that rounds to itself (`100000000000000000000`) loses nothing.
+ */
+export function integerNotExact(text: string, value: number): string | null {
+  if (!/^\d+$/.test(text) || !Number.isFinite(value) || Number.isSafeInteger(value)) return null;
+  if (BigInt(text) === BigInt(value)) return null;
+  return `the whole number ${text} cannot be held exactly (numbers are exact up to 2^53 = 9007199254740992) and would be read as ${BigInt(value)}; write it as a string, or in exponent form if an approximate value is meant`;
+}
+
 function fix(start: number, end: number, suggestion: string): DiagnosticFix[] {
   return [{ title: `Change to '${suggestion}'`, start, end, text: suggestion }];
 }
@@ -136,10 +150,15 @@ class ExpressionChecker {
   /**
    * A literal too large for a double (`1e309`) is Infinity, which JSON (the IR) cannot hold; the
    * compiler refuses it, so the checker says so first: `recon check` must not pass a file that
-   * `recon compile` rejects.
+   * `recon compile` rejects. A whole number beyond 2^53 that a double would round is refused
+   * too (`integerNotExact`), so the IR never holds a different number than the source.
    */
   private finite(expr: A.NumberLiteral | A.DurationLiteral | A.PercentLiteral): void {
     if (!Number.isFinite(expr.value)) this.report(diagnostic('value-out-of-range', expr.start, expr.end, { detail: numberTooLarge(expr.text) }));
+    else if (expr.kind === 'Number') {
+      const inexact = integerNotExact(expr.text, expr.value);
+      if (inexact) this.report(diagnostic('value-out-of-range', expr.start, expr.end, { detail: inexact }));
+    }
   }
 
   check(expr: A.Expr): Typed {

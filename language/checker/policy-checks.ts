@@ -13,7 +13,7 @@ import type { Module } from '../program.js';
 import { changeTo, type CheckContext } from './check-context.js';
 import { didYouMean } from '../suggest.js';
 import { constantScope, ruleScope, untypedRoots, type RuleRoots } from './expression-scope.js';
-import { describeType, numberTooLarge } from './expression-types.js';
+import { describeType, integerNotExact, numberTooLarge } from './expression-types.js';
 import { checkRemediate } from './remediation-checks.js';
 import { checkFieldPath } from './source-checks.js';
 import { pathText, untypedRecord, type SourceShape } from './source-shape.js';
@@ -261,6 +261,11 @@ function checkComparator(ctx: CheckContext, rule: A.CompareRule, desired: Source
       const value = comparator.value;
       if (!value.missing && !Number.isFinite(value.value)) {
         ctx.report(diagnostic('value-out-of-range', value.start, value.end, { detail: numberTooLarge(value.text) }));
+        return;
+      }
+      const inexact = value.kind === 'Number' && !value.missing ? integerNotExact(value.text, value.value) : null;
+      if (inexact) {
+        ctx.report(diagnostic('value-out-of-range', value.start, value.end, { detail: inexact }));
         return;
       }
       if (value.missing || fieldType === undefined || fieldType === 'unknown' || fieldType === 'json') return;

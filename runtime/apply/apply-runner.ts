@@ -29,7 +29,7 @@ import { AuditLog, readAuditLog, type AuditRecord } from '../state/audit-log.js'
 import { MetricsStore } from '../state/metrics-file.js';
 import { markPlanFlapping, recordPlannedEvents } from '../state/plan-recording.js';
 import { newRunId } from '../state/plan-recording.js';
-import type { TicketSink } from '../state/tickets.js';
+import type { OpenOutcome, TicketSink } from '../state/tickets.js';
 import { WriteError, type WriteAction, type Writer, type WriterContext } from '../write/writer.js';
 import { fileWriteProblem } from '../write/writer-registry.js';
 import { ApplyJournal, clearJournal, readPendingIntents } from './apply-journal.js';
@@ -124,6 +124,11 @@ export interface ItemResult {
   attempts: number;
   error: string | null;
   approvedBy: string | null;
+  /**
+   * For outcome `ticket`: what the ticket sink did. Kept so that `recon_actions_total` counts
+   * only tickets opened or reopened, not one that merely stays open at every run.
+   */
+  ticket?: OpenOutcome;
 }
 
 /** How a policy's apply ended (also the `outcome` label of `recon_reconcile_total`). */
@@ -490,7 +495,7 @@ async function applyPolicy(plan: ChangePlan, policyPlan: PolicyPlan, policy: IrP
     for (const item of tickets) {
       const title = item.effect?.kind === 'ticket' ? item.effect.title : item.id;
       const { outcome } = sink.open({ id: item.id, policy: name, title, planHash: plan.plan_hash, runId: ctx.runId });
-      set(item, 'ticket');
+      set(item, 'ticket', { ticket: outcome });
       // Only a ticket that was (re)opened is an event; one that stays open is not news.
       if (outcome !== 'already_open') note(item, 'applied', { detail: { action: 'ticket', ticket: outcome, title } });
     }
@@ -680,6 +685,8 @@ function writeMetrics(
     metrics.inc('recon_reconcile_total', { policy, outcome: result.status });
     for (const item of result.items) {
       if (item.action === 'ignore' || item.action === 'report') continue;
+      // A ticket that was already open was not acted on: counting it would grow at every run.
+      if (item.ticket === 'already_open') continue;
       metrics.inc('recon_actions_total', { policy, action: item.action, outcome: item.outcome });
     }
     metrics.inc('recon_retries_total', { policy }, result.retries);

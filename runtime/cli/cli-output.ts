@@ -31,13 +31,27 @@ export function tolerateClosedStdout(): void {
   if (stdoutGuarded) return;
   stdoutGuarded = true;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') {
+      for (const listener of [...closedListeners]) listener();
+      return;
+    }
     process.stderr.write(`error: cannot write the output: ${error.message}\n`);
     process.exit(1);
   });
 }
 
 let stdoutGuarded = false;
+const closedListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` when a write finds standard output closed (after `tolerateClosedStdout`).
+ * A command that would otherwise run on forever with no reader (`recon watch FILE | head -1`)
+ * uses it to stop; a command that ends by itself needs nothing. Returns the unsubscribe.
+ */
+export function onStdoutClosed(listener: () => void): () => void {
+  closedListeners.add(listener);
+  return () => closedListeners.delete(listener);
+}
 
 /** The process's own streams. */
 export function processOutput(noColorFlag: boolean): CliOutput {

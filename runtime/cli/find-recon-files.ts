@@ -1,6 +1,9 @@
 /**
  * Expands the PATHS of `recon check`, `fmt` and `test`: files as given, folders to every `.recon`
  * file below them (skipping dependency, VCS and state folders), sorted for stable output.
+ * Finding no file at all is an error (exit 1): a CI job pointed at the wrong folder would
+ * otherwise report "0 files checked" and pass without checking anything (as eslint refuses
+ * "No files matching the pattern").
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,7 +22,8 @@ export function findReconFiles(paths: string[]): string[] {
       }
     }
   };
-  for (const path of paths.length > 0 ? paths : ['.']) {
+  const roots = paths.length > 0 ? paths : ['.'];
+  for (const path of roots) {
     const absolute = resolve(path);
     let stats;
     try {
@@ -30,5 +34,6 @@ export function findReconFiles(paths: string[]): string[] {
     if (stats.isDirectory()) walk(absolute);
     else found.add(absolute);
   }
+  if (found.size === 0) throw new CliError(`no .recon file found in ${roots.join(', ')}`);
   return [...found].sort();
 }

@@ -18,7 +18,7 @@ interface MetricFamily {
 export const METRIC_FAMILIES: Record<string, MetricFamily> = {
   recon_reconcile_total: { help: 'Runs per policy and outcome (no_drift, drift, limit_exceeded, converged, error, ...).', type: 'counter' },
   recon_drift_items: { help: 'Drift items found by the last run, per policy and kind.', type: 'gauge' },
-  recon_actions_total: { help: 'Actions per policy, action and outcome (applied, failed, stale, skipped).', type: 'counter' },
+  recon_actions_total: { help: 'Actions per policy, action and outcome (applied, done, failed, stale, waiting, blocked, not_started; ticket: a ticket opened or reopened).', type: 'counter' },
   recon_retries_total: { help: 'Retried action attempts per policy.', type: 'counter' },
   recon_time_to_converge_seconds: { help: 'Seconds from the first run that found drift to the run that converged, per policy.', type: 'gauge' },
   recon_run_duration_seconds: { help: 'Duration of the last run per policy.', type: 'gauge' },

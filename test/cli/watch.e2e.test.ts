@@ -64,6 +64,25 @@ describe('recon watch', () => {
     expect(readJsonl(join(dir, 'data/actual.jsonl'))).toHaveLength(210);
   }, 120_000);
 
+  it('stops cleanly (exit 0) once the reader of its output goes away, as `recon watch FILE | head -1` does', async () => {
+    const dir = bulkWorkspace(2, { schedule: '1s' });
+    made.push(dir);
+    const watch = startCli(['watch', 'accounts.recon'], { cwd: dir });
+    try {
+      await waitFor(() => watch.stdout().includes('accounts: converged'), 20_000, 'the first run');
+      // The reader closes the pipe: the next run's line finds no reader (before: it ran on forever).
+      watch.child.stdout!.destroy();
+      const exit = await Promise.race([watch.exited, new Promise<null>((done) => setTimeout(() => done(null), 20_000))]);
+      expect(exit).not.toBeNull();
+      expect(exit!.code).toBe(0);
+      expect(exit!.stderr).toContain('standard output was closed: finishing the actions in flight, then stopping');
+      expect(exit!.stderr).toContain('recon watch: stopped');
+      expect(exit!.stderr).not.toContain('EPIPE');
+    } finally {
+      watch.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
   it('refuses a file whose policies have no schedule', async () => {
     const dir = accountsWorkspace();
     made.push(dir);

@@ -182,6 +182,46 @@ policy p {
   });
 });
 
+describe('whole numbers a double cannot hold exactly', () => {
+  const SOURCE = `source a {
+  from inline([{ id: 123456789012345678901234567890, v: 9007199254740993 }, { id: 9007199254740992, v: 100000000000000000000 }])
+  key id
+  where v < 18014398509481985 and v > -9007199254740993
+}
+policy p {
+  desired a
+  actual a
+  compare { v within 9007199254740995 }
+}
+test "t" {
+  policy p
+  desired [{ id: 36028797018963971, v: 1e30 }]
+  actual []
+}
+`;
+
+  it('are errors located at the literal (they were rounded silently in the IR)', () => {
+    const errors = checkText(SOURCE).filter((d) => d.code === 'value-out-of-range');
+    expect(errors.map((d) => `${d.line}:${SOURCE.slice(d.start, d.end)}`)).toEqual([
+      '2:123456789012345678901234567890',
+      '2:9007199254740993',
+      '4:18014398509481985',
+      '4:9007199254740993',
+      '9:9007199254740995',
+      '13:36028797018963971',
+    ]);
+    expect(errors[0]!.severity).toBe('error');
+    expect(errors[0]!.message).toBe(
+      'the whole number 123456789012345678901234567890 cannot be held exactly (numbers are exact up to 2^53 = 9007199254740992) and would be read as 123456789012345677877719597056; write it as a string, or in exponent form if an approximate value is meant',
+    );
+  });
+
+  it('are not reported when exact (2^53, 1e20 written out) or written in exponent form', () => {
+    const text = SOURCE.replace(/123456789012345678901234567890|9007199254740993|18014398509481985|9007199254740995|36028797018963971/g, '9007199254740992');
+    expect(checkText(text).filter((d) => d.code === 'value-out-of-range')).toEqual([]);
+  });
+});
+
 describe('a key on a source whose fields { } or select { } is empty', () => {
   it('says the block declares no fields, not that paths only go below json fields', () => {
     for (const key of ['id', '"id"']) {

@@ -6,8 +6,8 @@
  * them in turn keeps the actual systems' load what the policies declare. A policy without a
  * `schedule` is not run. A failing run (a lock held by a manual `recon apply`, a source that
  * cannot be read) is reported on stderr and counted as `recon_reconcile_total{outcome="error"}`;
- * the watch goes on. SIGINT/SIGTERM: the actions in flight finish and are recorded, then the
- * command exits 0. With `--metrics-port N`, `/metrics` is served on 127.0.0.1 (the same text as
+ * the watch goes on. SIGINT/SIGTERM, or standard output closed by its reader: the actions in
+ * flight finish and are recorded, then the command exits 0. With `--metrics-port N`, `/metrics` is served on 127.0.0.1 (the same text as
  * the state directory's `metrics.prom`); port 0 picks a free port, printed on stderr.
  *
  * The file is compiled once, at start: an edit that breaks it cannot stop a running watch.
@@ -26,7 +26,7 @@ import type { ChangePlan } from '../../plan/change-plan.js';
 import { resolveStateDir } from '../../state/state-dir.js';
 import { parseCommandArgs } from '../cli-args.js';
 import { CliError } from '../cli-error.js';
-import type { CliOutput } from '../cli-output.js';
+import { onStdoutClosed, type CliOutput } from '../cli-output.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { compileForRun } from '../load-ir.js';
 import { onStopSignals } from './apply-command.js';
@@ -123,6 +123,13 @@ export async function runWatchCommand(args: string[], output: CliOutput): Promis
     output.err(`recon watch: ${signal}: finishing the actions in flight, then stopping\n`);
     stop.abort();
   });
+  // A reader that went away (`recon watch FILE | head -1`) ends the watch as a stop signal does:
+  // the actions in flight finish, then exit 0. Without it the watch ran on forever, its output dropped.
+  const removeClosedListener = onStdoutClosed(() => {
+    if (stop.signal.aborted) return;
+    output.err('recon watch: standard output was closed: finishing the actions in flight, then stopping\n');
+    stop.abort();
+  });
   let server: Server | null = null;
   try {
     if (port !== null) {
@@ -174,6 +181,7 @@ export async function runWatchCommand(args: string[], output: CliOutput): Promis
     }
   } finally {
     removeHandlers();
+    removeClosedListener();
     if (server) {
       const closing = new Promise<void>((done) => server!.close(() => done()));
       server.closeAllConnections();

@@ -157,6 +157,11 @@ describe('tickets', () => {
     const lines = readFileSync(join(dir, '.recon/tickets.jsonl'), 'utf8').trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(audit(dir).filter((r) => r.event === 'applied' && r.detail?.action === 'ticket')).toHaveLength(1);
+    // A ticket that stays open is not counted again in metrics.prom (it was 2 after two runs).
+    const metrics = readFileSync(join(dir, '.recon/metrics.prom'), 'utf8');
+    expect(metrics).toContain('recon_actions_total{action="ticket",outcome="ticket",policy="accounts"} 1\n');
+    expect(metrics).toContain('ticket: a ticket opened or reopened');
+    expect(metrics).not.toContain('skipped');
     // The extra record is removed by hand: the next run resolves the ticket.
     writeFileSync(join(dir, 'data/actual.jsonl'), jsonlText([{ id: 'a1', name: 'Alpha', amount: 10 }]));
     const third = await runApply({ kind: 'file', ir }, runOptions(dir));
