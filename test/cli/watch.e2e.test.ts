@@ -5,26 +5,18 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appliedPerItem, ensureCliBuilt, readAudit, readJsonl, removeTempDir, runCli, startCli, waitFor } from '../helpers/cli-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { appliedPerItem, cliTestFolders, readAudit, readJsonl, runCli, startCli, waitFor } from '../helpers/cli-helpers.js';
 import { accountsWorkspace, bulkWorkspace } from './apply-fixtures.js';
 
 const SETTLE_MS = 1500;
 
-const made: string[] = [];
-
-beforeAll(async () => {
-  await ensureCliBuilt();
-}, 120_000);
-
-afterAll(() => {
-  for (const dir of made) removeTempDir(dir);
-});
+const keep = cliTestFolders();
 
 describe('recon watch', () => {
   it('applies on schedule, serves /metrics, and stops cleanly on SIGTERM without losing an action', async () => {
     const dir = bulkWorkspace(10, { rate: '20/s', schedule: '1s', concurrency: 2 });
-    made.push(dir);
+    keep(dir);
     const watch = startCli(['watch', 'accounts.recon', '--metrics-port', '0'], { cwd: dir });
     try {
       await waitFor(() => /metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/.test(watch.stderr()), 20_000, 'the metrics address');
@@ -66,7 +58,7 @@ describe('recon watch', () => {
 
   it('stops cleanly (exit 0) once the reader of its output goes away, as `recon watch FILE | head -1` does', async () => {
     const dir = bulkWorkspace(2, { schedule: '1s' });
-    made.push(dir);
+    keep(dir);
     const watch = startCli(['watch', 'accounts.recon'], { cwd: dir });
     try {
       await waitFor(() => watch.stdout().includes('accounts: converged'), 20_000, 'the first run');
@@ -85,7 +77,7 @@ describe('recon watch', () => {
 
   it('refuses a file whose policies have no schedule', async () => {
     const dir = accountsWorkspace();
-    made.push(dir);
+    keep(dir);
     const result = await runCli(['watch', 'accounts.recon'], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('no policy of accounts.recon has a schedule');
@@ -94,7 +86,7 @@ describe('recon watch', () => {
 
   it('waits a schedule longer than a timer can hold (24.8 days) instead of running without pause', async () => {
     const dir = bulkWorkspace(2, { schedule: '30d' });
-    made.push(dir);
+    keep(dir);
     const watch = startCli(['watch', 'accounts.recon'], { cwd: dir });
     try {
       await waitFor(() => watch.stdout().includes('accounts: converged'), 20_000, 'the first run');
@@ -112,7 +104,7 @@ describe('recon watch', () => {
 
   it('a policy locked by a manual apply: the run is skipped, counted as an error, and the watch goes on', async () => {
     const dir = bulkWorkspace(2, { schedule: '1s' });
-    made.push(dir);
+    keep(dir);
     // a lock held by a live process of this host (this test's), as a running `recon apply` holds it
     mkdirSync(join(dir, '.recon/locks'), { recursive: true });
     const now = Date.now();
@@ -138,7 +130,7 @@ describe('recon watch', () => {
 
   it('warns on stderr when an item flaps: another writer keeps setting it back', async () => {
     const dir = accountsWorkspace({ schedule: '1h' });
-    made.push(dir);
+    keep(dir);
     const actual = join(dir, 'data/actual.jsonl');
     const drifted = readFileSync(actual, 'utf8');
     // three corrections of a3 by `recon apply`, each undone by the other writer
