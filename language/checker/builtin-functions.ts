@@ -205,7 +205,7 @@ export const CONNECTORS: Readonly<Record<IrConnectorKind, ConnectorSpec>> = {
     name: 'postgres',
     positional: [param('url', TEXT, 'The connection string; may use secret().')],
     requiredPositional: 1,
-    options: [param('table', TEXT, 'The table to read and write.'), param('query', TEXT, 'A query to read (read-only).')],
+    options: [param('table', TEXT, 'The table to read and write.'), param('query', TEXT, 'A query to read (read-only).'), TIMEOUT],
     file: false,
     writes: 'native',
     writeOps: 'none',

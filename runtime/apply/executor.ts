@@ -23,7 +23,7 @@
  */
 import type { PlanItem } from '../plan/change-plan.js';
 import type { AuditRecord } from '../state/audit-log.js';
-import { WriteError, type WriteAction, type WriteSession, type Writer } from '../write/writer.js';
+import { DEFAULT_ACTION_TIMEOUT_MS, WriteError, type WriteAction, type WriteSession, type Writer } from '../write/writer.js';
 import type { ApplyJournal } from './apply-journal.js';
 import { backoffDelayMs, retryAfterRefusal, type RetrySettings } from './backoff.js';
 import { TokenBucket } from './token-bucket.js';
@@ -36,8 +36,6 @@ export interface AuditSink {
   appendMany(records: readonly AuditRecord[]): void;
 }
 
-/** The default per-attempt timeout when the source sets none. */
-export const DEFAULT_ACTION_TIMEOUT_MS = 30_000;
 /** Staged writers commit at least every this many actions ... */
 export const DEFAULT_COMMIT_EVERY = 200;
 /** ... and at least this often (ms) while actions are staged. */

@@ -254,6 +254,17 @@ export function newClient(target: PostgresTarget): pg.Client {
   });
 }
 
+/**
+ * Ends a client at once, whatever it is doing: `end()` alone waits for the server to close the
+ * socket, which a server that stopped answering (or never finished the handshake) never does,
+ * so the socket would keep the process alive. node-postgres's own connect timeout destroys the
+ * socket the same way (its `connection.stream`).
+ */
+export function destroyClient(client: pg.Client): void {
+  void client.end().catch(() => undefined);
+  (client as unknown as { connection?: { stream?: { destroy?: (error: Error) => void } } }).connection?.stream?.destroy?.(new Error('timeout expired'));
+}
+
 /** PostgreSQL error fields node-postgres sets (`code` is the SQLSTATE). */
 interface PgErrorFields {
   code?: string;

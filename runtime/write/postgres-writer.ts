@@ -26,6 +26,11 @@
  *   on a new connection before anything else, so every action `perform` accepted is committed by
  *   `commit()`, or `commit()` fails.
  * - Secrets: the connection string may use `secret()`; no message shows it or any password.
+ * - Bounded statements: the source's `timeout` (default: the executor's per-attempt 30 s) is the
+ *   session's `statement_timeout`. The executor already gives up on an attempt after that long,
+ *   but without the server's limit the statement (an UPDATE waiting on a row lock) would go on
+ *   holding the one connection, and every later action of the session would wait behind it.
+ *   The server cancels it instead: the action fails (SQLSTATE 57014), rolled back alone.
  *
  * Parameters for `json`/`jsonb` columns are sent as JSON text (node-postgres would send a list
  * as a PostgreSQL array); other values are sent as they are.
@@ -46,7 +51,8 @@ import {
 import { parameterCount, parseSqlStatement, quoteIdent, quoteTable, rawKeyColumns, type ParsedSqlStatement } from '../connectors/postgres-sql.js';
 import { evaluateTracked, scrubbedMessage, SecretScrubber } from '../connectors/secret-scrubber.js';
 import { evaluateConnectorValue, type EvaluationContext } from '../expressions/expression-evaluator.js';
-import { WriteError, type WriteAction, type Writer, type WriterContext, type WriteSession } from './writer.js';
+import { sourceTimeoutMs } from './acting-session.js';
+import { DEFAULT_ACTION_TIMEOUT_MS, WriteError, type WriteAction, type Writer, type WriterContext, type WriteSession } from './writer.js';
 
 /** Actions per transaction unless the factory is told otherwise. */
 export const DEFAULT_TRANSACTION_SIZE = 500;
@@ -127,6 +133,8 @@ class PostgresWriteSession implements WriteSession {
     private readonly target: WriteTarget,
     private readonly scrubber: SecretScrubber,
     private readonly transactionSize: number,
+    /** The session's `statement_timeout`, in milliseconds. */
+    private readonly statementTimeoutMs: number,
   ) {}
 
   /** Connects and learns the table's column types; a clear error when the table is not there. */
@@ -153,6 +161,7 @@ class PostgresWriteSession implements WriteSession {
     });
     try {
       await client.connect();
+      await client.query(`SET statement_timeout = ${this.statementTimeoutMs}`);
       const probe = await client.query({ text: `SELECT * FROM ${this.target.table} LIMIT 0`, types: RECON_PG_TYPES });
       this.columnTypes = new Map(probe.fields.map((field) => [field.name, field.dataTypeID]));
     } catch (error) {
@@ -347,7 +356,8 @@ class PostgresWriter implements Writer {
     const scrubber = new SecretScrubber();
     const target = resolveTarget(this.source, this.context, scrubber);
     const size = Math.max(1, Math.floor(this.options.transactionSize ?? DEFAULT_TRANSACTION_SIZE));
-    const session = new PostgresWriteSession(this.source, target, scrubber, size);
+    const timeoutMs = Math.min(Math.ceil(sourceTimeoutMs(this.source, this.context, DEFAULT_ACTION_TIMEOUT_MS)), 2_147_483_647);
+    const session = new PostgresWriteSession(this.source, target, scrubber, size, timeoutMs);
     await session.start();
     return session;
   }

@@ -59,5 +59,12 @@ export interface WriterContext {
   keyCoercion?: KeyCoercion | null;
 }
 
+/**
+ * The default time limit of one write attempt when the source sets no `timeout`: the executor
+ * gives up on an attempt after it, and the postgres writer makes it the server's
+ * `statement_timeout`, so that a statement given up on does not go on holding the session.
+ */
+export const DEFAULT_ACTION_TIMEOUT_MS = 30_000;
+
 /** Builds the writer for an actual source; one factory per connector kind. */
 export type WriterFactory = (source: IrSource, context: WriterContext) => Writer;

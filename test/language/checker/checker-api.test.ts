@@ -119,7 +119,7 @@ describe('built-in functions and connectors', () => {
       yaml: ['items'],
       inline: [],
       http: ['items', 'next', 'headers', 'timeout'],
-      postgres: ['table', 'query'],
+      postgres: ['table', 'query', 'timeout'],
       exec: ['items', 'timeout'],
     });
     expect(connectorSpec('exec')!.positional.map((p) => p.name)).toEqual(['command', 'args']);

@@ -44,7 +44,7 @@ describe('connectors', () => {
       source('  from inline([{ id: "1" }, { id: "2", n: -1 }])\n  key id', 'e'),
       source('  from http("http://127.0.0.1/x", items: "data", next: "links.next", headers: { A: "b" }, timeout: 30s)\n  key id', 'f'),
       source('  from postgres(env("DB"), table: "accounts")\n  key id', 'g'),
-      source('  from postgres("postgres://h/db", query: "select 1")\n  key id', 'h'),
+      source('  from postgres("postgres://h/db", query: "select 1", timeout: 2s)\n  key id', 'h'),
       source('  from exec("kubectl", ["get", "pods", "-o", "json"], items: "items", timeout: 1m)\n  key id', 'i'),
       source('  from exec("./list.sh")\n  key id', 'j'),
     ].join('');
@@ -70,6 +70,7 @@ describe('connectors', () => {
     ['http("http://x", timeout: "soon")', "http(): option 'timeout' needs a duration or a number or an integer, got a string"],
     ['inline({ id: 1 })', 'inline(): records needs a list, got an object'],
     ['postgres("postgres://h/db")', "postgres(): needs a 'table' or a 'query' option"],
+    ['postgres("postgres://h/db", table: "t", timeout: "x")', "postgres(): option 'timeout' needs a duration or a number or an integer, got a string"],
     ['postgres("postgres://h/db", table: "t", query: "q")', "postgres(): takes a 'table' or a 'query', not both"],
     ['exec("a", ["b"], "c")', 'exec(): takes at most 2 positional argument(s): command, args'],
     ['csv("")', 'csv(): the path is empty'],

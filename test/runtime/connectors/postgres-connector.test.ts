@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo } from 'node:net';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../runtime/connectors/connector.js';
 import { createConnector, createConnectorContext } from '../../../runtime/connectors/connector-registry.js';
@@ -21,6 +22,30 @@ describe('postgres connector without a server', () => {
       await expect(readAll(connector)).rejects.toThrow('source things: postgres sources are not run in an untrusted workspace (trust the workspace to read it)');
       expect(connections).toBe(0);
     } finally {
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    }
+  });
+
+  it('gives up connecting to a server that never answers when the timeout passes, and lets the socket go', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const listener = createServer((socket) => {
+      sockets.add(socket);
+      socket.resume(); // reads (and ignores) the client's start-up message, so its end is seen
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (listener.address() as AddressInfo).port;
+      const source = makeSource('postgres', [`postgres://app:pw-secret@127.0.0.1:${port}/sales`], { options: { table: 'orders', timeout: 500 } });
+      const started = Date.now();
+      const error = await readAll(connectorFor(source, '/nonexistent')).catch((e: unknown) => e);
+      expect((error as ConnectorError).message).toBe(`source things: cannot connect to postgres://app@127.0.0.1:${port}/sales: no answer within 500ms (timeout)`);
+      expect((error as ConnectorError).transient).toBe(false);
+      expect(Date.now() - started).toBeLessThan(3000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(sockets.size).toBe(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => listener.close(() => resolve()));
     }
   });
@@ -251,6 +276,53 @@ describe.skipIf(skipped)('postgres connector', () => {
       { id: 'a', qty: 1, other: 'b' },
       { id: 'b', qty: 2, other: 'a' },
     ]);
+  });
+
+  it('gives up on a query that outlasts its timeout, in about that time, with one non-transient line', async () => {
+    const source = makeSource('postgres', [db.url], { options: { query: 'SELECT 1 AS id FROM pg_sleep(5)', timeout: 1000 } });
+    const started = Date.now();
+    const error = await readAll(connectorFor(source, '/nonexistent')).catch((e: unknown) => e);
+    const took = Date.now() - started;
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect((error as ConnectorError).message).toBe('source things: query: did not finish within 1s (timeout)');
+    expect((error as ConnectorError).transient).toBe(false);
+    expect((error as ConnectorError).at).toBe('test.recon:1:8');
+    expect(took).toBeGreaterThanOrEqual(900);
+    expect(took).toBeLessThan(3500);
+    // The server ended the statement: no session of this test's database is still running pg_sleep.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const left = await db.sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(5)%' AND pid <> pg_backend_pid()`, [db.name]);
+    expect(left.rows[0].n).toBe(0);
+  });
+
+  it('gives up on a table locked by another session when the timeout passes', async () => {
+    await db.sql('CREATE TABLE locked (id text PRIMARY KEY)');
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE locked IN ACCESS EXCLUSIVE MODE');
+      const source = makeSource('postgres', [db.url], { options: { table: 'locked', timeout: 800 } });
+      const started = Date.now();
+      const error = await readAll(connectorFor(source, '/nonexistent')).catch((e: unknown) => e);
+      expect((error as Error).message).toBe('source things: table locked: did not finish within 800ms (timeout)');
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+  });
+
+  it('sends its timeout to the server, 60 s when the source sets none', async () => {
+    const unset = makeSource('postgres', [db.url], { options: { query: 'SELECT current_setting($$statement_timeout$$) AS id' } });
+    expect((await readAll(connectorFor(unset, '/nonexistent'))).records).toEqual([{ id: '1min' }]);
+    const set = makeSource('postgres', [db.url], { options: { query: 'SELECT current_setting($$statement_timeout$$) AS id', timeout: 2000 } });
+    expect((await readAll(connectorFor(set, '/nonexistent'))).records).toEqual([{ id: '2s' }]);
+  });
+
+  it('refuses a timeout that is not more than 0', async () => {
+    const source = makeSource('postgres', [db.url], { options: { table: 't', timeout: 0 } });
+    await expect(readAll(connectorFor(source, '/x'))).rejects.toThrow('source things: the timeout must be more than 0');
   });
 
   it('refuses a source with both table and query, or neither', async () => {

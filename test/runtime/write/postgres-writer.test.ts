@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { IrDocument, IrSource } from '../../../language/ir/ir-types.js';
 import type { ChangePlan, PlanItem } from '../../../runtime/plan/change-plan.js';
@@ -114,6 +115,36 @@ describe.skipIf(skipped)('postgres writer', () => {
     await session.commit();
     await session.close();
     expect(await rows()).toEqual([{ id: 'n', name: 'New', qty: 4, tags: null }]);
+  });
+
+  it('bounds each statement by the source timeout: an update waiting on a locked row fails instead of holding the session', async () => {
+    await db.sql(`INSERT INTO app.staging VALUES ('a', 'Anna', 1, null)`);
+    await db.sql(`INSERT INTO app.orders VALUES ('a', 'Anna', 2, null)`);
+    const [update] = actions(await plan());
+    const timed = compileOk(RECON.replace('table: "app.orders")', 'table: "app.orders", timeout: 800ms)')).sources.find((source) => source.name === 'orders')!;
+    const locker = new pg.Client({ connectionString: db.url });
+    await locker.connect();
+    onTestFinished(() => locker.end());
+    await locker.query('BEGIN');
+    await locker.query(`SELECT * FROM app.orders WHERE id = 'a' FOR UPDATE`);
+    const session = await createPostgresWriter(timed, { workspaceRoot: '/ws', env, observedAt: OBSERVED_AT }).open();
+    const started = Date.now();
+    const error = await session.perform(update).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(3000);
+    await locker.query('ROLLBACK');
+    expect((error as WriteError).message).toMatch(/^source orders: table app\.orders: parity\/changed\/a: canceling statement due to statement timeout .*\[SQLSTATE 57014\]$/);
+    // The session goes on: the next action is not stuck behind the cancelled one.
+    await session.perform(update);
+    await session.commit();
+    await session.close();
+    expect(await rows()).toEqual([{ id: 'a', name: 'Anna', qty: 1, tags: null }]);
+  });
+
+  it('gives the server the executor per-attempt timeout (30 s) as its statement limit when the source sets none', async () => {
+    const session = await createPostgresWriter(orders, { workspaceRoot: '/ws', env, observedAt: OBSERVED_AT }).open();
+    const client = (session as unknown as { client: { query(text: string): Promise<{ rows: { statement_timeout: string }[] }> } }).client;
+    expect((await client.query('SHOW statement_timeout')).rows[0].statement_timeout).toBe('30s');
+    await session.close();
   });
 
   it('an update of a row deleted since the plan fails clearly', async () => {
