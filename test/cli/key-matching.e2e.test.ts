@@ -13,31 +13,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliTestFolders, makeWorkspace, runCli } from '../helpers/cli-helpers.js';
+import { planJson, RULES, type PlanJson } from './key-fixtures.js';
 
 const keep = cliTestFolders();
 function workspace(files: Record<string, string>): string {
   return keep(makeWorkspace(files));
-}
-
-const RULES = `  mode enforce
-  remediate {
-    on missing => create
-    on changed => update
-    on extra => delete
-  }`;
-
-interface PlanJson {
-  policies: {
-    summary: Record<string, number>;
-    warnings?: string[];
-    items: { id: string; kind: string; action: string; key: Record<string, unknown> | null; reason: { message?: string } }[];
-  }[];
-}
-
-async function planJson(dir: string, file = 'p.recon'): Promise<PlanJson> {
-  const result = await runCli(['plan', file, '--format', 'json'], { cwd: dir });
-  expect(result.stderr).toBe('');
-  return JSON.parse(result.stdout) as PlanJson;
 }
 
 function itemsOf(plan: PlanJson): string[] {
@@ -48,12 +28,8 @@ function readJson(path: string): unknown {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
-describe('a key field typed on one side only', () => {
-  const typedDesired = (actualJson: unknown[]) =>
-    workspace({
-      'desired.csv': 'id,name\n1,alice\n2,bob\n',
-      'actual.json': JSON.stringify(actualJson),
-      'p.recon': `source want {
+/** A desired CSV whose `id` is typed `string` against an untyped JSON actual source. */
+const TYPED_DESIRED = `source want {
   from csv("desired.csv")
   key id
   fields { id: string  name: string }
@@ -67,7 +43,14 @@ policy users {
   actual have
 ${RULES}
 }
-`,
+`;
+
+describe('a key field typed on one side only', () => {
+  const typedDesired = (actualJson: unknown[]) =>
+    workspace({
+      'desired.csv': 'id,name\n1,alice\n2,bob\n',
+      'actual.json': JSON.stringify(actualJson),
+      'p.recon': TYPED_DESIRED,
     });
 
   it('matches an untyped JSON number to a desired string: no churn, and apply updates and deletes the right records', async () => {
@@ -182,21 +165,7 @@ policy users {
 describe('a test block', () => {
   it('matches its records\' keys as the plan does', async () => {
     const dir = workspace({
-      't.recon': `source want {
-  from csv("desired.csv")
-  key id
-  fields { id: string  name: string }
-}
-source have {
-  from json("actual.json")
-  key id
-}
-policy users {
-  desired want
-  actual have
-${RULES}
-}
-test "numbers match text" {
+      't.recon': `${TYPED_DESIRED}test "numbers match text" {
   policy users
   desired [{ id: "1", name: "a" }, { id: "2", name: "b" }]
   actual [{ id: 1, name: "a" }, { id: 2, name: "c" }]

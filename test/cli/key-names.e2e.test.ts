@@ -13,37 +13,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliTestFolders, makeWorkspace, runCli } from '../helpers/cli-helpers.js';
+import { planJson, RULES, type PlanJson } from './key-fixtures.js';
 import { createTestDatabase, warnIfSkipped, type TestDatabase } from '../helpers/postgres-database.js';
 import { TestHttpServer } from '../helpers/test-http-server.js';
 
 const keep = cliTestFolders();
 function workspace(files: Record<string, string>): string {
   return keep(makeWorkspace(files));
-}
-
-const RULES = `  mode enforce
-  remediate {
-    on missing => create
-    on changed => update
-    on extra => delete
-  }`;
-
-interface PlanItemJson {
-  id: string;
-  kind: string;
-  action: string;
-  key: Record<string, unknown> | null;
-  effect: Record<string, unknown> | null;
-}
-
-interface PlanJson {
-  policies: { summary: Record<string, number>; items: PlanItemJson[] }[];
-}
-
-async function planJson(dir: string, env: Record<string, string> = {}): Promise<PlanJson> {
-  const result = await runCli(['plan', 'p.recon', '--format', 'json'], { cwd: dir, env });
-  expect(result.stderr).toBe('');
-  return JSON.parse(result.stdout) as PlanJson;
 }
 
 /** plan shows drift, apply converges every item, and the next plan shows none. */
