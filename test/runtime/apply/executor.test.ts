@@ -14,9 +14,9 @@ import { ApplyJournal, readPendingIntents } from '../../../runtime/apply/apply-j
 import { executeActions, idempotencyKey, isTransient, type AuditSink, type ExecutorOptions } from '../../../runtime/apply/executor.js';
 import { withFaultInjection } from '../../../runtime/apply/fault-injection.js';
 import type { PlanItem } from '../../../runtime/plan/change-plan.js';
-import type { AuditRecord } from '../../../runtime/state/audit-log.js';
 import { createJsonlWriter } from '../../../runtime/write/writer-registry.js';
 import { WriteError, type WriteAction, type WriteSession, type Writer } from '../../../runtime/write/writer.js';
+import { MemoryAudit } from '../../helpers/memory-audit.js';
 
 const PLAN = 'sha256:' + 'ab'.repeat(32);
 const dirs: string[] = [];
@@ -52,21 +52,6 @@ function actionOf(planItem: PlanItem): WriteAction {
 
 function actions(count: number): WriteAction[] {
   return Array.from({ length: count }, (_, i) => actionOf(item(`k${i}`)));
-}
-
-class MemoryAudit implements AuditSink {
-  readonly records: AuditRecord[] = [];
-  constructor(private readonly timeline?: string[]) {}
-  append(record: AuditRecord): void {
-    this.records.push(record);
-    this.timeline?.push(`${record.event} ${record.item}`);
-  }
-  appendMany(records: readonly AuditRecord[]): void {
-    for (const record of records) this.append(record);
-  }
-  events(name: AuditRecord['event']): AuditRecord[] {
-    return this.records.filter((record) => record.event === name);
-  }
 }
 
 interface MemoryWriterOptions {

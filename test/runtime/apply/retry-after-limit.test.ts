@@ -6,13 +6,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IrDocument, IrSource } from '../../../language/ir/ir-types.js';
 import { retryAfterRefusal } from '../../../runtime/apply/backoff.js';
-import { executeActions, idempotencyKey, type AuditSink } from '../../../runtime/apply/executor.js';
+import { executeActions, idempotencyKey } from '../../../runtime/apply/executor.js';
 import type { ChangePlan, PlanItem } from '../../../runtime/plan/change-plan.js';
 import { runPlan } from '../../../runtime/plan/plan-runner.js';
-import type { AuditRecord } from '../../../runtime/state/audit-log.js';
 import { createHttpWriter } from '../../../runtime/write/http-writer.js';
 import type { WriteAction } from '../../../runtime/write/writer.js';
 import { compileOk } from '../../helpers/compile-helpers.js';
+import { MemoryAudit } from '../../helpers/memory-audit.js';
 import { TestHttpServer } from '../../helpers/test-http-server.js';
 
 const OBSERVED_AT = '2026-11-26T12:00:00.000Z';
@@ -40,16 +40,6 @@ policy identity {
   }
 }
 `;
-
-class MemoryAudit implements AuditSink {
-  readonly records: AuditRecord[] = [];
-  append(record: AuditRecord): void {
-    this.records.push(record);
-  }
-  appendMany(records: readonly AuditRecord[]): void {
-    this.records.push(...records);
-  }
-}
 
 describe('Retry-After while applying', () => {
   let server: TestHttpServer;
