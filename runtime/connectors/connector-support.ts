@@ -263,3 +263,11 @@ export async function* batchesOfItems(
   }
   if (!builder.empty) yield builder.take();
 }
+
+/**
+ * A time limit as messages show it (`250ms`, `5s`, `1.5s`): the http, postgres and exec
+ * connectors' timeouts say "did not finish within …" in the same words.
+ */
+export function durationText(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
+}

@@ -8,6 +8,7 @@
  * showing a secret-bearing URL or header: callers pass the URL as it may be shown, and every
  * text from the server goes through the `SecretScrubber`.
  */
+import { durationText } from './connector-support.js';
 import type { SecretScrubber } from './secret-scrubber.js';
 import { decodeUtf8, findInvalidUtf8, type Utf8Problem } from './utf8-text.js';
 
@@ -104,11 +105,6 @@ function causeCode(error: unknown): string | null {
     current = (current as { cause?: unknown }).cause;
   }
   return null;
-}
-
-/** Human text of a duration in milliseconds (`250ms`, `5s`, `1.5s`). */
-export function durationText(ms: number): string {
-  return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
 }
 
 /**

@@ -29,7 +29,7 @@ import type pg from 'pg';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import type { ConnectorValue } from '../expressions/expression-evaluator.js';
 import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory, type RecordBatch } from './connector.js';
-import { BATCH_SIZE, BatchBuilder, readOptions, sourceLabel, untrustedError } from './connector-support.js';
+import { BATCH_SIZE, BatchBuilder, durationText, readOptions, sourceLabel, untrustedError } from './connector-support.js';
 import { describePgError, destroyClient, isTransientPgError, newClient, postgresTarget, PostgresConfigError, RECON_PG_TYPES, type PostgresTarget } from './postgres-client.js';
 import { quoteTable, rawKeyColumns, tableSelect } from './postgres-sql.js';
 import { evaluateTracked, scrubbedMessage, SecretScrubber } from './secret-scrubber.js';
@@ -54,11 +54,6 @@ export const DEFAULT_POSTGRES_TIMEOUT_MS = 60_000;
 
 /** The longest timeout a timer (and `statement_timeout`) can hold: 2^31-1 ms, about 24 days. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
-
-/** `2s`, `1.5s`, `500ms`: a timeout as messages show it. */
-function durationText(ms: number): string {
-  return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
-}
 
 /** Thrown by the client-side guard when the read's time is up. */
 class ReadTimeout extends Error {}

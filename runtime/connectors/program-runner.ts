@@ -15,6 +15,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { durationText } from './connector-support.js';
 import type { SecretScrubber } from './secret-scrubber.js';
 
 /** A program that prints more than this is stopped (its output would not fit a plan anyway). */
@@ -179,7 +180,7 @@ export function runFailure(result: ProgramResult, program: string, timeoutMs: nu
   const excerpt = stderrExcerpt(result.stderr, scrubber);
   const tail = excerpt ? `: ${excerpt}` : '';
   const name = scrubber.scrub(program);
-  if (result.timedOut) return `${name} did not finish within ${timeoutMs < 1000 ? `${timeoutMs}ms` : `${Number((timeoutMs / 1000).toFixed(1))}s`} (timeout; it was stopped)${tail}`;
+  if (result.timedOut) return `${name} did not finish within ${durationText(timeoutMs)} (timeout; it was stopped)${tail}`;
   if (result.cancelled) return `${name} was cancelled`;
   if (result.overflow) return `${name} printed more than ${MAX_STDOUT_BYTES / (1024 * 1024)} MiB; it was stopped`;
   if (result.exitCode === 0) return null;
