@@ -3,7 +3,7 @@
  * CSV files, in the same run.
  *
  *   node bench/diff-bench.mjs [--sizes 1000000,5000000] [--runs 3]     (after `npm run build`)
- *   npm run bench                    (1,000,000 records a side; RECON_BENCH_5M=1 or --5m adds 5,000,000)
+ *   npm run bench                    (1,000,000 and 5,000,000 records a side; RECON_BENCH_QUICK=1 or --quick: 1,000,000 only)
  *
  * Why this shape:
  * - The data is generated deterministically (`diff-bench-data.mjs`: 10 columns, 1% missing,
@@ -17,8 +17,9 @@
  *   `COPY` (`diff-bench-duckdb.mjs`); its time excludes loading its native library.
  * - Each engine runs in its own child process, so its peak RSS is its own. Runs alternate
  *   between the engines; the median time and the largest peak are reported.
- * - 5,000,000 records a side take about a minute per run pair and 1 GB of data per side's
- *   files: left out of `npm run bench` unless RECON_BENCH_5M=1 (or `--5m`).
+ * - Both sizes issue #3 names run by default. 5,000,000 records a side take about 8 s per run
+ *   pair (plus about a minute to generate 0.5 GB a side the first time): RECON_BENCH_QUICK=1
+ *   (or `--quick`) keeps only 1,000,000, for a quick look.
  * Knobs for investigating: `RECON_TRACE=1` (phase times and memory on stderr),
  * `RECON_DIFF_THREADS=N` (worker threads) and `RECON_BENCH_NODE_ARGS` (e.g. `--cpu-prof`) reach
  * the CLI's process.
@@ -52,15 +53,15 @@ function duckdb(benchDir, desiredFile, actualFile, outFile) {
 
 /**
  * Runs the benchmark at each size (`runs` alternating runs per engine) and returns one row per
- * size: both medians, the ratio, both peaks. Sizes default to 1,000,000, plus 5,000,000 when
- * RECON_BENCH_5M=1 or `--5m` is on the command line.
+ * size: both medians, the ratio, both peaks. Sizes default to 1,000,000 and 5,000,000, or
+ * 1,000,000 alone when RECON_BENCH_QUICK=1 or `--quick` is on the command line.
  */
 export function runDiffBench(options = {}) {
   const root = repoRoot();
   const benchDir = path.join(root, 'bench');
   const dataDir = path.join(benchDir, '.data');
-  const with5m = process.env.RECON_BENCH_5M === '1' || process.argv.includes('--5m');
-  const sizes = options.sizes ?? (with5m ? [1_000_000, 5_000_000] : [1_000_000]);
+  const quick = process.env.RECON_BENCH_QUICK === '1' || process.argv.includes('--quick');
+  const sizes = options.sizes ?? (quick ? [1_000_000] : [1_000_000, 5_000_000]);
   const runs = options.runs ?? 3;
   const rows = [];
   for (const n of sizes) {
