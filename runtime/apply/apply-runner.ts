@@ -33,7 +33,7 @@ import type { OpenOutcome, TicketSink } from '../state/tickets.js';
 import { WriteError, type WriteAction, type Writer, type WriterContext } from '../write/writer.js';
 import { fileWriteProblem } from '../write/writer-registry.js';
 import { ApplyJournal, clearJournal, readPendingIntents } from './apply-journal.js';
-import { readApplyHistory, type ApplyHistory } from './apply-history.js';
+import { ApplyHistoryReader, type ApplyHistory } from './apply-history.js';
 import { resolveApprovals, type ApprovalRecord } from './approvals.js';
 import { executeActions, writeActionOf, type AuditSink, type ExecutionReport } from './executor.js';
 import { itemKeyPart, observeKeyStates, type KeyState } from './key-state.js';
@@ -84,6 +84,12 @@ export interface ApplyRunOptions {
   onProgress?: (event: ApplyProgressEvent) => void;
   /** Records read so far while a `.recon` file is planned afresh (the observe progress bar; see `RunPlanOptions.onProgress`). */
   onObserveProgress?: RunPlanOptions['onProgress'];
+  /**
+   * The audit log's history as summed up by earlier runs of this process (`recon watch` keeps
+   * one for its state directory's log), so this run reads only the lines appended since; a
+   * one-shot apply leaves it out and reads the log once.
+   */
+  history?: ApplyHistoryReader;
   /** Executor tuning (tests): commit batch size and interval, jitter source, per-attempt timeout. */
   commitEvery?: number;
   commitIntervalMs?: number;
@@ -256,7 +262,7 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
       }
     }
 
-    const history = readApplyHistory(AuditLog.inStateDir(options.stateDir).path, plan.plan_hash);
+    const history = (options.history ?? new ApplyHistoryReader(AuditLog.inStateDir(options.stateDir).path)).read(plan.plan_hash);
     const results: PolicyApplyResult[] = [];
     for (const policyPlan of selected) {
       const policy = policies.find((candidate) => candidate.name === policyPlan.policy)!;

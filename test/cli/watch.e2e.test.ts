@@ -128,6 +128,30 @@ describe('recon watch', () => {
     }
   }, 60_000);
 
+  it('counts its own earlier corrections at every run: reverted drift is corrected again under the next idempotency key', async () => {
+    const dir = bulkWorkspace(2, { schedule: '1s' });
+    keep(dir);
+    const actual = join(dir, 'data/actual.jsonl');
+    const converged = (text: string): number => (text.match(/accounts: converged/g) ?? []).length;
+    const watch = startCli(['watch', 'accounts.recon'], { cwd: dir });
+    try {
+      for (let run = 1; run <= 3; run++) {
+        await waitFor(() => converged(watch.stdout()) >= run, 20_000, `correction ${run}`);
+        // the other writer undoes the correction: the next plan is the same plan (same hash)
+        if (run < 3) writeFileSync(actual, '');
+      }
+      watch.child.kill('SIGTERM');
+      expect((await watch.exited).code).toBe(0);
+    } finally {
+      watch.child.kill('SIGKILL');
+    }
+    // Each run read the apply history the earlier runs of this same process appended to the log.
+    const applied = readAudit(dir).filter((r) => r.event === 'applied' && r.item === 'accounts/missing/k0000');
+    expect(new Set(applied.map((r) => r.plan_hash)).size).toBe(1);
+    expect(applied.map((r) => String(r.detail?.idempotency_key).replace(/^.*\/k0000/, 'k0000'))).toEqual(['k0000', 'k0000#2', 'k0000#3']);
+    expect(readJsonl(actual).map((r) => r.id)).toEqual(['k0000', 'k0001']);
+  }, 60_000);
+
   it('warns on stderr when an item flaps: another writer keeps setting it back', async () => {
     const dir = accountsWorkspace({ schedule: '1h' });
     keep(dir);

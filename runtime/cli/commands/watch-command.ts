@@ -13,13 +13,19 @@
  * The file is compiled once, at start: an edit that breaks it cannot stop a running watch.
  * Items that need an approval wait (approvals are bound to a plan's hash, which a watch makes
  * afresh every run); `--auto-approve` approves those without a group.
+ *
+ * The apply history (`ApplyHistoryReader`) lives as long as the watch: each run reads only the
+ * audit lines appended since the one before, as the log grows by a line per item and run forever
+ * and reading it whole made every run slower than the last.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { ApplyHistoryReader } from '../../apply/apply-history.js';
 import { defaultActor, runApply } from '../../apply/apply-runner.js';
 import { defaultApplyServices, LOCK_TIMEOUT_HINT } from '../../apply/default-services.js';
 import { describeFaultSpec, faultSpecFromEnv, FaultSpecError } from '../../apply/fault-injection.js';
+import { AuditLog } from '../../state/audit-log.js';
 import { MetricsStore } from '../../state/metrics-file.js';
 import { PolicyLockError } from '../../state/policy-lock.js';
 import type { ChangePlan } from '../../plan/change-plan.js';
@@ -142,6 +148,8 @@ export async function runWatchCommand(args: string[], output: CliOutput): Promis
     }
     output.err(`recon watch: ${scheduled.map((policy) => `${policy.name} every ${formatMs(policy.schedule_ms!)}`).join(', ')}; stop with Ctrl-C\n`);
     const next = new Map(scheduled.map((policy) => [policy.name, Date.now()]));
+    // The apply history, followed across runs: each run reads only the audit lines appended since.
+    const history = new ApplyHistoryReader(AuditLog.inStateDir(stateDir).path);
     while (!stop.signal.aborted) {
       const [name, due] = [...next.entries()].sort((a, b) => a[1] - b[1])[0]!;
       await pause(due - Date.now(), stop.signal);
@@ -161,6 +169,7 @@ export async function runWatchCommand(args: string[], output: CliOutput): Promis
             actor: defaultActor(process.env),
             command: 'watch',
             stop: stop.signal,
+            history,
           },
         );
         for (const policyResult of result.policies) {
