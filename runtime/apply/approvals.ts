@@ -13,7 +13,8 @@
  * error, because a file that fails verification is evidence of tampering, not a typo.
  *
  * The approvals file is JSON: `{ "version": 1, "approvals": [ { "plan_hash", "item", "approver",
- * "approved_at", "signature"? } ] }`; `recon approve -o FILE` appends to it.
+ * "approved_at", "signature"? } ] }`; `recon approve -o FILE` appends to it, holding the file's
+ * lock (`approvals-lock.ts`) so that approvers appending at once do not drop each other's records.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -220,7 +221,9 @@ export function loadApprovals(path: string, key: string | null): ApprovalRecord[
  * approver already there. The file is replaced atomically, through a temporary file of this
  * process's own (`replaceFileAtomically`): a fixed `APPROVALS.json.tmp` was shared by two
  * `recon approve` running at once (the second rename failed) and was written through a symbolic
- * link planted under that name.
+ * link planted under that name. Reading and replacing are two steps: when other processes may
+ * append to the same file, call this inside `withApprovalsLock` (`approvals-lock.ts`), or the last
+ * to replace the file drops the approvals the others added in between.
  */
 export function appendApprovals(path: string, records: readonly ApprovalRecord[]): ApprovalsDocument {
   const existing = existsSync(path) ? loadApprovals(path, null) : [];

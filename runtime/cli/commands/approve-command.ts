@@ -8,8 +8,15 @@
  * waiting item), or an item is unknown. With `-o`, the approvals are appended to the file
  * (created when absent); without it they are printed as an approvals document. With `RECON_APPROVAL_KEY` set, each record is HMAC-signed. Every approval
  * given is also recorded in the audit log (`approved`, actor WHO).
+ *
+ * `-o` holds the approvals file's lock (`APPROVALS.json.lock`, `apply/approvals-lock.ts`) from
+ * before the audit record until the file is replaced: reviewers' jobs approving into one file at
+ * once take turns instead of the last one's copy dropping the others' approvals. A live holder is
+ * waited for up to `--lock-timeout` (default 5 s), then exit 1 naming it; when the lock cannot be
+ * had, nothing is recorded (no audit record of an approval that is not in the file).
  */
-import { ApprovalError, appendApprovals, approvalKey, createApprovals, itemsLeftToOthers } from '../../apply/approvals.js';
+import { ApprovalsLockError, DEFAULT_APPROVALS_LOCK_TIMEOUT_MS, withApprovalsLock } from '../../apply/approvals-lock.js';
+import { ApprovalError, appendApprovals, approvalKey, createApprovals, itemsLeftToOthers, type ApprovalsDocument } from '../../apply/approvals.js';
 import { loadSavedPlan, SavedPlanError } from '../../apply/saved-plan.js';
 import type { ChangePlan } from '../../plan/change-plan.js';
 import { AuditLog } from '../../state/audit-log.js';
@@ -19,16 +26,19 @@ import { parseCommandArgs } from '../cli-args.js';
 import { CliError } from '../cli-error.js';
 import type { CliOutput } from '../cli-output.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { workspaceRootFromCwd } from './apply-command.js';
+import { parseDurationFlag, workspaceRootFromCwd } from './apply-command.js';
 
 export async function runApproveCommand(args: string[], output: CliOutput): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs('approve', args, {
     by: { type: 'string' },
     item: { type: 'string', multiple: true },
     output: { type: 'string', short: 'o' },
+    'lock-timeout': { type: 'string' },
   });
   if (positionals.length !== 1) throw new CliError('recon approve: expected exactly one PLAN.json (made by `recon plan -o PLAN.json`)');
   if (typeof values.by !== 'string' || values.by.trim() === '') throw new CliError('recon approve: --by WHO is required (who approves)');
+  const lockTimeoutMs =
+    typeof values['lock-timeout'] === 'string' ? parseDurationFlag('approve', 'lock-timeout', values['lock-timeout']) : DEFAULT_APPROVALS_LOCK_TIMEOUT_MS;
   let plan: ChangePlan;
   try {
     plan = loadSavedPlan(positionals[0]!);
@@ -51,25 +61,49 @@ export async function runApproveCommand(args: string[], output: CliOutput): Prom
 
   const stateDir = resolveStateDir(workspaceRootFromCwd(values.root as string | undefined), values['state-dir'] as string | undefined);
   const runId = newRunId();
-  const log = AuditLog.inStateDir(stateDir);
-  try {
-    log.appendMany(
-      records.map((record) => ({
-        ts: record.approved_at,
-        run_id: runId,
-        command: 'approve',
-        policy: record.item.split('/')[0] ?? null,
-        plan_hash: record.plan_hash,
-        item: record.item,
-        event: 'approved' as const,
-        attempt: null,
-        actor: record.approver,
-        error: null,
-        detail: { signed: record.signature !== undefined },
-      })),
-    );
-  } finally {
-    log.close();
+  const recordInAuditLog = (): void => {
+    const log = AuditLog.inStateDir(stateDir);
+    try {
+      log.appendMany(
+        records.map((record) => ({
+          ts: record.approved_at,
+          run_id: runId,
+          command: 'approve',
+          policy: record.item.split('/')[0] ?? null,
+          plan_hash: record.plan_hash,
+          item: record.item,
+          event: 'approved' as const,
+          attempt: null,
+          actor: record.approver,
+          error: null,
+          detail: { signed: record.signature !== undefined },
+        })),
+      );
+    } finally {
+      log.close();
+    }
+  };
+
+  let document: ApprovalsDocument | null = null;
+  const approvalsPath = values.output;
+  if (typeof approvalsPath === 'string') {
+    try {
+      document = await withApprovalsLock(
+        approvalsPath,
+        () => {
+          recordInAuditLog();
+          return appendApprovals(approvalsPath, records);
+        },
+        { lockTimeoutMs },
+      );
+    } catch (error) {
+      if (error instanceof ApprovalsLockError) {
+        throw new CliError(`recon approve: ${error.message}; approvals to one file are recorded one at a time (wait longer with --lock-timeout)`);
+      }
+      throw error;
+    }
+  } else {
+    recordInAuditLog();
   }
 
   if (items === undefined) {
@@ -81,8 +115,7 @@ export async function runApproveCommand(args: string[], output: CliOutput): Prom
     }
   }
 
-  if (typeof values.output === 'string') {
-    const document = appendApprovals(values.output, records);
+  if (document !== null) {
     output.out(
       `approved ${records.length} item${records.length === 1 ? '' : 's'} of plan ${plan.plan_hash.replace(/^sha256:/, '').slice(0, 12)} as ${records[0]!.approver}` +
         ` -> ${values.output} (${document.approvals.length} approval${document.approvals.length === 1 ? '' : 's'} in the file)\n`,
