@@ -71,6 +71,7 @@ export const DIAGNOSTIC_CODES = {
   'not-constant': entry('error', '{what} must be a constant value', 'Tests, groups and file paths need values known at compile time.'),
   'let-cycle': entry('error', "let '{name}' depends on itself: {cycle}", 'A let may not refer to itself, directly or through other lets.'),
   'function-not-available': entry('error', "{name}() is not available here: {detail}", 'changed() and only() read the differing fields, which exist only in remediation rules and `by` comparators.'),
+  'duration-without-unit': entry('warning', '{subject} is read as {value}; {advice}', 'A number without a unit where a duration is meant (the `timeout` of http, postgres and exec sources; a number compared with, added to or subtracted from a duration such as `age(...)`; an argument of `min`/`max` beside a duration) counts milliseconds: `timeout: 5` waits 5 ms, not 5 seconds. Write the unit: `5ms` keeps the meaning, `5s` is what was probably meant. The language server offers both as quick fixes.'),
 
   // Policies
   'missing-desired': entry('error', "policy '{name}' has no 'desired' source", 'Every policy needs `desired SOURCE`.'),

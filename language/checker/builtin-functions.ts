@@ -159,7 +159,7 @@ function param(name: string, types: readonly ValueType[], doc: string): Connecto
 
 const PATH = param('path', TEXT, 'The file, relative to the declaring file; it may not leave the workspace root.');
 const ITEMS = param('items', TEXT, 'The dotted path of the array of records inside the document.');
-const TIMEOUT = param('timeout', ['duration', 'number', 'integer'], 'How long to wait before giving up (a duration, like 30s).');
+const TIMEOUT = param('timeout', ['duration', 'number', 'integer'], 'How long to wait before giving up: a duration, like 30s (a number without a unit counts milliseconds).');
 
 /** Every connector of language version 1, by name (LANGUAGE.md 2.1). */
 export const CONNECTORS: Readonly<Record<IrConnectorKind, ConnectorSpec>> = {

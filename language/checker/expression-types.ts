@@ -21,6 +21,8 @@ import {
   type ValueType,
 } from './builtin-functions.js';
 import { constantValue } from './constant-values.js';
+import { bareNumber, literalWithoutUnit } from './duration-units.js';
+import { someExpression } from './expression-walk.js';
 import { functionAvailable, resolveBareName, resolveImportedLet, rootRecord, type ExpressionScope } from './expression-scope.js';
 import { canHaveSubfields, type RecordShape } from './source-shape.js';
 
@@ -356,6 +358,14 @@ class ExpressionChecker {
         );
       }
     });
+    if ((f.name === 'min' || f.name === 'max') && argTypes.includes('duration')) {
+      // min(age(actual.seen), 30): the 30 is read as milliseconds (duration-units.ts)
+      for (const arg of expr.args) {
+        const literal = bareNumber(arg.value);
+        const warning = literal ? literalWithoutUnit(`${literal.text} in ${f.name}() with a duration`, literal) : null;
+        if (warning) this.report(warning);
+      }
+    }
     return plain(functionResultType(f, argTypes));
   }
 
@@ -409,6 +419,7 @@ class ExpressionChecker {
       return plain(op === '+' || op === '-' || op === '*' || op === '/' || op === '%' ? 'unknown' : 'bool');
     };
     const known = (t: ValueType): boolean => !LENIENT.has(t);
+    if (left === 'duration' || right === 'duration') this.numberBesideDuration(expr, left, right);
     switch (op) {
       case 'or':
       case 'and':
@@ -456,6 +467,33 @@ class ExpressionChecker {
         return plain(known(left) ? left : known(right) ? right : 'unknown');
       }
     }
+  }
+
+  /**
+   * `age(actual.seen) > 30`: a number literal compared with, added to or subtracted from a
+   * duration is read as milliseconds, which is rarely what a bare `30` meant (duration-units.ts).
+   * `*`, `/` and `%` take plain numbers beside a duration (`2 * 1h`), so they are not reported;
+   * nor is a number beside a duration that was divided (`age(actual.seen) / 1000 > 30`): the
+   * division converted it to another unit, which the number then counts.
+   */
+  private numberBesideDuration(expr: A.BinaryExpr, left: ValueType, right: ValueType): void {
+    const op = expr.operator;
+    const phrase = (numberOnLeft: boolean): string | null => {
+      if (op === '==' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=') return 'compared with a duration';
+      if (op === '+') return 'added to a duration';
+      if (op === '-') return numberOnLeft ? 'with a duration subtracted from it' : 'subtracted from a duration';
+      return null;
+    };
+    const divided = (side: A.Expr): boolean => someExpression(side, (e) => e.kind === 'Binary' && e.operator === '/');
+    const check = (durationSide: A.Expr, numberSide: A.Expr, numberOnLeft: boolean): void => {
+      const literal = bareNumber(numberSide);
+      const words = phrase(numberOnLeft);
+      if (!literal || words === null || divided(durationSide)) return;
+      const warning = literalWithoutUnit(`${literal.text} ${words}`, literal);
+      if (warning) this.report(warning);
+    };
+    if (left === 'duration') check(expr.left, expr.right, false);
+    if (right === 'duration') check(expr.right, expr.left, true);
   }
 
   private matches(expr: A.BinaryExpr, left: ValueType, right: ValueType): Typed {

@@ -13,6 +13,7 @@ import { isInside } from '../program.js';
 import { CONNECTOR_NAMES, connectorSpec, type ConnectorSpec } from './builtin-functions.js';
 import { changeTo, type CheckContext } from './check-context.js';
 import { constantValue } from './constant-values.js';
+import { bareNumber, expressionWithoutUnit, literalWithoutUnit } from './duration-units.js';
 import { literalPassword, writtenText } from './literal-credentials.js';
 import { connectorScope, mapScope, ruleScope, selectScope, whereScope } from './expression-scope.js';
 import { describeType, typeFits } from './expression-types.js';
@@ -161,6 +162,7 @@ export function checkConnector(ctx: CheckContext, call: A.CallExpr): void {
     if (options.has(option.name)) fail(arg.name, `option '${option.name}' is given twice`);
     options.set(option.name, arg);
     if (!typeFits(type, option.types)) fail(arg.value, `option '${option.name}' needs ${option.types.map(describeType).join(' or ')}, got ${describeType(type)}`);
+    else if (option.types.includes('duration') && (type === 'number' || type === 'integer')) checkDurationUnit(ctx, option.name, arg.value);
   });
   if (positional.length < spec.requiredPositional) {
     const names = spec.positional.slice(0, spec.requiredPositional).map((p) => p.name).join(', ');
@@ -184,6 +186,24 @@ export function checkConnector(ctx: CheckContext, call: A.CallExpr): void {
     if (!table && !query) fail(call, "needs a 'table' or a 'query' option");
     if (table && query) fail(query, "takes a 'table' or a 'query', not both");
   }
+}
+
+/**
+ * Warns about a number without a unit given to a duration option (`timeout: 5`, read as 5 ms):
+ * a literal gets the `5ms` / `5s` quick fixes, another number (`timeout: t`) the advice to
+ * multiply it by its unit. See duration-units.ts.
+ */
+function checkDurationUnit(ctx: CheckContext, option: string, value: A.Expr): void {
+  const subject = `${option}: ${ctx.text(value)}`;
+  const literal = bareNumber(value);
+  if (literal) {
+    const warning = literalWithoutUnit(subject, literal);
+    if (warning) ctx.report(warning);
+    return;
+  }
+  const constant = constantValue(value, ctx.module);
+  const warning = expressionWithoutUnit(subject, value, constant.ok && typeof constant.value === 'number' ? constant.value : null);
+  if (warning) ctx.report(warning);
 }
 
 /**

@@ -137,3 +137,53 @@ describe('quick fixes', () => {
     expect(fixesOf({ ...d, message: "unknown name 'x'" })).toEqual([]);
   });
 });
+
+describe('quick fixes for a duration without a unit', () => {
+  const TEXT = `source api {
+  from http("http://127.0.0.1:1/x", items: "data", timeout: 5)
+  key id
+  fields { id: string  seen: datetime }
+}
+policy stale {
+  desired api
+  actual api
+  remediate {
+    on changed when age(actual.seen) > 30 => report
+  }
+}
+<|>`;
+
+  it('offer the unit that keeps today\'s meaning first, then seconds, at the number', () => {
+    fixture = openFixture(TEXT);
+    const at = fixture.text.indexOf('timeout: 5') + 'timeout: '.length;
+    const actions = codeActions(fixture.analysis, at, at + 1, docsLinker());
+    expect(actions.map((a) => a.title)).toEqual(["Change to '5ms' (milliseconds, as it is read now)", "Change to '5s' (seconds)"]);
+    for (const action of actions) {
+      expect(action.kind).toBe(CodeActionKind.QuickFix);
+      expect(action.isPreferred).toBe(false);
+      expect(action.diagnostics![0]!.code).toBe('duration-without-unit');
+      expect(action.diagnostics![0]!.codeDescription?.href).toMatch(/docs\/diagnostics\/duration-without-unit\.md$/);
+    }
+    const edits = actions.map((a) => a.edit!.changes![fixture!.uri]!);
+    expect(edits.map((e) => e.map((edit) => edit.newText))).toEqual([['5ms'], ['5s']]);
+    expect(applyTextEdits(fixture.text, edits[0]!)).toContain('timeout: 5ms)');
+    expect(applyTextEdits(fixture.text, edits[1]!)).toContain('timeout: 5s)');
+  });
+
+  it('applying either rewrite everywhere leaves a file without the warning', () => {
+    fixture = openFixture(TEXT);
+    const warnings = fixture.analysis.diagnostics.filter((d) => d.code === 'duration-without-unit');
+    expect(warnings.map((d) => fixture!.text.slice(d.start, d.end))).toEqual(['5', '30']);
+    for (const [index, unit] of [[0, 'ms'], [1, 's']] as const) {
+      const actions = codeActions(fixture.analysis, 0, fixture.text.length, docsLinker());
+      const edits = actions.filter((a) => new RegExp(`^Change to '\\d+${unit}'`).test(a.title)).flatMap((a) => a.edit!.changes![fixture!.uri]!);
+      expect(edits).toHaveLength(2);
+      const text = applyTextEdits(fixture.text, edits);
+      expect(text).toContain(`timeout: 5${unit})`);
+      expect(text).toContain(`age(actual.seen) > 30${unit} =>`);
+      fixture.store.change(fixture.uri, [{ text }], 2 + index);
+      expect(fixture.store.analysis(fixture.uri)!.diagnostics).toEqual([]);
+      fixture.store.change(fixture.uri, [{ text: fixture.text }], 10 + index);
+    }
+  });
+});
