@@ -162,7 +162,10 @@ export function checkConnector(ctx: CheckContext, call: A.CallExpr): void {
     if (options.has(option.name)) fail(arg.name, `option '${option.name}' is given twice`);
     options.set(option.name, arg);
     if (!typeFits(type, option.types)) fail(arg.value, `option '${option.name}' needs ${option.types.map(describeType).join(' or ')}, got ${describeType(type)}`);
-    else if (option.types.includes('duration') && (type === 'number' || type === 'integer')) checkDurationUnit(ctx, option.name, arg.value);
+    else if (option.types.includes('duration')) {
+      if (type === 'number' || type === 'integer') checkDurationUnit(ctx, option.name, arg.value);
+      checkDurationAboveZero(ctx, option.name, arg.value);
+    }
   });
   if (positional.length < spec.requiredPositional) {
     const names = spec.positional.slice(0, spec.requiredPositional).map((p) => p.name).join(', ');
@@ -204,6 +207,17 @@ function checkDurationUnit(ctx: CheckContext, option: string, value: A.Expr): vo
   const constant = constantValue(value, ctx.module);
   const warning = expressionWithoutUnit(subject, value, constant.ok && typeof constant.value === 'number' ? constant.value : null);
   if (warning) ctx.report(warning);
+}
+
+/**
+ * A duration option that is not above 0 (`timeout: 0s`, `timeout: -5`) is an error here, where
+ * the connector would refuse it only when `recon plan` runs: `recon check` must not pass a file
+ * that every run then rejects.
+ */
+function checkDurationAboveZero(ctx: CheckContext, option: string, value: A.Expr): void {
+  const constant = constantValue(value, ctx.module);
+  if (!constant.ok || typeof constant.value !== 'number' || constant.value > 0) return;
+  ctx.report(diagnostic('value-out-of-range', value.start, value.end, { detail: `${option} must be above 0, got ${ctx.text(value)}` }));
 }
 
 /**

@@ -45,11 +45,22 @@ describe('a connector timeout without a unit', () => {
       }
     });
 
-    for (const clean of ['5s', '5ms', '2m', '1.5h', '2 * 30s', 't * 1s', '0']) {
+    for (const clean of ['5s', '5ms', '2m', '1.5h', '2 * 30s', 't * 1s']) {
       it(`${connector}: timeout: ${clean} is clean`, () => {
         expectDiagnostics(sourceWith(connector, clean, 'let t = 5\n'), []);
       });
     }
+  }
+
+  // The connectors refuse a timeout that is not above 0 when `recon plan` runs; the checker says so first.
+  for (const [timeout, shown] of [['0', '0'], ['0s', '0s'], ['-5s', '-5s'], ['t', 't']] as const) {
+    it(`timeout: ${timeout} (not above 0) is a value-out-of-range error at the value`, () => {
+      const text = sourceWith('http', timeout, 'let t = 0ms\n');
+      const d = only(expectDiagnostics(text, [{ code: 'value-out-of-range', line: 3 }]), 'value-out-of-range');
+      expect(d.message).toBe(`timeout must be above 0, got ${shown}`);
+      const at = text.indexOf(`timeout: ${timeout}`) + 'timeout: '.length;
+      expect([d.start, d.end]).toEqual([at, at + timeout.length]);
+    });
   }
 
   it('a decimal or exponent number gets rewrites a duration literal can spell', () => {
