@@ -18,6 +18,7 @@ import {
   type RecordBatch,
   type UnreadableRecord,
 } from './connector.js';
+import type { InexactRecordProblem } from './exact-json-numbers.js';
 import { evaluateTracked, scrubbedMessage, SecretScrubber } from './secret-scrubber.js';
 
 /** Records per batch: large enough to amortise async overhead, small enough to stay streaming. */
@@ -236,21 +237,32 @@ export function describeKind(value: unknown): string {
 /**
  * Streams the elements of a parsed list as batches: plain objects are records, anything else is
  * an unreadable entry. `lineOf` gives the 1-based line of element `i` when the format knows it.
+ * `inexact`: the records holding numbers a double cannot hold exactly that the source does not
+ * carry as text (`exact-json-numbers.ts`), by index — unreadable entries naming the field and the
+ * literal, each keeping the record as its salvaged guess (so its key is withheld); `label` names
+ * where the list came from when it is no file (`the output of kubectl`).
  */
 export async function* batchesOfItems(
   source: IrSource,
   context: ConnectorContext,
   items: readonly unknown[],
   lineOf?: (index: number) => number | undefined,
+  inexact?: { problems: ReadonlyMap<number, InexactRecordProblem>; label?: string },
 ): AsyncGenerator<RecordBatch> {
   const file = source.connector.path ?? source.connector.kind;
   const builder = new BatchBuilder();
+  const problems = inexact !== undefined && inexact.problems.size > 0 ? inexact.problems : null;
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     const line = lineOf?.(i);
     const origin: RawRecordOrigin = line === undefined ? { position: i + 1 } : { position: i + 1, line };
-    // plain objects only: YAML can also give binary data (`!!binary`), which is no record
-    if (isPlainObject(item)) {
+    const problem = problems === null ? undefined : problems.get(i);
+    if (problem !== undefined) {
+      const at = line ?? problem.line;
+      const where = inexact?.label !== undefined ? `${inexact.label}: record ${i + 1} (line ${at})` : `${file}:${at}: record ${i + 1}`;
+      builder.addUnreadable({ origin, error: `${where}: ${problem.detail}`, salvaged: item as RawRecord });
+    } else if (isPlainObject(item)) {
+      // plain objects only: YAML can also give binary data (`!!binary`), which is no record
       builder.add(item, origin);
     } else {
       const where = line === undefined ? `${file}: record ${i + 1}` : `${file}:${line}: record ${i + 1}`;

@@ -8,7 +8,8 @@
  *   declares the source (relative program paths and file arguments mean what they say there),
  *   with the environment recon runs in.
  * - The output is one JSON document (the list at `items`, or the document itself), or — when it
- *   is not — JSON Lines: one object a line, as streaming tools print them.
+ *   is not — JSON Lines: one object a line, as streaming tools print them. Numbers no double
+ *   holds exactly are read as the json connector reads them (`exact-json-numbers.ts`).
  * - A non-zero exit, a timeout (default 60 s; the whole process group is stopped) or output that
  *   is not JSON fails the read with a one-line error quoting the end of stderr, every secret
  *   scrubbed (arguments may use `secret()`).
@@ -16,8 +17,9 @@
  *   before anything runs.
  */
 import type { IrSource } from '../../language/ir/ir-types.js';
+import { isPlainObject } from '../expressions/own-properties.js';
 import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory, type RecordBatch } from './connector.js';
-import { batchesOfItems, describeKind, itemsAt, readOptions, sourceLabel, untrustedError } from './connector-support.js';
+import { batchesOfItems, describeKind, readOptions, sourceLabel, untrustedError } from './connector-support.js';
 import {
   DEFAULT_EXEC_TIMEOUT_MS,
   programFolder,
@@ -27,6 +29,8 @@ import {
   startFailure,
   type ProgramResult,
 } from './program-runner.js';
+import { ExactNumberReading, settleLineRecord, type InexactRecordProblem } from './exact-json-numbers.js';
+import { readJsonItems } from './json-connector.js';
 import { evaluateTracked, scrubbedMessage, SecretScrubber } from './secret-scrubber.js';
 import { decodeUtf8, findInvalidUtf8, notUtf8Answer } from './utf8-text.js';
 
@@ -37,22 +41,32 @@ export function argumentText(value: unknown): string | null {
   return null;
 }
 
-/** The records of a program's output: one JSON document, else JSON Lines; null when neither. */
-export function parseProgramOutput(text: string): { document: unknown } | { lines: unknown[] } | null {
+/**
+ * The records of a program's output: one JSON document, else JSON Lines (with each value's line
+ * text and 1-based line number, to read its numbers exactly: `exact-json-numbers.ts`); null when
+ * neither.
+ */
+export function parseProgramOutput(text: string): { document: unknown } | { lines: unknown[]; texts: string[]; lineNumbers: number[] } | null {
   try {
     return { document: JSON.parse(text) };
   } catch {
-    const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-    if (lines.length < 2) return null;
+    const all = text.split(/\r?\n/);
     const values: unknown[] = [];
-    for (const line of lines) {
+    const texts: string[] = [];
+    const lineNumbers: number[] = [];
+    for (let i = 0; i < all.length; i++) {
+      const line = all[i]!;
+      if (line.trim() === '') continue;
       try {
         values.push(JSON.parse(line));
       } catch {
         return null;
       }
+      texts.push(line);
+      lineNumbers.push(i + 1);
     }
-    return { lines: values };
+    if (values.length < 2) return null;
+    return { lines: values, texts, lineNumbers };
   }
 }
 
@@ -128,8 +142,20 @@ class ExecConnector implements Connector {
       throw this.fail(`${shownProgram} did not print JSON: ${start}`);
     }
     const itemsPath = options.get('items') as string | undefined;
-    const items = 'document' in parsed ? itemsAt(source, parsed.document, itemsPath, `the output of ${shownProgram}`) : parsed.lines;
-    yield* batchesOfItems(source, context, items) as AsyncGenerator<RecordBatch>;
+    const label = `the output of ${shownProgram}`;
+    if ('document' in parsed) {
+      const { items, problems } = readJsonItems(source, text, parsed.document, itemsPath, label);
+      yield* batchesOfItems(source, context, items, undefined, { problems, label });
+      return;
+    }
+    const exact = new ExactNumberReading(source);
+    const problems = new Map<number, InexactRecordProblem>();
+    parsed.lines.forEach((value, i) => {
+      if (!isPlainObject(value)) return;
+      const detail = settleLineRecord(exact, parsed.texts[i]!, value);
+      if (detail !== null) problems.set(i, { detail, line: parsed.lineNumbers[i]! });
+    });
+    yield* batchesOfItems(source, context, parsed.lines, undefined, { problems, label });
   }
 }
 

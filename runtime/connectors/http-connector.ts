@@ -19,12 +19,15 @@
  *   every secret from what the server says.
  * - Never in an untrusted context (the editor's preview of an untrusted workspace): reading
  *   refuses with a clear error before any request.
+ * - Numbers no double holds exactly (beyond 2^53) are read as the json connector reads them
+ *   (`exact-json-numbers.ts`): as text in a field declared `string`, else the record is invalid.
  */
 import { createHash } from 'node:crypto';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import { ownValue } from '../expressions/own-properties.js';
 import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory, type RecordBatch } from './connector.js';
-import { BatchBuilder, describeKind, itemsAt, readOptions, sourceLabel, untrustedError } from './connector-support.js';
+import { BatchBuilder, describeKind, readOptions, sourceLabel, untrustedError } from './connector-support.js';
+import { readJsonItems } from './json-connector.js';
 import {
   bodySnippet,
   DEFAULT_HTTP_TIMEOUT_MS,
@@ -150,7 +153,7 @@ class HttpConnector implements Connector {
         const type = response.headers.get('content-type') ?? 'no content type';
         throw this.fail(`GET ${shownUrl}: the answer is not JSON (${type}): ${bodySnippet(response.text, scrubber, 120)}`);
       }
-      const items = itemsAt(source, document, itemsPath, `the answer of GET ${shownUrl}`);
+      const { items, problems } = readJsonItems(source, response.text, document, itemsPath, `the answer of GET ${shownUrl}`);
       if (nextPath !== undefined && nextPath !== '') {
         if (items.length > 0) {
           emptyInARow = 0;
@@ -167,9 +170,14 @@ class HttpConnector implements Connector {
         }
       }
       const builder = new BatchBuilder();
-      for (const item of items) {
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
         position += 1;
-        if (item !== null && typeof item === 'object' && !Array.isArray(item)) builder.add(item as Record<string, unknown>, { position });
+        const problem = problems.size === 0 ? undefined : problems.get(i);
+        if (problem !== undefined) {
+          const error = `GET ${shownUrl}: record ${position} (line ${problem.line} of the answer): ${problem.detail}`;
+          builder.addUnreadable({ origin: { position }, error: this.scrubber.scrub(error), salvaged: item as Record<string, unknown> });
+        } else if (item !== null && typeof item === 'object' && !Array.isArray(item)) builder.add(item as Record<string, unknown>, { position });
         else builder.addUnreadable({ origin: { position }, error: `GET ${shownUrl}: record ${position} is ${describeKind(item)}, not an object` });
         if (builder.full) yield builder.take();
       }

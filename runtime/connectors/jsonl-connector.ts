@@ -4,6 +4,8 @@
  * Why streamed line by line: such files are often appended logs or exports far larger than
  * memory allows as one document. A line that is not a JSON object is an unreadable record with
  * its line number (the other lines are still read); blank lines are skipped and are not records.
+ * So is a line holding a number no double holds exactly (beyond 2^53) in a field not declared
+ * `string` (`exact-json-numbers.ts`).
  * Lines may end with `\n` or `\r\n`. The file must be UTF-8: bytes that are not stop the read,
  * naming the first bad line (`utf8-text.ts` says why not an invalid item per line).
  */
@@ -11,6 +13,7 @@ import { createReadStream } from 'node:fs';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import type { Connector, ConnectorContext, ConnectorFactory, RawRecord, RecordBatch } from './connector.js';
 import { BatchBuilder, describeKind, fileError, readOptions, resolveSourceFile, throwIfAborted } from './connector-support.js';
+import { ExactNumberReading, settleLineRecord } from './exact-json-numbers.js';
 import { jsonSyntaxError } from './json-syntax-error.js';
 import { NotUtf8Error, notUtf8FileError, Utf8ChunkDecoder } from './utf8-text.js';
 
@@ -30,6 +33,7 @@ class JsonlConnector implements Connector {
     const absolute = await resolveSourceFile(source, context);
     const file = source.connector.path ?? absolute;
     const builder = new BatchBuilder();
+    const exact = new ExactNumberReading(source);
     let line = 0;
     let position = 0;
     let carry = '';
@@ -49,8 +53,11 @@ class JsonlConnector implements Connector {
         builder.addUnreadable({ origin, error: `${file}:${line}: not valid JSON: ${detail}${column}` });
         return;
       }
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) builder.add(value as RawRecord, origin);
-      else builder.addUnreadable({ origin, error: `${file}:${line}: the line holds ${describeKind(value)}, not an object` });
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        const problem = settleLineRecord(exact, content, value as RawRecord);
+        if (problem === null) builder.add(value as RawRecord, origin);
+        else builder.addUnreadable({ origin, error: `${file}:${line}: ${problem}`, salvaged: value as RawRecord });
+      } else builder.addUnreadable({ origin, error: `${file}:${line}: the line holds ${describeKind(value)}, not an object` });
     };
 
     // Bytes, decoded strictly: a file that is not UTF-8 stops the read (see `utf8-text.ts`).

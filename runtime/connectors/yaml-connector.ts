@@ -9,13 +9,19 @@
  * are numbered through the whole file. Such a file is read-only (the yaml writer refuses to
  * rewrite it).
  *
+ * Numbers no double holds exactly (`9007199254740993`: the `yaml` package reads it as the nearest
+ * double, as `JSON.parse` does) are read as the json connector reads them (`exact-json-numbers.ts`):
+ * as their text in a field declared `string`, else the record is invalid.
+ *
  * Why the document API: besides values it gives node ranges, so every record carries the line it
  * starts on, and a syntax error names `file:line:col`.
  */
 import type { Node as YamlNode } from 'yaml';
 import type { IrSource } from '../../language/ir/ir-types.js';
+import { isPlainObject } from '../expressions/own-properties.js';
 import { ConnectorError, type Connector, type ConnectorContext, type ConnectorFactory, type RecordBatch } from './connector.js';
 import { batchesOfItems, itemsAt, readOptions, resolveSourceFile, sourceLabel } from './connector-support.js';
+import { ExactNumberReading, type InexactRecordProblem } from './exact-json-numbers.js';
 import { readUtf8File } from './utf8-text.js';
 
 class YamlConnector implements Connector {
@@ -37,7 +43,18 @@ class YamlConnector implements Connector {
     // reads one before a top-level list as an error ("Unexpected scalar at node end").
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     // The `yaml` package (≈ 260 KB) is imported on first read: a plan of other sources never loads it.
-    const { findSequence, LineCounter, parseAllDocuments } = await import('./yaml-sequence.js');
+    const { findSequence, LineCounter, parseAllDocuments, settleYamlRecord } = await import('./yaml-sequence.js');
+    const exact = new ExactNumberReading(source);
+    /** The records (by index) holding a number no double holds exactly that the source does not carry as text. */
+    const settle = (items: readonly unknown[], nodeOf: (index: number) => unknown, lineOf: (index: number) => number | undefined): Map<number, InexactRecordProblem> => {
+      const problems = new Map<number, InexactRecordProblem>();
+      items.forEach((item, i) => {
+        if (!isPlainObject(item)) return;
+        const detail = settleYamlRecord(exact, nodeOf(i), item);
+        if (detail !== null) problems.set(i, { detail, line: lineOf(i) ?? 0 });
+      });
+      return problems;
+    };
     const lineCounter = new LineCounter();
     const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false });
     for (const document of documents) {
@@ -63,16 +80,20 @@ class YamlConnector implements Connector {
       const document = documents[0];
       const items = itemsAt(source, document === undefined ? null : valueOf(document), itemsPath);
       const sequence = document === undefined ? null : findSequence(document.contents, itemsPath);
-      yield* batchesOfItems(source, context, items, (i) => lineAt(sequence?.items[i] as YamlNode | null | undefined));
+      const lineOf = (i: number) => lineAt(sequence?.items[i] as YamlNode | null | undefined);
+      const problems = settle(items, (i) => sequence?.items[i], lineOf);
+      yield* batchesOfItems(source, context, items, lineOf, { problems });
       return;
     }
     const items: unknown[] = [];
+    const nodes: unknown[] = [];
     const lines: (number | undefined)[] = [];
     documents.forEach((document, n) => {
       const value = valueOf(document);
       if (value === null) return; // an empty document (a `---` with nothing after it)
       if (!itemsPath && !Array.isArray(value)) {
         items.push(value); // the document is the record
+        nodes.push(document.contents);
         lines.push(lineAt(document.contents as YamlNode | null));
         return;
       }
@@ -80,10 +101,12 @@ class YamlConnector implements Connector {
       const sequence = findSequence(document.contents, itemsPath);
       listed.forEach((item, i) => {
         items.push(item);
+        nodes.push(sequence?.items[i]);
         lines.push(lineAt(sequence?.items[i] as YamlNode | null | undefined));
       });
     });
-    yield* batchesOfItems(source, context, items, (i) => lines[i]);
+    const problems = settle(items, (i) => nodes[i], (i) => lines[i]);
+    yield* batchesOfItems(source, context, items, (i) => lines[i], { problems });
   }
 }
 

@@ -9,13 +9,15 @@
  * and a created one is appended after the last element in the style of the others (one per line
  * with their indentation, or all on one line when the file writes them so).
  *
- * The records are read with `JSON.parse`, exactly as the connector reads them; `jsonc-parser`
- * gives the offsets of the list and its elements.
+ * The records are read with `JSON.parse`, exactly as the connector reads them (`readJsonItems`:
+ * numbers beyond double precision too); `jsonc-parser` gives the offsets of the list and its
+ * elements.
  */
 import { visit } from 'jsonc-parser';
 import { ConnectorError, type RawRecord } from '../connectors/connector.js';
-import { itemsAt } from '../connectors/connector-support.js';
-import { parseJsonDocument } from '../connectors/json-connector.js';
+import type { IrSource } from '../../language/ir/ir-types.js';
+import { findInexactLiterals, parseWithExactText } from '../connectors/exact-json-numbers.js';
+import { parseJsonDocument, readJsonItems } from '../connectors/json-connector.js';
 import { isPlainObject, setOwn } from '../expressions/own-properties.js';
 import type { FileDocument, FileFormat, FileFormatInput } from './file-writer.js';
 import { detectJsonStyle, detectSpacing, editRecordText, stringifyMultiLine, stringifyOneLine, type JsonStyle } from './json-text-edits.js';
@@ -142,6 +144,9 @@ class JsonDocument implements FileDocument {
     private readonly list: ListLocation,
     values: readonly unknown[],
     private readonly itemsPath: string | undefined,
+    private readonly source: IrSource,
+    /** Indexes of the records that cannot be read exactly (`readJsonItems`): never matched by key. */
+    private readonly unreadable: ReadonlySet<number>,
   ) {
     const children = list.children;
     this.count = children.length;
@@ -168,7 +173,7 @@ class JsonDocument implements FileDocument {
   forEachRecord(visit: (index: number, raw: RawRecord | null) => void): void {
     for (let i = 0; i < this.count; i++) {
       const value = this.elements[i].value;
-      visit(i, isPlainObject(value) ? value : null);
+      visit(i, isPlainObject(value) && !this.unreadable.has(i) ? value : null);
     }
   }
 
@@ -199,15 +204,25 @@ class JsonDocument implements FileDocument {
     const spliced = this.renderSpliced();
     const expected = this.elements.filter((element) => !element.removed).map((element) => element.value);
     if (this.holds(spliced, expected)) return this.bom + spliced;
-    // Never write a document that does not hold exactly the intended records: print it whole.
+    // Never write a document that does not hold exactly the intended records: print it whole —
+    // unless it holds numbers no double holds exactly, which printing would change (their
+    // records hold their digits as text: they would be printed as strings).
+    const inexact = findInexactLiterals(this.body)[0];
+    if (inexact !== undefined) {
+      throw new WriteError(
+        `source ${this.source.name}: cannot rewrite the file without changing the number ${inexact.literal} (beyond double precision) it holds; nothing was written`,
+        false,
+      );
+    }
     const document = JSON.parse(this.body) as unknown;
     const whole = this.itemsPath === undefined || this.itemsPath === '' ? expected : replaceAt(document, this.itemsPath.split('.'), expected);
     return this.bom + JSON.stringify(whole, null, this.style.indent).split('\n').join(this.style.eol) + (this.body.endsWith('\n') ? this.style.eol : '');
   }
 
+  /** Whether `text` holds exactly the records `expected`, read as the connector reads them. */
   private holds(text: string, expected: unknown[]): boolean {
     try {
-      return sameValue(itemsAtPath(JSON.parse(text) as unknown, this.itemsPath), expected);
+      return sameValue(itemsAtPath(parseWithExactText(text), this.itemsPath), expected);
     } catch {
       return false;
     }
@@ -247,8 +262,13 @@ export const jsonFileFormat: FileFormat = {
     const body = bom ? input.text.slice(1) : input.text;
     const itemsPath = input.options.get('items') as string | undefined;
     let values: unknown[];
+    let unreadable: ReadonlySet<number>;
     try {
-      values = itemsAt(source, parseJsonDocument(source, body), itemsPath);
+      // read as the connector reads them, numbers beyond double precision included, so that the
+      // key index finds the records the plan saw
+      const read = readJsonItems(source, body, parseJsonDocument(source, body), itemsPath);
+      values = read.items;
+      unreadable = new Set(read.problems.keys());
     } catch (error) {
       if (error instanceof ConnectorError) throw new WriteError(error.message, false);
       throw error;
@@ -257,6 +277,6 @@ export const jsonFileFormat: FileFormat = {
     if (list === undefined || list.children.length !== values.length) {
       throw new WriteError(`source ${source.name}: ${file}: cannot locate the list of records in the text (duplicate keys on the items path?)`, false);
     }
-    return new JsonDocument(bom, body, list, values, itemsPath);
+    return new JsonDocument(bom, body, list, values, itemsPath, source, unreadable);
   },
 };

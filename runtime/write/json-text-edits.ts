@@ -11,6 +11,7 @@
  */
 import { applyEdits, modify, type FormattingOptions } from 'jsonc-parser';
 import type { RawRecord } from '../connectors/connector.js';
+import { parseWithExactText } from '../connectors/exact-json-numbers.js';
 import { isPlainObject } from '../expressions/own-properties.js';
 import type { PathSegment } from '../observe/field-path.js';
 import { sameValue, type RawEdit } from './raw-record-edits.js';
@@ -74,9 +75,10 @@ export function stringifyMultiLine(value: unknown, style: Pick<JsonStyle, 'inden
   return JSON.stringify(value, null, style.indent).split('\n').join(style.eol + base);
 }
 
+/** Whether `text` holds `expected`, numbers beyond double precision read as their text, as records hold them. */
 function parsesTo(text: string, expected: unknown): boolean {
   try {
-    return sameValue(JSON.parse(text), expected);
+    return sameValue(parseWithExactText(text), expected);
   } catch {
     return false;
   }

@@ -11,7 +11,9 @@
  * Lines are read as the connector reads them: a trailing `\r` is not part of the record, blank
  * lines are not records, a line that is not a JSON object is kept but never matched.
  */
+import type { IrSource } from '../../language/ir/ir-types.js';
 import type { RawRecord } from '../connectors/connector.js';
+import { ExactNumberReading, settleLineRecord } from '../connectors/exact-json-numbers.js';
 import { isPlainObject } from '../expressions/own-properties.js';
 import type { FileDocument, FileFormat, FileFormatInput } from './file-writer.js';
 import { detectSpacing, editRecordText, stringifyOneLine, type JsonStyle } from './json-text-edits.js';
@@ -26,6 +28,8 @@ interface Line {
 
 interface Entry {
   value: unknown;
+  /** Holds a number no double holds exactly that the source does not carry as text: never matched. */
+  inexact?: true;
   text: string;
   removed: boolean;
   /** The line it is on, or -1 when appended. */
@@ -39,7 +43,8 @@ class JsonlDocument implements FileDocument {
   private readonly style: JsonStyle;
   private readonly endsWithNewline: boolean;
 
-  constructor(private readonly bom: string, body: string) {
+  constructor(private readonly bom: string, body: string, source: IrSource) {
+    const exact = new ExactNumberReading(source);
     let start = 0;
     let eol: string | null = null;
     while (start < body.length) {
@@ -61,7 +66,10 @@ class JsonlDocument implements FileDocument {
           value = undefined;
         }
         entry = this.entries.length;
-        this.entries.push({ value, text: content, removed: false, line: this.lines.length });
+        // read as the connector reads it, numbers beyond double precision included
+        if (isPlainObject(value) && settleLineRecord(exact, content, value) !== null) {
+          this.entries.push({ value, inexact: true, text: content, removed: false, line: this.lines.length });
+        } else this.entries.push({ value, text: content, removed: false, line: this.lines.length });
       }
       this.lines.push({ content, term, entry });
       start = end;
@@ -78,8 +86,8 @@ class JsonlDocument implements FileDocument {
 
   forEachRecord(visit: (index: number, raw: RawRecord | null) => void): void {
     for (let i = 0; i < this.count; i++) {
-      const value = this.entries[i].value;
-      visit(i, isPlainObject(value) ? value : null);
+      const entry = this.entries[i];
+      visit(i, isPlainObject(entry.value) && entry.inexact !== true ? entry.value : null);
     }
   }
 
@@ -128,6 +136,6 @@ export const jsonlFileFormat: FileFormat = {
   options: {},
   parse(input: FileFormatInput): FileDocument {
     const bom = input.text.charCodeAt(0) === 0xfeff ? '\ufeff' : '';
-    return new JsonlDocument(bom, bom ? input.text.slice(1) : input.text);
+    return new JsonlDocument(bom, bom ? input.text.slice(1) : input.text, input.source);
   },
 };

@@ -19,7 +19,8 @@
 import { Document, isAlias, isMap, LineCounter, parseDocument, type Node as YamlNode, type ToStringOptions, type YAMLSeq } from 'yaml';
 import { ConnectorError, type RawRecord } from '../connectors/connector.js';
 import { itemsAt } from '../connectors/connector-support.js';
-import { findSequence } from '../connectors/yaml-sequence.js';
+import { exactYamlValue, findSequence, inexactYamlNumbers, keepExactYamlIntegers, settleYamlRecord } from '../connectors/yaml-sequence.js';
+import { ExactNumberReading } from '../connectors/exact-json-numbers.js';
 import { isPlainObject } from '../expressions/own-properties.js';
 import type { FileDocument, FileFormat, FileFormatInput } from './file-writer.js';
 import { clone, sameValue, type RawEdit } from './raw-record-edits.js';
@@ -65,6 +66,8 @@ class YamlDocument implements FileDocument {
     private readonly label: string,
     private readonly file: string,
     private readonly lineCounter: LineCounter,
+    /** Indexes of the records holding numbers no double holds exactly that the source does not carry as text: never matched. */
+    private readonly unreadable: ReadonlySet<number>,
   ) {
     this.entries = values.map((value, i) => ({ original: i, value, state: 'same' }));
     this.count = values.length;
@@ -78,7 +81,7 @@ class YamlDocument implements FileDocument {
   forEachRecord(visit: (index: number, raw: RawRecord | null) => void): void {
     for (let i = 0; i < this.count; i++) {
       const value = this.entries[i].value;
-      visit(i, isPlainObject(value) ? value : null);
+      visit(i, isPlainObject(value) && !this.unreadable.has(i) ? value : null);
     }
   }
 
@@ -110,7 +113,7 @@ class YamlDocument implements FileDocument {
         if (edit.remove) node.deleteIn(edit.path);
         else node.setIn(edit.path, edit.value !== null && typeof edit.value === 'object' ? this.document.createNode(clone(edit.value)) : edit.value);
       }
-      if (!sameValue(node.toJS(this.document), raw)) {
+      if (!sameValue(exactYamlValue(node, this.document), raw)) {
         // The edits did not give the intended record (a key spelled differently in YAML, say): replace the node.
         const fresh = this.document.createNode(clone(raw)) as YamlNode;
         if (node.commentBefore) fresh.commentBefore = node.commentBefore;
@@ -148,6 +151,15 @@ class YamlDocument implements FileDocument {
 
   /** The whole Document printed, on a copy (render may be called again after a failed commit). */
   private renderWhole(): string {
+    // The `yaml` package prints a number from its value, not its text: a number no double holds
+    // exactly (`9007199254740993`) would be printed as another one, in records no edit touched.
+    const inexact = inexactYamlNumbers(this.document.contents)[0];
+    if (inexact !== undefined) {
+      throw new WriteError(
+        `${this.label}: ${this.file}: cannot rewrite the file without changing the number ${inexact.literal} (beyond double precision) it holds; nothing was written`,
+        false,
+      );
+    }
     const copy = this.document.clone();
     const sequence = findSequence(copy.contents, this.itemsPath);
     if (sequence === null) throw new WriteError(`${this.label}: ${this.file}: internal error: the list of records was lost`, false);
@@ -162,6 +174,7 @@ class YamlDocument implements FileDocument {
   /** Prints one record node alone, indented to `column`, without the comment lines above it. */
   private printNode(node: YamlNode, column: number, keepTrailingComment: boolean): string {
     const copy = node.clone() as YamlNode;
+    keepExactYamlIntegers(copy);
     copy.commentBefore = undefined;
     copy.spaceBefore = false;
     if (!keepTrailingComment) copy.comment = undefined;
@@ -231,7 +244,7 @@ class YamlDocument implements FileDocument {
     if (check.errors.length > 0) return null;
     let items2: unknown;
     try {
-      items2 = findSequence(check.contents, this.itemsPath)?.toJS(check);
+      items2 = exactYamlValue(findSequence(check.contents, this.itemsPath), check);
     } catch {
       return null;
     }
@@ -276,6 +289,13 @@ export const yamlFileFormat: FileFormat = {
     if (sequence === null || sequence.items.length !== values.length) {
       throw new WriteError(`${label}: ${file}: cannot locate the list of records in the document`, false);
     }
-    return new YamlDocument(bom, text, document, sequence, values, itemsPath, label, file, lineCounter);
+    // numbers beyond double precision read as the connector reads them, so that the key index
+    // finds the records the plan saw
+    const exact = new ExactNumberReading(source);
+    const unreadable = new Set<number>();
+    values.forEach((value, i) => {
+      if (isPlainObject(value) && settleYamlRecord(exact, sequence.items[i], value) !== null) unreadable.add(i);
+    });
+    return new YamlDocument(bom, text, document, sequence, values, itemsPath, label, file, lineCounter, unreadable);
   },
 };
