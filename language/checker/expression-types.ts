@@ -213,6 +213,12 @@ class ExpressionChecker {
     switch (meaning.kind) {
       case 'field': {
         const record = this.scope.record!;
+        // A name of a record whose fields are unknown compiles to the field with the let it may
+        // shadow as its fallback, so a secret() in that let is evaluated here: report it as
+        // `recon plan` would refuse it, at the name.
+        if (record.fields === null && meaning.shadowsLet && !this.scope.allowSecret && this.host.letUsesSecret(meaning.shadowsLet, this.scope.module)) {
+          this.report(diagnostic('secret-not-allowed', expr.start, expr.end, {}));
+        }
         return { type: meaning.type, record: null, field: record.fields ? { source: record.source, path: name } : null };
       }
       case 'record':

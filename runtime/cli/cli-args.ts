@@ -18,6 +18,13 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionSpec;
 
+/**
+ * The commands that have output formats (RUNTIME.md section 2). Why: `--format` is parsed for
+ * every command, and the others ignored it — `recon compile f.recon --format yaml` printed JSON
+ * and exited 0 — so it is refused there, as an unknown flag is.
+ */
+const FORMATTED_COMMANDS: ReadonlySet<string> = new Set(['check', 'plan', 'apply', 'test']);
+
 export interface ParsedArgs {
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
@@ -29,6 +36,9 @@ export function parseCommandArgs(command: string, args: string[], options: Optio
     const all: OptionSpec = { ...COMMON_OPTIONS, ...options };
     const { values, positionals, tokens } = parseArgs({ args, options: all, allowPositionals: true, strict: true, tokens: true });
     refuseRepeats(command, all, tokens);
+    if (values.format !== undefined && !FORMATTED_COMMANDS.has(command)) {
+      throw new CliError(`recon ${command}: --format is not an option of ${command} (check, plan, apply and test have formats)`);
+    }
     return { values: values as ParsedArgs['values'], positionals };
   } catch (error) {
     if (error instanceof CliError) throw error;

@@ -13,21 +13,38 @@ type Command = (args: string[], output: CliOutput) => ExitCode | Promise<ExitCod
  * Each command's module is imported when that command runs: `recon plan` never loads the
  * language server, and `recon --version` loads nothing (start-up is part of every CI step).
  */
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  check: { run: async (a, o) => (await import('./commands/check-command.js')).runCheckCommand(a, o), summary: 'parse and check .recon files' },
-  fmt: { run: async (a, o) => (await import('./commands/fmt-command.js')).runFmtCommand(a, o), summary: 'rewrite .recon files in canonical form (--check: only report)' },
-  compile: { run: async (a, o) => (await import('./commands/compile-command.js')).runCompileCommand(a, o), summary: 'write the IR of a file (JSON)' },
-  plan: { run: async (a, o) => (await import('./commands/plan-command.js')).runPlanCommand(a, o), summary: 'observe, diff and decide: show the change plan (a dry run)' },
-  test: { run: async (a, o) => (await import('./commands/test-command.js')).runTestCommand(a, o), summary: 'run the test blocks of .recon files' },
-  approve: { run: async (a, o) => (await import('./commands/approve-command.js')).runApproveCommand(a, o), summary: 'approve items of a saved plan (bound to its hash)' },
-  apply: { run: async (a, o) => (await import('./commands/apply-command.js')).runApplyCommand(a, o), summary: 'apply what is allowed, verify, and record (FILE or PLAN.json)' },
-  watch: { run: async (a, o) => (await import('./commands/watch-command.js')).runWatchCommand(a, o), summary: 'plan and apply each policy on its schedule until stopped' },
-  lsp: { run: async (a, o) => (await import('./commands/lsp-command.js')).runLspCommand(a, o), summary: 'the language server (--stdio)' },
+const COMMANDS: Record<string, { run: Command; summary: string; synopsis: string }> = {
+  check: { run: async (a, o) => (await import('./commands/check-command.js')).runCheckCommand(a, o), summary: 'parse and check .recon files', synopsis: '[PATHS]' },
+  fmt: { run: async (a, o) => (await import('./commands/fmt-command.js')).runFmtCommand(a, o), summary: 'rewrite .recon files in canonical form (--check: only report)', synopsis: '[--check] [PATHS]' },
+  compile: { run: async (a, o) => (await import('./commands/compile-command.js')).runCompileCommand(a, o), summary: 'write the IR of a file (JSON)', synopsis: 'FILE [-o OUT]' },
+  plan: { run: async (a, o) => (await import('./commands/plan-command.js')).runPlanCommand(a, o), summary: 'observe, diff and decide: show the change plan (a dry run)', synopsis: 'FILE [--policy NAME] [-o PLAN.json] [--format text|json|markdown|html|sarif|github]' },
+  test: { run: async (a, o) => (await import('./commands/test-command.js')).runTestCommand(a, o), summary: 'run the test blocks of .recon files', synopsis: '[PATHS] [--junit OUT.xml] [--format json]' },
+  approve: { run: async (a, o) => (await import('./commands/approve-command.js')).runApproveCommand(a, o), summary: 'approve items of a saved plan (bound to its hash)', synopsis: 'PLAN.json --by WHO [--item ID]... [-o APPROVALS.json]' },
+  apply: { run: async (a, o) => (await import('./commands/apply-command.js')).runApplyCommand(a, o), summary: 'apply what is allowed, verify, and record (FILE or PLAN.json)', synopsis: 'FILE|PLAN.json [--approvals APPROVALS.json] [--auto-approve] [--lock-timeout DURATION] [--policy NAME]' },
+  watch: { run: async (a, o) => (await import('./commands/watch-command.js')).runWatchCommand(a, o), summary: 'plan and apply each policy on its schedule until stopped', synopsis: 'FILE [--policy NAME] [--auto-approve] [--metrics-port N]' },
+  lsp: { run: async (a, o) => (await import('./commands/lsp-command.js')).runLspCommand(a, o), summary: 'the language server (--stdio)', synopsis: '--stdio' },
 };
+
+const COMMON_USAGE = 'Common options: --no-color, --state-dir DIR, --root DIR, --help; --format on check, plan, apply and test';
+
+/**
+ * Whether the arguments ask for help (`--help` or `-h` before a `--` terminator).
+ *
+ * Why before the command runs: every command accepts the common flag `--help`, and before this
+ * check none of them looked at it — `recon fmt --help` rewrote the current folder's files and
+ * `recon apply f.recon --help` applied. Asking how a command works must never make it act.
+ */
+function asksForHelp(args: readonly string[]): boolean {
+  for (const arg of args) {
+    if (arg === '--') return false;
+    if (arg === '--help' || arg === '-h') return true;
+  }
+  return false;
+}
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  recon ${name.padEnd(8)} ${c.summary}`);
-  return `Usage: recon <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nCommon options: --format, --no-color, --state-dir DIR, --root DIR\n`;
+  return `Usage: recon <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n${COMMON_USAGE}\n`;
 }
 
 /** Runs the CLI with `argv` (without node and the script) and returns the exit code. */
@@ -47,6 +64,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!command) {
     output.err(`recon: unknown command '${name}'\n\n${usage()}`);
     return EXIT.error;
+  }
+  if (asksForHelp(rest)) {
+    output.out(`Usage: recon ${name} ${command.synopsis}\n\n${command.summary}; see docs/commands.md\n\n${COMMON_USAGE}\n`);
+    return EXIT.ok;
   }
   if (name !== 'lsp') tolerateClosedStdout();
   try {

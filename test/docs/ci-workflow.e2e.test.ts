@@ -20,12 +20,18 @@ interface Step {
   if?: string;
   run?: string;
   uses?: string;
+  with?: Record<string, string>;
+}
+
+function jobSteps(): Record<string, Step[]> {
+  const document = parseDocument(readFileSync(WORKFLOW, 'utf8'));
+  expect(document.errors.map((error) => error.message)).toEqual([]);
+  const jobs = (document.toJS() as { jobs: Record<string, { steps: Step[] }> }).jobs;
+  return Object.fromEntries(Object.entries(jobs).map(([name, job]) => [name, job.steps]));
 }
 
 function planSteps(): Step[] {
-  const document = parseDocument(readFileSync(WORKFLOW, 'utf8'));
-  expect(document.errors.map((error) => error.message)).toEqual([]);
-  return (document.toJS() as { jobs: { plan: { steps: Step[] } } }).jobs.plan.steps;
+  return jobSteps().plan!;
 }
 
 const keep = cliTestFolders();
@@ -74,6 +80,37 @@ describe('the sample CI workflow', () => {
     const judge = steps.findIndex((step) => step.if === "steps.plan.outputs.code == '4'");
     expect(judge).toBeGreaterThan(steps.findIndex((step) => step.uses?.startsWith('actions/upload-artifact')));
     expect(judge).toBeGreaterThan(steps.findIndex((step) => step.uses?.startsWith('marocchino/sticky-pull-request-comment')));
+  });
+
+  it('installs Recon from the repository, never the unrelated `recon` of the npm registry', () => {
+    // package.json is private: Recon is not on the registry, where the name `recon` is another
+    // author's package — `npm install --global recon` would run that, with the job's secrets.
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))).toMatchObject({ name: 'recon', private: true });
+    for (const [job, steps] of Object.entries(jobSteps())) {
+      const runs = steps.map((step) => step.run ?? '');
+      expect(runs.filter((run) => /\bnpm (install|i|add)\b[^\n]*\brecon\b/.test(run)), job).toEqual([]);
+      const firstRecon = runs.findIndex((run) => /^\s*recon /m.test(run));
+      expect(firstRecon, job).toBeGreaterThan(0);
+      expect(runs.slice(0, firstRecon).join('\n'), job).toMatch(/\bnpm ci\b/);
+      expect(runs.slice(0, firstRecon).join('\n'), job).toContain('node_modules/.bin" >> "$GITHUB_PATH"');
+    }
+  });
+
+  it('the apply job restores the state directory before apply and saves it after, whatever apply did', () => {
+    // docs/ci.md: the audit log must outlive the job, or a crashed apply cannot resume.
+    const steps = jobSteps().apply!;
+    const apply = steps.findIndex((step) => /^\s*recon apply /m.test(step.run ?? ''));
+    const restore = steps.findIndex((step) => step.uses?.startsWith('actions/cache/restore'));
+    const save = steps.findIndex((step) => step.uses?.startsWith('actions/cache/save'));
+    expect(apply).toBeGreaterThan(0);
+    expect(restore).toBeGreaterThan(-1);
+    expect(restore).toBeLessThan(apply);
+    expect(save).toBeGreaterThan(apply);
+    expect(steps[save]!.if).toBe('always()');
+    const stateDir = /--state-dir (\S+)/.exec(steps[apply]!.run!)?.[1];
+    expect(stateDir).toBe('.recon');
+    expect(steps[restore]!.with).toMatchObject({ path: stateDir, 'restore-keys': 'recon-state-' });
+    expect(steps[save]!.with).toMatchObject({ path: stateDir, key: steps[restore]!.with!.key });
   });
 
   it.skipIf(!hasJq)('on exit 4, fails only when a limit with on_exceed abort was exceeded', async () => {
