@@ -18,9 +18,10 @@
  *   deepest differing paths; lists of different lengths are reported whole.
  * - `ignore_case`: like `normalize lower`.
  * - `within N` (absolute) and `within P%` (relative to the desired value): numbers, or text that
- *   reads as a decimal number; a few units in the last place of floating-point slack are allowed
- *   so that `0.3` and `0.295` are within `0.005`.
- * - `within DURATION`: datetimes (instants or ISO text), whatever their zones.
+ *   reads as a decimal number, decided exactly on the values' decimals (`within-tolerance.ts`),
+ *   so that `0.3` and `0.295` are within `0.005` and `5e13` and `5e13 + 0.05` are not within
+ *   `0.01`.
+ * - `within DURATION`: datetimes (instants or ISO text), whatever their zones, to the nanosecond.
  * - `unordered`: two lists are equal when they hold the same elements the same number of times.
  * - `unordered by FIELD`: list elements are matched on FIELD (in order of appearance when a value
  *   repeats), each pair compared exactly; an element without a partner is reported at
@@ -38,6 +39,7 @@ import type { FieldDelta } from '../plan/change-plan.js';
 import { childPath, indexPath, matchPath } from './field-path.js';
 import { applyNormalizers } from './normalizers.js';
 import { Instant, parseInstant, toInstant, toNumber, valuesEqual } from './value-coercion.js';
+import { withinAbsolute, withinDuration, withinRelative } from './within-tolerance.js';
 
 /** Marks a value that could not be coerced to the field's declared type. */
 export const UNCOERCIBLE: unique symbol = Symbol('uncoercible');
@@ -110,12 +112,6 @@ export function unionKeys(a: Record<string, unknown>, b: Record<string, unknown>
 }
 
 const LOWER: readonly IrNormalizer[] = [{ name: 'lower' }];
-
-/** Floating-point slack for `within`: a few units in the last place of the operands. */
-function withinTolerance(difference: number, tolerance: number, a: number, b: number): boolean {
-  const slack = 4 * Number.EPSILON * Math.max(Math.abs(a), Math.abs(b), Math.abs(tolerance));
-  return difference <= tolerance + slack;
-}
 
 /**
  * Applies one comparator to one field's coerced values, appending the differences to `out`.
@@ -202,13 +198,12 @@ function withinEqual(comparator: Extract<IrComparator, { kind: 'within' }>, desi
     const d = toInstant(desired);
     const a = toInstant(actual);
     if (d === null || a === null) return false;
-    return withinTolerance(Math.abs(d.millisSince(a)), comparator.duration_ms, d.epochMillis, a.epochMillis);
+    return withinDuration(d, a, comparator.duration_ms);
   }
   const d = toNumber(desired);
   const a = toNumber(actual);
   if (d === null || a === null) return false;
-  const tolerance = 'absolute' in comparator ? comparator.absolute : comparator.relative * Math.abs(d);
-  return withinTolerance(Math.abs(d - a), tolerance, d, a);
+  return 'absolute' in comparator ? withinAbsolute(d, a, comparator.absolute) : withinRelative(d, a, comparator.relative);
 }
 
 /**
