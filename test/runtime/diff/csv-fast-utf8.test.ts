@@ -48,7 +48,9 @@ describe('the CSV fast path on bytes that are not UTF-8', () => {
       return Buffer.concat([bytes.subarray(0, memo), Buffer.from(bad), bytes.subarray(memo + bad.length)]);
     };
     writeFileSync(join(dir, 'desired.csv'), patch(desired));
-    writeFileSync(join(dir, 'actual.csv'), patch(actual));
+    // A bad header only in the desired file: the generic path reads both sources at once, and
+    // with two bad headers either error may come first.
+    writeFileSync(join(dir, 'actual.csv'), inHeader ? actual : patch(actual));
   };
 
   it('stops as the generic path does for a Latin-1 byte in a row equal on both sides', async () => {
