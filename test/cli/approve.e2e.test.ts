@@ -118,6 +118,16 @@ describe('broken files', () => {
 });
 
 describe('writing the approvals file', () => {
+  it('into a folder that does not exist: one line naming the file and the folder, nothing recorded', async () => {
+    const dir = await planned();
+    const result = await runCli(['approve', 'plan.json', '--by', 'alice@example.com', '-o', 'nodir/approvals.json'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('error: recon approve: cannot write nodir/approvals.json: the folder nodir does not exist\n');
+    expect(existsSync(join(dir, 'nodir'))).toBe(false);
+    const audit = readFileSync(join(dir, '.recon', 'audit.jsonl'), 'utf8');
+    expect(audit).not.toContain('"approved"');
+  });
+
   it('never writes through a link planted at a temporary name beside it', async () => {
     const dir = await planned();
     writeFileSync(join(dir, 'victim.txt'), 'untouched\n');

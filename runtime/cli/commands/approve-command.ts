@@ -15,6 +15,8 @@
  * waited for up to `--lock-timeout` (default 5 s), then exit 1 naming it; when the lock cannot be
  * had, nothing is recorded (no audit record of an approval that is not in the file).
  */
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ApprovalsLockError, DEFAULT_APPROVALS_LOCK_TIMEOUT_MS, withApprovalsLock } from '../../apply/approvals-lock.js';
 import { ApprovalError, appendApprovals, approvalKey, createApprovals, itemsLeftToOthers, type ApprovalsDocument } from '../../apply/approvals.js';
 import { loadSavedPlan, SavedPlanError } from '../../apply/saved-plan.js';
@@ -87,6 +89,9 @@ export async function runApproveCommand(args: string[], output: CliOutput): Prom
   let document: ApprovalsDocument | null = null;
   const approvalsPath = values.output;
   if (typeof approvalsPath === 'string') {
+    // Said before the lock is taken: otherwise the failure names the lock's temporary file.
+    const folder = dirname(approvalsPath);
+    if (!isDirectory(folder)) throw new CliError(`recon approve: cannot write ${approvalsPath}: the folder ${folder} does not exist`);
     try {
       document = await withApprovalsLock(
         approvalsPath,
@@ -125,4 +130,12 @@ export async function runApproveCommand(args: string[], output: CliOutput): Prom
     output.out(JSON.stringify({ version: 1, approvals: records }, null, 2) + '\n');
   }
   return EXIT.ok;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
