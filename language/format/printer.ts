@@ -19,7 +19,7 @@
  *   per line as soon as it has two, and each record stays on one line whatever its width;
  * - single spaces around binary operators and after commas; `rate 20/s`, `retry 3 backoff 1s..5s`;
  * - the author's parentheses are kept (they are `Paren` nodes), none is added or dropped;
- * - strings re-escaped canonically (JSON escapes, `$${` for a literal `${`), numbers, durations and
+ * - strings re-escaped canonically (JSON escapes, invisible characters as `\uXXXX`, `$${` for a literal `${`), numbers, durations and
  *   percentages as written; names quoted exactly where the author quoted them (the parser accepts
  *   a bare name only where it may stand, so a name that needs quotes was written with them);
  * - comments: a comment on its own line goes above the statement or element that follows it, a
@@ -480,11 +480,34 @@ export class Printer {
 }
 
 /**
+ * Characters that show nothing, or something other than themselves, in an editor: control and
+ * format characters (DEL, C1, zero-width spaces, bidirectional overrides, the byte order mark,
+ * tag characters), line and paragraph separators, and every space but U+0020.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Zs}]/gu;
+
+/**
  * The text of a string chunk with JSON escapes, and `$${` for a literal `${`. A `$` just before an
  * interpolation is written `\u0024` (`$${` would read as a literal `${`).
+ *
+ * Invisible characters (`INVISIBLE`) are written as `\uXXXX` escapes, whether the author wrote
+ * them raw or escaped. Why: JSON escaping alone would decode `"\u202e"` into a raw right-to-left
+ * override, which reorders the line on screen so that the code reviewed is not the code that
+ * runs (Trojan Source, CVE-2021-42574), and a raw zero-width space, no-break space or U+2028
+ * would silently change what a reader sees. Visible characters (`é`, `日本`, emoji) stay as they are.
  */
 export function escapeText(text: string, beforeInterpolation: boolean): string {
-  let out = JSON.stringify(text).slice(1, -1).replace(/\$\{/g, () => '$${');
+  let out = JSON.stringify(text)
+    .slice(1, -1)
+    .replace(INVISIBLE, (c) => (c === ' ' ? c : unicodeEscapes(c)))
+    .replace(/\$\{/g, () => '$${');
   if (beforeInterpolation && out.endsWith('$')) out = out.slice(0, -1) + '\\u0024';
+  return out;
+}
+
+/** `\uXXXX` for each UTF-16 code unit of `character` (two for one outside the BMP). */
+function unicodeEscapes(character: string): string {
+  let out = '';
+  for (let i = 0; i < character.length; i++) out += '\\u' + character.charCodeAt(i).toString(16).padStart(4, '0');
   return out;
 }

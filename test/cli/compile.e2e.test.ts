@@ -3,7 +3,7 @@
  * against the IR schema, byte-identical from run to run and from any working folder (paths are
  * relative to the workspace root); a file with errors gives diagnostics and no IR.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeIr } from '../../language/compiler/compile-program.js';
@@ -80,5 +80,23 @@ describe('recon compile (built CLI)', () => {
     expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
     expect(r.stderr).toContain('missing.recon');
     expect(r.stderr).not.toMatch(STACK_TRACE_LINE);
+  });
+
+  it('-o never overwrites a .recon source: its own FILE, a link to it, or any OUT named *.recon (exit 1, one line)', async () => {
+    const source = readFileSync(join(dir, 'settlement.recon'), 'utf8');
+    symlinkSync('settlement.recon', join(dir, 'link-to-source.json'));
+    const cases: [string, string][] = [
+      ['settlement.recon', 'settlement.recon is a .recon source'],
+      ['link-to-source.json', 'link-to-source.json is settlement.recon, the file being compiled'],
+      ['ir.recon', 'ir.recon is a .recon source'],
+    ];
+    for (const [out, why] of cases) {
+      const r = await runCli(['compile', 'settlement.recon', '-o', out], { cwd: dir });
+      expect(r.code, out).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`error: recon compile: -o ${out}: ${why}; write the IR to a .json file\n`);
+    }
+    expect(readFileSync(join(dir, 'settlement.recon'), 'utf8')).toBe(source);
+    expect(existsSync(join(dir, 'ir.recon'))).toBe(false);
   });
 });

@@ -3,11 +3,12 @@
  * exits 1 when a file would change, `fmt` rewrites it into the canonical form the library
  * computes, a file with syntax errors is never touched, comments survive.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatText } from '../../language/formatter.js';
-import { ensureCliBuilt, makeTempDir, removeTempDir, runCli, STACK_TRACE_LINE } from '../helpers/run-cli.js';
+import { ensureCliBuilt, makeTempDir, RECON_BIN, removeTempDir, runCli, STACK_TRACE_LINE } from '../helpers/run-cli.js';
 
 const UGLY = `# the ledger
 let   x =    1   # trailing comment
@@ -111,5 +112,33 @@ describe('recon fmt (built CLI)', () => {
     expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
     expect(r.stderr).toContain('nowhere.recon');
     expect(r.stderr).not.toMatch(STACK_TRACE_LINE);
+  });
+
+  // Root may write any file: the permission cases run the CLI as `nobody` through setpriv.
+  const asRoot = process.getuid?.() === 0;
+  const canDropRoot = !asRoot || existsSync('/usr/bin/setpriv');
+
+  it.skipIf(!canDropRoot)('a file it may not read or write is one line naming it; the other files are still formatted, exit 1', () => {
+    const sub = join(dir, 'perm');
+    mkdirSync(sub);
+    chmodSync(dir, 0o755);
+    chmodSync(sub, 0o777);
+    const files = { 'a-readonly.recon': 0o444, 'b-unreadable.recon': 0o000, 'c-fine.recon': 0o666 };
+    for (const [name, mode] of Object.entries(files)) {
+      writeFileSync(join(sub, name), UGLY);
+      chmodSync(join(sub, name), mode);
+    }
+    const node = [process.execPath, RECON_BIN, 'fmt', '.'];
+    const argv = asRoot ? ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node] : node;
+    const r = spawnSync(argv[0]!, argv.slice(1), { cwd: sub, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr.split('\n').filter(Boolean).sort()).toEqual([
+      'a-readonly.recon: not formatted: cannot write it: permission denied',
+      'b-unreadable.recon: cannot read it: permission denied',
+    ]);
+    expect(r.stdout).toBe('c-fine.recon: formatted\n');
+    expect(read('perm/a-readonly.recon')).toBe(UGLY);
+    expect(read('perm/c-fine.recon')).toBe(formatText(UGLY).text);
+    expect(r.stderr).not.toContain(sub);
   });
 });

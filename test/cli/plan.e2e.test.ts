@@ -5,7 +5,7 @@
  * log and metrics, a dry run that writes nothing else, and secrets that never show.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskModuleHost } from '../../language/module-host.js';
@@ -62,6 +62,30 @@ beforeAll(async () => {
 afterAll(() => removeTempDir(sample));
 
 describe('recon plan on the settlement sample (built CLI)', () => {
+  it('-o never overwrites a .recon source: its own FILE, a link to it, or any OUT named *.recon (exit 1, one line, nothing observed)', async () => {
+    const dir = makeTempDir(SETTLEMENT_SAMPLE);
+    try {
+      const source = readFileSync(join(dir, 'settlement.recon'), 'utf8');
+      symlinkSync('settlement.recon', join(dir, 'link-to-source.json'));
+      const cases: [string, string][] = [
+        ['settlement.recon', 'settlement.recon is a .recon source'],
+        ['link-to-source.json', 'link-to-source.json is settlement.recon, the file being planned'],
+        ['other.recon', 'other.recon is a .recon source'],
+      ];
+      for (const [out, why] of cases) {
+        const r = await runCli(['plan', 'settlement.recon', '-o', out], { cwd: dir });
+        expect(r.code, out).toBe(1);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toBe(`error: recon plan: -o ${out}: ${why}; write the plan to a .json file\n`);
+      }
+      expect(readFileSync(join(dir, 'settlement.recon'), 'utf8')).toBe(source);
+      expect(existsSync(join(dir, 'other.recon'))).toBe(false);
+      expect(existsSync(join(dir, '.recon'))).toBe(false);
+    } finally {
+      removeTempDir(dir);
+    }
+  });
+
   it('every --format renders, exit 2 (drift); -o is always the JSON plan; only -o and the state dir are written', { timeout: 120_000 }, async () => {
     const outputs = new Map<string, string>();
     const planFiles = new Map<string, ChangePlan>();

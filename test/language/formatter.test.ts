@@ -359,6 +359,17 @@ describe('literals, names and parentheses', () => {
     expect(formatChecked('let a = "tab\\there \\"q\\" back\\\\slash \\u0001"')).toBe('let a = "tab\\there \\"q\\" back\\\\slash \\u0001"\n');
   });
 
+  it('keeps invisible characters escaped (bidi overrides, zero-width, line separators, no-break spaces, DEL, C1)', () => {
+    // written as escapes, they stay escapes: decoded, a bidi override would reorder the line on
+    // screen (Trojan Source) and the others would vanish or break the line in an editor
+    const escapes = '\\u202e \\u200b \\u2028 \\u2029 \\u00a0 \\ufeff \\u007f \\u0085 \\u2066 \\udb40\\udc01';
+    expect(formatChecked(`let a = "${escapes}"`)).toBe(`let a = "${escapes}"\n`);
+    // written raw, they become escapes (the same string, now visible)
+    expect(formatChecked('let a = "x\u202ey\u200bz\u2028w\u00a0v\u{E0001}"')).toBe('let a = "x\\u202ey\\u200bz\\u2028w\\u00a0v\\udb40\\udc01"\n');
+    // visible text outside ASCII stays as it is, decoded
+    expect(formatChecked('let a = "\\u00e9 é 😀 日本"')).toBe('let a = "é é 😀 日本"\n');
+  });
+
   it('keeps a literal ${ as $${ and a $ before an interpolation distinct from it', () => {
     expect(formatChecked('let a = "cost: $${x} and $5"')).toBe('let a = "cost: $${x} and $5"\n');
     expect(formatChecked('let a = "$$${x}"')).toBe('let a = "$$${x}"\n');

@@ -1,5 +1,6 @@
 /**
  * `recon compile FILE [-o OUT]`: the IR of a file, schema-checked, to stdout or OUT.
+ * OUT is never a `.recon` source (`refuseSourceAsOutput` in load-ir.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { serializeIr } from '../../../language/compiler/compile-program.js';
@@ -10,12 +11,13 @@ import { CliError } from '../cli-error.js';
 import type { CliOutput } from '../cli-output.js';
 import { locateDiagnostics, printDiagnosticsText, programTexts } from '../diagnostic-output.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { requireSourceFile } from '../load-ir.js';
+import { refuseSourceAsOutput, requireSourceFile } from '../load-ir.js';
 
 export function runCompileCommand(args: string[], output: CliOutput): ExitCode {
   const { values, positionals } = parseCommandArgs('compile', args, { output: { type: 'string', short: 'o' } });
   if (positionals.length !== 1) throw new CliError('recon compile: expected exactly one FILE');
   requireSourceFile(positionals[0]!);
+  if (typeof values.output === 'string') refuseSourceAsOutput('compile', values.output, positionals[0]!, 'the IR');
   const compiled = compileFile(positionals[0]!, new DiskModuleHost());
   const located = locateDiagnostics(compiled.diagnostics, programTexts(compiled.program));
   if (!compiled.ir) {
@@ -28,3 +30,4 @@ export function runCompileCommand(args: string[], output: CliOutput): ExitCode {
   else output.out(text);
   return EXIT.ok;
 }
+

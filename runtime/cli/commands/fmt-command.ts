@@ -1,7 +1,8 @@
 /**
  * `recon fmt [--check] [PATHS]`: rewrite files in canonical form (LANGUAGE.md section 5).
  * A file with syntax errors, or that is not UTF-8, is never rewritten; it is reported and makes
- * the exit code 1.
+ * the exit code 1. So is a file that cannot be read or written (permissions): one line naming it,
+ * and the other files are still formatted.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -21,8 +22,16 @@ export function runFmtCommand(args: string[], output: CliOutput): ExitCode {
   let changedCount = 0;
   const files = findReconFiles(positionals);
   for (const file of files) {
-    const { text, notUtf8 } = decodeSource(readFileSync(file));
     const shown = relative(process.cwd(), file) || file;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch (error) {
+      failed = true;
+      output.err(`${shown}: cannot read it: ${fileErrorReason(error)}\n`);
+      continue;
+    }
+    const { text, notUtf8 } = decodeSource(bytes);
     if (notUtf8) {
       // never rewritten: writing the text back would replace the user's bytes with U+FFFD
       failed = true;
@@ -49,10 +58,26 @@ export function runFmtCommand(args: string[], output: CliOutput): ExitCode {
       failed = true;
       output.out(`${shown}: would be reformatted\n`);
     } else {
-      writeFileSync(file, result.text);
+      try {
+        writeFileSync(file, result.text);
+      } catch (error) {
+        failed = true;
+        output.err(`${shown}: not formatted: cannot write it: ${fileErrorReason(error)}\n`);
+        continue;
+      }
       output.out(`${shown}: formatted\n`);
     }
   }
   if (checkOnly && changedCount === 0 && !failed) output.err(`${files.length} file(s) already formatted\n`);
   return failed ? EXIT.error : EXIT.ok;
+}
+
+/**
+ * Why a file could not be read or written, without Node's code prefix and the absolute path it
+ * appends (`EACCES: permission denied, open '/home/…/a.recon'` → `permission denied`): the line
+ * already names the file as the user gave it.
+ */
+function fileErrorReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return /^[A-Z0-9_]+: (.+?), \w+ '.*'$/s.exec(message)?.[1] ?? message;
 }

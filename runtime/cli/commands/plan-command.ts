@@ -16,7 +16,7 @@ import { enumFlag, parseCommandArgs } from '../cli-args.js';
 import { CliError, locateRunError } from '../cli-error.js';
 import type { CliOutput } from '../cli-output.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { compileForRun } from '../load-ir.js';
+import { compileForRun, refuseSourceAsOutput } from '../load-ir.js';
 import { ObserveProgress } from '../observe-progress.js';
 import { tracePhase } from '../../plan/phase-trace.js';
 import { fileWriteProblem } from '../../write/writer-registry.js';
@@ -28,6 +28,7 @@ export async function runPlanCommand(args: string[], output: CliOutput): Promise
   });
   if (positionals.length !== 1) throw new CliError('recon plan: expected exactly one FILE');
   const format = enumFlag('plan', 'format', values.format, PLAN_FORMATS, 'text');
+  if (typeof values.output === 'string') refuseSourceAsOutput('plan', values.output, positionals[0]!, 'the plan');
   tracePhase('start-up');
   const { ir, workspaceRoot } = compileForRun(positionals[0]!, output, values.root as string | undefined);
   tracePhase('compile');
