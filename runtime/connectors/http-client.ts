@@ -46,33 +46,67 @@ export interface HttpResponse {
 }
 
 /**
- * A request that got no answer: the network failed, it took too long, it was cancelled, or recon
- * refused it (`refused`, never retried: a URL with credentials, a redirect to another origin, an
- * answer too large, a server certificate not trusted — see `sendHttpRequest`).
+ * A request that got no answer: the network failed, it took too long, it was cancelled, recon
+ * refused it (`refused`: a URL with credentials, a redirect to another origin, an answer too
+ * large, a server certificate not trusted — see `sendHttpRequest`), or it failed in a way that
+ * fails again however often it is tried (`failed`: a port `fetch` blocks, a host name that does
+ * not exist, a protocol other than http and https, a URL or header `fetch` rejects, a server that
+ * does not speak HTTP or TLS as the URL says — see `describeFailure`).
+ *
+ * Why `transient`: RUNTIME.md section 4 retries only transient failures (network, timeouts,
+ * 429, 5xx); reads (http-connector.ts) and writes (http-writer.ts) ask this one flag, so both
+ * retry exactly the same failures.
  */
 export class HttpExchangeError extends Error {
   constructor(
     message: string,
-    readonly reason: 'network' | 'timeout' | 'cancelled' | 'refused',
+    readonly reason: 'network' | 'timeout' | 'cancelled' | 'refused' | 'failed',
   ) {
     super(message);
     this.name = 'HttpExchangeError';
   }
+
+  /** Whether another try may succeed: a network failure that passes, or a timeout. */
+  get transient(): boolean {
+    return this.reason === 'network' || this.reason === 'timeout';
+  }
 }
 
+/**
+ * Network failures that pass (a server restarting, a dropped connection, a DNS server that did
+ * not answer in time): retried. Any code not named here or in `PERMANENT_REASONS` is taken for
+ * one of these too (it is a network failure, and RUNTIME.md retries those), said with its code.
+ */
 const NETWORK_REASONS: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset',
-  ENOTFOUND: 'unknown host',
   EAI_AGAIN: 'host name lookup failed',
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   ETIMEDOUT: 'connection timed out',
   EPIPE: 'connection closed',
+  ECONNABORTED: 'connection aborted',
   UND_ERR_SOCKET: 'connection closed by the server',
+  UND_ERR_CLOSED: 'connection closed',
   UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
   UND_ERR_HEADERS_TIMEOUT: 'no answer in time',
   UND_ERR_BODY_TIMEOUT: 'the answer stalled',
+};
+
+/**
+ * Failures that fail again however often they are tried: not retried, said at once.
+ *
+ * ENOTFOUND is here: Node gives it when the name server answers that the name does not exist
+ * (NXDOMAIN, or no address for it), which a backoff of seconds does not change — a misspelt
+ * host. A name server that did not answer is EAI_AGAIN, which is retried.
+ */
+const PERMANENT_REASONS: Readonly<Record<string, string>> = {
+  ENOTFOUND: 'unknown host: no such name in DNS (ENOTFOUND)',
+  ERR_INVALID_URL: 'not a valid URL (ERR_INVALID_URL)',
+  UND_ERR_INVALID_ARG: 'the request is not valid (UND_ERR_INVALID_ARG)',
+  UND_ERR_NOT_SUPPORTED: 'the request is not supported (UND_ERR_NOT_SUPPORTED)',
+  UND_ERR_HEADERS_OVERFLOW: 'the answer\'s headers are too large (UND_ERR_HEADERS_OVERFLOW)',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'the server does not speak TLS on this port (ERR_SSL_WRONG_VERSION_NUMBER); should the URL start with http://?',
 };
 
 /**
@@ -97,14 +131,56 @@ function certificateProblem(code: string): string {
   return `the server is not trusted: ${CERTIFICATE_REASONS[code]} (${code})${hint}`;
 }
 
-function causeCode(error: unknown): string | null {
+/** The first `code` along `error`'s chain of causes, and the innermost message. */
+function causeOf(error: unknown): { code: string | null; message: string | null } {
+  let code: string | null = null;
+  let message: string | null = null;
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
+    const own = (current as { code?: unknown }).code;
+    if (code === null && typeof own === 'string') code = own;
+    if (current instanceof Error) message = current.message;
     current = (current as { cause?: unknown }).cause;
   }
-  return null;
+  return { code, message };
+}
+
+/**
+ * Why a request got no answer, in words, and whether trying again may help.
+ *
+ * Why: `fetch` says only `fetch failed` and keeps the reason in `error.cause` — a `code`
+ * (ECONNREFUSED, ENOTFOUND, UND_ERR_SOCKET…) or, for what undici refuses itself, only a message
+ * (`bad port` for the ports the Fetch standard blocks: 9, 6000, 10080…). Shown as `fetch failed`
+ * and retried, a blocked port or a misspelt host took four attempts to end in a message that
+ * did not say why. A TypeError without a cause is `fetch` rejecting its arguments (a header
+ * value with a line break, a method it does not send), which fails again too; its message is
+ * kept without the header value it quotes (the value may hold a secret).
+ */
+function describeFailure(error: unknown, url: URL | null): { text: string; transient: boolean } {
+  const { code, message } = causeOf(error);
+  if (code !== null) {
+    if (Object.prototype.hasOwnProperty.call(NETWORK_REASONS, code)) return { text: NETWORK_REASONS[code], transient: true };
+    if (Object.prototype.hasOwnProperty.call(PERMANENT_REASONS, code)) return { text: PERMANENT_REASONS[code], transient: false };
+    if (code.startsWith('HPE_')) return { text: `the server's answer is not HTTP/1.1: ${oneLine(message ?? code)} (${code})`, transient: false };
+    if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) return { text: `the TLS connection failed (${code})`, transient: false };
+    return { text: message !== null && message !== code ? `${oneLine(message)} (${code})` : code, transient: true };
+  }
+  const hasCause = error instanceof Error && error.cause !== undefined;
+  if (message === 'bad port') {
+    const port = url?.port ? `port ${url.port}` : 'this port';
+    return { text: `bad port: fetch never connects to ${port} (the Fetch standard blocks it, as browsers do); serve the API on another port`, transient: false };
+  }
+  if (error instanceof TypeError && !hasCause) {
+    const text = error.message.replace(/^Headers\.append: ".*" is an invalid header value\.$/s, 'a header value holds a line break or another character HTTP headers cannot carry');
+    return { text: `the request is not valid: ${oneLine(text)}`, transient: false };
+  }
+  const top = error instanceof Error ? error.message : String(error);
+  return { text: hasCause && message !== null && message !== top ? `${oneLine(top)}: ${oneLine(message)}` : oneLine(top), transient: true };
+}
+
+/** `text` on one line (a driver's message may span several). */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 /**
@@ -151,8 +227,12 @@ export async function sendHttpRequest(request: HttpRequest, scrubber: SecretScru
   const timeout = AbortSignal.timeout(request.timeoutMs);
   const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
   const what = `${request.method} ${withoutPassword(request.shownUrl)}`;
+  let url: URL | null = null;
   try {
-    let url = new URL(request.url);
+    url = new URL(request.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new HttpExchangeError(`${what}: unsupported protocol ${url.protocol} (only http: and https: URLs can be requested)`, 'failed');
+    }
     if (url.username !== '' || url.password !== '') {
       throw new HttpExchangeError(`${what}: the URL carries credentials (user:password@), which HTTP requests cannot send; put them in a header (headers: { Authorization: ... })`, 'refused');
     }
@@ -189,12 +269,12 @@ export async function sendHttpRequest(request: HttpRequest, scrubber: SecretScru
     if (error instanceof HttpExchangeError) throw error;
     if (request.signal?.aborted) throw new HttpExchangeError(`${what}: cancelled`, 'cancelled');
     if (timeout.aborted) throw new HttpExchangeError(`${what}: no complete answer within ${durationText(request.timeoutMs)} (timeout)`, 'timeout');
-    const code = causeCode(error);
+    const { code } = causeOf(error);
     if (code !== null && Object.prototype.hasOwnProperty.call(CERTIFICATE_REASONS, code)) {
       throw new HttpExchangeError(scrubber.scrub(`${what}: ${certificateProblem(code)}`), 'refused');
     }
-    const reason = code !== null ? (NETWORK_REASONS[code] ?? code) : error instanceof Error ? error.message : String(error);
-    throw new HttpExchangeError(scrubber.scrub(`${what}: ${reason}`), 'network');
+    const failure = describeFailure(error, url);
+    throw new HttpExchangeError(scrubber.scrub(`${what}: ${failure.text}`), failure.transient ? 'network' : 'failed');
   }
 }
 

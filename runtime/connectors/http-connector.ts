@@ -11,9 +11,11 @@
  *   followed (a loop), a page that repeats an earlier page's records under a new link, and a
  *   run of `MAX_EMPTY_PAGES_IN_A_ROW` empty pages that still link on: a read must end, and end
  *   with an error rather than with part of the records (the rest would look `extra`).
- * - Reads retry by themselves: network failures, timeouts, 408, 429 and 5xx are tried up to
- *   `READ_ATTEMPTS` times with exponential backoff and jitter, honouring `Retry-After` (up to
- *   `MAX_RETRY_AFTER_S`). Any other 4xx is a clear error at once.
+ * - Reads retry by themselves: network failures that pass (refused or reset connections…),
+ *   timeouts, 408, 429 and 5xx are tried up to `READ_ATTEMPTS` times with exponential backoff and
+ *   jitter, honouring `Retry-After` (up to `MAX_RETRY_AFTER_S`). Any other 4xx, and a failure
+ *   that would fail again (a port `fetch` blocks, an unknown host: `HttpExchangeError.transient`),
+ *   is a clear error at once.
  * - `timeout` bounds each request (connecting, headers and body), default 30 s.
  * - Secrets: the URL and `headers` may use `secret()`; messages show the URL redacted and scrub
  *   every secret from what the server says.
@@ -222,8 +224,9 @@ class HttpConnector implements Connector {
       } catch (error) {
         if (error instanceof ConnectorError) throw error;
         if (error instanceof HttpExchangeError && error.reason === 'cancelled') throw this.fail('reading was cancelled');
-        // A refused request (credentials in the URL, a redirect to another origin) would be refused again.
-        if (error instanceof HttpExchangeError && error.reason === 'refused') throw this.fail(error.message);
+        // A refused request (credentials in the URL, a redirect to another origin) would be refused
+        // again, and a failed one (a blocked port, an unknown host) would fail again: said at once.
+        if (error instanceof HttpExchangeError && !error.transient) throw this.fail(error.message);
         lastProblem = scrubbedMessage(error, scrubber);
       }
       if (attempt < READ_ATTEMPTS) await sleep(waitMs, context.signal);

@@ -7,7 +7,8 @@
  *   in with the real secrets only when rebuilding them gives exactly what the plan shows
  *   (`shown-values.ts`).
  * - Retries belong to the executor (the policy's `retry` and `backoff`): a transient failure —
- *   the network, a timeout, 408, 429, 5xx — is a `WriteError` with `transient` set and the
+ *   a network failure that passes, a timeout, 408, 429, 5xx — is a `WriteError` with `transient`
+ *   set (a blocked port or an unknown host is not: `HttpExchangeError.transient`) and the
  *   server's `Retry-After` in `retryAfterSeconds`. Every attempt carries the same
  *   `Idempotency-Key`, so a server that honours it applies the change once even when an answer
  *   was lost. Other 4xx answers fail the action with the status and the start of the answer.
@@ -62,7 +63,7 @@ class HttpWriteSession extends ActingWriteSession<'http'> {
         scrubber,
       );
     } catch (error) {
-      if (error instanceof HttpExchangeError) throw new WriteError(`${label}: ${scrubber.scrub(error.message)}`, error.reason === 'network' || error.reason === 'timeout');
+      if (error instanceof HttpExchangeError) throw new WriteError(`${label}: ${scrubber.scrub(error.message)}`, error.transient);
       throw new WriteError(`${label}: ${scrubber.scrub(error instanceof Error ? error.message : String(error))}`, true);
     }
     const ok = (response.status >= 200 && response.status < 300) || (method === 'DELETE' && (response.status === 404 || response.status === 410));
