@@ -4,9 +4,14 @@
  * Finding no file at all is an error (exit 1): a CI job pointed at the wrong folder would
  * otherwise report "0 files checked" and pass without checking anything (as eslint refuses
  * "No files matching the pattern").
+ *
+ * A link named `*.recon` inside a folder counts as the file it points at, as naming it on the
+ * command line does: a folder of links into shared policies would otherwise be checked as
+ * holding nothing. A dangling one is an error, not skipped, for the same reason. Linked folders
+ * are not entered (no cycles, and a folder walk stays below the folder given).
  */
 import { readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { CliError } from './cli-error.js';
 
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git', '.recon', 'dist']);
@@ -19,6 +24,15 @@ export function findReconFiles(paths: string[]): string[] {
         if (!SKIPPED_FOLDERS.has(entry.name)) walk(join(dir, entry.name));
       } else if (entry.isFile() && entry.name.endsWith('.recon')) {
         found.add(join(dir, entry.name));
+      } else if (entry.isSymbolicLink() && entry.name.endsWith('.recon')) {
+        const link = join(dir, entry.name);
+        let target;
+        try {
+          target = statSync(link);
+        } catch {
+          throw new CliError(`${relative(process.cwd(), link) || link}: a link to a file that does not exist`);
+        }
+        if (target.isFile()) found.add(link);
       }
     }
   };
