@@ -25,7 +25,7 @@ import { currentObservedAt, policySources, selectPolicies } from '../plan/policy
 import { policyKeyCoercion } from '../observe/key-typing.js';
 import type { ChangePlan, Gate, PlanItem, PolicyPlan } from '../plan/change-plan.js';
 import { runPlan, type RunPlanOptions } from '../plan/plan-runner.js';
-import { AuditLog, readAuditLog, type AuditRecord } from '../state/audit-log.js';
+import { AuditLog, type AuditRecord } from '../state/audit-log.js';
 import { MetricsStore } from '../state/metrics-file.js';
 import { markPlanFlapping, recordPlannedEvents } from '../state/plan-recording.js';
 import { newRunId } from '../state/plan-recording.js';
@@ -229,8 +229,11 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
       );
     }
     const base = { runId, command, actor, ir, stop: halt.signal };
+    // One reader of the log for the whole run: recovery and the history read below share its
+    // pass over the log (the second read takes only the lines appended since).
+    const historyReader = options.history ?? new ApplyHistoryReader(AuditLog.inStateDir(options.stateDir).path);
     const recovered = new Map<string, number>();
-    for (const policy of policies) recovered.set(policy.name, await recoverJournal(policy, base, options));
+    for (const policy of policies) recovered.set(policy.name, await recoverJournal(policy, base, options, historyReader));
 
     const planStarted = performance.now();
     let plan: ChangePlan;
@@ -262,7 +265,7 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
       }
     }
 
-    const history = (options.history ?? new ApplyHistoryReader(AuditLog.inStateDir(options.stateDir).path)).read(plan.plan_hash);
+    const history = historyReader.read(plan.plan_hash);
     const results: PolicyApplyResult[] = [];
     for (const policyPlan of selected) {
       const policy = policies.find((candidate) => candidate.name === policyPlan.policy)!;
@@ -326,20 +329,30 @@ function record(base: RunBase, fields: Pick<AuditRecord, 'policy' | 'plan_hash' 
   };
 }
 
-/** Items a crashed run made durable without recording them: recorded `applied` now, when their key converged. */
-async function recoverJournal(policy: IrPolicy, base: RunBase, options: ApplyRunOptions): Promise<number> {
+/**
+ * Items a crashed run made durable without recording them: recorded `applied` now, when their key
+ * converged. An item the audit log already records as `applied` for its plan hash and policy (by
+ * the crashed run or an earlier one) is left alone.
+ *
+ * Why through `ApplyHistoryReader`: it streams the log and keeps, per plan hash, only where its
+ * `applied` records are, so recovery holds the applied counts of the journal's plan hashes and
+ * never the whole history as objects (a state dir kept for months has hundreds of megabytes of
+ * log, and the apply after a crash is when it must not run out of memory). The reader is the
+ * run's own, so the history read that follows takes only the lines appended since.
+ */
+async function recoverJournal(policy: IrPolicy, base: RunBase, options: ApplyRunOptions, historyReader: ApplyHistoryReader): Promise<number> {
   const pending = readPendingIntents(options.stateDir, policy.name);
   if (pending.byPlan.size === 0) {
     clearJournal(options.stateDir, policy.name);
     return 0;
   }
-  const history = readAuditLog(AuditLog.inStateDir(options.stateDir).path).records;
-  const recorded = new Set(history.filter((r) => r.event === 'applied' && r.policy === policy.name).map((r) => `${r.plan_hash} ${r.item}`));
   const keys = new Set<string>();
   const candidates: { planHash: string; item: string; key: string }[] = [];
   for (const [planHash, items] of pending.byPlan) {
+    // valid until the next read: used before the loop reads the next plan hash's
+    const recorded = historyReader.read(planHash).appliedBefore(policy.name);
     for (const item of items) {
-      if (recorded.has(`${planHash} ${item}`)) continue;
+      if (recorded.has(item)) continue;
       const kind = item.split('/')[1] as PlanItem['kind'];
       const key = itemKeyPart({ id: item, kind });
       if (key === null) continue;

@@ -3,7 +3,7 @@
  * real writers: crash recovery from the apply journal, "done" and "stale" with the policy's full
  * comparison rules, verification that catches a write that did not converge, and tickets.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DiskModuleHost } from '../../../language/module-host.js';
@@ -72,6 +72,61 @@ describe('crash recovery', () => {
     const again = await runApply({ kind: 'file', ir }, runOptions(dir));
     expect(again.policies[0]!.recovered).toBe(0);
     expect(again.status).toBe('no_drift');
+  });
+
+  it('settles the journal against a long history before the crash as against the crashed run alone: what any run recorded applied for that plan hash and policy is not recorded again', async () => {
+    const rows = Array.from({ length: 10 }, (_, i) => [`k${i}`, `N${i}`, i]);
+    // Two crashed runs' intents (the older one's for k5): k0..k5 were committed, k6..k9 were not.
+    const dir = workspace(rows.slice(0, 6).map(([id, name, amount]) => ({ id, name, amount })), rows);
+    const ir = compile(dir);
+    const crashedPlan = 'sha256:' + 'c'.repeat(64);
+    const olderPlan = 'sha256:' + 'd'.repeat(64);
+    const item = (id: string) => `accounts/missing/${id}`;
+    const line = (fields: Record<string, unknown>) =>
+      JSON.stringify({ ts: '2026-01-01T00:00:00.000Z', run_id: 'old', command: 'apply', policy: 'accounts', plan_hash: crashedPlan, item: null, event: 'planned', attempt: null, actor: 'ci', error: null, ...fields }) + '\n';
+    // More than one of the readers' 4 MB pieces of unrelated history, with the few records that
+    // matter spread through it.
+    const matters: [number, string][] = [
+      [1e6, line({ item: item('k1'), event: 'applied', attempt: 1 })], // an earlier run of the same plan applied k1
+      [4.2e6, line({ policy: 'billing', item: item('k2'), event: 'applied' })], // another policy: does not count for accounts
+      [6e6, line({ plan_hash: olderPlan, item: item('k3'), event: 'applied' })], // another plan hash: does not count
+      [9e6, line({ item: item('k4'), event: 'failed', attempt: 1 })], // failed is not applied
+    ];
+    let log = '';
+    for (let run = 0; log.length < 10_000_000; run++) {
+      for (let i = 0; i < 20; i++) {
+        const other = { run_id: `run-${run}`, policy: ['billing', 'users'][run % 2], plan_hash: `sha256:${String(run).padStart(64, '0')}`, item: `billing/changed/c${(run + i) % 500}` };
+        log += line({ ...other, event: 'planned' }) + line({ ...other, event: 'applied', attempt: 1 }) + line({ ...other, event: 'converged' });
+      }
+      if (matters.length > 0 && log.length > matters[0]![0]) log += matters.shift()![1];
+    }
+    expect(matters).toEqual([]);
+    // The crashed run recorded k0 in the audit log but died before the journal's `recorded` line.
+    log += line({ run_id: 'crashed-run', item: item('k0'), event: 'applied', attempt: 1 });
+    log += '{"ts":"2026-11-26T12:00:00Z","run_id":"torn","event":"appl';
+    mkdirSync(join(dir, '.recon'), { recursive: true });
+    writeFileSync(join(dir, '.recon', 'audit.jsonl'), log);
+    const older = ApplyJournal.forPolicy(join(dir, '.recon'), 'accounts', olderPlan, 'older-run');
+    older.intent([item('k5')], true);
+    older.close(false);
+    const journal = ApplyJournal.forPolicy(join(dir, '.recon'), 'accounts', crashedPlan, 'crashed-run');
+    journal.intent(rows.filter(([id]) => id !== 'k5').map(([id]) => item(String(id))), true);
+    journal.close(false);
+
+    const result = await runApply({ kind: 'file', ir }, runOptions(dir));
+    expect(result.policies[0]!.recovered).toBe(4);
+    expect(result.policies[0]!.counts).toEqual({ applied: 4 });
+    expect(result.status).toBe('converged');
+    const recovered = audit(dir).filter((r) => r.event === 'applied' && r.detail?.recovered === true);
+    expect(recovered.map((r) => [r.item, r.plan_hash, r.detail?.from_run])).toEqual([
+      [item('k5'), olderPlan, 'older-run'],
+      [item('k2'), crashedPlan, 'crashed-run'],
+      [item('k3'), crashedPlan, 'crashed-run'],
+      [item('k4'), crashedPlan, 'crashed-run'],
+    ]);
+    expect(recovered.every((r) => r.run_id === result.runId && r.policy === 'accounts' && r.event === 'applied')).toBe(true);
+    expect(readJsonl(join(dir, 'data/actual.jsonl'))).toHaveLength(10);
+    expect((await runApply({ kind: 'file', ir }, runOptions(dir))).policies[0]!.recovered).toBe(0);
   });
 });
 
