@@ -12,12 +12,18 @@
 // - dist/drift-preview-worker.mjs: the worker thread in which the server runs drift previews
 //   (extension/server/drift-preview-worker.ts, found by the server beside its own file). A worker
 //   needs a file of its own; it is bundled the same way.
+// - dist/node_modules/pg and dist/node_modules/pg-cursor: the postgres connector loads these two
+//   at run time with `createRequire(import.meta.url)` (so that commands without a postgres source
+//   do not pay for loading them), which esbuild cannot follow into the bundles. Bundled here, each
+//   into one CommonJS file, they are what Node's resolution finds from dist/*.mjs; without them a
+//   preview of a postgres source in a trusted workspace failed with "Cannot find module 'pg'"
+//   (the .vsix holds no node_modules). pg's optional bindings (pg-native, pg-cloudflare) stay out.
 // - stdlib/ and docs/diagnostics/ are copied beside package.json: the server looks for the package
 //   root (a folder holding package.json and stdlib/) above its own file.
 //
 // Usage: node extension/scripts/build-extension.mjs [--package] [--watch]
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, context } from 'esbuild';
@@ -104,6 +110,31 @@ const worker = {
   outfile: join(EXTENSION, 'dist', 'drift-preview-worker.mjs'),
 };
 
+/**
+ * The packages the runtime requires by name at run time (see the file comment), each bundled into
+ * dist/node_modules/NAME/index.js with a package.json saying CommonJS (extension/package.json,
+ * the nearest one otherwise, says `"type": "module"`).
+ */
+const RUNTIME_REQUIRED = ['pg', 'pg-cursor'];
+
+async function bundleRuntimeRequired() {
+  await Promise.all(
+    RUNTIME_REQUIRED.map(async (name) => {
+      const folder = join(EXTENSION, 'dist', 'node_modules', name);
+      await build({
+        ...common,
+        sourcemap: false,
+        stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: ROOT, sourcefile: `${name}-entry.cjs`, loader: 'js' },
+        outfile: join(folder, 'index.js'),
+        format: 'cjs',
+        mainFields: ['main', 'module'],
+        external: ['pg-native', 'pg-cloudflare'],
+      });
+      writeFileSync(join(folder, 'package.json'), `${JSON.stringify({ name, private: true, type: 'commonjs', main: 'index.js' }, null, 2)}\n`);
+    }),
+  );
+}
+
 function copyPackageData() {
   for (const folder of ['stdlib', join('docs', 'diagnostics')]) {
     const from = join(ROOT, folder);
@@ -115,14 +146,17 @@ function copyPackageData() {
 
 if (args.has('--watch')) {
   copyPackageData();
+  await bundleRuntimeRequired();
   const contexts = await Promise.all([context(client), context(server), context(worker)]);
   await Promise.all(contexts.map((c) => c.watch()));
   process.stdout.write('build-extension: watching (Ctrl+C to stop)\n');
 } else {
   rmSync(join(EXTENSION, 'dist'), { recursive: true, force: true });
   copyPackageData();
-  await Promise.all([build(client), build(server), build(worker)]);
-  process.stdout.write(`build-extension: wrote ${[client, server, worker].map((b) => relative(ROOT, b.outfile)).join(', ')}\n`);
+  await Promise.all([build(client), build(server), build(worker), bundleRuntimeRequired()]);
+  process.stdout.write(
+    `build-extension: wrote ${[client, server, worker].map((b) => relative(ROOT, b.outfile)).join(', ')}, ${RUNTIME_REQUIRED.map((n) => `extension/dist/node_modules/${n}`).join(', ')}\n`,
+  );
 
   if (args.has('--package')) {
     const vsix = join(EXTENSION, `${manifest.name}-${manifest.version}.vsix`);

@@ -11,6 +11,7 @@
  * - commands `recon.server.previewDrift` and `recon.server.runTests` (the same as the requests,
  *   for clients that only speak `workspace/executeCommand`).
  */
+import { statSync } from 'node:fs';
 import {
   CodeActionKind,
   createConnection,
@@ -47,6 +48,7 @@ import { prepareRename, rename, RenameError } from './features/rename.js';
 import { RUN_TESTS_METHOD, TestRunner, type RunTestsParams } from './features/run-test.js';
 import { SEMANTIC_TOKEN_LEGEND, semanticTokens } from './features/semantic-tokens.js';
 import { workspaceSymbols } from './features/workspace-symbols.js';
+import { lifecycleGate } from './lifecycle-gate.js';
 import { DEFAULT_SETTINGS, docsLinker, parseSettings, type ReconInitializationOptions, type ServerSettings } from './server-settings.js';
 import { uriToPath } from './uri-paths.js';
 import { ReconWorkspace } from './workspace.js';
@@ -73,6 +75,14 @@ export interface ReconServer {
   workspace: ReconWorkspace;
   readonly settings: ServerSettings;
   readonly trusted: boolean;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function abortSignalOf(token: CancellationToken | undefined): AbortSignal | undefined {
@@ -304,10 +314,21 @@ export function createReconServer(connection: Connection, options: ReconServerOp
 
   // ------------------------------------------------------------ running: previews and tests
 
+  /**
+   * What a preview or a test run reads: the open buffer, else the file on disk. A URI that is
+   * neither is an error naming it: checked as an empty text it read "the file declares no policy".
+   */
+  const runnableAnalysis = (uri: string): DocumentAnalysis => {
+    const open = store.analysis(uri);
+    if (open) return open;
+    const path = uri.startsWith('file:') ? uriToPath(uri) : undefined;
+    if (path === undefined || !isFile(path)) throw new ResponseError(ErrorCodes.InvalidParams, `unknown document ${uri}: it is neither open nor a file on disk`);
+    return store.analysisOfPath(path);
+  };
+
   const previewDrift = async (params: DriftPreviewParams, token?: CancellationToken) => {
     if (!params || typeof params.uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'recon/previewDrift needs { uri, policy? }');
-    const analysis = store.analysis(params.uri) ?? (params.uri.startsWith('file:') ? store.analysisOfPath(uriToPath(params.uri)) : undefined);
-    if (!analysis) throw new ResponseError(ErrorCodes.InvalidParams, `unknown document ${params.uri}`);
+    const analysis = runnableAnalysis(params.uri);
     const signal = abortSignalOf(token);
     const result = await previews.preview(analysis, params, {
       trusted,
@@ -321,8 +342,7 @@ export function createReconServer(connection: Connection, options: ReconServerOp
   };
   const runTests = async (params: RunTestsParams) => {
     if (!params || typeof params.uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'recon/runTests needs { uri, test? }');
-    const analysis = store.analysis(params.uri) ?? (params.uri.startsWith('file:') ? store.analysisOfPath(uriToPath(params.uri)) : undefined);
-    if (!analysis) throw new ResponseError(ErrorCodes.InvalidParams, `unknown document ${params.uri}`);
+    const analysis = runnableAnalysis(params.uri);
     const result = await tests.run(analysis, params, options.observedAt);
     refreshLenses();
     return result;
@@ -356,10 +376,13 @@ export function createReconServer(connection: Connection, options: ReconServerOp
 /**
  * Serves LSP on this process's stdin and stdout until the client disconnects (`recon lsp
  * --stdio`). Anything written to the console goes to the client's log, never onto stdout, where
- * it would corrupt the protocol stream. Resolves when the input ends.
+ * it would corrupt the protocol stream. LSP's lifecycle rules (nothing before `initialize`, nothing
+ * but `exit` after `shutdown`) are enforced on the messages read (`lifecycle-gate.ts`). Resolves
+ * when the input ends.
  */
 export function startStdioServer(options: ReconServerOptions = {}): Promise<void> {
-  const connection = createConnection(ProposedFeatures.all, new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+  const writer = new StreamMessageWriter(process.stdout);
+  const connection = createConnection(ProposedFeatures.all, lifecycleGate(new StreamMessageReader(process.stdin), writer), writer);
   const toClient = (level: 'log' | 'info' | 'warn' | 'error') => (...args: unknown[]) => {
     const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
     connection.console[level](text);

@@ -10,12 +10,12 @@
  * otherwise it says loudly that it skipped (`.ci/run` installs both). RECON_E2E_VSIX=path tests
  * that .vsix instead of packaging the working tree.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodeServerSession, missingForE2E } from './code-server-session.js';
+import { packageExtension, type PackagedExtension } from './extension-package-support.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'extension');
@@ -28,27 +28,27 @@ if (missing.length > 0) {
   console.warn(`\n${bar}\n!! SKIPPED test/extension/vscode.e2e.test.ts: the extension was NOT tested in a real VS Code.\n!! Missing: ${missing.join('; ')}\n${bar}\n`);
 }
 
-let vsix: string | undefined;
+let packaged: Promise<PackagedExtension> | undefined;
 
-/** The .vsix exactly as a user installs it: packaged from the working tree once, or RECON_E2E_VSIX. */
-function packagedVsix(): string {
-  if (vsix) return vsix;
-  vsix = process.env.RECON_E2E_VSIX;
-  if (!vsix) {
-    execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'extension', 'package.json'), 'utf8')) as { name: string; version: string };
-    vsix = join(ROOT, 'extension', `${manifest.name}-${manifest.version}.vsix`);
-  }
+/**
+ * The .vsix exactly as a user installs it: packaged from the working tree once (under the lock
+ * the packaging test shares: packaging rewrites extension/dist/), or RECON_E2E_VSIX.
+ */
+async function packagedVsix(): Promise<string> {
+  const given = process.env.RECON_E2E_VSIX;
+  const vsix = given ?? (await (packaged ??= packageExtension())).vsix;
   if (!existsSync(vsix)) throw new Error(`no .vsix at ${vsix}`);
   return vsix;
 }
+
+afterAll(async () => (await packaged)?.remove());
 
 /** Shared by both suites: one session at a time, screenshots on failure, logs kept. */
 function useSession(workspace: string, trustDisabled: boolean, logsName: string) {
   const state: { session?: CodeServerSession; failed: boolean } = { failed: false };
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    state.session = await CodeServerSession.start({ vsix: packagedVsix(), workspace: join(FIXTURES, workspace), trustDisabled, logsTo: join(SHOTS, logsName) });
+    state.session = await CodeServerSession.start({ vsix: await packagedVsix(), workspace: join(FIXTURES, workspace), trustDisabled, logsTo: join(SHOTS, logsName) });
   }, 300_000);
   afterAll(async () => {
     await state.session?.stop(state.failed);
