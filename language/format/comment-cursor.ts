@@ -44,6 +44,17 @@ export class CommentCursor {
     return next;
   }
 
+  /**
+   * Whether a comment not yet claimed starts in [from, to) (the printer keeps a call's only
+   * argument against its parentheses only when no comment sits between them).
+   */
+  anyBetween(from: number, to: number): boolean {
+    for (let i = this.index; i < this.comments.length && this.comments[i]!.start < to; i++) {
+      if (this.comments[i]!.start >= from && !this.skipped.has(i)) return true;
+    }
+    return false;
+  }
+
   /** Marks the comments inside [start, end) as printed (they are part of text copied verbatim). */
   consumeRange(start: number, end: number): void {
     for (let i = this.index; i < this.comments.length && this.comments[i]!.start < end; i++) {

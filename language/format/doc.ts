@@ -9,7 +9,7 @@
  * Comments: a line comment runs to the end of its line, so a group that holds one can never be
  * flat. `propagateBreaks` marks such groups broken before rendering; the width of a trailing
  * comment is not counted when deciding whether a group fits (a long comment after a short list
- * does not break the list).
+ * does not break the list). A group broken by force breaks the groups around it, likewise.
  */
 
 /** A line break in a broken group; a space (`soft: false`) or nothing (`soft: true`) in a flat one. */
@@ -73,7 +73,14 @@ export function comment(text: string): CommentDoc {
   return { k: 'comment', text };
 }
 
-/** Marks broken every group that contains a hard line break or a comment; returns whether `doc` does. */
+/**
+ * Marks broken every group that contains a hard line break, a comment or a group broken by force
+ * (`broken: true`); returns whether `doc` does.
+ *
+ * Why a forced break counts: a group printed flat around a broken one would leave the broken
+ * one's lines hanging from a line that goes on after its closer (`{ rows: [` ... `] }`), indented
+ * from where the outer group started rather than from the line that opens the inner one.
+ */
 export function propagateBreaks(doc: Doc): boolean {
   if (typeof doc === 'string') return false;
   if (Array.isArray(doc)) {
@@ -98,7 +105,7 @@ export function propagateBreaks(doc: Doc): boolean {
     case 'group': {
       const hard = propagateBreaks(doc.doc);
       if (hard) doc.broken = true;
-      return hard;
+      return doc.broken;
     }
   }
 }

@@ -16,7 +16,11 @@
  * - lists `[a, b]`, objects `{ a: 1 }` and call arguments `f(a, b)` stay on one line when they fit
  *   in 100 columns (with what directly follows them), else one element per line with a trailing
  *   comma; a list of records (every element an object: test data, inline sources) is one record
- *   per line as soon as it has two, and each record stays on one line whatever its width;
+ *   per line as soon as it has two, and each record stays on one line whatever its width (a list
+ *   of records inside a record included); a list or object that holds such a broken list breaks
+ *   too (no element hangs from a line that goes on after it);
+ * - a list or object that is a call's only argument stays against its parentheses: `inline([`,
+ *   one record per line one level in from the statement, `])` aligned with the statement;
  * - single spaces around binary operators and after commas; `rate 20/s`, `retry 3 backoff 1s..5s`;
  * - the author's parentheses are kept (they are `Paren` nodes), none is added or dropped;
  * - strings re-escaped canonically (JSON escapes, invisible characters as `\uXXXX`, `$${` for a literal `${`), numbers, durations and
@@ -24,13 +28,14 @@
  *   a bare name only where it may stand, so a name that needs quotes was written with them);
  * - comments: a comment on its own line goes above the statement or element that follows it, a
  *   comment after code stays at the end of that line; one in the middle of a statement stays where
- *   it was, and the statement continues on the next line.
+ *   it was, and the statement continues on the next line, one level in (as every further line of
+ *   the statement: a list broken there is indented from the continuation).
  */
 import type { IToken } from 'chevrotain';
 import type * as A from '../ast.js';
 import type { Comment } from '../ast.js';
 import { CommentCursor } from './comment-cursor.js';
-import { blank, comment, group, hardline, ifBreak, indent, line, renderFlat, softline, type Doc } from './doc.js';
+import { blank, comment, group, hardline, ifBreak, indent, line, renderFlat, softline, type Doc, type HardlineDoc } from './doc.js';
 
 /** Something printed on its own line(s) in a block or as one element of a list. */
 interface Item {
@@ -54,6 +59,33 @@ interface Dangling {
   blankBefore: boolean;
 }
 
+/**
+ * The line break after a comment in the middle of a statement (`Printer.at`). A hard line break
+ * like any other, recognised by identity: `hangContinuation` indents what follows it in the
+ * statement, so the statement does not go on at the column where it started.
+ */
+const CONTINUATION: HardlineDoc = { k: 'hardline' };
+
+/**
+ * `doc` with everything after its first `CONTINUATION` indented one level (the rest of the
+ * statement, nested lists and blocks included, moves with it).
+ *
+ * Why by flattening the concatenations only: one item's own text is a tree of plain arrays; a
+ * continuation inside a group or an indent belongs to a nested item (a list element, a statement
+ * of a block), which `collect` has already hung on its own.
+ */
+function hangContinuation(doc: Doc): Doc {
+  const flat: Doc[] = [];
+  const walk = (d: Doc): void => {
+    if (Array.isArray(d)) d.forEach(walk);
+    else flat.push(d);
+  };
+  walk(doc);
+  const i = flat.indexOf(CONTINUATION);
+  if (i < 0) return doc;
+  return [...flat.slice(0, i), indent([hardline, ...flat.slice(i + 1)])];
+}
+
 /** Top-level declarations that may stay on adjacent lines when the author wrote them so. */
 const ONE_LINERS: ReadonlySet<A.Decl['kind']> = new Set(['Import', 'Let', 'Group']);
 
@@ -63,6 +95,8 @@ export class Printer {
   private readonly tokenStarts: number[];
   /** Start offsets of `${` tokens (a path's quoted segment with one is copied verbatim). */
   private readonly interpolationStarts: number[];
+  /** While positive, a record is being printed: a list of records inside it is not broken. */
+  private recordDepth = 0;
 
   constructor(
     private readonly text: string,
@@ -126,7 +160,7 @@ export class Printer {
         text: c.text,
         blankAfter: this.cursor.blankBetween(c.end, comments[i + 1]?.start ?? it.start),
       }));
-      const doc = it.print();
+      const doc = hangContinuation(it.print());
       // comments inside the item that no node claimed (inside an interpolation) go after it
       const trailing = this.cursor.takeBefore(it.end);
       const sameLine = this.cursor.takeTrailing(it.end);
@@ -183,11 +217,11 @@ export class Printer {
     return group([open, indent([pad, body]), pad, close], layout);
   }
 
-  /** Comments in the middle of a statement, before `start`: each ends its line. */
+  /** Comments in the middle of a statement, before `start`: each ends its line; the statement goes on one level in. */
   private at(start: number, doc: Doc): Doc {
     const comments = this.cursor.takeBefore(start);
     if (comments.length === 0) return doc;
-    return [comments.map((c) => [comment(c.text), hardline]), doc];
+    return [comments.map((c) => [comment(c.text), CONTINUATION]), doc];
   }
 
   /** Where the keyword in front of the value at `offset` starts (`desired [...]`: the `desired`). */
@@ -205,6 +239,11 @@ export class Printer {
       }
     }
     return found;
+  }
+
+  /** Whether a comment sits between a call's `(` and its only argument, or between the argument and `)`. */
+  private commentAround(call: A.CallExpr, arg: A.Expr): boolean {
+    return this.cursor.anyBetween(call.callee.end, arg.start) || this.cursor.anyBetween(arg.end, call.end);
   }
 
   // ---------------------------------------------------------------- declarations
@@ -418,7 +457,6 @@ export class Printer {
 
   /** A string, re-escaped canonically; interpolations re-printed from their expressions, on one line. */
   private string(s: A.StringLiteral): Doc {
-    const pre = this.at(s.start, '');
     let out = '"';
     s.parts.forEach((part, i) => {
       if (typeof part === 'string') {
@@ -427,7 +465,7 @@ export class Printer {
         out += '${' + renderFlat(this.cursor.suppress(() => this.expr(part))) + '}';
       }
     });
-    return [pre, out + '"'];
+    return this.at(s.start, out + '"');
   }
 
   // ---------------------------------------------------------------- expressions
@@ -435,7 +473,13 @@ export class Printer {
   /** `{ a: 1 }`; a record of a list of records stays on one line whatever its width (unless it holds a comment). */
   private object(o: A.ObjectLiteral, record: boolean): Doc {
     const items = o.entries.map((x) => this.item(x, () => [this.fieldName(x.key), ': ', this.expr(x.value)]));
-    return [this.at(o.start, ''), this.sequence('{', '}', items, o.end, true, { keepFlat: record })];
+    const pre = this.at(o.start, '');
+    if (record) this.recordDepth++;
+    try {
+      return [pre, this.sequence('{', '}', items, o.end, true, { keepFlat: record })];
+    } finally {
+      if (record) this.recordDepth--;
+    }
   }
 
   expr(e: A.Expr): Doc {
@@ -453,10 +497,12 @@ export class Printer {
       case 'NameRef':
         return this.name(e.name);
       case 'List': {
-        // a list of records (test data, inline sources): one record per line, each on one line
+        // a list of records (test data, inline sources): one record per line, each on one line;
+        // inside a record it stays on the record's line
         const records = e.elements.length > 0 && e.elements.every((x) => x.kind === 'Object');
         const items = e.elements.map((x) => this.item(x, () => (x.kind === 'Object' && records ? this.object(x, true) : this.expr(x))));
-        return [this.at(e.start, ''), this.sequence('[', ']', items, e.end, false, { broken: records && e.elements.length >= 2 })];
+        const broken = records && e.elements.length >= 2 && this.recordDepth === 0;
+        return [this.at(e.start, ''), this.sequence('[', ']', items, e.end, false, { broken })];
       }
       case 'Object':
         return this.object(e, false);
@@ -466,6 +512,11 @@ export class Printer {
         return [this.expr(e.object), '[', this.expr(e.index), ']'];
       case 'Call': {
         const callee = this.expr(e.callee);
+        const only = e.args.length === 1 ? e.args[0]! : null;
+        if (only && !only.name && (only.value.kind === 'List' || only.value.kind === 'Object') && !this.commentAround(e, only.value)) {
+          // `inline([` ... `])`: the argument's own lines are indented from the statement
+          return [callee, '(', this.expr(only.value), ')'];
+        }
         const items = e.args.map((a) => this.item(a, () => [a.name ? [this.name(a.name), ': '] : '', this.expr(a.value)]));
         return [callee, this.sequence('(', ')', items, e.end, false)];
       }

@@ -495,6 +495,98 @@ describe('comments', () => {
   });
 });
 
+describe('layout of continuations and nested lists', () => {
+  it('indents the line after a comment in the middle of a statement one level from the statement', () => {
+    expect(formatChecked('group g = # c\n["a"]')).toBe('group g = # c\n  ["a"]\n');
+    expect(formatChecked('policy p { remediate { on missing # why\n => create } }')).toBe(src`
+      policy p {
+        remediate {
+          on missing => # why
+            create
+        }
+      }
+    `);
+    // several comments: every continuation line at the same level
+    expect(formatChecked('let x = 1 + # a\n # b\n 2')).toBe('let x = 1 + # a\n  # b\n  2\n');
+  });
+
+  it('indents a list that breaks after such a comment as part of the continuation', () => {
+    const items = Array.from({ length: 8 }, (_, i) => `"member-number-${i}@example.com"`);
+    const out = formatChecked(`group g = # who\n[${items.join(', ')}]`);
+    expect(out).toBe(`group g = # who\n  [\n${items.map((x) => `    ${x},\n`).join('')}  ]\n`);
+    expect(formatChecked('test "t" { policy p desired # two\n [{id: "1"}, {id: "2"}] actual [] expect no_drift }')).toBe(src`
+      test "t" {
+        policy p
+        desired # two
+          [
+            { id: "1" },
+            { id: "2" },
+          ]
+        actual []
+        expect no_drift
+      }
+    `);
+  });
+
+  it('keeps a list or object that is the only argument of a call against its parentheses', () => {
+    expect(formatChecked('source s { from inline([{id: "1", name: "a"}, {id: "2", name: "b"}]) key id }')).toBe(src`
+      source s {
+        from inline([
+          { id: "1", name: "a" },
+          { id: "2", name: "b" },
+        ])
+        key id
+      }
+    `);
+    const items = Array.from({ length: 8 }, (_, i) => `"field-number-${i}"`);
+    expect(formatChecked(`policy p { remediate { on changed when only([${items.join(', ')}]) => update } }`)).toBe(
+      `policy p {\n  remediate {\n    on changed when only([\n${items.map((x) => `      ${x},\n`).join('')}    ]) => update\n  }\n}\n`,
+    );
+    // with a comment around the argument, the call breaks as usual
+    expect(formatChecked('let a = f( # c\n [1])')).toBe('let a = f(\n  # c\n  [1],\n)\n');
+  });
+
+  it('breaks a list or object that holds a list of records, instead of hanging the records from a flat line', () => {
+    expect(formatChecked('let x = { rows: [{a: 1}, {b: 2}] }')).toBe(src`
+      let x = {
+        rows: [
+          { a: 1 },
+          { b: 2 },
+        ],
+      }
+    `);
+    expect(formatChecked('let y = [[{a: 1}, {b: 2}], [1]]')).toBe(src`
+      let y = [
+        [
+          { a: 1 },
+          { b: 2 },
+        ],
+        [1],
+      ]
+    `);
+  });
+
+  it('keeps a list of records inside a record on the record\'s line', () => {
+    const record = '{ name: "api", containers: [{ name: "api", image: "api:2" }, { name: "proxy", image: "envoy:1" }] }';
+    expect(formatChecked(`test "t" { policy p desired [${record}] actual [${record}, { name: "web" }] expect no_drift }`)).toBe(src`
+      test "t" {
+        policy p
+        desired [
+          ${record},
+        ]
+        actual [
+          ${record},
+          { name: "web" },
+        ]
+        expect no_drift
+      }
+    `);
+    expect(formatChecked(`source s { from inline([${record}, ${record}]) key name }`)).toBe(
+      `source s {\n  from inline([\n    ${record},\n    ${record},\n  ])\n  key name\n}\n`,
+    );
+  });
+});
+
 // ------------------------------------------------------------------ files with errors
 
 describe('files with syntax errors', () => {
