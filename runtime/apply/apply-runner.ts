@@ -281,7 +281,7 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
         }),
       );
     }
-    writeMetrics(options.stateDir, plan, results, { planned: input.kind === 'file', history });
+    await writeMetrics(options.stateDir, plan, results, { planned: input.kind === 'file', history });
     if (lostLock !== null) throw new Error(`the lock was taken over while applying (${lostLock}); stopped after the actions in flight, which are recorded`);
     return {
       plan,
@@ -692,13 +692,22 @@ function resolveTickets(policyPlan: PolicyPlan, results: ReadonlyMap<string, Ite
  * Updates `metrics.prom` once per run. `history` is the audit log as summed up before acting
  * (from this run's `planned` events and every earlier `converged` one: all time-to-converge needs).
  */
-function writeMetrics(
+async function writeMetrics(
   stateDir: string,
   plan: ChangePlan,
   results: readonly PolicyApplyResult[],
   { planned, history }: { planned: boolean; history: ApplyHistory },
+): Promise<void> {
+  await MetricsStore.update(stateDir, (metrics) => recordRun(metrics, plan, results, { planned, history }));
+}
+
+/** One apply run's changes to the metrics. */
+function recordRun(
+  metrics: MetricsStore,
+  plan: ChangePlan,
+  results: readonly PolicyApplyResult[],
+  { planned, history }: { planned: boolean; history: ApplyHistory },
 ): void {
-  const metrics = MetricsStore.load(stateDir);
   for (const result of results) {
     const policy = result.policy;
     metrics.inc('recon_reconcile_total', { policy, outcome: result.status });
@@ -719,7 +728,6 @@ function writeMetrics(
       if (seconds !== null) metrics.set('recon_time_to_converge_seconds', { policy }, Number(seconds.toFixed(3)));
     }
   }
-  metrics.save(stateDir);
 }
 
 /**

@@ -6,7 +6,7 @@
  * - Never a shell: the program and its arguments are an argv (`program-runner.ts`), so nothing
  *   in an argument is interpreted. The program runs in the folder of the `.recon` file that
  *   declares the source (relative program paths and file arguments mean what they say there),
- *   with the environment recon runs in.
+ *   with the environment recon runs in (less `WITHHELD_VARIABLES`: the approval signing key).
  * - The output is one JSON document (the list at `items`, or the document itself), or — when it
  *   is not — JSON Lines: one object a line, as streaming tools print them. Numbers no double
  *   holds exactly are read as the json connector reads them (`exact-json-numbers.ts`).

@@ -75,12 +75,16 @@ export interface RunPlanOptions {
 export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<ChangePlan> {
   const observedAt = options.observedAt ?? currentObservedAt();
   const policies = selectPolicies(ir, options.policy);
+  // Both sides are read at once: when one fails, the other's reading is cancelled (an `exec`
+  // program stopped, a request aborted) instead of running on to its own end or timeout, which
+  // kept a failed `recon plan` from exiting for up to a minute.
+  const failed = new AbortController();
   const observe: ObserveContext = {
     observedAt,
     env: options.env,
     workspaceRoot: options.workspaceRoot,
     trusted: options.trusted ?? true,
-    signal: options.signal,
+    signal: options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal,
   };
   const plans: PolicyPlan[] = [];
   const skip = new Set(options.skipPolicies ?? []);
@@ -120,6 +124,9 @@ export async function runPlan(ir: IrDocument, options: RunPlanOptions): Promise<
         fastPath,
         decide: decision.decide,
       });
+    } catch (error) {
+      failed.abort();
+      throw error;
     } finally {
       // diffSources closes the pool; this covers a failure before it was reached.
       await fastPath.pool?.close();

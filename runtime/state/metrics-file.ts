@@ -2,12 +2,23 @@
  * Prometheus text metrics (RUNTIME.md section 5): written to `metrics.prom` after each run and
  * served by `recon watch --metrics-port`. Counters accumulate across runs in the file itself, so
  * the file is the single source both for scrapers of the file and for the HTTP endpoint.
+ *
+ * Runs update it through `MetricsStore.update`: load, change and save under a lock file
+ * (`metrics.prom.lock`), because two runs of one workspace finishing together (a `recon plan`
+ * while `recon watch` runs, two policies applied at once) each loaded the old counts and the last
+ * to save wiped the other's increments — a counter that goes down, which Prometheus reads as a
+ * restart.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { replaceFileAtomically } from '../write/atomic-file.js';
+import { acquireLockFile } from './lock-file.js';
 
 export const METRICS_FILE = 'metrics.prom';
+/** The lock around one run's update of `metrics.prom`, beside it. */
+export const METRICS_LOCK_FILE = 'metrics.prom.lock';
+/** How long a run waits for another one's update (which takes milliseconds) before failing. */
+const METRICS_LOCK_TIMEOUT_MS = 15_000;
 
 interface MetricFamily {
   help: string;
@@ -36,6 +47,26 @@ function sampleKey(name: string, labels: Record<string, string>): string {
 /** Metric samples keyed by `name{labels}`; parsed from and written to the Prometheus text format. */
 export class MetricsStore {
   private readonly samples = new Map<string, number>();
+
+  /**
+   * Loads the metrics of `stateDir`, lets `change` change them, and saves them, holding the
+   * metrics lock throughout (see the module comment): every run's increments are kept.
+   */
+  static async update(stateDir: string, change: (store: MetricsStore) => void): Promise<void> {
+    const lock = await acquireLockFile(
+      join(stateDir, METRICS_LOCK_FILE),
+      { file: METRICS_FILE },
+      (holder) => `${METRICS_FILE} is being updated by ${holder ? `${holder.owner} (pid ${holder.pid}) since ${holder.started}` : 'another process'}; the run's metrics were not recorded`,
+      { lockTimeoutMs: METRICS_LOCK_TIMEOUT_MS, pollMs: 5, leaseMs: METRICS_LOCK_TIMEOUT_MS },
+    );
+    try {
+      const store = MetricsStore.load(stateDir);
+      change(store);
+      store.save(stateDir);
+    } finally {
+      lock.release();
+    }
+  }
 
   static load(stateDir: string): MetricsStore {
     const store = new MetricsStore();

@@ -34,17 +34,17 @@ export function markPlanFlapping(stateDir: string, plan: ChangePlan): string[] {
 }
 
 /** Appends and updates everything a dry run records: `planned` events and the run's metrics. */
-export function recordPlan(stateDir: string, plan: ChangePlan, options: { command: string; runId: string; actor?: string | null; durationSeconds: number }): void {
+export async function recordPlan(stateDir: string, plan: ChangePlan, options: { command: string; runId: string; actor?: string | null; durationSeconds: number }): Promise<void> {
   recordPlannedEvents(stateDir, plan, options);
-  const metrics = MetricsStore.load(stateDir);
-  for (const policy of plan.policies) {
-    metrics.inc('recon_reconcile_total', { policy: policy.policy, outcome: planOutcome(policy) });
-    for (const kind of ['missing', 'extra', 'changed', 'invalid'] as const) {
-      metrics.set('recon_drift_items', { policy: policy.policy, kind }, policy.summary[kind]);
+  await MetricsStore.update(stateDir, (metrics) => {
+    for (const policy of plan.policies) {
+      metrics.inc('recon_reconcile_total', { policy: policy.policy, outcome: planOutcome(policy) });
+      for (const kind of ['missing', 'extra', 'changed', 'invalid'] as const) {
+        metrics.set('recon_drift_items', { policy: policy.policy, kind }, policy.summary[kind]);
+      }
+      metrics.set('recon_run_duration_seconds', { policy: policy.policy }, Number(options.durationSeconds.toFixed(3)));
     }
-    metrics.set('recon_run_duration_seconds', { policy: policy.policy }, Number(options.durationSeconds.toFixed(3)));
-  }
-  metrics.save(stateDir);
+  });
 }
 
 /**

@@ -8,7 +8,7 @@
  * - `RECON_IDEMPOTENCY_KEY` (the action's `plan_hash` + item id) in the program's environment,
  *   the same on every attempt, so a program can recognise a repeated action.
  * - The program runs in the folder of the `.recon` file that declares the source, like the
- *   source's read, with recon's environment; the source's `timeout` (default 60 s) bounds it,
+ *   source's read, with recon's environment (less `WITHHELD_VARIABLES`); the source's `timeout` (default 60 s) bounds it,
  *   and a timeout stops its whole process group.
  * - Failures: exit 0 is success; a timeout, and exit code 75 (`EX_TEMPFAIL` of sysexits.h: "try
  *   again later"), are transient — the executor retries them; any other exit, a signal, or a

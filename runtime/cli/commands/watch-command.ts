@@ -182,9 +182,7 @@ export async function runWatchCommand(args: string[], output: CliOutput): Promis
         warnFlapping(result.plan, output);
       } catch (error) {
         output.err(`${new Date().toISOString()} ${output.colors.red('error')}: ${name}: ${watchErrorMessage(error)}\n`);
-        const metrics = MetricsStore.load(stateDir);
-        metrics.inc('recon_reconcile_total', { policy: name, outcome: 'error' });
-        metrics.save(stateDir);
+        await MetricsStore.update(stateDir, (metrics) => metrics.inc('recon_reconcile_total', { policy: name, outcome: 'error' }));
       }
       next.set(name, Math.max(Date.now(), started + policy.schedule_ms!));
     }

@@ -65,9 +65,9 @@ describe('recording a dry run', () => {
     expect(written).toEqual(expected);
   });
 
-  it('recordPlan writes the planned events and the metrics', () => {
+  it('recordPlan writes the planned events and the metrics', async () => {
     const plan = renderFixturePlan();
-    recordPlan(dir, plan, { command: 'plan', runId: 'r1', durationSeconds: 1.23456 });
+    await recordPlan(dir, plan, { command: 'plan', runId: 'r1', durationSeconds: 1.23456 });
     const records = readAuditLog(AuditLog.inStateDir(dir).path).records;
     expect(records.map((r) => r.item)).toEqual(plan.policies.flatMap((p) => p.items.map((i) => i.id)));
     expect(records.every((r) => r.event === 'planned' && r.plan_hash === plan.plan_hash && r.run_id === 'r1')).toBe(true);
