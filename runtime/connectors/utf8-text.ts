@@ -15,6 +15,7 @@
  * speed of valid input), by `findInvalidUtf8`: the WHATWG UTF-8 decoder's rules, so it finds
  * exactly what `TextDecoder` with `fatal: true` and `buffer.isUtf8` reject.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IrSource } from '../../language/ir/ir-types.js';
@@ -55,12 +56,25 @@ export class Utf8ChunkDecoder {
   }
 }
 
-/** The text of a whole file's bytes; null when they are not UTF-8. A byte order mark is kept. */
+/**
+ * The text of a whole file's bytes; null when they are not UTF-8. A byte order mark is kept.
+ * Bytes that make a text longer than a JavaScript string can be (about 512 MiB) throw
+ * `TextTooLongError`: before, that failure read as "not UTF-8", naming no bad byte.
+ */
 export function decodeUtf8(bytes: Uint8Array): string | null {
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_STRING_TOO_LONG') throw new TextTooLongError(bytes.length);
     return null;
+  }
+}
+
+/** Bytes whose text is longer than the longest JavaScript string (`decodeUtf8`). */
+export class TextTooLongError extends Error {
+  constructor(readonly bytes: number) {
+    super(`it is ${Math.round(bytes / 2 ** 20)} MiB, more than the ${Math.round(bufferConstants.MAX_STRING_LENGTH / 2 ** 20)} MiB of text a whole JSON or YAML document can be read as; split it, or write it as JSON Lines (jsonl), which is read line by line`);
+    this.name = 'TextTooLongError';
   }
 }
 
@@ -221,7 +235,13 @@ export async function readUtf8File(source: IrSource, file: string, absolute: str
   } catch (error) {
     throw fileError(source, error);
   }
-  const text = decodeUtf8(bytes);
+  let text: string | null;
+  try {
+    text = decodeUtf8(bytes);
+  } catch (error) {
+    if (error instanceof TextTooLongError) throw new ConnectorError(`${sourceLabel(source)}: ${file}: ${error.message}`, source.connector.at);
+    throw error;
+  }
   if (text !== null) return text;
   throw new ConnectorError(`${sourceLabel(source)}: ${notUtf8Message(file, findInvalidUtf8(bytes))}`, source.connector.at);
 }

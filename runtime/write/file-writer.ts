@@ -29,7 +29,7 @@ import type { IrSource } from '../../language/ir/ir-types.js';
 import { ConnectorError, type RawRecord } from '../connectors/connector.js';
 import { createConnectorContext } from '../connectors/connector-registry.js';
 import { readOptions, type OptionKind } from '../connectors/connector-support.js';
-import { decodeUtf8, findInvalidUtf8, notUtf8Message } from '../connectors/utf8-text.js';
+import { decodeUtf8, findInvalidUtf8, notUtf8Message, TextTooLongError } from '../connectors/utf8-text.js';
 import { resolveWorkspacePathSync, WorkspacePathError } from '../workspace/workspace-paths.js';
 import { replaceFileAtomically, type AtomicFileSystem } from './atomic-file.js';
 import { diffRawRecords, mergeRawRecord, writtenRawPaths, type RawEdit } from './raw-record-edits.js';
@@ -155,7 +155,13 @@ class FileWriter implements Writer {
     }
     // Decoded strictly: leniently, every byte that is not UTF-8 (a Latin-1 file changed since the
     // plan was made) would be rewritten as U+FFFD in records the plan never touched.
-    const text = decodeUtf8(bytes);
+    let text: string | null;
+    try {
+      text = decodeUtf8(bytes);
+    } catch (error) {
+      if (error instanceof TextTooLongError) throw new WriteError(`${label}: cannot rewrite ${file}: ${error.message}; nothing was written`, false);
+      throw error;
+    }
     if (text === null) throw new WriteError(`${label}: cannot rewrite ${notUtf8Message(file, findInvalidUtf8(bytes))}; nothing was written`, false);
     const document = format.parse({ source, text, file, options });
     const index = new RecordKeyIndex(source, { observedAt: context.observedAt, env: context.env }, context.keyCoercion ?? null);

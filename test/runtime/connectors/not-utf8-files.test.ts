@@ -4,7 +4,8 @@
  * written the corrupted value. Now the run stops, naming the first bad line, for every file format
  * (LANGUAGE.md 2.1: bad input gets a clear error and loses nothing).
  */
-import { writeFileSync } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
+import { rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCsvConnectorWithChunkSize } from '../../../runtime/connectors/csv-connector.js';
@@ -46,6 +47,25 @@ describe('a source file that is not UTF-8, through the CLI', () => {
     expect(result.stderr).not.toContain('\uFFFD');
     expect(result.stderr).not.toMatch(STACK_TRACE_LINE);
   });
+
+  it('a JSON or YAML file too large to be one text says so, not "not UTF-8"', async () => {
+    // A sparse file of NUL bytes (valid UTF-8) just over the longest JavaScript string: no disk used.
+    for (const kind of ['json', 'yaml']) {
+      const big = join(dir, `big.${kind}`);
+      writeFileSync(big, '');
+      truncateSync(big, bufferConstants.MAX_STRING_LENGTH + 1);
+      writeFileSync(join(dir, `big-${kind}.recon`), reconFile(`${kind}("big.${kind}")`));
+      const result = await runCli(['plan', `big-${kind}.recon`], { cwd: dir });
+      rmSync(big);
+      expect(result.code, kind).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        `error: source a: big.${kind}: it is 512 MiB, more than the 512 MiB of text a whole JSON or YAML document can be read as; split it, or write it as JSON Lines (jsonl), which is read line by line`.replace(
+          /^error: /,
+          `big-${kind}.recon:2:8: error: `,
+        ),
+      );
+    }
+  }, 120_000);
 
   it('gives one message for a whole Latin-1 file, not one per row', async () => {
     const rows = Array.from({ length: 500 }, (_, i) => `${i + 10},Jos\xe9 ${i}`);
