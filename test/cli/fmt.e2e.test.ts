@@ -4,7 +4,7 @@
  * computes, a file with syntax errors is never touched, comments survive.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatText } from '../../language/formatter.js';
@@ -41,6 +41,25 @@ function read(name: string): string {
 }
 
 describe('recon fmt (built CLI)', () => {
+  it('replaces a file by rename (never truncated in place), keeping its mode, and writes through a link', async () => {
+    const sub = join(dir, 'atomic');
+    mkdirSync(join(sub, 'shared'), { recursive: true });
+    writeFileSync(join(sub, 'shared', 'real.recon'), UGLY);
+    chmodSync(join(sub, 'shared', 'real.recon'), 0o640);
+    symlinkSync('shared/real.recon', join(sub, 'linked.recon'));
+    const before = statSync(join(sub, 'shared', 'real.recon'));
+    const r = await runCli(['fmt', 'linked.recon'], { cwd: sub });
+    expect(r.code, r.stderr).toBe(0);
+    const after = statSync(join(sub, 'shared', 'real.recon'));
+    // a new inode: the text was written to a temporary file and renamed over the old one, so a
+    // crash or a full disk mid-write leaves the old text, not half of the new one
+    expect(after.ino).not.toBe(before.ino);
+    expect(after.mode & 0o777).toBe(0o640);
+    expect(lstatSync(join(sub, 'linked.recon')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(sub, 'shared', 'real.recon'), 'utf8')).toBe(formatText(UGLY).text);
+    expect(readdirSync(join(sub, 'shared'))).toEqual(['real.recon']);
+  });
+
   it('--check exits 1 on an unformatted file and leaves it alone; fmt rewrites it; --check then exits 0', async () => {
     writeFileSync(join(dir, 'ugly.recon'), UGLY);
     const check = await runCli(['fmt', '--check', 'ugly.recon'], { cwd: dir });

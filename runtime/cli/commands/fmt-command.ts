@@ -4,7 +4,7 @@
  * the exit code 1. So is a file that cannot be read or written (permissions): one line naming it,
  * and the other files are still formatted.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, chownSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { diagnostic } from '../../../language/diagnostics.js';
 import { formatText } from '../../../language/formatter.js';
@@ -14,6 +14,7 @@ import type { CliOutput } from '../cli-output.js';
 import { locateDiagnostics, printDiagnosticsText } from '../diagnostic-output.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { findReconFiles } from '../find-recon-files.js';
+import { replaceFileAtomically } from '../../write/atomic-file.js';
 
 export function runFmtCommand(args: string[], output: CliOutput): ExitCode {
   const { values, positionals } = parseCommandArgs('fmt', args, { check: { type: 'boolean' } });
@@ -59,7 +60,7 @@ export function runFmtCommand(args: string[], output: CliOutput): ExitCode {
       output.out(`${shown}: would be reformatted\n`);
     } else {
       try {
-        writeFileSync(file, result.text);
+        rewriteSource(file, result.text);
       } catch (error) {
         failed = true;
         output.err(`${shown}: not formatted: cannot write it: ${fileErrorReason(error)}\n`);
@@ -70,6 +71,26 @@ export function runFmtCommand(args: string[], output: CliOutput): ExitCode {
   }
   if (checkOnly && changedCount === 0 && !failed) output.err(`${files.length} file(s) already formatted\n`);
   return failed ? EXIT.error : EXIT.ok;
+}
+
+/**
+ * Replaces a source file's text atomically (a temporary file renamed over it, `atomic-file.ts`):
+ * a crash or a full disk while writing leaves the old text, never half a file, as a plain
+ * `writeFileSync` (truncate, then write) could. What a plain write would keep is kept: a link
+ * is written through (its target is replaced, the link stays), the permission bits and, where
+ * the process may set them, owner and group stay the file's; a file the user may not write is
+ * refused as a plain write would be, although the folder would let a rename replace it.
+ */
+function rewriteSource(file: string, text: string): void {
+  const target = realpathSync(file);
+  accessSync(target, constants.W_OK);
+  const before = statSync(target);
+  replaceFileAtomically(target, text, { mode: before.mode & 0o7777 });
+  try {
+    chownSync(target, before.uid, before.gid);
+  } catch {
+    // Not permitted (not root, another owner): the new file is the user's own, as an editor's save is.
+  }
 }
 
 /**
