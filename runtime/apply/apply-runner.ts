@@ -576,7 +576,7 @@ async function applyPolicy(plan: ChangePlan, policyPlan: PolicyPlan, policy: IrP
     }
     for (const outcome of report.outcomes) {
       const item = outcome.action.item;
-      set(item, outcome.status === 'applied' ? 'applied' : outcome.status === 'failed' ? 'failed' : 'not_started', {
+      set(item, outcome.status === 'applied' ? 'applied' : outcome.status === 'failed' ? 'failed' : outcome.status === 'stale' ? 'stale' : 'not_started', {
         attempts: outcome.attempts,
         error: outcome.error,
       });
@@ -591,7 +591,9 @@ async function applyPolicy(plan: ChangePlan, policyPlan: PolicyPlan, policy: IrP
   // answer was lost (a timeout), the retry can fail on the very change it finds (a create answered
   // 409 Conflict). Their key having converged means the item is done (RUNTIME.md 4: an item whose
   // actual record already is what the action would make it counts as done), not drift.
-  const failedSent = [...results.values()].filter((result) => result.outcome === 'failed' && result.attempts > 0);
+  // So are items a writer refused as stale when it wrote (another writer may have made the very
+  // change meanwhile, or this run's own earlier attempt whose answer was lost).
+  const failedSent = [...results.values()].filter((result) => (result.outcome === 'failed' || result.outcome === 'stale') && result.attempts > 0);
   if (touched.length > 0 || failedSent.length > 0) {
     const byId = new Map(policyPlan.items.map((item) => [item.id, item]));
     const keys = new Set([...touched, ...failedSent].map((result) => itemKeyPart(byId.get(result.id)!)).filter((key): key is string => key !== null));

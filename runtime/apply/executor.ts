@@ -23,7 +23,7 @@
  */
 import type { PlanItem } from '../plan/change-plan.js';
 import type { AuditRecord } from '../state/audit-log.js';
-import { DEFAULT_ACTION_TIMEOUT_MS, WriteError, type WriteAction, type WriteSession, type Writer } from '../write/writer.js';
+import { DEFAULT_ACTION_TIMEOUT_MS, StaleWriteError, WriteError, type WriteAction, type WriteSession, type Writer } from '../write/writer.js';
 import type { ApplyJournal } from './apply-journal.js';
 import { backoffDelayMs, retryAfterRefusal, type RetrySettings } from './backoff.js';
 import { TokenBucket } from './token-bucket.js';
@@ -71,7 +71,11 @@ export interface ExecutorOptions {
   onOutcome?: (outcome: ActionOutcome) => void;
 }
 
-export type ActionStatus = 'applied' | 'failed' | 'not_started';
+/**
+ * `stale`: the writer found, at the moment of writing, that the actual record changed since the
+ * plan (`StaleWriteError`) and did not act; the apply reports such an item as stale, not failed.
+ */
+export type ActionStatus = 'applied' | 'failed' | 'stale' | 'not_started';
 
 export interface ActionOutcome {
   action: WriteAction;
@@ -87,6 +91,8 @@ export interface ExecutionReport {
   outcomes: ActionOutcome[];
   applied: number;
   failed: number;
+  /** Actions the writer refused because the actual record changed since the plan. */
+  stale: number;
   notStarted: number;
   /** Attempts that failed transiently and were retried. */
   retries: number;
@@ -134,7 +140,7 @@ interface Performed {
 export async function executeActions(actions: readonly WriteAction[], options: ExecutorOptions): Promise<ExecutionReport> {
   const started = performance.now();
   const outcomes: (ActionOutcome | undefined)[] = new Array(actions.length);
-  const report: ExecutionReport = { outcomes: [], applied: 0, failed: 0, notStarted: 0, retries: 0, commits: 0, durationMs: 0 };
+  const report: ExecutionReport = { outcomes: [], applied: 0, failed: 0, stale: 0, notStarted: 0, retries: 0, commits: 0, durationMs: 0 };
   const finish = (): ExecutionReport => {
     for (let i = 0; i < actions.length; i++) {
       if (!outcomes[i]) settle(i, 'not_started', 0, null);
@@ -149,6 +155,7 @@ export async function executeActions(actions: readonly WriteAction[], options: E
     outcomes[index] = outcome;
     if (status === 'applied') report.applied++;
     else if (status === 'failed') report.failed++;
+    else if (status === 'stale') report.stale++;
     else report.notStarted++;
     options.onOutcome?.(outcome);
   };
@@ -334,6 +341,12 @@ export async function executeActions(actions: readonly WriteAction[], options: E
           return;
         }
         continue;
+      }
+      if (failure instanceof StaleWriteError) {
+        audit.append(event(index, 'stale', attempt, message));
+        settle(index, 'stale', attempt, message);
+        if (!staged) journal?.recorded([action.item.id]);
+        return;
       }
       fail(
         index,

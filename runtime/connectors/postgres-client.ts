@@ -207,18 +207,30 @@ export function showConnectionString(connectionString: string, scrubber: SecretS
 
 /**
  * The connection string of `source` (its first argument, evaluated with secrets tracked). A
- * password in it is a secret whether or not it came from `secret()`; when the whole string came
- * from `secret()`, its user and database names are scrubbed from messages too (a server repeats
- * them: `database "..." does not exist`).
+ * password in it is a secret whether or not it came from `secret()`; when a secret gave the user
+ * or database name (the whole string from `secret()`, say), that name is scrubbed from messages
+ * too (a server repeats them: `database "..." does not exist`). `redacted` is the string as the
+ * plan shows it (secrets as `***`): a name written in the file itself is shown there anyway, so
+ * it is not scrubbed (`password authentication failed for user "app"`, not `user "***"`, and
+ * a user named `postgres` does not turn the scheme into `***://`).
  */
-export function postgresTarget(source: IrSource, connectionString: unknown, scrubber: SecretScrubber, fromSecret = false): PostgresTarget {
+export function postgresTarget(source: IrSource, connectionString: unknown, scrubber: SecretScrubber, fromSecret = false, redacted?: unknown): PostgresTarget {
   if (typeof connectionString !== 'string' || connectionString.trim() === '') {
     throw new PostgresConfigError(`${sourceLabel(source)}: postgres() needs a connection string (like "postgres://user@host:5432/db") as its first argument`);
+  }
+  if (!parsesAsConnectionString(connectionString)) {
+    throw new PostgresConfigError(
+      `${sourceLabel(source)}: the connection string is not valid (like "postgres://user@host:5432/db"; a port is a number, and special characters in the user or password are %-encoded); it is not shown, it may hold a password`,
+    );
   }
   try {
     const url = new URL(connectionString);
     const parts = [url.password];
-    if (fromSecret) parts.push(url.username, url.pathname.replace(/^\//, ''));
+    if (fromSecret) {
+      const shown = shownUrl(redacted);
+      if (shown?.username !== url.username) parts.push(url.username);
+      if (shown?.pathname !== url.pathname) parts.push(url.pathname.replace(/^\//, ''));
+    }
     for (const part of parts) {
       if (part.length >= 3) scrubber.add([part, safeDecode(part)]);
     }
@@ -226,6 +238,32 @@ export function postgresTarget(source: IrSource, connectionString: unknown, scru
     // Not a URL (key=value form): node-postgres parses it; nothing of it is shown.
   }
   return { connectionString, shown: showConnectionString(connectionString, scrubber) };
+}
+
+/**
+ * Whether node-postgres can parse `connectionString` (its own parser, `pg-connection-string`).
+ * Why checked here: otherwise the parser's `TypeError: Invalid URL` escapes from `new Client()`
+ * when connecting, and the run stops with `error: recon plan: Invalid URL`, no source named.
+ */
+function parsesAsConnectionString(connectionString: string): boolean {
+  const parse = (connectionStringParser ??= createRequire(createRequire(import.meta.url).resolve('pg'))('pg-connection-string') as { parse(text: string): unknown }).parse;
+  try {
+    parse(connectionString);
+    return true;
+  } catch {
+    return false;
+  }
+}
+let connectionStringParser: { parse(text: string): unknown } | undefined;
+
+/** The URL of a connection string as the plan shows it, or null. */
+function shownUrl(redacted: unknown): URL | null {
+  if (typeof redacted !== 'string') return null;
+  try {
+    return new URL(redacted);
+  } catch {
+    return null;
+  }
 }
 
 function safeDecode(text: string): string {

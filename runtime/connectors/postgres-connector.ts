@@ -100,7 +100,7 @@ class PostgresConnector implements Connector {
       throw this.fail(`the connection string: ${scrubbedMessage(error, scrubber)}`);
     }
     try {
-      return { target: postgresTarget(source, url.value, scrubber, url.secret), table, query, timeoutMs: Math.min(Math.ceil(timeoutMs), MAX_TIMEOUT_MS) };
+      return { target: postgresTarget(source, url.value, scrubber, url.secret, url.redacted), table, query, timeoutMs: Math.min(Math.ceil(timeoutMs), MAX_TIMEOUT_MS) };
     } catch (error) {
       if (error instanceof PostgresConfigError) throw new ConnectorError(error.message, source.connector.at);
       throw error;

@@ -12,6 +12,9 @@
  *   writer looks the key up first, in the same transaction, when the key fields are plain
  *   columns of the INSERT); an update that finds no row fails (the row was deleted since the
  *   plan). Replaying any action therefore does no harm.
+ * - Never on stale evidence (RUNTIME.md 4): an UPDATE or DELETE checks the rows it touches
+ *   against the item's `precondition` in its own transaction (`checkPrecondition`), so a row
+ *   changed by another writer after the plan is left alone and the item reported `stale`.
  * - Bounded transactions: actions run in one transaction, each inside a savepoint (a failed
  *   action is rolled back alone and reported; the others stay). `commit()` ends the transaction
  *   and returns every action committed since the last `commit()`. The writer is `staged` (its
@@ -30,7 +33,8 @@
  *   session's `statement_timeout`. The executor already gives up on an attempt after that long,
  *   but without the server's limit the statement (an UPDATE waiting on a row lock) would go on
  *   holding the one connection, and every later action of the session would wait behind it.
- *   The server cancels it instead: the action fails (SQLSTATE 57014), rolled back alone.
+ *   The server cancels it instead: the attempt fails (SQLSTATE 57014), rolled back alone, and
+ *   is retried like any timeout.
  *
  * Parameters for `json`/`jsonb` columns are sent as JSON text (node-postgres would send a list
  * as a PostgreSQL array); other values are sent as they are.
@@ -51,8 +55,10 @@ import {
 import { parameterCount, parseSqlStatement, quoteIdent, quoteTable, rawKeyColumns, type ParsedSqlStatement } from '../connectors/postgres-sql.js';
 import { evaluateTracked, scrubbedMessage, SecretScrubber } from '../connectors/secret-scrubber.js';
 import { evaluateConnectorValue, type EvaluationContext } from '../expressions/expression-evaluator.js';
+import { canonicalInstant } from '../observe/field-coercion.js';
+import { sha256OfCanonical } from '../plan/canonical-json.js';
 import { sourceTimeoutMs } from './acting-session.js';
-import { DEFAULT_ACTION_TIMEOUT_MS, WriteError, type WriteAction, type Writer, type WriterContext, type WriteSession } from './writer.js';
+import { DEFAULT_ACTION_TIMEOUT_MS, StaleWriteError, WriteError, type WriteAction, type Writer, type WriterContext, type WriteSession } from './writer.js';
 
 /** Actions per transaction unless the factory is told otherwise. */
 export const DEFAULT_TRANSACTION_SIZE = 500;
@@ -88,7 +94,7 @@ function resolveTarget(source: IrSource, context: WriterContext, scrubber: Secre
     }
     const url = evaluateTracked(source.connector.args[0], scrubber, evaluate, (expr) => evaluate(expr).value);
     return {
-      target: postgresTarget(source, url.value, scrubber, url.secret),
+      target: postgresTarget(source, url.value, scrubber, url.secret, url.redacted),
       table: quoteTable(table.value),
       shownTable: quoteTable(String(table.redacted)),
       tableName: scrubber.scrub(table.value),
@@ -100,11 +106,35 @@ function resolveTarget(source: IrSource, context: WriterContext, scrubber: Secre
   }
 }
 
-/** Values for a statement's columns: JSON text for json/jsonb columns. */
+/** A time of day followed by a UTC offset other than `Z` (`+02:00`, `-0500`, `+01`); group 1 is the fraction. */
+const TIME_WITH_OFFSET = /\d{2}:\d{2}(?::\d{2}(?:[.,](\d+))?)?\s*[+-]\d{2}(?::?\d{2})?$/;
+
+/**
+ * An instant with a UTC offset, for a `timestamp` (without time zone) column: as UTC text.
+ * PostgreSQL silently drops the offset of such input (`12:00+02:00` is stored as 12:00), while
+ * the connector reads these columns as UTC, so the value written would not be the value read
+ * back (an update that never converges). Digits beyond milliseconds are kept.
+ */
+function utcForTimestamp(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const match = TIME_WITH_OFFSET.exec(value);
+  if (!match) return value;
+  const instant = canonicalInstant(value);
+  if (instant === null) return value;
+  const beyondMillis = (match[1] ?? '').slice(3);
+  return beyondMillis === '' ? instant : `${instant.slice(0, -1)}${beyondMillis}Z`;
+}
+
+/**
+ * Values for a statement's columns: JSON text for json/jsonb columns; instants with an offset
+ * as UTC for `timestamp` columns (see `utcForTimestamp`).
+ */
 function convertParams(columns: readonly string[], params: readonly unknown[], types: ReadonlyMap<string, number>): unknown[] {
   return params.map((value, index) => {
     const type = types.get(columns[index]);
     if (value !== null && value !== undefined && (type === PG_TYPE.json || type === PG_TYPE.jsonb)) return JSON.stringify(value);
+    if (type === PG_TYPE.timestamp) return utcForTimestamp(value);
+    if (type === PG_TYPE.timestampArray && Array.isArray(value)) return value.map(utcForTimestamp);
     return value === undefined ? null : value;
   });
 }
@@ -114,6 +144,15 @@ function parameterColumns(parsed: ParsedSqlStatement): string[] {
   if (parsed.op === 'insert') return parsed.columns;
   if (parsed.op === 'update') return [...parsed.set, ...parsed.where];
   return parsed.where;
+}
+
+/**
+ * A statement the server cancelled at the session's `statement_timeout` (SQLSTATE 57014). A
+ * timeout is transient (RUNTIME.md 4), so the policy's `retry` tries the action again — as it
+ * does when the executor's own per-attempt limit, of the same length, fires first.
+ */
+function isStatementTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '57014';
 }
 
 class PostgresWriteSession implements WriteSession {
@@ -148,7 +187,7 @@ class PostgresWriteSession implements WriteSession {
 
   private failure(error: unknown, what: string): WriteError {
     if (error instanceof WriteError) return error;
-    const transient = isTransientPgError(error);
+    const transient = isTransientPgError(error) || isStatementTimeout(error);
     return new WriteError(`${this.label()}: ${what}: ${describePgError(error, this.target.target, this.scrubber)}`, transient);
   }
 
@@ -302,19 +341,51 @@ class PostgresWriteSession implements WriteSession {
     }
     try {
       if (parsed.op === 'insert') await this.insertOrUpdate(client, parsed, statement, params);
-      else {
+      else if (parsed.op === 'delete') {
+        // The deleted rows come back as they were: a stale one undoes the delete (the savepoint).
+        // A delete of a row that is gone already deletes nothing: done.
+        const deleted = await client.query({ text: `${statement} RETURNING *`, values: params, types: RECON_PG_TYPES });
+        this.checkPrecondition(action, deleted.rows);
+      } else {
+        await this.lockAndCheck(client, action, parsed, params);
         const result = await client.query({ text: statement, values: params, types: RECON_PG_TYPES });
-        if (parsed.op === 'update' && result.rowCount === 0) {
+        if (result.rowCount === 0) {
           throw new WriteError(`${this.label()}: ${action.item.id}: no row has this key any more (deleted since the plan?)`, false);
         }
       }
       await client.query('RELEASE SAVEPOINT recon_action');
     } catch (error) {
       const failure = this.failure(error, action.item.id);
-      if (failure.transient && !(error instanceof WriteError)) this.dropConnection();
+      // A statement cancelled by the timeout leaves a sound connection: its savepoint undoes it.
+      if (failure.transient && !(error instanceof WriteError) && !isStatementTimeout(error)) this.dropConnection();
       else await client.query('ROLLBACK TO SAVEPOINT recon_action').catch(() => this.dropConnection());
       throw failure;
     }
+  }
+
+  /**
+   * Checks the rows an UPDATE or DELETE touches against the item's `precondition`, the
+   * fingerprint of the actual record the plan was made from, in the transaction of the write:
+   * an UPDATE first locks its rows (`lockAndCheck`), a DELETE checks the rows it deleted
+   * (`RETURNING *`, so a role allowed to delete but not to update can still delete). Why here:
+   * the apply's own check re-reads the table before acting (or not at all, for `apply FILE`),
+   * so a row another writer changes after that read would be overwritten or deleted; checked
+   * at the write, the evidence cannot go stale before it. Throws `StaleWriteError` when a row
+   * differs (the caller rolls the action back).
+   */
+  private checkPrecondition(action: WriteAction, rows: readonly Record<string, unknown>[]): void {
+    const precondition = action.item.precondition;
+    if (typeof precondition === 'string' && rows.some((row) => sha256OfCanonical(row) !== precondition)) {
+      throw new StaleWriteError(`${this.label()}: ${action.item.id}: the row changed since the plan was made; not applied on stale evidence (plan again)`);
+    }
+  }
+
+  /** Locks the rows an UPDATE will change (`SELECT * ... FOR UPDATE`, the read's column types) and checks them. */
+  private async lockAndCheck(client: pg.Client, action: WriteAction, parsed: Extract<ParsedSqlStatement, { op: 'update' }>, params: unknown[]): Promise<void> {
+    const keyValues = params.slice(params.length - parsed.where.length);
+    const where = parsed.where.map((column, i) => `${quoteIdent(column)} = $${i + 1}`).join(' AND ');
+    const found = await client.query({ text: `SELECT * FROM ${this.target.table} WHERE ${where} FOR UPDATE`, values: keyValues, types: RECON_PG_TYPES });
+    this.checkPrecondition(action, found.rows);
   }
 
   /**
@@ -327,15 +398,17 @@ class PostgresWriteSession implements WriteSession {
     if (keys && keys.length > 0 && keyIndexes.every((index) => index >= 0)) {
       const where = keys.map((key, i) => `${quoteIdent(key)} = $${i + 1}`).join(' AND ');
       const keyValues = keyIndexes.map((index) => params[index]);
-      const existing = await client.query({ text: `SELECT 1 FROM ${this.target.table} WHERE ${where} LIMIT 1 FOR UPDATE`, values: keyValues });
+      // No `FOR UPDATE` here: it needs the UPDATE privilege, which an append-only role (INSERT
+      // and SELECT) lacks; the UPDATE below locks the row, and finds none if it went meanwhile.
+      const existing = await client.query({ text: `SELECT 1 FROM ${this.target.table} WHERE ${where} LIMIT 1`, values: keyValues });
       if ((existing.rowCount ?? 0) > 0) {
         const others = parsed.columns.map((column, index) => ({ column, index })).filter(({ index }) => !keyIndexes.includes(index));
         if (others.length === 0) return;
         const values = [...others.map(({ index }) => params[index]), ...keyValues];
         const sets = others.map(({ column }, i) => `${quoteIdent(column)} = $${i + 1}`).join(', ');
         const keyWhere = keys.map((key, i) => `${quoteIdent(key)} = $${others.length + i + 1}`).join(' AND ');
-        await client.query({ text: `UPDATE ${this.target.table} SET ${sets} WHERE ${keyWhere}`, values });
-        return;
+        const updated = await client.query({ text: `UPDATE ${this.target.table} SET ${sets} WHERE ${keyWhere}`, values });
+        if ((updated.rowCount ?? 0) > 0) return;
       }
     }
     await client.query({ text: statement, values: params });

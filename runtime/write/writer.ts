@@ -31,6 +31,19 @@ export class WriteError extends Error {
   }
 }
 
+/**
+ * Raised by a writer that checks an item's `precondition` at the moment it writes (the
+ * postgres writer, under a row lock) and finds the actual record changed since the plan: the
+ * action is not performed (RUNTIME.md 4: never applied on stale evidence), and the apply reports
+ * the item as `stale`, not as a failure. Never transient: retrying cannot make the evidence fresh.
+ */
+export class StaleWriteError extends WriteError {
+  constructor(message: string) {
+    super(message, false);
+    this.name = 'StaleWriteError';
+  }
+}
+
 export interface WriteSession {
   /** Performs (or stages) one action. Idempotent: a create of an existing key updates it; a delete of a missing key succeeds. */
   perform(action: WriteAction, signal?: AbortSignal): Promise<void>;

@@ -4,7 +4,7 @@ import type { IrDocument, IrSource } from '../../../language/ir/ir-types.js';
 import type { ChangePlan, PlanItem } from '../../../runtime/plan/change-plan.js';
 import { runPlan } from '../../../runtime/plan/plan-runner.js';
 import { createPostgresWriter } from '../../../runtime/write/postgres-writer.js';
-import { WriteError, type WriteAction } from '../../../runtime/write/writer.js';
+import { StaleWriteError, WriteError, type WriteAction } from '../../../runtime/write/writer.js';
 import { compileOk } from '../../helpers/compile-helpers.js';
 import { createTestDatabase, warnIfSkipped, type TestDatabase } from '../../helpers/postgres-database.js';
 
@@ -133,6 +133,9 @@ describe.skipIf(skipped)('postgres writer', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     await locker.query('ROLLBACK');
     expect((error as WriteError).message).toMatch(/^source orders: table app\.orders: parity\/changed\/a: canceling statement due to statement timeout .*\[SQLSTATE 57014\]$/);
+    // A timeout, so transient (RUNTIME.md 4): the policy's retry tries again, as it does when the
+    // executor's own per-attempt limit (the same length) happens to fire first.
+    expect((error as WriteError).transient).toBe(true);
     // The session goes on: the next action is not stuck behind the cancelled one.
     await session.perform(update);
     await session.commit();
@@ -158,6 +161,97 @@ describe.skipIf(skipped)('postgres writer', () => {
     expect(error).toBeInstanceOf(WriteError);
     expect((error as WriteError).message).toBe('source orders: table app.orders: parity/changed/a: no row has this key any more (deleted since the plan?)');
     expect((error as WriteError).transient).toBe(false);
+  });
+
+  it('checks the precondition under a row lock: an update or delete of a row changed since the plan is refused as stale', async () => {
+    await db.sql(`INSERT INTO app.staging VALUES ('a', 'Anna', 1, null), ('b', 'Bo', 2, null)`);
+    await db.sql(`INSERT INTO app.orders VALUES ('a', 'Anna', 5, null), ('b', 'Bo', 6, null), ('z', 'Zed', 9, null)`);
+    const all = actions(await plan());
+    expect(all.map((action) => action.item.id)).toEqual(['parity/extra/z', 'parity/changed/a', 'parity/changed/b']);
+    const [remove, updateA, updateB] = all;
+    // Another writer changes the rows between the plan and the apply.
+    await db.sql(`UPDATE app.orders SET name = 'Anna (edited)' WHERE id = 'a'`);
+    await db.sql(`UPDATE app.orders SET name = 'Zed (edited)' WHERE id = 'z'`);
+    const session = await createPostgresWriter(orders, { workspaceRoot: '/ws', env, observedAt: OBSERVED_AT }).open();
+    const failures: unknown[] = [];
+    for (const action of [remove, updateA, updateB]) await session.perform(action).catch((error: unknown) => failures.push(error));
+    const committed = await session.commit();
+    await session.close();
+    expect(committed.map((action) => action.item.id)).toEqual(['parity/changed/b']);
+    expect(failures).toHaveLength(2);
+    for (const failure of failures) expect(failure).toBeInstanceOf(StaleWriteError);
+    expect((failures[0] as WriteError).message).toBe(
+      'source orders: table app.orders: parity/extra/z: the row changed since the plan was made; not applied on stale evidence (plan again)',
+    );
+    expect((failures[1] as WriteError).transient).toBe(false);
+    // The other writer's changes stand; the unchanged row was updated.
+    expect(await rows()).toEqual([
+      { id: 'a', name: 'Anna (edited)', qty: 5, tags: null },
+      { id: 'b', name: 'Bo', qty: 2, tags: null },
+      { id: 'z', name: 'Zed (edited)', qty: 9, tags: null },
+    ]);
+  });
+
+  it('checks a delete without a row lock: a role allowed to delete but not to update can delete', async () => {
+    await db.sql(`INSERT INTO app.orders VALUES ('z', 'Zed', 9, null), ('y', 'Yan', 8, null)`);
+    const [removeY, removeZ] = actions(await plan());
+    expect([removeY.item.id, removeZ.item.id]).toEqual(['parity/extra/y', 'parity/extra/z']);
+    await db.sql(`UPDATE app.orders SET qty = 10 WHERE id = 'z'`);
+    const role = `${db.name}_deleter`;
+    await db.sql(`CREATE ROLE "${role}" LOGIN`);
+    onTestFinished(async () => {
+      await db.sql(`REVOKE ALL ON app.orders FROM "${role}"`);
+      await db.sql(`REVOKE ALL ON SCHEMA app FROM "${role}"`);
+      await db.sql(`DROP ROLE "${role}"`);
+    });
+    await db.sql(`GRANT USAGE ON SCHEMA app TO "${role}"`);
+    await db.sql(`GRANT SELECT, DELETE ON app.orders TO "${role}"`);
+    const roleEnv = { PG_URL: db.url.replace('postgres@', `${role}@`) };
+    const session = await createPostgresWriter(orders, { workspaceRoot: '/ws', env: roleEnv, observedAt: OBSERVED_AT }).open();
+    await session.perform(removeY);
+    const error = await session.perform(removeZ).catch((e: unknown) => e);
+    const committed = await session.commit();
+    await session.close();
+    expect(error).toBeInstanceOf(StaleWriteError);
+    expect(committed.map((action) => action.item.id)).toEqual(['parity/extra/y']);
+    expect(await rows()).toEqual([{ id: 'z', name: 'Zed', qty: 10, tags: null }]);
+  });
+
+  it('creates rows with a role allowed to insert but not to update (an append-only table)', async () => {
+    await db.sql(`INSERT INTO app.staging VALUES ('n', 'New', 4, null)`);
+    const [create] = actions(await plan());
+    const role = `${db.name}_appender`;
+    await db.sql(`CREATE ROLE "${role}" LOGIN`);
+    onTestFinished(async () => {
+      await db.sql(`REVOKE ALL ON app.orders FROM "${role}"`);
+      await db.sql(`REVOKE ALL ON SCHEMA app FROM "${role}"`);
+      await db.sql(`DROP ROLE "${role}"`);
+    });
+    await db.sql(`GRANT USAGE ON SCHEMA app TO "${role}"`);
+    await db.sql(`GRANT SELECT, INSERT ON app.orders TO "${role}"`);
+    const session = await createPostgresWriter(orders, { workspaceRoot: '/ws', env: { PG_URL: db.url.replace('postgres@', `${role}@`) }, observedAt: OBSERVED_AT }).open();
+    await session.perform(create);
+    await session.commit();
+    await session.close();
+    expect(await rows()).toEqual([{ id: 'n', name: 'New', qty: 4, tags: null }]);
+  });
+
+  it('writes an instant with a UTC offset to a timestamp column (without zone) as UTC, as it reads it', async () => {
+    await db.sql(`CREATE TABLE app.times (id text PRIMARY KEY, at timestamp, ats timestamptz)`);
+    await db.sql(`INSERT INTO app.times VALUES ('1', '2026-01-01 00:00', '2026-01-01 00:00+00')`);
+    const source: IrSource = { ...orders, connector: { ...orders.connector, options: [{ name: 'table', value: 'app.times', at: 'main.recon:1:1' }] } };
+    const session = await createPostgresWriter(source, { workspaceRoot: '/ws', env, observedAt: OBSERVED_AT }).open();
+    const update = { kind: 'sql' as const, statement: 'UPDATE "app"."times" SET "at" = $1, "ats" = $2 WHERE "id" = $3', params: ['2026-03-01T12:00:00+02:00', '2026-03-01T12:00:00+02:00', '1'] };
+    const insert = { kind: 'sql' as const, statement: 'INSERT INTO "app"."times" ("id", "at") VALUES ($1, $2)', params: ['2', '2026-03-01T01:30:00.250-05:00'] };
+    await session.perform({ item: { id: 'p/changed/1', precondition: null } as PlanItem, effect: update, idempotencyKey: 'k1' });
+    await session.perform({ item: { id: 'p/missing/2', precondition: null } as PlanItem, effect: insert, idempotencyKey: 'k2' });
+    await session.commit();
+    await session.close();
+    const stored = await db.sql(`SELECT id, at::text AS at, (ats AT TIME ZONE 'UTC')::text AS ats FROM app.times ORDER BY id`);
+    expect(stored.rows).toEqual([
+      { id: '1', at: '2026-03-01 10:00:00', ats: '2026-03-01 10:00:00' },
+      { id: '2', at: '2026-03-01 06:30:00.25', ats: null },
+    ]);
   });
 
   it('commits in transactions of bounded size; a failed action is rolled back alone', async () => {
@@ -205,6 +299,34 @@ describe.skipIf(skipped)('postgres writer', () => {
     await session.commit();
     await session.close();
     expect((await db.sql(`SELECT * FROM app."we""ird"`)).rows).toEqual([{ id: '1', 'a b': 'v', 'x"y': 7 }]);
+  });
+
+  it('names the user and database written in the file when only the password is a secret, never the password', async () => {
+    const { hostname: host, port } = new URL(db.url);
+    const text = RECON.replace('from postgres(secret("PG_URL"), table: "app.orders")', `from postgres("postgres://postgres:\${secret("PG_PW")}@${host}:${port}/no_such_db", table: "app.orders")`);
+    const source = compileOk(text).sources.find((candidate) => candidate.name === 'orders')!;
+    const error = await createPostgresWriter(source, { workspaceRoot: '/ws', env: { PG_PW: 's3cr3t-pw' }, observedAt: OBSERVED_AT })
+      .open()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WriteError);
+    expect((error as Error).message).toBe('source orders: table app.orders: cannot open: database "no_such_db" does not exist [SQLSTATE 3D000]');
+    const refused = compileOk(text.replace(`:${port}/`, ':1/')).sources.find((candidate) => candidate.name === 'orders')!;
+    const refusal = await createPostgresWriter(refused, { workspaceRoot: '/ws', env: { PG_PW: 's3cr3t-pw' }, observedAt: OBSERVED_AT })
+      .open()
+      .catch((e: unknown) => e);
+    expect((refusal as Error).message).toBe(`source orders: table app.orders: cannot open: cannot connect to postgres://postgres@${host}:1/no_such_db: connection refused (is the server running?)`);
+  });
+
+  it('says clearly, in one line without the password, that a connection string is not valid', async () => {
+    const text = RECON.replace('from postgres(secret("PG_URL"), table: "app.orders")', 'from postgres("postgres://app:${secret("PG_PW")}@db.internal:5432:1/shop", table: "app.orders")');
+    const source = compileOk(text).sources.find((candidate) => candidate.name === 'orders')!;
+    const error = await createPostgresWriter(source, { workspaceRoot: '/ws', env: { PG_PW: 's3cr3t-pw' }, observedAt: OBSERVED_AT })
+      .open()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WriteError);
+    expect((error as Error).message).toBe(
+      'source orders: the connection string is not valid (like "postgres://user@host:5432/db"; a port is a number, and special characters in the user or password are %-encoded); it is not shown, it may hold a password',
+    );
   });
 
   it('never shows the connection secret in an error', async () => {
