@@ -22,6 +22,10 @@
  *   so that `0.3` and `0.295` are within `0.005` and `5e13` and `5e13 + 0.05` are not within
  *   `0.01`.
  * - `within DURATION`: datetimes (instants or ISO text), whatever their zones, to the nanosecond.
+ * - `within` and a value it cannot read as its kind (`"2024-05-01T10:00:00Z"` under `within 5`,
+ *   `12` under `within 2m`, text that does not coerce to the declared type): the pair differs,
+ *   unless the values are equal, and the comparator notes it in `scope.unreadable`, so that the
+ *   policy warns once per rule (`within-unreadable.ts`) instead of reporting drift silently.
  * - `unordered`: two lists are equal when they hold the same elements the same number of times.
  * - `unordered by FIELD`: list elements are matched on FIELD (in order of appearance when a value
  *   repeats), each pair compared exactly; an element without a partner is reported at
@@ -40,6 +44,7 @@ import { childPath, indexPath, matchPath } from './field-path.js';
 import { applyNormalizers } from './normalizers.js';
 import { Instant, parseInstant, toInstant, toNumber, valuesEqual } from './value-coercion.js';
 import { withinAbsolute, withinDuration, withinRelative } from './within-tolerance.js';
+import { readsAsWithinKind, type UnreadableWithin } from './within-unreadable.js';
 
 /** Marks a value that could not be coerced to the field's declared type. */
 export const UNCOERCIBLE: unique symbol = Symbol('uncoercible');
@@ -53,6 +58,11 @@ export interface ComparisonScope {
   evaluation: EvaluationContext;
   /** Run-time errors of `by` expressions are appended here. */
   warnings: string[];
+  /**
+   * Where `within` notes a value it could not read as its kind (the pair then differs): the
+   * policy warns about it (`within-unreadable.ts`). Absent: not collected.
+   */
+  unreadable?: UnreadableWithin;
 }
 
 /**
@@ -150,16 +160,23 @@ export function compareWith(
     case 'within': {
       if (desired === UNCOERCIBLE || actual === UNCOERCIBLE) {
         report(out, path, shownDesired, shownActual);
+        noteUnreadable(comparator, desired, actual, path, scope, shownDesired, shownActual);
         return;
       }
       // Two texts as instants: whatever `valuesEqual` finds equal (the same text, or the same
       // zoned instant) is within any duration, so the tolerance alone decides (one reading each).
       if (typeof desired === 'string' && typeof actual === 'string' && 'duration_ms' in comparator) {
-        if (desired !== actual && !withinEqual(comparator, desired, actual)) report(out, path, shownDesired, shownActual);
+        if (desired !== actual && !withinEqual(comparator, desired, actual)) {
+          report(out, path, shownDesired, shownActual);
+          noteUnreadable(comparator, desired, actual, path, scope, shownDesired, shownActual);
+        }
         return;
       }
       if (valuesEqual(desired, actual, type)) return;
-      if (!withinEqual(comparator, desired, actual)) report(out, path, shownDesired, shownActual);
+      if (!withinEqual(comparator, desired, actual)) {
+        report(out, path, shownDesired, shownActual);
+        noteUnreadable(comparator, desired, actual, path, scope, shownDesired, shownActual);
+      }
       return;
     }
     case 'unordered': {
@@ -190,6 +207,28 @@ export function compareWith(
       return;
     }
   }
+}
+
+/**
+ * After `within` found a pair of values unequal: when neither is absent and one of them is not
+ * of the comparator's kind (or could not be coerced to the declared type), notes it for the
+ * policy's warning (`within-unreadable.ts`). Runs on differing pairs only, so equal data pays
+ * nothing for it. A pair with an absent side differs whatever the values are: not noted.
+ */
+function noteUnreadable(
+  comparator: Extract<IrComparator, { kind: 'within' }>,
+  desired: unknown,
+  actual: unknown,
+  path: string,
+  scope: ComparisonScope,
+  shownDesired: unknown,
+  shownActual: unknown,
+): void {
+  const unreadable = scope.unreadable;
+  if (unreadable === undefined) return;
+  if (desired === null || desired === undefined || actual === null || actual === undefined) return;
+  if (desired === UNCOERCIBLE || !readsAsWithinKind(comparator, desired)) unreadable.note(comparator, path, 'desired', shownDesired);
+  else if (actual === UNCOERCIBLE || !readsAsWithinKind(comparator, actual)) unreadable.note(comparator, path, 'actual', shownActual);
 }
 
 function withinEqual(comparator: Extract<IrComparator, { kind: 'within' }>, desired: unknown, actual: unknown): boolean {

@@ -18,6 +18,9 @@
  * match), and the diff says so in a warning, since the plan then shows the same key missing and
  * extra.
  *
+ * `within` rules that met values they cannot read as their kind (ISO text under `within 5`) say
+ * so in the result's warnings, once per rule (`within-unreadable.ts`); such pairs stay changed.
+ *
  * Summary: `desired`/`actual` count the records in scope per side (after `where`), invalid ones
  * included; `unchanged` counts the matched pairs that compare equal.
  */
@@ -38,6 +41,7 @@ import {
 import type { DiffItem, DiffResult } from './diff-result.js';
 import { keyIdText } from '../plan/item-id.js';
 import { RecordComparer } from './record-comparer.js';
+import { unreadableWithinWarnings } from './within-unreadable.js';
 
 /** What the record reader yields: presented records and the invalid ones, per batch. */
 export interface ObservedBatch {
@@ -122,7 +126,8 @@ export async function diffPolicy(
   const items = sortItems(withholdBrokenKeys(entries));
   const result: DiffResult = { summary: summarize(d.count, a.count, unchanged, items), items };
   const mismatch = typeMismatchWarning(items);
-  if (mismatch !== null) result.warnings = [mismatch];
+  const warnings = [...(mismatch === null ? [] : [mismatch]), ...(comparer.hasWithinRule ? unreadableWithinWarnings(items.map((item) => item.unreadable)) : [])];
+  if (warnings.length > 0) result.warnings = warnings;
   return result;
 }
 

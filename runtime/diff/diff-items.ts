@@ -123,6 +123,7 @@ export function changedItemOf(
     invalidReason: null,
   };
   if (comparison.warnings.length > 0) item.warnings = comparison.warnings;
+  if (comparison.unreadable !== undefined) item.unreadable = comparison.unreadable;
   return item;
 }
 

@@ -7,6 +7,7 @@
 import type { IrDiffKind } from '../../language/ir/ir-types.js';
 import type { RawRecord, RawRecordOrigin } from '../connectors/connector.js';
 import type { FieldDelta, PlanItem, PolicySummary } from '../plan/change-plan.js';
+import type { UnreadableNotes } from './within-unreadable.js';
 
 export interface DiffItem {
   kind: IrDiffKind;
@@ -33,6 +34,12 @@ export interface DiffItem {
    * unequal, and says why here). Optional: absent when there were none.
    */
   warnings?: string[];
+  /**
+   * changed: values `within` rules could not read as their kind on this pair (ISO text under
+   * `within 5`). Not shown on the item: the diff sums them over the items it keeps into one
+   * policy warning per rule (`unreadableWithinWarnings`). Optional: absent when there were none.
+   */
+  unreadable?: UnreadableNotes;
 }
 
 export interface DiffResult {

@@ -21,6 +21,8 @@ import { planCsvFastPath, policyExcluded, sourceExcluded } from './csv-fast-plan
 import { defaultWorkerCount, FastWorkerPool } from './csv-worker-pool.js';
 import { diffPolicy } from './diff-engine.js';
 import type { DiffResult, ItemDecider } from './diff-result.js';
+import type { PlanItem } from '../plan/change-plan.js';
+import { unreadableWithinWarnings, type UnreadableNotes } from './within-unreadable.js';
 import { effectiveRules, hasByRule, RecordComparer } from './record-comparer.js';
 import { resolveWorkspacePathSync } from '../workspace/workspace-paths.js';
 import { traceNote } from '../plan/phase-trace.js';
@@ -162,17 +164,36 @@ async function diffFast(
   if (reason !== null) return reason;
   const plan = await planCsvFastPath(comparer, desiredSource, actualSource, createConnectorContext(ctx));
   if (!plan.ok) return plan.reason;
+  // The notes of `within` rules that could not read a value travel with the changed items; a
+  // decided item keeps only its plan item, so they are kept by plan item here until the end.
+  const notesOf = new Map<PlanItem, UnreadableNotes>();
+  const decideOuter = ctx.decide;
+  const decide: ItemDecider | undefined =
+    decideOuter !== undefined && comparer.hasWithinRule
+      ? (item) => {
+          const planned = decideOuter(item);
+          if (item.unreadable !== undefined) notesOf.set(planned, item.unreadable);
+          return planned;
+        }
+      : decideOuter;
   const outcome = await diffCsvFast(comparer, plan.desired, plan.actual, ctx, {
     workers: settings.workers ?? defaultWorkerCount(),
     minRangeBytes: settings.minRangeBytes,
     eager: settings.eager,
     signal: ctx.signal,
-    decide: ctx.decide,
+    decide,
     pool: settings.pool,
     boundYoungGeneration: settings.boundYoungGeneration,
     onProgress: settings.onProgress,
   });
   if (!outcome.ok) return outcome.reason;
+  // Summed over the changed items the fast path kept (not the pairs it compared and dropped),
+  // as the generic path does (`diffPolicy`).
+  if (comparer.hasWithinRule) {
+    const { decided, items } = outcome.result;
+    const unreadable = unreadableWithinWarnings(decided !== undefined ? decided.map((item) => notesOf.get(item)) : items.map((item) => item.unreadable));
+    if (unreadable.length > 0) outcome.result.warnings = [...(outcome.result.warnings ?? []), ...unreadable];
+  }
   settings.report?.({ path: 'fast', reason: null });
   traceNote('diff path: fast');
   return outcome.result;

@@ -25,6 +25,7 @@ import type { FieldDelta } from '../plan/change-plan.js';
 import { compareMatched, compareWith, UNCOERCIBLE, unionKeys, type ComparisonScope } from './comparators.js';
 import { childPath, indexPath, parsePath, type PathSegment } from './field-path.js';
 import { coerceForCompare } from './value-coercion.js';
+import { UnreadableWithin, type UnreadableNotes } from './within-unreadable.js';
 
 interface RuleNode {
   comparator: IrComparator | null;
@@ -86,6 +87,11 @@ export interface RecordComparison {
   fields: FieldDelta[];
   /** Run-time errors of `by` rules (they count as unequal). */
   warnings: string[];
+  /**
+   * Values `within` rules could not read as their kind on this pair (the pair differs there):
+   * carried to the changed item (`DiffItem.unreadable`) for the policy's warning. Absent: none.
+   */
+  unreadable?: UnreadableNotes;
 }
 
 /**
@@ -125,8 +131,13 @@ export class RecordComparer {
   private readonly rulePlans: FieldPlan[];
   /** Whether some rule is `by EXPR` (not reflexive: the fast path must not skip pairs). */
   readonly hasByRule: boolean;
-  /** The scope handed to comparators when no rule is `by` (none of them reads it). */
+  /** The scope handed to comparators when no rule is `by` (only `within` reads it: `unreadable`). */
   private readonly unusedScope: ComparisonScope;
+  /**
+   * Collects the values `within` rules could not read as their kind on the pair being compared
+   * (`RecordComparison.unreadable`), when some rule is `within`; else undefined.
+   */
+  private readonly unreadable: UnreadableWithin | undefined;
   /**
    * Where `compare` collects the differences, reused from pair to pair: a stand-in at index 0,
    * the differences after it (see `compare`).
@@ -142,13 +153,23 @@ export class RecordComparer {
     this.defaultComparator = policy.compare.default === 'ignore' ? IGNORE : EXACT;
     const rules = effectiveRules(policy);
     this.hasByRule = hasByRule(rules);
-    this.unusedScope = { desiredRecord: null, actualRecord: null, key: null, evaluation, warnings: [] };
+    const withinRules: IrCompareRule[] = [];
     const declared = desiredSource.fields ? new Set(desiredSource.fields.map((f) => f.name)) : null;
     for (const rule of rules) {
       const segments = parsePath(rule.path);
       if (!appliesTo(rule, segments, declared)) continue;
-      this.addRule(segments, rule.comparator);
+      if (rule.comparator.kind === 'within') {
+        // A comparator object of its own per rule: `within` warnings name the rule by the
+        // comparator that met the value, and two rules may share one object (`WITHIN_5` in tests).
+        const own = { ...rule.comparator };
+        withinRules.push({ ...rule, comparator: own });
+        this.addRule(segments, own);
+      } else {
+        this.addRule(segments, rule.comparator);
+      }
     }
+    this.unreadable = withinRules.length > 0 ? new UnreadableWithin(withinRules) : undefined;
+    this.unusedScope = { desiredRecord: null, actualRecord: null, key: null, evaluation, warnings: [], unreadable: this.unreadable };
     this.keyFields = new Set(desiredSource.key);
     for (const key of desiredSource.key) {
       const segments = parsePath(key);
@@ -279,8 +300,10 @@ export class RecordComparer {
         fields.push({ path: name, desired: rawD, actual: rawA });
         continue;
       }
-      // Only `by` rules read the scope (and add warnings to it).
-      scope ??= this.hasByRule ? { desiredRecord: desired, actualRecord: actual, key, evaluation: this.evaluation, warnings: [] } : this.unusedScope;
+      // Only `by` rules read the scope (and add warnings to it), and `within` its `unreadable`.
+      scope ??= this.hasByRule
+        ? { desiredRecord: desired, actualRecord: actual, key, evaluation: this.evaluation, warnings: [], unreadable: this.unreadable }
+        : this.unusedScope;
       let d: unknown = rawD;
       let a: unknown = rawA;
       if (plan.coerceDesired) {
@@ -295,12 +318,21 @@ export class RecordComparer {
       else this.compareNode(plan.node, this.defaultComparator, d, a, plan.type, name, fields, scope, rawD, rawA);
     }
     const warnings = this.hasByRule && scope !== null ? scope.warnings : null;
-    // Most pairs the diff compares are equal: one shared, frozen result for all of them.
+    // Most pairs the diff compares are equal: one shared, frozen result for all of them (a
+    // `within` notes a value only with a difference, so there are no notes then).
     if (fields.length === 1 && (warnings === null || warnings.length === 0)) return EQUAL;
     // the differences after the stand-in, in a list of their own and of their exact size
     const differences = fields.slice(1);
     fields.length = 1;
-    return { fields: differences, warnings: warnings === null || warnings.length === 0 ? NO_WARNINGS : warnings };
+    const comparison: RecordComparison = { fields: differences, warnings: warnings === null || warnings.length === 0 ? NO_WARNINGS : warnings };
+    const unreadable = this.unreadable === undefined ? undefined : this.unreadable.take();
+    if (unreadable !== undefined) comparison.unreadable = unreadable;
+    return comparison;
+  }
+
+  /** Whether some rule is `within`: only then can a comparison carry `unreadable` notes. */
+  get hasWithinRule(): boolean {
+    return this.unreadable !== undefined;
   }
 
   /** The fields compared for a record of an untyped, select-less desired source. */

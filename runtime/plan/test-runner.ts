@@ -89,7 +89,9 @@ async function runOneTest(
     const decided = policy.mode === 'enforce' ? policy : { ...policy, mode: 'enforce' as const };
     const plan = decidePolicy(decided, diff, { observedAt, ir, env, applyLimits: false, effects: false });
     const failures = checkExpectations(test, plan, { desired: keyFieldTypes(sources.desired), actual: keyFieldTypes(sources.actual) });
-    const warnings = [...new Set([...desired.warnings, ...actual.warnings, ...plan.items.flatMap((item) => item.warnings ?? [])])];
+    // The diff's own warnings too (a `within` rule that cannot read the fixtures' values, keys of
+    // two types): a test is where a compare rule is tried first.
+    const warnings = [...new Set([...desired.warnings, ...actual.warnings, ...(diff.warnings ?? []), ...plan.items.flatMap((item) => item.warnings ?? [])])];
     return { ...base, passed: failures.length === 0, failures, warnings, durationMs: performance.now() - started, plan };
   } catch (error) {
     return {
