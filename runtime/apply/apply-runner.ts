@@ -576,7 +576,7 @@ async function applyPolicy(plan: ChangePlan, policyPlan: PolicyPlan, policy: IrP
     }
     for (const outcome of report.outcomes) {
       const item = outcome.action.item;
-      set(item, outcome.status === 'applied' ? 'applied' : outcome.status === 'failed' ? 'failed' : outcome.status === 'stale' ? 'stale' : 'not_started', {
+      set(item, outcome.status, {
         attempts: outcome.attempts,
         error: outcome.error,
       });

@@ -328,6 +328,13 @@ export async function executeActions(actions: readonly WriteAction[], options: E
         return;
       }
       const message = messageOf(failure);
+      if (failure instanceof StaleWriteError) {
+        // Not a failure to retry or report as one: the evidence is stale (RUNTIME.md 4).
+        audit.append(event(index, 'stale', attempt, message));
+        settle(index, 'stale', attempt, message);
+        if (!staged) journal?.recorded([action.item.id]);
+        return;
+      }
       const retryAfter = failure instanceof WriteError ? failure.retryAfterSeconds : null;
       // A retry the system asks to put off for longer than the apply waits is not made at all.
       const refusal = isTransient(failure) && attempt < attemptsAllowed ? retryAfterRefusal(options.retry, retryAfter) : null;
@@ -341,12 +348,6 @@ export async function executeActions(actions: readonly WriteAction[], options: E
           return;
         }
         continue;
-      }
-      if (failure instanceof StaleWriteError) {
-        audit.append(event(index, 'stale', attempt, message));
-        settle(index, 'stale', attempt, message);
-        if (!staged) journal?.recorded([action.item.id]);
-        return;
       }
       fail(
         index,

@@ -14,27 +14,32 @@
  *   key that is not in the file is a failure, not transient (there is nothing to update: the
  *   plan is out of date);
  * - delete removes the record with the key; a key that is not there is a success (no-op);
+ * - an update or delete whose record is no longer the one the plan saw (its fingerprint is not
+ *   the item's `precondition`: another writer changed it after the plan read the file) fails
+ *   with `StaleWriteError` and touches nothing: the item is `stale` (RUNTIME.md 4);
  * - a key that more than one record of the file has is a failure: such records are invalid
  *   (LANGUAGE.md 2.1) and are never touched.
  *
  * The file is re-read at `open()` and never trusted afterwards: `commit()` checks that its bytes
- * did not change in between (another writer), and fails with a transient error if they did, so
- * the executor can open a new session on the new content. A failed `perform` changes nothing; a
+ * did not change in between (another writer), and fails if they did, writing nothing (the
+ * executor then opens a new session on the new content for the actions that follow; retrying the
+ * commit could never succeed, so the failure is not transient). A failed `perform` changes nothing; a
  * failed `commit` leaves the file as it was and keeps the staged actions (commit may be tried
  * again); after a successful `commit` the session goes on and may stage and commit more.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import { ConnectorError, type RawRecord } from '../connectors/connector.js';
 import { createConnectorContext } from '../connectors/connector-registry.js';
 import { readOptions, type OptionKind } from '../connectors/connector-support.js';
 import { decodeUtf8, findInvalidUtf8, notUtf8Message, TextTooLongError } from '../connectors/utf8-text.js';
+import { sha256OfCanonical } from '../plan/canonical-json.js';
 import { resolveWorkspacePathSync, WorkspacePathError } from '../workspace/workspace-paths.js';
-import { replaceFileAtomically, type AtomicFileSystem } from './atomic-file.js';
+import { removeAbandonedTemporaries, replaceFileAtomically, type AtomicFileSystem } from './atomic-file.js';
 import { diffRawRecords, mergeRawRecord, writtenRawPaths, type RawEdit } from './raw-record-edits.js';
 import { effectKeyText, RecordKeyIndex } from './record-key-index.js';
-import { WriteError, type WriteAction, type WriterContext, type WriteSession, type Writer, type WriterFactory } from './writer.js';
+import { StaleWriteError, WriteError, type WriteAction, type WriterContext, type WriteSession, type Writer, type WriterFactory } from './writer.js';
 
 /**
  * A file's records as a format holds them while a session edits them. Entries are in file
@@ -106,6 +111,25 @@ function describeIoError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Why a file may not be rewritten, or null. The atomic replace renames a new file over the old
+ * one, which needs only the folder to be writable: a file made read-only (`chmod a-w`, or not
+ * writable by this user) would be replaced all the same, so it is refused. No write bit at all
+ * counts for root too, whom permissions do not stop.
+ */
+function readOnlyReason(absolute: string, mode: number): string | null {
+  const bits = `mode ${(mode & 0o777).toString(8).padStart(4, '0')}`;
+  if ((mode & 0o222) === 0) return `the file is read-only (${bits})`;
+  try {
+    accessSync(absolute, fsConstants.W_OK);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'EACCES' || code === 'EPERM') return `the file is not writable by this user (${bits})`;
+    if (code === 'EROFS') return 'the file system is read-only';
+  }
+  return null;
+}
+
 /** `k1=v1, k2=v2` for messages. */
 function describeKey(key: Record<string, unknown>): string {
   return Object.entries(key)
@@ -145,14 +169,18 @@ class FileWriter implements Writer {
     }
     let bytes: Buffer;
     let mode: number;
+    let owner: { uid: number; gid: number };
     try {
       const info = statSync(absolute);
       if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
       mode = info.mode & 0o7777;
+      owner = { uid: info.uid, gid: info.gid };
       bytes = readFileSync(absolute);
     } catch (error) {
       throw new WriteError(`${label}: cannot read ${file}: ${describeIoError(error)}`, TRANSIENT_CODES.has(errorCode(error) ?? ''));
     }
+    const readOnly = readOnlyReason(absolute, mode);
+    if (readOnly !== null) throw new WriteError(`${label}: cannot rewrite ${file}: ${readOnly}; nothing was written`, false);
     // Decoded strictly: leniently, every byte that is not UTF-8 (a Latin-1 file changed since the
     // plan was made) would be rewritten as U+FFFD in records the plan never touched.
     let text: string | null;
@@ -170,7 +198,7 @@ class FileWriter implements Writer {
       const key = index.keyOf(raw, position + 1);
       if (key !== null) index.add(key, position);
     });
-    return new FileWriteSession(source, file, absolute, mode, sha256(bytes), document, index, this.options);
+    return new FileWriteSession(source, file, absolute, mode, owner, sha256(bytes), document, index, this.options);
   }
 }
 
@@ -184,6 +212,7 @@ class FileWriteSession implements WriteSession {
     private readonly file: string,
     private readonly absolute: string,
     private readonly mode: number,
+    private readonly owner: { uid: number; gid: number },
     /** sha256 of the file as this session last read or wrote it. */
     private readHash: string,
     private readonly document: FileDocument,
@@ -218,6 +247,18 @@ class FileWriteSession implements WriteSession {
       );
     }
     const at = found[0];
+    // The record must still be the one the plan saw. The runner compares preconditions when it
+    // re-observes, but the file may have changed after that (or, for `apply FILE`, after the
+    // plan read it) and before `open()` read it here: acting now would overwrite or delete
+    // another writer's change. A create keeps its documented meaning (of a key that exists, it
+    // becomes an update: RUNTIME.md 4).
+    const precondition = action.item.precondition;
+    if (effect.op !== 'create' && at !== undefined && typeof precondition === 'string') {
+      const current = this.document.recordAt(at);
+      if (current === null || sha256OfCanonical(current) !== precondition) {
+        throw new StaleWriteError('the actual record changed since the plan was made');
+      }
+    }
     if (effect.op === 'delete') {
       if (at !== undefined) {
         this.document.remove(at);
@@ -251,16 +292,19 @@ class FileWriteSession implements WriteSession {
       throw new WriteError(`${label}: cannot rewrite ${this.file}: ${describeIoError(error)}`, TRANSIENT_CODES.has(errorCode(error) ?? ''));
     }
     if (sha256(current) !== this.readHash) {
-      throw new WriteError(`${label}: ${this.file} changed while recon was applying; nothing was written (apply again to re-read it)`, true);
+      // Not transient: this session's edits were made on the old text, so committing again can
+      // never succeed (retrying would only hold the apply for the policy's backoff).
+      throw new WriteError(`${label}: ${this.file} changed while recon was applying; nothing was written (apply again to re-read it)`, false);
     }
     const bytes = Buffer.from(text, 'utf8');
     if (!bytes.equals(current)) {
       try {
-        replaceFileAtomically(this.absolute, bytes, { mode: this.mode, fs: this.options.fs });
+        replaceFileAtomically(this.absolute, bytes, { mode: this.mode, owner: this.owner, fs: this.options.fs });
       } catch (error) {
         throw new WriteError(`${label}: cannot rewrite ${this.file}: ${describeIoError(error)}; the file was left as it was`, TRANSIENT_CODES.has(errorCode(error) ?? ''));
       }
       this.readHash = sha256(bytes);
+      removeAbandonedTemporaries(this.absolute);
     }
     return this.staged.splice(0);
   }

@@ -32,10 +32,12 @@ export class WriteError extends Error {
 }
 
 /**
- * Raised by a writer that checks an item's `precondition` at the moment it writes (the
- * postgres writer, under a row lock) and finds the actual record changed since the plan: the
- * action is not performed (RUNTIME.md 4: never applied on stale evidence), and the apply reports
- * the item as `stale`, not as a failure. Never transient: retrying cannot make the evidence fresh.
+ * Raised by a writer that finds, when it comes to act, that the actual record is no longer the
+ * one the plan saw (its fingerprint differs from the item's `precondition`): the postgres writer
+ * checks under a row lock, the file writer when it reads the file. The apply runner checks
+ * preconditions when it re-observes, but a record can change after that and before the write:
+ * the action is then not performed (RUNTIME.md 4: never applied on stale evidence), and the item
+ * is `stale`, not a failure. Never transient: retrying cannot make the evidence fresh.
  */
 export class StaleWriteError extends WriteError {
   constructor(message: string) {

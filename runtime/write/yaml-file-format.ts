@@ -50,6 +50,28 @@ function lineStartOf(text: string, offset: number): number {
   return text.lastIndexOf('\n', offset - 1) + 1;
 }
 
+/** The start of the run of blank lines directly above the line that starts at `lineStart` (`lineStart` when there are none). */
+function blankLinesAbove(text: string, lineStart: number): number {
+  let start = lineStart;
+  while (start > 0) {
+    const previous = lineStartOf(text, start - 1);
+    if (!/^[ \t]*\r?\n$/.test(text.slice(previous, start))) break;
+    start = previous;
+  }
+  return start;
+}
+
+/** The end of the run of blank lines that starts at `offset`, a line start (`offset` when there are none). */
+function blankLinesBelow(text: string, offset: number): number {
+  if (offset > 0 && text[offset - 1] !== '\n') return offset;
+  let end = offset;
+  for (;;) {
+    const lineFeed = text.indexOf('\n', end);
+    if (lineFeed < 0 || !/^[ \t]*\r?$/.test(text.slice(end, lineFeed))) return end;
+    end = lineFeed + 1;
+  }
+}
+
 class YamlDocument implements FileDocument {
   private readonly entries: Entry[];
   private readonly count: number;
@@ -168,6 +190,9 @@ class YamlDocument implements FileDocument {
     for (const entry of this.entries) {
       if (entry.original < 0 && entry.state !== 'removed') sequence.items.push(copy.createNode(clone(entry.value)));
     }
+    // An empty list is written `[]` (there is no other way); the records it receives are
+    // written one `- ` item each, as in a list that already held some, not as one flow list.
+    if (this.sequence.items.length === 0 && sequence.items.length > 0) sequence.flow = false;
     return copy.toString(this.options);
   }
 
@@ -180,7 +205,10 @@ class YamlDocument implements FileDocument {
     if (!keepTrailingComment) copy.comment = undefined;
     const single = new Document();
     single.contents = copy;
-    const printed = single.toString(this.options).replace(/\n$/, '');
+    // An alias in the record (`plan: *b`) names an anchor set elsewhere in the file: printed
+    // alone it is unresolved, which the library refuses by default. It is printed as written; the
+    // spliced file is parsed back (with the anchor) and checked below.
+    const printed = single.toString({ ...this.options, verifyAliasOrder: false }).replace(/\n$/, '');
     const pad = ' '.repeat(column);
     return printed
       .split('\n')
@@ -193,6 +221,8 @@ class YamlDocument implements FileDocument {
     const eol = text.includes('\r\n') ? '\r\n' : '\n';
     const splices: { start: number; end: number; text: string }[] = [];
     const items = this.sequence.items as (YamlNode | null)[];
+    const kept = this.entries.find((entry) => entry.original >= 0 && entry.state !== 'removed');
+    const firstKept = kept === undefined ? items.length : kept.original;
     for (const entry of this.entries) {
       if (entry.original < 0 || entry.state === 'same') continue;
       const node = items[entry.original];
@@ -202,7 +232,14 @@ class YamlDocument implements FileDocument {
       const prefix = text.slice(lineStart, range[0]);
       if (entry.state === 'removed') {
         if (!/^[ \t]*-[ \t]+$/.test(prefix)) return null;
-        splices.push({ start: lineStart, end: range[2], text: '' });
+        // A record owns the blank lines above it (as YAML's `spaceBefore` says): they go with it,
+        // or deleting the middle record of a spaced list would leave a double blank line, and the
+        // last one a blank line before what follows the list. Records deleted from the start of
+        // the list take the blank lines below them instead, so the list still starts as it did.
+        const beforeKept = entry.original < firstKept;
+        const start = beforeKept ? lineStart : blankLinesAbove(text, lineStart);
+        const end = beforeKept && firstKept < items.length ? blankLinesBelow(text, range[2]) : range[2];
+        splices.push({ start, end, text: '' });
         continue;
       }
       if (!/^[ \t]*(?:-[ \t]+)?$/.test(prefix)) return null;

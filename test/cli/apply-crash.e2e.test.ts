@@ -7,7 +7,7 @@
  * a crash mid-write would), and the apply is run again. Afterwards every record is in the file
  * exactly once and the audit log holds exactly one `applied` event per item over both runs.
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appliedPerItem, cliTestFolders, readAudit, readJsonl, runCli, startCli, waitFor } from '../helpers/cli-helpers.js';
@@ -53,6 +53,8 @@ describe('apply after kill -9', () => {
     expect(result.items.every((item: { verified: string }) => item.verified === 'converged')).toBe(true);
 
     expectEachRecordOnce(dir, 1000);
+    // A kill in the middle of a rewrite leaves its temporary file; the next write removes it.
+    expect(readdirSync(join(dir, 'data')).sort()).toEqual(['actual.jsonl', 'desired.csv']);
     const audit = readAudit(dir);
     const applied = appliedPerItem(audit);
     expect(applied.size).toBe(1000);
@@ -73,6 +75,7 @@ describe('apply after kill -9', () => {
     const rerun = await runCli(['apply', 'accounts.recon'], { cwd: dir, timeoutMs: 90_000 });
     expect(rerun.code).toBe(0);
     expectEachRecordOnce(dir, 300);
+    expect(readdirSync(join(dir, 'data')).sort()).toEqual(['actual.jsonl', 'desired.csv']);
     const applied = appliedPerItem(readAudit(dir));
     expect(applied.size).toBe(300);
     expect([...applied.values()].filter((count) => count !== 1)).toEqual([]);

@@ -4,7 +4,7 @@
  * the exit code 1. So is a file that cannot be read or written (permissions): one line naming it,
  * and the other files are still formatted.
  */
-import { accessSync, chownSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { diagnostic } from '../../../language/diagnostics.js';
 import { formatText } from '../../../language/formatter.js';
@@ -85,12 +85,7 @@ function rewriteSource(file: string, text: string): void {
   const target = realpathSync(file);
   accessSync(target, constants.W_OK);
   const before = statSync(target);
-  replaceFileAtomically(target, text, { mode: before.mode & 0o7777 });
-  try {
-    chownSync(target, before.uid, before.gid);
-  } catch {
-    // Not permitted (not root, another owner): the new file is the user's own, as an editor's save is.
-  }
+  replaceFileAtomically(target, text, { mode: before.mode & 0o7777, owner: { uid: before.uid, gid: before.gid } });
 }
 
 /**

@@ -133,6 +133,58 @@ other: {x: 1}
     expect(read(root)).toBe('items: [{id: b, n: 2}, {id: c}] # all\n');
   });
 
+  it('deletes a record of a list spaced by blank lines without leaving a blank line at the start, a double one, or one at the end', async () => {
+    const record = (id: string) => `  - id: ${id}\n    n: 1\n`;
+    const text = `# spaced\nrows:\n${record('a1')}\n${record('a2')}\n${record('a3')}other: 1\n`;
+    const items = makeSource('yaml', 'x.yaml', { options: { items: 'rows' } });
+    const cases: [string[], string][] = [
+      [['a1'], `# spaced\nrows:\n${record('a2')}\n${record('a3')}other: 1\n`],
+      [['a2'], `# spaced\nrows:\n${record('a1')}\n${record('a3')}other: 1\n`],
+      [['a3'], `# spaced\nrows:\n${record('a1')}\n${record('a2')}other: 1\n`],
+      [['a1', 'a2'], `# spaced\nrows:\n${record('a3')}other: 1\n`],
+      [['a2', 'a3'], `# spaced\nrows:\n${record('a1')}other: 1\n`],
+    ];
+    for (const [deleted, expected] of cases) {
+      const root = workspace({ 'x.yaml': text });
+      await applyActions(createYamlWriter, items, root, deleted.map((id) => fileAction(items, 'delete', { id })));
+      expect(read(root), `deleting ${deleted.join(', ')}`).toBe(expected);
+    }
+    // CRLF line endings and blank lines holding spaces too.
+    const crlf = 'rows:\r\n  - id: a1\r\n  \r\n  - id: a2\r\n  \r\n  - id: a3\r\n';
+    const root = workspace({ 'x.yaml': crlf });
+    await applyActions(createYamlWriter, items, root, [fileAction(items, 'delete', { id: 'a2' })]);
+    expect(read(root)).toBe('rows:\r\n  - id: a1\r\n  \r\n  - id: a3\r\n');
+  });
+
+  it('updates a record that holds an alias of an anchor set outside it (the alias is kept, not an internal error)', async () => {
+    const text = '# tiers\nbase: &b {tier: gold}\nrows:\n  - id: a1\n    amount: 11\n    plan: *b\n  - id: x9\n    amount: 1\n  - id: a2\n    amount: 20\n';
+    const root = workspace({ 'x.yaml': text });
+    const items = makeSource('yaml', 'x.yaml', { options: { items: 'rows' } });
+    const committed = await applyActions(createYamlWriter, items, root, [
+      fileAction(items, 'update', { id: 'a1' }, { id: 'a1', amount: 10 }),
+      fileAction(items, 'delete', { id: 'x9' }),
+    ]);
+    expect(committed).toHaveLength(2);
+    const after = read(root);
+    expect(after).toContain('plan: *b');
+    expect(after.startsWith('# tiers\nbase: &b')).toBe(true);
+    const { records } = await readAll(connectorFor(items, root));
+    expect(records).toEqual([
+      { id: 'a1', amount: 10, plan: { tier: 'gold' } },
+      { id: 'a2', amount: 20 },
+    ]);
+  });
+
+  it('fills an empty list (`[]`) with one `- ` item per record, not a flow list', async () => {
+    const root = workspace({ 'x.yaml': '# accounts\nitems: []\nother: 1\n' });
+    const items = makeSource('yaml', 'x.yaml', { options: { items: 'items' } });
+    await applyActions(createYamlWriter, items, root, [
+      fileAction(items, 'create', { id: 'a' }, { id: 'a', memo: 'two\nlines' }),
+      fileAction(items, 'create', { id: 'b' }, { id: 'b', n: 2 }),
+    ]);
+    expect(read(root)).toBe('# accounts\nitems:\n  - id: a\n    memo: |-\n      two\n      lines\n  - id: b\n    n: 2\nother: 1\n');
+  });
+
   it('keeps number spelling and quoting of values it does not change, and quotes text that would read as a number', async () => {
     const root = workspace({ 'x.yaml': '- id: a\n  code: "007"\n  n: 1.50\n' });
     const top = makeSource('yaml', 'x.yaml');
