@@ -25,6 +25,7 @@ import type { PlanItem } from '../plan/change-plan.js';
 import { unreadableWithinWarnings, type UnreadableNotes } from './within-unreadable.js';
 import { effectiveRules, hasByRule, RecordComparer } from './record-comparer.js';
 import { resolveWorkspacePathSync } from '../workspace/workspace-paths.js';
+import { SourceFileSnapshot } from '../observe/source-file-snapshot.js';
 import { traceNote } from '../plan/phase-trace.js';
 
 /** Which path produced a result, and why the fast path was not taken. */
@@ -130,6 +131,16 @@ export async function diffSources(
   actualSource: IrSource,
   ctx: DiffSourcesContext,
 ): Promise<DiffResult> {
+  // Each data file must be the same before and after the read (source-file-snapshot.ts): else
+  // the plan would mix two states of it.
+  const snapshots = [SourceFileSnapshot.take(desiredSource, ctx.workspaceRoot), SourceFileSnapshot.take(actualSource, ctx.workspaceRoot)];
+  const result = await diffEitherPath(policy, desiredSource, actualSource, ctx);
+  for (const snapshot of snapshots) snapshot?.assertUnchanged();
+  return result;
+}
+
+/** The fast path's result, else the generic path's. */
+async function diffEitherPath(policy: IrPolicy, desiredSource: IrSource, actualSource: IrSource, ctx: DiffSourcesContext): Promise<DiffResult> {
   const settings = ctx.fastPath ?? {};
   let fast: DiffResult | string;
   try {
