@@ -73,6 +73,11 @@ export interface ProgramResult {
   cancelled: boolean;
   /** Set when the program printed more than `MAX_STDOUT_BYTES`. */
   overflow: boolean;
+  /**
+   * Set when the program's output never ended: a process it left behind kept the pipe open even
+   * after being stopped. What was read may be cut short, so the run failed.
+   */
+  outputUnended?: boolean;
 }
 
 /** The program could not be started at all (not found, not executable). */
@@ -193,6 +198,7 @@ export function runProgram(run: ProgramRun): Promise<ProgramResult> {
     let timedOut = false;
     let cancelled = false;
     let overflow = false;
+    let outputUnended = false;
     let settled = false;
     let killTimer: NodeJS.Timeout | undefined;
     let forceTimer: NodeJS.Timeout | undefined;
@@ -226,7 +232,7 @@ export function runProgram(run: ProgramRun): Promise<ProgramResult> {
       run.signal?.removeEventListener('abort', onAbort);
       child.stdout?.destroy();
       child.stderr?.destroy();
-      resolve({ exitCode: code, signal, stdout: Buffer.concat(stdout), stderr: stderr.toString('utf8'), timedOut, cancelled, overflow });
+      resolve({ exitCode: code, signal, stdout: Buffer.concat(stdout), stderr: stderr.toString('utf8'), timedOut, cancelled, overflow, ...(outputUnended ? { outputUnended } : {}) });
     };
 
     child.stdout.on('data', (chunk: Buffer) => {
@@ -256,18 +262,26 @@ export function runProgram(run: ProgramRun): Promise<ProgramResult> {
       reject(new ProgramStartError(error.message, startCode(error, run)));
     });
     // The program has exited; its output ends when every process holding the pipes has closed
-    // them. One it left behind that still holds them is stopped after a grace, and the run ends
-    // with the program's own exit.
+    // them. One it left behind that still holds them is stopped after a grace; the run then ends
+    // at 'close', with the program's own exit, once everything written to the pipe is read (not
+    // when the timer fires: a busy event loop runs timers before pending reads, and the output
+    // would be cut short). Should the pipe still not end (a process that escaped the group), the
+    // run fails rather than pass on output that may be incomplete.
+    let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
     child.once('exit', (code, signal) => {
       if (settled) return;
+      exited = { code, signal };
       leftoverTimer = setTimeout(() => {
         killGroup(child.pid, 'SIGTERM');
         const pid = child.pid;
         setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
-        finish(code, signal);
+        forceTimer = setTimeout(() => {
+          outputUnended = true;
+          finish(code, signal);
+        }, KILL_GRACE_MS * 3);
       }, KILL_GRACE_MS);
     });
-    child.once('close', (code, signal) => finish(code, signal));
+    child.once('close', (code, signal) => finish(exited?.code ?? code, exited?.signal ?? signal));
     if (run.signal?.aborted) onAbort();
     child.stdin.end(run.stdin ?? undefined);
   });
@@ -307,6 +321,7 @@ export function runFailure(result: ProgramResult, program: string, timeoutMs: nu
   if (result.timedOut) return `${name} did not finish within ${durationText(timeoutMs)} (timeout; it was stopped)${tail}`;
   if (result.cancelled) return `${name} was cancelled`;
   if (result.overflow) return `${name} printed more than ${Math.round(MAX_STDOUT_BYTES / (1024 * 1024))} MiB; it was stopped`;
+  if (result.outputUnended) return `${name} exited, but a process it started kept its output open even after being stopped; the output may be incomplete, so it is not used${tail}`;
   if (result.exitCode === 0) return null;
   if (result.exitCode === null) return `${name} was killed by ${result.signal ?? 'a signal'}${tail}`;
   return `${name} exited with code ${result.exitCode}${tail}`;

@@ -17,6 +17,9 @@ process.stdout.write('[]');
 process.exit(0);
 `;
 
+/** Like LEAVES_CHILD, but the process it leaves escapes its group (a session of its own): stopping the group does not end it. */
+const LEAVES_ESCAPED_CHILD = LEAVES_CHILD.replace("{ stdio: ['ignore', 'inherit', 'ignore'] }", "{ stdio: ['ignore', 'inherit', 'ignore'], detached: true }");
+
 /** Prints the variables it was given, as JSON. */
 const PRINT_ENV = `process.stdout.write(JSON.stringify({ approval: process.env.RECON_APPROVAL_KEY ?? null, other: process.env.OTHER_VAR ?? null }));`;
 
@@ -54,6 +57,21 @@ describe('program runner', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(alive(left)).toBe(false);
   });
+
+  it('a left-behind process that outlives being stopped keeps the output open: the run fails, its output is not used', async () => {
+    const root = workspace({ 'escapes.mjs': LEAVES_ESCAPED_CHILD });
+    let left = 0;
+    try {
+      const result = await run(root, process.execPath, ['escapes.mjs']);
+      left = Number(readFileSync(path.join(root, 'left.pid'), 'utf8'));
+      expect(result.outputUnended).toBe(true);
+      expect(runFailure(result, 'escapes.mjs', 10_000, new SecretScrubber())).toBe(
+        'escapes.mjs exited, but a process it started kept its output open even after being stopped; the output may be incomplete, so it is not used',
+      );
+    } finally {
+      if (left > 0 && alive(left)) process.kill(left, 'SIGKILL');
+    }
+  }, 20_000);
 
   it('an argument with a NUL byte: a clear start failure that does not quote the value', async () => {
     const root = workspace({});
