@@ -12,14 +12,22 @@
 // - dist/drift-preview-worker.mjs: the worker thread in which the server runs drift previews
 //   (extension/server/drift-preview-worker.ts, found by the server beside its own file). A worker
 //   needs a file of its own; it is bundled the same way.
-// - dist/node_modules/pg and dist/node_modules/pg-cursor: the postgres connector loads these two
+// - dist/node_modules/pg, pg-cursor and pg-connection-string: the postgres connector loads these
 //   at run time with `createRequire(import.meta.url)` (so that commands without a postgres source
 //   do not pay for loading them), which esbuild cannot follow into the bundles. Bundled here, each
 //   into one CommonJS file, they are what Node's resolution finds from dist/*.mjs; without them a
 //   preview of a postgres source in a trusted workspace failed with "Cannot find module 'pg'"
-//   (the .vsix holds no node_modules). pg's optional bindings (pg-native, pg-cloudflare) stay out.
+//   (the .vsix holds no node_modules). pg-connection-string is pg's own URL parser, which the
+//   connector requires from beside pg to check a URL before connecting; found nowhere, every
+//   postgres preview failed with "Cannot find module 'pg-connection-string'". pg's optional
+//   bindings (pg-native, pg-cloudflare) stay out.
 // - stdlib/ and docs/diagnostics/ are copied beside package.json: the server looks for the package
 //   root (a folder holding package.json and stdlib/) above its own file.
+// - THIRD_PARTY_NOTICES.txt beside package.json: the name, version, licence and licence/notice
+//   texts of every package esbuild put into the files above (from its metafiles; see
+//   third-party-notices.mjs), since the bundles drop the packages' own comments and files. Written
+//   by every build, so `--package` always ships a fresh one; the metafiles stay in dist/metafiles.json
+//   (outside the .vsix) for the tests.
 //
 // Usage: node extension/scripts/build-extension.mjs [--package] [--watch]
 import { execFileSync } from 'node:child_process';
@@ -27,6 +35,7 @@ import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, context } from 'esbuild';
+import { renderThirdPartyNotices } from './third-party-notices.mjs';
 
 const EXTENSION = dirname(dirname(fileURLToPath(import.meta.url)));
 const ROOT = dirname(EXTENSION);
@@ -63,6 +72,8 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
   absWorkingDir: ROOT,
+  // Which input files each bundle holds: THIRD_PARTY_NOTICES.txt is written from it.
+  metafile: true,
 };
 
 /** @type {import('esbuild').BuildOptions} */
@@ -115,13 +126,13 @@ const worker = {
  * dist/node_modules/NAME/index.js with a package.json saying CommonJS (extension/package.json,
  * the nearest one otherwise, says `"type": "module"`).
  */
-const RUNTIME_REQUIRED = ['pg', 'pg-cursor'];
+const RUNTIME_REQUIRED = ['pg', 'pg-cursor', 'pg-connection-string'];
 
 async function bundleRuntimeRequired() {
-  await Promise.all(
+  return Promise.all(
     RUNTIME_REQUIRED.map(async (name) => {
       const folder = join(EXTENSION, 'dist', 'node_modules', name);
-      await build({
+      const result = await build({
         ...common,
         sourcemap: false,
         stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: ROOT, sourcefile: `${name}-entry.cjs`, loader: 'js' },
@@ -131,6 +142,7 @@ async function bundleRuntimeRequired() {
         external: ['pg-native', 'pg-cloudflare'],
       });
       writeFileSync(join(folder, 'package.json'), `${JSON.stringify({ name, private: true, type: 'commonjs', main: 'index.js' }, null, 2)}\n`);
+      return result;
     }),
   );
 }
@@ -144,18 +156,47 @@ function copyPackageData() {
   }
 }
 
+const NOTICES = join(EXTENSION, 'THIRD_PARTY_NOTICES.txt');
+
+/**
+ * Writes THIRD_PARTY_NOTICES.txt from the builds' metafiles, and the metafiles, by bundle, to
+ * dist/metafiles.json (not in the .vsix) so that tests can check the notices against what esbuild
+ * bundled. A bundled package with no notice to copy stops the build.
+ *
+ * @param {import('esbuild').BuildResult[]} results the client's, the server's and the worker's
+ * @param {import('esbuild').BuildResult[]} required those of RUNTIME_REQUIRED, in its order
+ */
+function writeNotices(results, required) {
+  const named = [
+    ...[client, server, worker].map((b, i) => ({ outfile: b.outfile, metafile: results[i].metafile })),
+    ...RUNTIME_REQUIRED.map((name, i) => ({ outfile: join(EXTENSION, 'dist', 'node_modules', name, 'index.js'), metafile: required[i].metafile })),
+  ].map(({ outfile, metafile }) => ({ bundle: relative(EXTENSION, outfile).split('\\').join('/'), metafile }));
+  let text;
+  try {
+    text = renderThirdPartyNotices(ROOT, named, `Third-party notices for the ${manifest.displayName ?? manifest.name} extension ${manifest.version}`);
+  } catch (error) {
+    fail(error.message);
+  }
+  writeFileSync(NOTICES, text);
+  writeFileSync(join(EXTENSION, 'dist', 'metafiles.json'), `${JSON.stringify(Object.fromEntries(named.map((b) => [b.bundle, b.metafile])))}\n`);
+}
+
 if (args.has('--watch')) {
   copyPackageData();
-  await bundleRuntimeRequired();
+  const required = await bundleRuntimeRequired();
   const contexts = await Promise.all([context(client), context(server), context(worker)]);
+  const first = await Promise.all(contexts.map((c) => c.rebuild()));
+  writeNotices(first, required);
   await Promise.all(contexts.map((c) => c.watch()));
   process.stdout.write('build-extension: watching (Ctrl+C to stop)\n');
 } else {
   rmSync(join(EXTENSION, 'dist'), { recursive: true, force: true });
+  rmSync(NOTICES, { force: true });
   copyPackageData();
-  await Promise.all([build(client), build(server), build(worker), bundleRuntimeRequired()]);
+  const [clientResult, serverResult, workerResult, required] = await Promise.all([build(client), build(server), build(worker), bundleRuntimeRequired()]);
+  writeNotices([clientResult, serverResult, workerResult], required);
   process.stdout.write(
-    `build-extension: wrote ${[client, server, worker].map((b) => relative(ROOT, b.outfile)).join(', ')}, ${RUNTIME_REQUIRED.map((n) => `extension/dist/node_modules/${n}`).join(', ')}\n`,
+    `build-extension: wrote ${[client, server, worker].map((b) => relative(ROOT, b.outfile)).join(', ')}, ${RUNTIME_REQUIRED.map((n) => `extension/dist/node_modules/${n}`).join(', ')}, ${relative(ROOT, NOTICES)}\n`,
   );
 
   if (args.has('--package')) {

@@ -246,7 +246,12 @@ export function postgresTarget(source: IrSource, connectionString: unknown, scru
  * when connecting, and the run stops with `error: recon plan: Invalid URL`, no source named.
  */
 function parsesAsConnectionString(connectionString: string): boolean {
-  const parse = (connectionStringParser ??= createRequire(createRequire(import.meta.url).resolve('pg'))('pg-connection-string') as { parse(text: string): unknown }).parse;
+  let parse: (text: string) => unknown;
+  try {
+    parse = (connectionStringParser ??= createRequire(createRequire(import.meta.url).resolve('pg'))('pg-connection-string') as { parse(text: string): unknown }).parse;
+  } catch {
+    return true; // the parser cannot be loaded: connecting reports what is wrong, as before
+  }
   try {
     parse(connectionString);
     return true;

@@ -9,7 +9,7 @@
  * would go unnoticed; the copy holds exactly what a user installs and nothing else.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../helpers/run-cli.js';
@@ -25,6 +25,11 @@ export interface PackagedExtension {
   files: string[];
   /** A folder holding exactly those files, as VS Code installs them. */
   installDir: string;
+  /**
+   * esbuild's metafile of each bundle (keyed by the bundle's path in the .vsix), as the build left
+   * them in extension/dist/metafiles.json (outside the .vsix); empty if the build wrote none.
+   */
+  metafiles: Record<string, { inputs: Record<string, unknown>; outputs: Record<string, unknown> }>;
   /** Removes the copies. */
   remove(): void;
 }
@@ -64,6 +69,8 @@ export function packageExtension(): Promise<PackagedExtension> {
       mkdirSync(dirname(join(installDir, file)), { recursive: true });
       copyFileSync(join(EXTENSION, file), join(installDir, file));
     }
-    return { vsix, files, installDir, remove: () => rmSync(root, { recursive: true, force: true }) };
+    const metafilesPath = join(EXTENSION, 'dist', 'metafiles.json');
+    const metafiles = existsSync(metafilesPath) ? (JSON.parse(readFileSync(metafilesPath, 'utf8')) as PackagedExtension['metafiles']) : {};
+    return { vsix, files, installDir, metafiles, remove: () => rmSync(root, { recursive: true, force: true }) };
   });
 }

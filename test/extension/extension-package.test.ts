@@ -36,7 +36,7 @@ interface Manifest {
 describe('the packaged extension (.vsix)', () => {
   it('holds the bundles, the server data and the declarative parts, and no sources, maps, tests or other packages', () => {
     const files = packaged.files;
-    for (const file of ['package.json', 'README.md', 'LICENSE', 'dist/extension.cjs', 'dist/server.mjs', 'dist/drift-preview-worker.mjs', 'stdlib/money.recon', 'docs/diagnostics/unknown-source.md']) {
+    for (const file of ['package.json', 'README.md', 'LICENSE', 'THIRD_PARTY_NOTICES.txt', 'dist/extension.cjs', 'dist/server.mjs', 'dist/drift-preview-worker.mjs', 'stdlib/money.recon', 'docs/diagnostics/unknown-source.md']) {
       expect(files).toContain(file);
     }
     const unexpected = files.filter(
@@ -44,7 +44,7 @@ describe('the packaged extension (.vsix)', () => {
         /\.(ts|map|vsix|mjs\.map|log)$/.test(f) ||
         /(^|\/)(test|tests|client|server|scripts|src)\//.test(f) ||
         /(^|\/)\.(env|npmrc|git)/.test(f) ||
-        (f.includes('node_modules/') && !/^dist\/node_modules\/(pg|pg-cursor)\/(index\.js|package\.json)$/.test(f)),
+        (f.includes('node_modules/') && !/^dist\/node_modules\/(pg|pg-cursor|pg-connection-string)\/(index\.js|package\.json)$/.test(f)),
     );
     expect(unexpected).toEqual([]);
   });
