@@ -163,6 +163,8 @@ export interface ApplyResult {
   interrupted: boolean;
   /** The overall status, by precedence: limit_exceeded, waiting_approval, drift, converged/no_drift. */
   status: PolicyApplyStatus;
+  /** Warnings about the run's own records (the metrics could not be updated), one line each. */
+  warnings: string[];
 }
 
 /** The actor recorded in the audit log: `RECON_ACTOR`, else the OS user, else null. */
@@ -281,7 +283,7 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
         }),
       );
     }
-    await writeMetrics(options.stateDir, plan, results, { planned: input.kind === 'file', history });
+    const metricsWarning = await writeMetrics(options.stateDir, plan, results, { planned: input.kind === 'file', history });
     if (lostLock !== null) throw new Error(`the lock was taken over while applying (${lostLock}); stopped after the actions in flight, which are recorded`);
     return {
       plan,
@@ -290,6 +292,7 @@ export async function runApply(input: ApplyInput, options: ApplyRunOptions): Pro
       rejectedApprovals: resolved.rejected,
       interrupted: options.stop?.aborted === true,
       status: overallStatus(results.map((result) => result.status)),
+      warnings: metricsWarning === null ? [] : [metricsWarning],
     };
   } finally {
     options.stop?.removeEventListener('abort', onCallerStop);
@@ -699,8 +702,8 @@ async function writeMetrics(
   plan: ChangePlan,
   results: readonly PolicyApplyResult[],
   { planned, history }: { planned: boolean; history: ApplyHistory },
-): Promise<void> {
-  await MetricsStore.update(stateDir, (metrics) => recordRun(metrics, plan, results, { planned, history }));
+): Promise<string | null> {
+  return MetricsStore.update(stateDir, (metrics) => recordRun(metrics, plan, results, { planned, history }));
 }
 
 /** One apply run's changes to the metrics. */

@@ -198,7 +198,7 @@ export class FileLock<L extends LockLabel = LockLabel> {
     private readonly leaseMs: number,
     private readonly onLost?: (holder: FileLockHolder<L> | null) => void,
   ) {
-    this.timer = setInterval(() => this.renew(), Math.max(10, Math.floor(leaseMs / 3)));
+    this.timer = setInterval(() => this.renewFromTimer(), Math.max(10, Math.floor(leaseMs / 3)));
     this.timer.unref();
   }
 
@@ -233,6 +233,20 @@ export class FileLock<L extends LockLabel = LockLabel> {
     }
     this.current = next;
     return true;
+  }
+
+  /**
+   * The timer's renewal. A renewal that fails (a full disk, the folder made read-only) must not
+   * end the process from inside a timer, mid-apply, with a stack trace: it is tried again at the
+   * next tick, while two thirds of the lease are left; should the lease run out meanwhile and
+   * another process take the lock, a later renewal finds that and marks the lock lost.
+   */
+  private renewFromTimer(): void {
+    try {
+      this.renew();
+    } catch {
+      // Tried again at the next tick (see above).
+    }
   }
 
   /** Gives the lock up (only if it is still this holder's). Safe to call twice. */

@@ -12,7 +12,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { replaceFileAtomically } from '../write/atomic-file.js';
-import { acquireLockFile } from './lock-file.js';
+import { acquireLockFile, LockHeldError } from './lock-file.js';
 
 export const METRICS_FILE = 'metrics.prom';
 /** The lock around one run's update of `metrics.prom`, beside it. */
@@ -50,15 +50,19 @@ export class MetricsStore {
 
   /**
    * Loads the metrics of `stateDir`, lets `change` change them, and saves them, holding the
-   * metrics lock throughout (see the module comment): every run's increments are kept.
+   * metrics lock throughout (see the module comment): every run's increments are kept. Returns
+   * null, or, when another process held the lock for longer than the wait, a warning saying
+   * this run's metrics were not recorded: metrics never fail a run whose actions are done and
+   * recorded (nor end a `recon watch`).
    */
-  static async update(stateDir: string, change: (store: MetricsStore) => void): Promise<void> {
-    const lock = await acquireLockFile(
-      join(stateDir, METRICS_LOCK_FILE),
-      { file: METRICS_FILE },
-      (holder) => `${METRICS_FILE} is being updated by ${holder ? `${holder.owner} (pid ${holder.pid}) since ${holder.started}` : 'another process'}; the run's metrics were not recorded`,
-      { lockTimeoutMs: METRICS_LOCK_TIMEOUT_MS, pollMs: 5, leaseMs: METRICS_LOCK_TIMEOUT_MS },
-    );
+  static async update(stateDir: string, change: (store: MetricsStore) => void): Promise<string | null> {
+    let lock;
+    try {
+      lock = await MetricsStore.lock(stateDir);
+    } catch (error) {
+      if (error instanceof LockHeldError) return error.message;
+      throw error;
+    }
     try {
       const store = MetricsStore.load(stateDir);
       change(store);
@@ -66,6 +70,16 @@ export class MetricsStore {
     } finally {
       lock.release();
     }
+    return null;
+  }
+
+  private static lock(stateDir: string) {
+    return acquireLockFile(
+      join(stateDir, METRICS_LOCK_FILE),
+      { file: METRICS_FILE },
+      (holder) => `${METRICS_FILE} is being updated by ${holder ? `${holder.owner} (pid ${holder.pid}) since ${holder.started}` : 'another process'}; the run's metrics were not recorded`,
+      { lockTimeoutMs: METRICS_LOCK_TIMEOUT_MS, pollMs: 5, leaseMs: METRICS_LOCK_TIMEOUT_MS },
+    );
   }
 
   static load(stateDir: string): MetricsStore {

@@ -33,10 +33,13 @@ export function markPlanFlapping(stateDir: string, plan: ChangePlan): string[] {
   return markFlapping(plan, history);
 }
 
-/** Appends and updates everything a dry run records: `planned` events and the run's metrics. */
-export async function recordPlan(stateDir: string, plan: ChangePlan, options: { command: string; runId: string; actor?: string | null; durationSeconds: number }): Promise<void> {
+/**
+ * Appends and updates everything a dry run records: `planned` events and the run's metrics.
+ * Returns null, or a warning when the metrics could not be recorded (`MetricsStore.update`).
+ */
+export async function recordPlan(stateDir: string, plan: ChangePlan, options: { command: string; runId: string; actor?: string | null; durationSeconds: number }): Promise<string | null> {
   recordPlannedEvents(stateDir, plan, options);
-  await MetricsStore.update(stateDir, (metrics) => {
+  return MetricsStore.update(stateDir, (metrics) => {
     for (const policy of plan.policies) {
       metrics.inc('recon_reconcile_total', { policy: policy.policy, outcome: planOutcome(policy) });
       for (const kind of ['missing', 'extra', 'changed', 'invalid'] as const) {

@@ -23,8 +23,10 @@
  * (the tests run as root, for whom a read-only folder is no obstacle).
  */
 import * as fs from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import path from 'node:path';
+import { processAlive } from '../state/lock-file.js';
 
 /** The file-system calls an atomic replace makes; `nodeFileSystem` is the real one. */
 export interface AtomicFileSystem {
@@ -50,24 +52,22 @@ export const nodeFileSystem: AtomicFileSystem = {
   unlinkSync: (file) => fs.unlinkSync(file),
 };
 
-/** The name of the temporary file beside `target`: hidden, unique, recognisably Recon's. */
-export function temporaryNameFor(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.recon-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
-}
+/**
+ * This host's tag in temporary file names: 8 hex digits of a hash of its name. With the pid it
+ * tells whose a temporary file is (`removeAbandonedTemporaries`), in a few safe characters.
+ */
+export const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
 
-/** Whether a process with this id runs (or may: one we may not signal exists too). */
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException | null)?.code !== 'ESRCH';
-  }
+/** The name of the temporary file beside `target`: hidden, unique, recognisably Recon's, with its host and pid. */
+export function temporaryNameFor(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.recon-${HOST_TAG}-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
 }
 
 /**
- * Removes the temporary files of `target` (named by `temporaryNameFor`) that a process which is
- * gone left behind (a kill -9 mid-write). Best effort: a file it cannot list or remove stays.
+ * Removes the temporary files of `target` (named by `temporaryNameFor`) that a process of this
+ * host which is gone left behind (a kill -9 mid-write). Only this host's: a folder shared between
+ * hosts or containers may hold a live writer's file whose pid means nothing here. Best effort: a
+ * file it cannot list or remove stays.
  */
 export function removeAbandonedTemporaries(target: string): void {
   const folder = path.dirname(target);
@@ -80,8 +80,8 @@ export function removeAbandonedTemporaries(target: string): void {
   }
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
-    const match = /^([1-9][0-9]*)-[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length));
-    if (match === null || processExists(Number(match[1]))) continue;
+    const match = /^([0-9a-f]{8})-([1-9][0-9]*)-[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length));
+    if (match === null || match[1] !== HOST_TAG || processAlive(Number(match[2]))) continue;
     try {
       fs.unlinkSync(path.join(folder, name));
     } catch {

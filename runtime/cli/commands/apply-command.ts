@@ -172,6 +172,7 @@ export async function runApplyCommand(args: string[], output: CliOutput): Promis
     removeHandlers();
   }
   const code = applyExitCode(result.status);
+  for (const warning of result.warnings) output.err(`warning: ${warning}\n`);
   if (format === 'json') output.out(JSON.stringify(applyResultJson(result, code), null, 2) + '\n');
   else output.out(renderApplyText(result, output.colors));
   return code;

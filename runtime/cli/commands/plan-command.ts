@@ -54,7 +54,8 @@ export async function runPlanCommand(args: string[], output: CliOutput): Promise
   tracePhase('flapping');
   // the plan file first: when it cannot be written, nothing is recorded as planned
   if (typeof values.output === 'string') writePlanFile(values.output, plan);
-  await recordPlan(stateDir, plan, { command: 'plan', runId: newRunId(), durationSeconds: (performance.now() - started) / 1000 });
+  const metricsWarning = await recordPlan(stateDir, plan, { command: 'plan', runId: newRunId(), durationSeconds: (performance.now() - started) / 1000 });
+  if (metricsWarning !== null) output.err(`warning: ${metricsWarning}\n`);
   tracePhase('record');
   // JSON in chunks: a big plan is never held as one string (same bytes as renderPlan and -o)
   if (format === 'json') {

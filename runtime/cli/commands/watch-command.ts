@@ -180,9 +180,11 @@ export async function runWatchCommand(args: string[], output: CliOutput): Promis
           output.out(`${new Date().toISOString()} ${policyResult.policy}: ${policyResult.status.replace('_', ' ')}${counts ? ` (${counts})` : ''}\n`);
         }
         warnFlapping(result.plan, output);
+        for (const warning of result.warnings) output.err(`${new Date().toISOString()} warning: ${warning}\n`);
       } catch (error) {
         output.err(`${new Date().toISOString()} ${output.colors.red('error')}: ${name}: ${watchErrorMessage(error)}\n`);
-        await MetricsStore.update(stateDir, (metrics) => metrics.inc('recon_reconcile_total', { policy: name, outcome: 'error' }));
+        const metricsWarning = await MetricsStore.update(stateDir, (metrics) => metrics.inc('recon_reconcile_total', { policy: name, outcome: 'error' }));
+        if (metricsWarning !== null) output.err(`${new Date().toISOString()} warning: ${metricsWarning}\n`);
       }
       next.set(name, Math.max(Date.now(), started + policy.schedule_ms!));
     }

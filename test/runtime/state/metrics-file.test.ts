@@ -7,7 +7,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MetricsStore } from '../../../runtime/state/metrics-file.js';
+import { METRICS_LOCK_FILE, MetricsStore } from '../../../runtime/state/metrics-file.js';
+import { acquireLockFile } from '../../../runtime/state/lock-file.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..', '..');
 const MODULE = join(REPO, 'runtime', 'state', 'metrics-file.ts');
@@ -44,6 +45,20 @@ function saver(dir: string, times: number, startAt: number): Promise<{ code: num
 }
 
 describe('MetricsStore', () => {
+  it('a lock held past the wait is a warning, not an error: the run goes on, its metrics unrecorded', async () => {
+    const dir = stateDir();
+    const held = await acquireLockFile(join(dir, METRICS_LOCK_FILE), { file: 'metrics.prom' }, () => 'held', { leaseMs: 60_000 });
+    try {
+      const warning = await MetricsStore.update(dir, (metrics) => metrics.inc('recon_reconcile_total', { policy: 'p', outcome: 'drift' }));
+      expect(warning).toMatch(/^metrics\.prom is being updated by .+ \(pid \d+\) since .+; the run's metrics were not recorded$/);
+      expect(readdirSync(dir).sort()).toEqual([METRICS_LOCK_FILE]);
+    } finally {
+      held.release();
+    }
+    expect(await MetricsStore.update(dir, (metrics) => metrics.inc('recon_reconcile_total', { policy: 'p', outcome: 'drift' }))).toBeNull();
+    expect(readFileSync(join(dir, 'metrics.prom'), 'utf8')).toContain('recon_reconcile_total{outcome="drift",policy="p"} 1');
+  }, 40_000);
+
   it('renders the families in Prometheus text and reads them back', () => {
     const dir = stateDir();
     const store = new MetricsStore();

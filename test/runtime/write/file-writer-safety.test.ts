@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { IrSource } from '../../../language/ir/ir-types.js';
 import type { RawRecord } from '../../../runtime/connectors/connector.js';
 import { sha256OfCanonical } from '../../../runtime/plan/canonical-json.js';
+import { HOST_TAG } from '../../../runtime/write/atomic-file.js';
 import { createCsvWriter, createJsonlWriter, createJsonWriter, createYamlWriter } from '../../../runtime/write/writer-registry.js';
 import { StaleWriteError, type WriteAction, type WriterFactory } from '../../../runtime/write/writer.js';
 import { connectorFor, makeSource, makeWorkspace, readAll } from '../connectors/source-fixture.js';
@@ -154,17 +155,20 @@ describe('a read-only file', () => {
 });
 
 describe('temporary files of a killed apply', () => {
-  it('are removed by the next commit; those of a running process are not', async () => {
+  it('are removed by the next commit; those of a running process, another host or another file are not', async () => {
     const root = workspace({ 'x.csv': 'id,n\na,1\n', 'other.csv': 'id\n' });
     // A pid that no process has (beyond the kernel's pid_max) and the pid of this process.
-    const dead = path.join(root, '.x.csv.recon-99999999-0123456789ab.tmp');
-    const alive = path.join(root, `.x.csv.recon-${process.pid}-0123456789ab.tmp`);
-    const otherFile = path.join(root, '.other.csv.recon-99999999-0123456789ab.tmp');
-    for (const stray of [dead, alive, otherFile]) writeFileSync(stray, 'id,n\na,');
+    const dead = path.join(root, `.x.csv.recon-${HOST_TAG}-99999999-0123456789ab.tmp`);
+    const alive = path.join(root, `.x.csv.recon-${HOST_TAG}-${process.pid}-0123456789ab.tmp`);
+    // the same dead pid on another host (a shared folder): its pid means nothing here
+    const otherHost = path.join(root, `.x.csv.recon-${HOST_TAG === '00000000' ? '11111111' : '00000000'}-99999999-0123456789ab.tmp`);
+    const otherFile = path.join(root, `.other.csv.recon-${HOST_TAG}-99999999-0123456789ab.tmp`);
+    for (const stray of [dead, alive, otherHost, otherFile]) writeFileSync(stray, 'id,n\na,');
     await applyActions(createCsvWriter, makeSource('csv', 'x.csv'), root, [fileAction(makeSource('csv', 'x.csv'), 'update', { id: 'a' }, { id: 'a', n: '2' })]);
     expect(existsSync(dead)).toBe(false);
     expect(existsSync(alive)).toBe(true);
     expect(existsSync(otherFile)).toBe(true);
-    expect(readdirSync(root).sort()).toEqual([path.basename(otherFile), path.basename(alive), 'other.csv', 'x.csv'].sort());
+    expect(existsSync(otherHost)).toBe(true);
+    expect(readdirSync(root).sort()).toEqual([path.basename(otherFile), path.basename(alive), path.basename(otherHost), 'other.csv', 'x.csv'].sort());
   });
 });
