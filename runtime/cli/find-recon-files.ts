@@ -10,7 +10,7 @@
  * holding nothing. A dangling one is an error, not skipped, for the same reason. Linked folders
  * are not entered (no cycles, and a folder walk stays below the folder given).
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { CliError } from './cli-error.js';
 
@@ -49,5 +49,20 @@ export function findReconFiles(paths: string[]): string[] {
     else found.add(absolute);
   }
   if (found.size === 0) throw new CliError(`no .recon file found in ${roots.join(', ')}`);
-  return [...found].sort();
+  return onePathPerFile([...found].sort());
+}
+
+/**
+ * One path per file: a file reached also through a link (or a link named twice) is checked,
+ * formatted and tested once, under its own name when the walk found that, else the first link.
+ */
+function onePathPerFile(paths: string[]): string[] {
+  const byFile = new Map<string, string>();
+  for (const path of paths) {
+    const real = realpathSync(path);
+    const kept = byFile.get(real);
+    if (kept === undefined || (kept !== real && path === real)) byFile.set(real, path);
+  }
+  const keep = new Set(byFile.values());
+  return paths.filter((path) => keep.has(path));
 }

@@ -73,7 +73,7 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
 /** Bytes whose text is longer than the longest JavaScript string (`decodeUtf8`). */
 export class TextTooLongError extends Error {
   constructor(readonly bytes: number) {
-    super(`it is ${Math.round(bytes / 2 ** 20)} MiB, more than the ${Math.round(bufferConstants.MAX_STRING_LENGTH / 2 ** 20)} MiB of text a whole JSON or YAML document can be read as; split it, or write it as JSON Lines (jsonl), which is read line by line`);
+    super(`it is ${Math.round(bytes / 2 ** 20)} MiB, more than the ${Math.round(bufferConstants.MAX_STRING_LENGTH / 2 ** 20)} MiB of text recon can hold as one whole file`);
     this.name = 'TextTooLongError';
   }
 }
@@ -239,7 +239,10 @@ export async function readUtf8File(source: IrSource, file: string, absolute: str
   try {
     text = decodeUtf8(bytes);
   } catch (error) {
-    if (error instanceof TextTooLongError) throw new ConnectorError(`${sourceLabel(source)}: ${file}: ${error.message}`, source.connector.at);
+    if (error instanceof TextTooLongError) {
+      // json and yaml documents are read whole; JSON Lines is read line by line
+      throw new ConnectorError(`${sourceLabel(source)}: ${file}: ${error.message}; split it, or write it as JSON Lines (jsonl), which is read line by line`, source.connector.at);
+    }
     throw error;
   }
   if (text !== null) return text;

@@ -13,13 +13,10 @@
  * goes unnoticed; tools that do that on purpose (`touch -r`) are rare.
  */
 import { statSync } from 'node:fs';
-import type { IrSource } from '../../language/ir/ir-types.js';
+import { FILE_CONNECTORS, type IrSource } from '../../language/ir/ir-types.js';
 import { ConnectorError } from '../connectors/connector.js';
 import { sourceLabel } from '../connectors/connector-support.js';
 import { resolveWorkspacePathSync } from '../workspace/workspace-paths.js';
-
-/** The connectors whose records come from one file of the workspace. */
-const FILE_CONNECTORS = new Set(['csv', 'json', 'jsonl', 'yaml']);
 
 interface FileState {
   dev: bigint;
@@ -42,7 +39,7 @@ export class SourceFileSnapshot {
    */
   static take(source: IrSource, workspaceRoot: string): SourceFileSnapshot | null {
     const file = source.connector.path;
-    if (!FILE_CONNECTORS.has(source.connector.kind) || file === undefined) return null;
+    if (!FILE_CONNECTORS.includes(source.connector.kind) || file === undefined) return null;
     try {
       const absolute = resolveWorkspacePathSync(workspaceRoot, file);
       return new SourceFileSnapshot(source, absolute, stateOf(absolute));

@@ -49,6 +49,9 @@ describe('links named *.recon in a folder', () => {
     const check = await runCli(['check', 'policies'], { cwd: links });
     expect(check.code, check.stderr).toBe(0);
     expect(check.stdout + check.stderr).toContain('1 file checked');
+    // the file and a link to it, both in the folders walked: checked once, under its own name
+    const both = await runCli(['check', '.'], { cwd: links });
+    expect(both.stdout + both.stderr).toContain('1 file checked');
     const fmt = await runCli(['fmt', 'policies'], { cwd: links });
     expect(fmt.code, fmt.stderr).toBe(0);
     expect(readFileSync(join(links, 'shared', 'real.recon'), 'utf8')).toBe('source a {\n  from csv("a.csv")\n  key id\n}\n');

@@ -111,6 +111,8 @@ describe('the sample CI workflow', () => {
     expect(stateDir).toBe('.recon');
     expect(steps[restore]!.with).toMatchObject({ path: stateDir, 'restore-keys': 'recon-state-' });
     expect(steps[save]!.with).toMatchObject({ path: stateDir, key: steps[restore]!.with!.key });
+    // a re-run of the job keeps its run_id: a cache key cannot be saved twice, so the attempt is in it
+    expect(steps[save]!.with!.key).toContain('${{ github.run_attempt }}');
   });
 
   it.skipIf(!hasJq)('on exit 4, fails only when a limit with on_exceed abort was exceeded', async () => {

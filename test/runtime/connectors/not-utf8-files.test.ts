@@ -59,7 +59,7 @@ describe('a source file that is not UTF-8, through the CLI', () => {
       rmSync(big);
       expect(result.code, kind).toBe(1);
       expect(result.stderr.trim()).toBe(
-        `error: source a: big.${kind}: it is 512 MiB, more than the 512 MiB of text a whole JSON or YAML document can be read as; split it, or write it as JSON Lines (jsonl), which is read line by line`.replace(
+        `error: source a: big.${kind}: it is 512 MiB, more than the 512 MiB of text recon can hold as one whole file; split it, or write it as JSON Lines (jsonl), which is read line by line`.replace(
           /^error: /,
           `big-${kind}.recon:2:8: error: `,
         ),
