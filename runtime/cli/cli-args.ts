@@ -75,3 +75,12 @@ export function enumFlag<T extends string>(command: string, name: string, value:
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
   throw new CliError(`recon ${command}: --${name} must be one of ${allowed.join(', ')} (got '${String(value)}')`);
 }
+
+/** A duration flag's value (`--lock-timeout`): `250ms`, `30s`, `2m`, `1h`, or a number of seconds; milliseconds. */
+export function parseDurationFlag(command: string, name: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) throw new CliError(`recon ${command}: --${name} must be a duration like 30s, 2m or 500ms (got '${value}')`);
+  const unit = match[2] ?? 's';
+  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
+  return Number(match[1]) * factor;
+}

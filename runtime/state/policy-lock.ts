@@ -20,7 +20,6 @@ import {
   type FileLockOptions,
 } from './lock-file.js';
 
-export { currentOwner, holderIsGone, processAlive } from './lock-file.js';
 
 /** What a policy's lock file holds. */
 export type LockHolder = FileLockHolder<{ policy: string }>;

@@ -24,7 +24,7 @@ import { resolveStateDir } from '../../state/state-dir.js';
 import { ApplyProgress } from '../apply-progress.js';
 import { ObserveProgress } from '../observe-progress.js';
 import { canPrompt, promptForApprovals } from '../approval-prompt.js';
-import { enumFlag, parseCommandArgs } from '../cli-args.js';
+import { enumFlag, parseCommandArgs, parseDurationFlag } from '../cli-args.js';
 import { CliError, locateRunError } from '../cli-error.js';
 import type { CliOutput } from '../cli-output.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
@@ -42,15 +42,6 @@ export function applyExitCode(status: PolicyApplyStatus): ExitCode {
     default:
       return EXIT.ok;
   }
-}
-
-/** `250ms`, `30s`, `2m`, `1h`, or a number of seconds; milliseconds. */
-export function parseDurationFlag(command: string, name: string, value: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) throw new CliError(`recon ${command}: --${name} must be a duration like 30s, 2m or 500ms (got '${value}')`);
-  const unit = match[2] ?? 's';
-  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
-  return Number(match[1]) * factor;
 }
 
 /** The workspace root for a saved plan or approvals: `--root`, else at or above the current folder. */

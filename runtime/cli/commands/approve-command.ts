@@ -24,11 +24,11 @@ import type { ChangePlan } from '../../plan/change-plan.js';
 import { AuditLog } from '../../state/audit-log.js';
 import { newRunId } from '../../state/plan-recording.js';
 import { resolveStateDir } from '../../state/state-dir.js';
-import { parseCommandArgs } from '../cli-args.js';
+import { parseCommandArgs, parseDurationFlag } from '../cli-args.js';
 import { CliError } from '../cli-error.js';
 import type { CliOutput } from '../cli-output.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { parseDurationFlag, workspaceRootFromCwd } from './apply-command.js';
+import { workspaceRootFromCwd } from './apply-command.js';
 
 export async function runApproveCommand(args: string[], output: CliOutput): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs('approve', args, {

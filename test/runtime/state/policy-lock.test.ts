@@ -4,9 +4,9 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { holderIsGone } from '../../../runtime/state/lock-file.js';
 import {
   acquirePolicyLock,
-  holderIsGone,
   policyLockPath,
   PolicyLockError,
   readPolicyLock,
