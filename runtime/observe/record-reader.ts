@@ -638,7 +638,14 @@ export class ColumnRowPresenter {
  * JSON, an unavailable connector, cancellation) throw `ConnectorError` with `at`. `keyCoercion`:
  * how the policy matches this side's keys (`policyKeyCoercion`), null to match them as read.
  */
-export async function* observeSource(source: IrSource, side: Side, ctx: ObserveContext, keyCoercion: KeyCoercion | null = null): AsyncGenerator<ObservedBatch> {
+export async function* observeSource(
+  source: IrSource,
+  side: Side,
+  ctx: ObserveContext,
+  keyCoercion: KeyCoercion | null = null,
+  /** Raw records for which this is false skip the pipeline (a caller that wants a few keys: `direct-key.ts`). */
+  keepRaw?: (raw: RawRecord) => boolean,
+): AsyncGenerator<ObservedBatch> {
   const pipeline = new RecordPipeline(source, side, ctx, keyCoercion);
   const connector = createConnector(source, createConnectorContext(ctx));
   for await (const batch of connector.read()) {
@@ -648,7 +655,9 @@ export async function* observeSource(source: IrSource, side: Side, ctx: ObserveC
       const key = unreadable.salvaged === undefined ? null : pipeline.salvagedKey(unreadable.salvaged, unreadable.origin);
       out.invalid.push({ side, origin: unreadable.origin, record: null, key, reason: unreadable.error });
     }
-    for (let i = 0; i < batch.records.length; i++) pipeline.fromRaw(batch.records[i], batch.origins[i], out);
+    for (let i = 0; i < batch.records.length; i++) {
+      if (keepRaw === undefined || keepRaw(batch.records[i])) pipeline.fromRaw(batch.records[i], batch.origins[i], out);
+    }
     yield out;
   }
   const last = RecordPipeline.emptyBatch();

@@ -28,12 +28,13 @@
  * again); after a successful `commit` the session goes on and may stage and commit more.
  */
 import { createHash } from 'node:crypto';
-import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import { ConnectorError, type RawRecord } from '../connectors/connector.js';
 import { createConnectorContext } from '../connectors/connector-registry.js';
 import { readOptions, type OptionKind } from '../connectors/connector-support.js';
 import { decodeUtf8, findInvalidUtf8, notUtf8Message, TextTooLongError } from '../connectors/utf8-text.js';
+import { keyText } from '../observe/key-text.js';
 import { sha256OfCanonical } from '../plan/canonical-json.js';
 import { resolveWorkspacePathSync, WorkspacePathError } from '../workspace/workspace-paths.js';
 import { removeAbandonedTemporaries, replaceFileAtomically, type AtomicFileSystem } from './atomic-file.js';
@@ -51,6 +52,12 @@ export interface FileDocument {
   readonly length: number;
   /** Calls `visit` for every entry in file order with its raw record (null when unreadable). */
   forEachRecord(visit: (index: number, raw: RawRecord | null) => void): void;
+  /**
+   * Optional, for large files: calls `visit` for every readable entry with the text of the
+   * `columns` fields (undefined when absent or empty), without making its record. Formats that
+   * have it let the writer index keys by their cells (`RecordKeyIndex.directKeyColumns`).
+   */
+  forEachCells?(columns: readonly string[], visit: (index: number, cells: readonly (string | undefined)[]) => void): void;
   /** The raw record of an entry as it currently is (after earlier edits), null when unreadable. */
   recordAt(index: number): RawRecord | null;
   /**
@@ -64,6 +71,8 @@ export interface FileDocument {
   append(raw: RawRecord): number;
   /** The file's new text. */
   render(): string;
+  /** Optional: the file's new text as UTF-8 bytes, without making it one string first (large files). */
+  renderBytes?(): Buffer;
 }
 
 /** What a format is told when it parses a file. */
@@ -92,6 +101,26 @@ export interface FileWriterOptions {
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * sha256 of a file read 1 MiB at a time: the commit only needs to know whether the file is still
+ * the one the session read, and holding it whole doubled the commit's peak on large files.
+ */
+function sha256OfFile(absolute: string): string {
+  const hash = createHash('sha256');
+  const fd = openSync(absolute, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      hash.update(chunk.subarray(0, read));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -193,11 +222,26 @@ class FileWriter implements Writer {
     if (text === null) throw new WriteError(`${label}: cannot rewrite ${notUtf8Message(file, findInvalidUtf8(bytes))}; nothing was written`, false);
     const document = format.parse({ source, text, file, options });
     const index = new RecordKeyIndex(source, { observedAt: context.observedAt, env: context.env }, context.keyCoercion ?? null);
-    document.forEachRecord((position, raw) => {
-      if (raw === null) return;
-      const key = index.keyOf(raw, position + 1);
-      if (key !== null) index.add(key, position);
-    });
+    const direct = index.directKeyColumns();
+    if (direct !== null && document.forEachCells !== undefined) {
+      // Keys from the key cells alone; each candidate meets the pipeline when its key is acted on.
+      const values: string[] = [];
+      index.useCandidates(document.length);
+      document.forEachCells(direct, (position, cells) => {
+        values.length = 0;
+        for (const cell of cells) {
+          if (cell === undefined || cell === '') return;
+          values.push(cell);
+        }
+        index.addCandidate(keyText(values), position);
+      });
+    } else {
+      document.forEachRecord((position, raw) => {
+        if (raw === null) return;
+        const key = index.keyOf(raw, position + 1);
+        if (key !== null) index.add(key, position);
+      });
+    }
     return new FileWriteSession(source, file, absolute, mode, owner, sha256(bytes), document, index, this.options);
   }
 }
@@ -215,8 +259,9 @@ class FileWriteSession implements WriteSession {
     private readonly owner: { uid: number; gid: number },
     /** sha256 of the file as this session last read or wrote it. */
     private readHash: string,
-    private readonly document: FileDocument,
-    private readonly index: RecordKeyIndex,
+    /** Released at `close()` (null then): a large file's text and tables must not outlive the session. */
+    private openedDocument: FileDocument | null,
+    private openedIndex: RecordKeyIndex | null,
     private readonly options: FileWriterOptions,
   ) {
     this.written = writtenRawPaths(source);
@@ -239,7 +284,7 @@ class FileWriteSession implements WriteSession {
     if (effect.op !== 'delete' && (record === null || typeof record !== 'object' || Array.isArray(record))) {
       throw new WriteError(`${label}: ${action.item.id}: the ${effect.op} effect carries no record`, false);
     }
-    const found = this.index.find(key);
+    const found = this.index.find(key, (position) => this.document.recordAt(position));
     if (found.length > 1) {
       throw new WriteError(
         `${label}: ${this.file} has ${found.length} records with key ${describeKey(effect.key)}; records that share a key are invalid and are not touched`,
@@ -284,33 +329,47 @@ class FileWriteSession implements WriteSession {
     const label = `source ${this.source.name}`;
     if (this.closed) throw new WriteError(`${label}: the write session is closed`, false);
     if (this.staged.length === 0) return [];
-    const text = this.document.render();
-    let current: Buffer;
+    const document = this.document;
+    const bytes = document.renderBytes?.() ?? Buffer.from(document.render(), 'utf8');
+    let currentHash: string;
     try {
-      current = readFileSync(this.absolute);
+      currentHash = sha256OfFile(this.absolute);
     } catch (error) {
       throw new WriteError(`${label}: cannot rewrite ${this.file}: ${describeIoError(error)}`, TRANSIENT_CODES.has(errorCode(error) ?? ''));
     }
-    if (sha256(current) !== this.readHash) {
+    if (currentHash !== this.readHash) {
       // Not transient: this session's edits were made on the old text, so committing again can
       // never succeed (retrying would only hold the apply for the policy's backoff).
       throw new WriteError(`${label}: ${this.file} changed while recon was applying; nothing was written (apply again to re-read it)`, false);
     }
-    const bytes = Buffer.from(text, 'utf8');
-    if (!bytes.equals(current)) {
+    // Same hash, same bytes: nothing to write.
+    const newHash = sha256(bytes);
+    if (newHash !== currentHash) {
       try {
         replaceFileAtomically(this.absolute, bytes, { mode: this.mode, owner: this.owner, fs: this.options.fs });
       } catch (error) {
         throw new WriteError(`${label}: cannot rewrite ${this.file}: ${describeIoError(error)}; the file was left as it was`, TRANSIENT_CODES.has(errorCode(error) ?? ''));
       }
-      this.readHash = sha256(bytes);
+      this.readHash = newHash;
       removeAbandonedTemporaries(this.absolute);
     }
     return this.staged.splice(0);
   }
 
+  private get document(): FileDocument {
+    if (this.openedDocument === null) throw new WriteError(`source ${this.source.name}: the write session is closed`, false);
+    return this.openedDocument;
+  }
+
+  private get index(): RecordKeyIndex {
+    if (this.openedIndex === null) throw new WriteError(`source ${this.source.name}: the write session is closed`, false);
+    return this.openedIndex;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    this.openedDocument = null;
+    this.openedIndex = null;
     this.staged.length = 0;
   }
 }
