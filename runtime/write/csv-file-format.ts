@@ -265,40 +265,36 @@ class CsvDocument implements FileDocument {
   }
 
   forEachRecord(visit: (index: number, raw: RawRecord | null) => void): void {
-    const count = this.length;
-    for (let from = 0; from < count; from += PARSE_CHUNK_ROWS) {
-      const to = Math.min(count, from + PARSE_CHUNK_ROWS);
-      const parseable: number[] = [];
-      for (let index = from; index < to; index++) if (this.wellFormed(this.entryRows[index]!)) parseable.push(index);
-      const parsed = this.parseContents(parseable.map((index) => this.content(this.entryRows[index]!)));
-      const byIndex = new Map<number, string[]>();
-      parseable.forEach((index, k) => byIndex.set(index, parsed[k]));
-      for (let index = from; index < to; index++) {
-        const values = byIndex.get(index);
-        visit(index, values === undefined ? null : this.toRecord(values));
-      }
-    }
+    this.forEachParsed((index, values) => visit(index, values === null ? null : this.toRecord(values)));
   }
 
   /**
    * Like `forEachRecord`, for the key index: only the named cells of each readable entry (never a
-   * record), parsed a chunk at a time; an absent column gives undefined cells. The `cells` array
-   * is reused from call to call.
+   * record); an absent column gives undefined cells. The `cells` array is reused from call to call.
    */
   forEachCells(columns: readonly string[], visit: (index: number, cells: readonly (string | undefined)[]) => void): void {
     if (this.columns === null) return;
     const at = columns.map((name) => this.columns!.indexOf(name));
     const cells: (string | undefined)[] = new Array<string | undefined>(at.length);
+    this.forEachParsed((index, values) => {
+      if (values === null) return;
+      for (let c = 0; c < at.length; c++) cells[c] = at[c]! < 0 ? undefined : values[at[c]!];
+      visit(index, cells);
+    });
+  }
+
+  /** Each entry's cells (null: not a well-formed row), parsed `PARSE_CHUNK_ROWS` entries at a time. */
+  private forEachParsed(visit: (index: number, values: string[] | null) => void): void {
     const count = this.length;
     for (let from = 0; from < count; from += PARSE_CHUNK_ROWS) {
       const to = Math.min(count, from + PARSE_CHUNK_ROWS);
       const parseable: number[] = [];
       for (let index = from; index < to; index++) if (this.wellFormed(this.entryRows[index]!)) parseable.push(index);
       const parsed = this.parseContents(parseable.map((index) => this.content(this.entryRows[index]!)));
-      for (let k = 0; k < parseable.length; k++) {
-        const values = parsed[k]!;
-        for (let c = 0; c < at.length; c++) cells[c] = at[c]! < 0 ? undefined : values[at[c]!];
-        visit(parseable[k]!, cells);
+      let k = 0;
+      for (let index = from; index < to; index++) {
+        if (k < parseable.length && parseable[k] === index) visit(index, parsed[k++]!);
+        else visit(index, null);
       }
     }
   }
