@@ -100,6 +100,17 @@ export class DocumentStore {
     return open ? this.analysisOfPath(open.path) : undefined;
   }
 
+  /**
+   * What a preview or a test run reads for `uri`: the open buffer, else the file on disk;
+   * undefined when it is neither (checked as an empty text, it read "the file declares no policy").
+   */
+  runnableAnalysis(uri: string): DocumentAnalysis | undefined {
+    const open = this.analysis(uri);
+    if (open) return open;
+    const path = uri.startsWith('file:') ? uriToPath(uri) : undefined;
+    return path !== undefined && isFile(path) ? this.analysisOfPath(path) : undefined;
+  }
+
   /** The analysis of any file, open or not (references, workspace symbols). */
   analysisOfPath(path: string): DocumentAnalysis {
     const cached = this.analyses.get(path);
@@ -190,5 +201,13 @@ export class DocumentStore {
     } catch {
       return 'absent';
     }
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
 }

@@ -11,7 +11,6 @@
  * - commands `recon.server.previewDrift` and `recon.server.runTests` (the same as the requests,
  *   for clients that only speak `workspace/executeCommand`).
  */
-import { statSync } from 'node:fs';
 import {
   CodeActionKind,
   createConnection,
@@ -75,14 +74,6 @@ export interface ReconServer {
   workspace: ReconWorkspace;
   readonly settings: ServerSettings;
   readonly trusted: boolean;
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 function abortSignalOf(token: CancellationToken | undefined): AbortSignal | undefined {
@@ -314,16 +305,11 @@ export function createReconServer(connection: Connection, options: ReconServerOp
 
   // ------------------------------------------------------------ running: previews and tests
 
-  /**
-   * What a preview or a test run reads: the open buffer, else the file on disk. A URI that is
-   * neither is an error naming it: checked as an empty text it read "the file declares no policy".
-   */
+  /** What a preview or a test run reads (`DocumentStore.runnableAnalysis`); a URI that is neither open nor a file is InvalidParams. */
   const runnableAnalysis = (uri: string): DocumentAnalysis => {
-    const open = store.analysis(uri);
-    if (open) return open;
-    const path = uri.startsWith('file:') ? uriToPath(uri) : undefined;
-    if (path === undefined || !isFile(path)) throw new ResponseError(ErrorCodes.InvalidParams, `unknown document ${uri}: it is neither open nor a file on disk`);
-    return store.analysisOfPath(path);
+    const analysis = store.runnableAnalysis(uri);
+    if (!analysis) throw new ResponseError(ErrorCodes.InvalidParams, `unknown document ${uri}: it is neither open nor a file on disk`);
+    return analysis;
   };
 
   const previewDrift = async (params: DriftPreviewParams, token?: CancellationToken) => {
