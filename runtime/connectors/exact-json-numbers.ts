@@ -25,6 +25,7 @@
 import { visit } from 'jsonc-parser';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import type { RawRecord } from './connector.js';
+import { MAX_RECORD_NESTING } from './record-nesting.js';
 
 /** A path step inside a parsed JSON value: a field name or a list index. */
 export type JsonPathStep = string | number;
@@ -44,14 +45,17 @@ export interface InexactLiteral {
  * or one that is not finite: only then may a number of its text have lost digits in `JSON.parse`
  * (the cheap test run on every record; `findInexactLiterals` then reads the text).
  */
-export function holdsLargeNumber(value: unknown): boolean {
+export function holdsLargeNumber(value: unknown, depth = 1): boolean {
   if (typeof value === 'number') return !(value < 9007199254740992 && value > -9007199254740992);
   if (typeof value !== 'object' || value === null) return false;
+  // Deeper than a record may nest: the record is invalid anyway (`record-nesting.ts`), and
+  // recursing on would overflow the stack.
+  if (depth > MAX_RECORD_NESTING) return false;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (holdsLargeNumber(value[i])) return true;
+    for (let i = 0; i < value.length; i++) if (holdsLargeNumber(value[i], depth + 1)) return true;
     return false;
   }
-  for (const name in value) if (holdsLargeNumber((value as Record<string, unknown>)[name])) return true;
+  for (const name in value) if (holdsLargeNumber((value as Record<string, unknown>)[name], depth + 1)) return true;
   return false;
 }
 

@@ -9,6 +9,7 @@
  */
 import type { IrExpr, IrSource } from '../../language/ir/ir-types.js';
 import { setPath as setPathIn } from './raw-path.js';
+import { setOwn } from '../expressions/own-properties.js';
 
 /** Evaluates an IR expression over some data (for `map` lines: the record to write). */
 export type ValueEvaluator = (expr: IrExpr, data: Record<string, unknown>) => { value: unknown; warning: string | null };
@@ -99,13 +100,17 @@ export function mapToRaw(
   return { raw, warnings };
 }
 
-/** Values as a raw record holds them: instants as ISO 8601 text, everything else as is. */
+/**
+ * Values as a raw record holds them: instants as ISO 8601 text, everything else as is. Fields are
+ * copied with `setOwn`: a record's `__proto__` field (JSON.parse makes it an own field) stays a
+ * field of the written record instead of replacing the copy's prototype and vanishing.
+ */
 export function toRawValue(value: unknown): unknown {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (Array.isArray(value)) return value.map(toRawValue);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [name, inner] of Object.entries(value)) out[name] = toRawValue(inner);
+    for (const [name, inner] of Object.entries(value)) setOwn(out, name, toRawValue(inner));
     return out;
   }
   return value;

@@ -27,7 +27,7 @@ import type { EvaluationContext, EvaluationScope, Operation } from './evaluation
 import { EvaluationError, InvalidExpressionError } from './expression-errors.js';
 import { LOGIC_OPERATIONS, TRUTHY_OPERATION } from './logic-operations.js';
 import { RUN_OPERATIONS } from './run-operations.js';
-import { redactSecrets } from './secret-redaction.js';
+import { redactMessage, redactSecrets } from './secret-redaction.js';
 import { TEXT_OPERATIONS } from './text-operations.js';
 import { truthy } from './value-semantics.js';
 
@@ -187,11 +187,20 @@ export interface ConnectorValue {
  * Evaluates a connector argument or option (a URL, headers, a connection string), the only place
  * `secret()` is allowed. Use `value` to talk to the system and `redacted` for anything shown: a
  * plan's `effect`, logs, error messages. `data` is the root for bare names (the key, for write
- * URLs); none for plain connector arguments.
+ * URLs); none for plain connector arguments. An error it throws never quotes a secret read
+ * before it (`redactMessage`).
  */
 export function evaluateConnectorValue(expr: IrExpr, ctx: EvaluationContext, data: unknown = {}): ConnectorValue {
   const secrets = new Set<string>();
-  const value = run(expr, { data, context: ctx, secrets });
+  let value: unknown;
+  try {
+    value = run(expr, { data, context: ctx, secrets });
+  } catch (error) {
+    // A message may quote a value derived from a secret read before the failure (a pattern
+    // that does not compile, a type error): hide them, keeping the error's class.
+    if (secrets.size > 0 && error instanceof Error) error.message = redactMessage(error.message, secrets);
+    throw error;
+  }
   if (secrets.size === 0) return { value, redacted: value, secret: false, secrets: [] };
   return { value, redacted: redactSecrets(value, secrets), secret: true, secrets: [...secrets] };
 }

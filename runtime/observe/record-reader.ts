@@ -30,6 +30,7 @@
 import type { IrFieldType, IrSource } from '../../language/ir/ir-types.js';
 import { ConnectorError, type RawRecord, type RawRecordOrigin } from '../connectors/connector.js';
 import { createConnector, createConnectorContext } from '../connectors/connector-registry.js';
+import { MAX_RECORD_NESTING, nestsDeeperThan } from '../connectors/record-nesting.js';
 import {
   evaluate,
   evaluateCondition,
@@ -105,8 +106,18 @@ export class RecordPipeline {
     return { records: [], invalid: [], warnings: [], outOfScope: 0 };
   }
 
-  /** Runs a raw record through select, fields, where and the key check into `out`. */
+  /**
+   * Runs a raw record through select, fields, where and the key check into `out`. A record
+   * nesting deeper than `MAX_RECORD_NESTING` is invalid at once: every later step walks values
+   * recursively (see `record-nesting.ts`); it is reported without its content, with the key it has.
+   */
   fromRaw(raw: RawRecord, origin: RawRecordOrigin, out: ObservedBatch): void {
+    if (nestsDeeperThan(raw)) {
+      // The key it has, unless a key field is itself a list or object (it could be the deep part).
+      const keySource = nestsDeeperThan(this.partialKey(raw), 1) ? null : raw;
+      out.invalid.push(this.invalid(origin, null, keySource, `the record nests lists and objects more than ${MAX_RECORD_NESTING} levels deep`));
+      return;
+    }
     const select = this.source.select;
     if (select === null) {
       this.fromPresented(raw, raw, origin, out);

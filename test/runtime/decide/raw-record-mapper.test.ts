@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { IrSource } from '../../../language/ir/ir-types.js';
 import { createDecideExpressions } from '../../../runtime/decide/decide-expressions.js';
 import { setPath, topField } from '../../../runtime/decide/raw-path.js';
-import { mapToRaw, readsOf } from '../../../runtime/decide/raw-record-mapper.js';
+import { mapToRaw, readsOf, toRawValue } from '../../../runtime/decide/raw-record-mapper.js';
 import { GATEWAY, LEDGER } from './ir-fixture.js';
 
 const expressions = createDecideExpressions({ observedAt: '2026-11-26T12:00:00Z', env: {} });
@@ -82,5 +82,16 @@ describe('raw paths', () => {
     expect(readsOf({ round: [{ '*': [{ var: 'amount' }, 100] }, 0] })).toEqual(new Set(['amount']));
     expect(readsOf({ var: 'meta.id' })).toEqual(new Set(['meta']));
     expect(readsOf({ get: [{ var: 'record' }, 'cost-center'] })).toBe('all');
+  });
+});
+
+describe('toRawValue', () => {
+  it('keeps a field named __proto__ (JSON.parse makes it an own field) as a field, never as a prototype', () => {
+    const value = JSON.parse('{"__proto__": {"isAdmin": true}, "y": 2}') as Record<string, unknown>;
+    const raw = toRawValue(value) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(raw)).toBe(Object.prototype);
+    expect(Object.keys(raw)).toEqual(['__proto__', 'y']);
+    expect(JSON.stringify(raw)).toBe('{"__proto__":{"isAdmin":true},"y":2}');
+    expect((raw as { isAdmin?: unknown }).isAdmin).toBeUndefined();
   });
 });
