@@ -22,7 +22,7 @@
  * stays below 2^53 (`0.12345678901234567891`) is read as the nearest double, as every JSON reader
  * does; finding those would mean scanning all the text of every file (see docs/connectors.md).
  */
-import { visit } from 'jsonc-parser';
+import { createScanner } from 'jsonc-parser';
 import type { IrSource } from '../../language/ir/ir-types.js';
 import type { RawRecord } from './connector.js';
 import { MAX_RECORD_NESTING } from './record-nesting.js';
@@ -90,21 +90,62 @@ export function isExactLiteral(literal: string, value: number = Number(literal))
 }
 
 /**
+ * jsonc-parser's `SyntaxKind` token numbers (a `const enum` in its types, which isolated modules
+ * may not read): only those `findInexactLiterals` acts on.
+ */
+const TOKEN = { openBrace: 1, closeBrace: 2, openBracket: 3, closeBracket: 4, comma: 5, string: 10, number: 11, eof: 17 } as const;
+
+/** A list or object being scanned by `findInexactLiterals`: where its current value is. */
+type ScanFrame = { list: true; index: number } | { list: false; key: string; expectingKey: boolean };
+
+/**
  * Every number literal of the JSON text `text` whose value no double holds exactly, with its
  * path and line. `text` must be valid JSON (it was given to `JSON.parse` first). Of a key written
  * twice in one object the later literal wins, as in `JSON.parse`.
+ *
+ * Why a token scan with a stack of its own (jsonc-parser's scanner) and not its recursive `visit`:
+ * a document that also holds a record nested tens of thousands of levels deep (hostile data, which
+ * the record pipeline reports as invalid) overflowed the call stack here and ended the whole run.
  */
 export function findInexactLiterals(text: string): InexactLiteral[] {
   const found = new Map<string, InexactLiteral>();
-  visit(text, {
-    onLiteralValue(value: unknown, offset: number, length: number, startLine: number, _startCharacter: number, pathSupplier: () => JsonPathStep[]) {
-      if (typeof value !== 'number') return;
-      const literal = text.slice(offset, offset + length);
-      if (isExactLiteral(literal)) return;
-      const path = [...pathSupplier()];
-      found.set(JSON.stringify(path), { path, literal, line: startLine + 1 });
-    },
-  });
+  const scanner = createScanner(text, true);
+  const stack: ScanFrame[] = [];
+  const path = (): JsonPathStep[] => stack.map((frame) => (frame.list ? frame.index : frame.key));
+  for (let token: number = scanner.scan(); token !== TOKEN.eof; token = scanner.scan()) {
+    const top = stack[stack.length - 1];
+    switch (token) {
+      case TOKEN.openBrace:
+        stack.push({ list: false, key: '', expectingKey: true });
+        break;
+      case TOKEN.openBracket:
+        stack.push({ list: true, index: 0 });
+        break;
+      case TOKEN.closeBrace:
+      case TOKEN.closeBracket:
+        stack.pop();
+        break;
+      case TOKEN.comma:
+        if (top?.list) top.index++;
+        else if (top) top.expectingKey = true;
+        break;
+      case TOKEN.string:
+        if (top && !top.list && top.expectingKey) {
+          top.key = scanner.getTokenValue();
+          top.expectingKey = false;
+        }
+        break;
+      case TOKEN.number: {
+        const literal = text.slice(scanner.getTokenOffset(), scanner.getTokenOffset() + scanner.getTokenLength());
+        if (isExactLiteral(literal)) break;
+        const at = path();
+        found.set(JSON.stringify(at), { path: at, literal, line: scanner.getTokenStartLine() + 1 });
+        break;
+      }
+      default:
+        break;
+    }
+  }
   return [...found.values()];
 }
 

@@ -47,6 +47,15 @@ describe('findInexactLiterals', () => {
       { path: ['rows', 1, 'id'], literal: '9007199254740995', line: 3 },
     ]);
   });
+
+  it('reads a document that also holds a record nested 100,000 levels deep (no stack overflow), keys unescaped', () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const text = `[{"id": "a", "deep": ${deep}},\n {"i\\"d": 9007199254740993, "list": [[1], 12345678901234567890]}]`;
+    expect(findInexactLiterals(text)).toEqual([
+      { path: [1, 'i"d'], literal: '9007199254740993', line: 2 },
+      { path: [1, 'list', 1], literal: '12345678901234567890', line: 2 },
+    ]);
+  });
 });
 
 function source(overrides: Partial<IrSource>): IrSource {
