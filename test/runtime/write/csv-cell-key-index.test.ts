@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IrSource } from '../../../language/ir/ir-types.js';
 import { directKeyColumns, rawKeyStrings } from '../../../runtime/observe/direct-key.js';
 import { keyText } from '../../../runtime/observe/key-text.js';
@@ -15,20 +15,10 @@ import { sha256OfCanonical } from '../../../runtime/plan/canonical-json.js';
 import { keyHash, KeyHashTable } from '../../../runtime/write/key-hash-table.js';
 import { createCsvWriter } from '../../../runtime/write/writer-registry.js';
 import { StaleWriteError } from '../../../runtime/write/writer.js';
-import { makeSource, makeWorkspace } from '../connectors/source-fixture.js';
-import { applyActions, fileAction, writeErrorOf } from './writer-fixture.js';
+import { makeSource } from '../connectors/source-fixture.js';
+import { applyActions, fileAction, workspacesRemovedAfterEach, writeErrorOf } from './writer-fixture.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups) cleanup();
-  cleanups = [];
-});
-
-function workspace(files: Record<string, string>): string {
-  const ws = makeWorkspace(files);
-  cleanups.push(ws.cleanup);
-  return ws.root;
-}
+const workspace = workspacesRemovedAfterEach();
 
 const read = (root: string) => readFileSync(path.join(root, 'data/x.csv'), 'utf8');
 

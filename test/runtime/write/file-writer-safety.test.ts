@@ -6,27 +6,17 @@
  */
 import { chmodSync, chownSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IrSource } from '../../../language/ir/ir-types.js';
 import type { RawRecord } from '../../../runtime/connectors/connector.js';
 import { sha256OfCanonical } from '../../../runtime/plan/canonical-json.js';
 import { HOST_TAG } from '../../../runtime/write/atomic-file.js';
 import { createCsvWriter, createJsonlWriter, createJsonWriter, createYamlWriter } from '../../../runtime/write/writer-registry.js';
 import { StaleWriteError, type WriteAction, type WriterFactory } from '../../../runtime/write/writer.js';
-import { connectorFor, makeSource, makeWorkspace, readAll } from '../connectors/source-fixture.js';
-import { applyActions, fileAction, writeErrorOf } from './writer-fixture.js';
+import { connectorFor, makeSource, readAll } from '../connectors/source-fixture.js';
+import { applyActions, fileAction, workspacesRemovedAfterEach, writeErrorOf } from './writer-fixture.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups) cleanup();
-  cleanups = [];
-});
-
-function workspace(files: Record<string, string>): string {
-  const ws = makeWorkspace(files);
-  cleanups.push(ws.cleanup);
-  return ws.root;
-}
+const workspace = workspacesRemovedAfterEach();
 
 interface Case {
   name: string;

@@ -8,7 +8,8 @@
 import type { IrSource } from '../../../language/ir/ir-types.js';
 import type { PlanItem } from '../../../runtime/plan/change-plan.js';
 import { WriteError, type WriteAction, type WriterFactory } from '../../../runtime/write/writer.js';
-import { OBSERVED_AT } from '../connectors/source-fixture.js';
+import { afterEach } from 'vitest';
+import { makeWorkspace, OBSERVED_AT } from '../connectors/source-fixture.js';
 
 /** A file action on `source`: `op` on the record with `key`, writing `record` (raw). */
 export function fileAction(
@@ -55,4 +56,21 @@ export async function writeErrorOf(promise: Promise<unknown>): Promise<WriteErro
     throw error;
   }
   throw new Error('expected a WriteError, but the promise resolved');
+}
+
+/**
+ * `workspace(files)`: a throw-away workspace holding `files`, removed after each test. Call it
+ * once at the top level of a test file (it registers the `afterEach`).
+ */
+export function workspacesRemovedAfterEach(): (files: Record<string, string>) => string {
+  let cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const cleanup of cleanups) cleanup();
+    cleanups = [];
+  });
+  return (files) => {
+    const ws = makeWorkspace(files);
+    cleanups.push(ws.cleanup);
+    return ws.root;
+  };
 }

@@ -1,21 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createYamlWriter } from '../../../runtime/write/writer-registry.js';
-import { connectorFor, makeSource, makeWorkspace, readAll } from '../connectors/source-fixture.js';
-import { applyActions, fileAction, writeErrorOf } from './writer-fixture.js';
+import { connectorFor, makeSource, readAll } from '../connectors/source-fixture.js';
+import { applyActions, fileAction, workspacesRemovedAfterEach, writeErrorOf } from './writer-fixture.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups) cleanup();
-  cleanups = [];
-});
-
-function workspace(files: Record<string, string>): string {
-  const ws = makeWorkspace(files);
-  cleanups.push(ws.cleanup);
-  return ws.root;
-}
+const workspace = workspacesRemovedAfterEach();
 
 const read = (root: string) => readFileSync(path.join(root, 'x.yaml'), 'utf8');
 
