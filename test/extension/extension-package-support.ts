@@ -1,8 +1,8 @@
 /**
- * The packaged extension, as the tests that need it share it: `npm run package` run once at a
- * time (it empties and rewrites extension/dist/ and the .vsix, so two test files packaging at
- * once would read each other's half-written files), and copies of what the .vsix holds taken
- * under the same lock.
+ * The packaged extension, as the tests that need it share it: `npm run package` run under the
+ * repository's build lock (`repo-build-lock.ts`: it empties and rewrites extension/dist/ and the
+ * .vsix, so two test files packaging or building at once would read each other's half-written
+ * files), and copies of what the .vsix holds taken under the same lock.
  *
  * Why a copy of the files `vsce ls` names rather than the worktree's extension/dist/: run in
  * place, the bundles find the repository's node_modules above them, so a package the .vsix lacks
@@ -13,9 +13,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../helpers/run-cli.js';
+import { withRepoBuildLock } from '../helpers/repo-build-lock.js';
 
 const EXTENSION = join(REPO_ROOT, 'extension');
-const LOCK_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'recon-extension-package.lock');
 
 /** The packaged extension: the .vsix (a copy of its own) and the files it holds, installed in a folder. */
 export interface PackagedExtension {
@@ -34,28 +34,9 @@ export interface PackagedExtension {
   remove(): void;
 }
 
-async function withLock<T>(run: () => T): Promise<T> {
-  mkdirSync(dirname(LOCK_DIR), { recursive: true });
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    try {
-      mkdirSync(LOCK_DIR);
-      break;
-    } catch {
-      if (Date.now() > deadline) rmSync(LOCK_DIR, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
-    return run();
-  } finally {
-    rmSync(LOCK_DIR, { recursive: true, force: true });
-  }
-}
-
 /** Packages the working tree (`npm run package`) and copies out the .vsix and its files. */
 export function packageExtension(): Promise<PackagedExtension> {
-  return withLock(() => {
+  return withRepoBuildLock(() => {
     execFileSync('npm', ['run', '--silent', 'package'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     const manifest = JSON.parse(readFileSync(join(EXTENSION, 'package.json'), 'utf8')) as { name: string; version: string };
     const vsce = join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');

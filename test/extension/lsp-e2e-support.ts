@@ -3,15 +3,15 @@
  * the current server (and its worker), and starting it and connecting to it as an editor would.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PublishDiagnosticsParams } from 'vscode-languageserver';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from 'vscode-languageserver-protocol/node';
 import { CLI_BUNDLE, ensureCliBuilt, RECON_BIN, REPO_ROOT } from '../helpers/run-cli.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { withRepoBuildLock } from '../helpers/repo-build-lock.js';
 
 const WORKER_BUNDLE = join(REPO_ROOT, 'dist', 'drift-preview-worker.js');
-const LOCK_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'recon-lsp-e2e-build.lock');
 
 function newest(path: string): number {
   const info = statSync(path);
@@ -26,29 +26,17 @@ function serverBundleIsStale(): boolean {
 
 /**
  * Builds `dist/` (`npm run build`) when it is missing or older than the CLI's or the server's
- * sources; one test file builds under a lock folder while the others wait.
+ * sources; one test file builds under the repository's build lock (`repo-build-lock.ts`) while
+ * the others wait.
  */
 export async function ensureServerBuilt(): Promise<void> {
   await ensureCliBuilt();
   if (!serverBundleIsStale()) return;
-  mkdirSync(join(REPO_ROOT, 'node_modules', '.cache'), { recursive: true });
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      mkdirSync(LOCK_DIR);
-      break;
-    } catch {
-      if (Date.now() > deadline) rmSync(LOCK_DIR, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  try {
+  await withRepoBuildLock(() => {
     if (!serverBundleIsStale()) return;
     const result = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}${result.stderr}`);
-  } finally {
-    rmSync(LOCK_DIR, { recursive: true, force: true });
-  }
+  });
 }
 
 /** `node bin/recon.js lsp --stdio`, as an editor starts it. */
