@@ -3,11 +3,11 @@
  * once, keeps every record; the lock file is removed after, also when the work throws; a live
  * holder is named when the wait runs out.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runTsxScript } from '../../helpers/tsx-script.js';
 import { ApprovalsLockError, approvalsLockPath, withApprovalsLock } from '../../../runtime/apply/approvals-lock.js';
 import { appendApprovals, loadApprovals } from '../../../runtime/apply/approvals.js';
 
@@ -35,13 +35,7 @@ function lockedAppender(file: string, who: string, times: number, startAt: numbe
     `  await withApprovalsLock(${JSON.stringify(file)}, () => appendApprovals(${JSON.stringify(file)}, [record]), { lockTimeoutMs: 60000, pollMs: 5 });`,
     '}',
   ].join('\n');
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stderr }));
-  });
+  return runTsxScript(script);
 }
 
 describe('withApprovalsLock', () => {

@@ -2,11 +2,11 @@
  * Approvals (runtime/apply/approvals.ts): bound to plan hash + item + approver, group membership
  * from the plan's IR, --auto-approve never for restricted items, HMAC signatures.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runTsxScript } from '../../helpers/tsx-script.js';
 import type { IrDocument } from '../../../language/ir/ir-types.js';
 import {
   appendApprovals,
@@ -175,13 +175,7 @@ function appender(file: string, who: string, times: number, startAt: number): Pr
     `  appendApprovals(${JSON.stringify(file)}, [{ plan_hash: 'sha256:1', item: 'p/missing/' + i, approver: ${JSON.stringify(who)}, approved_at: '2026-11-26T12:00:00Z' }]);`,
     '}',
   ].join('\n');
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stderr }));
-  });
+  return runTsxScript(script);
 }
 
 describe('appendApprovals writing the file', () => {

@@ -2,11 +2,11 @@
  * `metrics.prom` (RUNTIME.md section 5): the Prometheus text a run leaves, and its atomic save
  * when several processes of one workspace finish at the same time.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runTsxScript } from '../../helpers/tsx-script.js';
 import { METRICS_LOCK_FILE, MetricsStore } from '../../../runtime/state/metrics-file.js';
 import { acquireLockFile } from '../../../runtime/state/lock-file.js';
 
@@ -35,13 +35,7 @@ function saver(dir: string, times: number, startAt: number): Promise<{ code: num
     `  store.save(${JSON.stringify(dir)});`,
     '}',
   ].join('\n');
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stderr }));
-  });
+  return runTsxScript(script);
 }
 
 describe('MetricsStore', () => {
