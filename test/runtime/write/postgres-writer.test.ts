@@ -65,6 +65,19 @@ describe.skipIf(skipped)('postgres writer', () => {
       .filter((item): item is PlanItem & { effect: NonNullable<PlanItem['effect']> } => item.effect !== null)
       .map((item) => ({ item, effect: item.effect, idempotencyKey: `${changePlan.plan_hash}/${item.id}` }));
   const rows = async (): Promise<unknown[]> => (await db.sql(`SELECT id, name, qty, tags FROM app.orders ORDER BY id`)).rows;
+  /** A login role allowed only `privileges` on app.orders for this test (dropped after it), as the env a writer connects with. */
+  const roleOnOrders = async (name: string, privileges: string): Promise<Record<string, string>> => {
+    const role = `${db.name}_${name}`;
+    await db.sql(`CREATE ROLE "${role}" LOGIN`);
+    onTestFinished(async () => {
+      await db.sql(`REVOKE ALL ON app.orders FROM "${role}"`);
+      await db.sql(`REVOKE ALL ON SCHEMA app FROM "${role}"`);
+      await db.sql(`DROP ROLE "${role}"`);
+    });
+    await db.sql(`GRANT USAGE ON SCHEMA app TO "${role}"`);
+    await db.sql(`GRANT ${privileges} ON app.orders TO "${role}"`);
+    return { PG_URL: db.url.replace('postgres@', `${role}@`) };
+  };
 
   it('applies the plan exactly as its effects show, and the next plan has no drift', async () => {
     await db.sql(`INSERT INTO app.staging VALUES ('a', 'Anna', 1, '["x"]'), ('b', 'O''Brien; DROP TABLE app.orders; --', 2, '[1, {"k": "v"}]'), ('c', 'Cleo', 3, null)`);
@@ -197,16 +210,7 @@ describe.skipIf(skipped)('postgres writer', () => {
     const [removeY, removeZ] = actions(await plan());
     expect([removeY.item.id, removeZ.item.id]).toEqual(['parity/extra/y', 'parity/extra/z']);
     await db.sql(`UPDATE app.orders SET qty = 10 WHERE id = 'z'`);
-    const role = `${db.name}_deleter`;
-    await db.sql(`CREATE ROLE "${role}" LOGIN`);
-    onTestFinished(async () => {
-      await db.sql(`REVOKE ALL ON app.orders FROM "${role}"`);
-      await db.sql(`REVOKE ALL ON SCHEMA app FROM "${role}"`);
-      await db.sql(`DROP ROLE "${role}"`);
-    });
-    await db.sql(`GRANT USAGE ON SCHEMA app TO "${role}"`);
-    await db.sql(`GRANT SELECT, DELETE ON app.orders TO "${role}"`);
-    const roleEnv = { PG_URL: db.url.replace('postgres@', `${role}@`) };
+    const roleEnv = await roleOnOrders('deleter', 'SELECT, DELETE');
     const session = await createPostgresWriter(orders, { workspaceRoot: '/ws', env: roleEnv, observedAt: OBSERVED_AT }).open();
     await session.perform(removeY);
     const error = await session.perform(removeZ).catch((e: unknown) => e);
@@ -220,16 +224,8 @@ describe.skipIf(skipped)('postgres writer', () => {
   it('creates rows with a role allowed to insert but not to update (an append-only table)', async () => {
     await db.sql(`INSERT INTO app.staging VALUES ('n', 'New', 4, null)`);
     const [create] = actions(await plan());
-    const role = `${db.name}_appender`;
-    await db.sql(`CREATE ROLE "${role}" LOGIN`);
-    onTestFinished(async () => {
-      await db.sql(`REVOKE ALL ON app.orders FROM "${role}"`);
-      await db.sql(`REVOKE ALL ON SCHEMA app FROM "${role}"`);
-      await db.sql(`DROP ROLE "${role}"`);
-    });
-    await db.sql(`GRANT USAGE ON SCHEMA app TO "${role}"`);
-    await db.sql(`GRANT SELECT, INSERT ON app.orders TO "${role}"`);
-    const session = await createPostgresWriter(orders, { workspaceRoot: '/ws', env: { PG_URL: db.url.replace('postgres@', `${role}@`) }, observedAt: OBSERVED_AT }).open();
+    const roleEnv = await roleOnOrders('appender', 'SELECT, INSERT');
+    const session = await createPostgresWriter(orders, { workspaceRoot: '/ws', env: roleEnv, observedAt: OBSERVED_AT }).open();
     await session.perform(create);
     await session.commit();
     await session.close();
