@@ -14,9 +14,9 @@ import { runApply, type ApplyRunOptions } from '../../../runtime/apply/apply-run
 import { defaultApplyServices } from '../../../runtime/apply/default-services.js';
 import { runPlan } from '../../../runtime/plan/plan-runner.js';
 import { readAuditLog } from '../../../runtime/state/audit-log.js';
-import type { WriteAction } from '../../../runtime/write/writer.js';
 import { appliedPerItem, csvText, jsonlText, makeWorkspace, readJsonl, removeTempDir } from '../../helpers/cli-helpers.js';
 import { accountsPolicy } from '../../cli/apply-fixtures.js';
+import { servicesWrappingSessions } from './wrapped-writers.js';
 
 const made: string[] = [];
 afterAll(() => {
@@ -166,28 +166,13 @@ describe('done, stale and verify with the policy rules', () => {
   it('reports not_converged when the re-read record does not compare equal after the write', async () => {
     const dir = workspace([{ id: 'a1', name: 'Alpha', amount: 10 }, { id: 'a3', name: 'Gamma', amount: 99 }], desired);
     const ir = compile(dir);
-    const services = defaultApplyServices();
     // A writer that writes a value off by one: the kind of partial update verify must catch.
-    const skewed: ApplyRunOptions['services'] = {
-      ...services,
-      createWriter: (source, context) => {
-        const real = services.createWriter(source, context);
-        return {
-          staged: real.staged,
-          async open() {
-            const session = await real.open();
-            return {
-              perform: (action: WriteAction, signal?: AbortSignal) => {
-                const effect = action.effect.kind === 'file' ? { ...action.effect, record: { ...(action.effect.record as object), amount: 31.5 } } : action.effect;
-                return session.perform({ ...action, effect }, signal);
-              },
-              commit: () => session.commit(),
-              close: () => session.close(),
-            };
-          },
-        };
+    const skewed = servicesWrappingSessions({
+      perform(session, action, signal) {
+        const effect = action.effect.kind === 'file' ? { ...action.effect, record: { ...(action.effect.record as object), amount: 31.5 } } : action.effect;
+        return session.perform({ ...action, effect }, signal);
       },
-    };
+    });
     const result = await runApply({ kind: 'file', ir }, runOptions(dir, { services: skewed }));
     expect(result.policies[0]!.items[0]).toMatchObject({ outcome: 'applied', verified: 'not_converged' });
     expect(result.status).toBe('drift');

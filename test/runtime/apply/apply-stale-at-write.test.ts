@@ -21,6 +21,7 @@ import { runPlan } from '../../../runtime/plan/plan-runner.js';
 import { readAuditLog } from '../../../runtime/state/audit-log.js';
 import { csvText, jsonlText, makeWorkspace, readJsonl, removeTempDir } from '../../helpers/cli-helpers.js';
 import { accountsPolicy } from '../../cli/apply-fixtures.js';
+import { servicesWrappingSessions } from './wrapped-writers.js';
 
 const made: string[] = [];
 afterAll(() => {
@@ -107,29 +108,14 @@ describe('a record changed after the plan read it and before the writer did', ()
 describe('a file changed while apply edits it', () => {
   it('is not overwritten; the actions fail at once, without retrying a commit that cannot succeed', async () => {
     const { dir, ir, actual } = setUp();
-    const services = defaultApplyServices();
     let commits = 0;
-    const editing: ApplyRunOptions['services'] = {
-      ...services,
-      createWriter: (source, context) => {
-        const real = services.createWriter(source, context);
-        return {
-          staged: real.staged,
-          async open() {
-            const session = await real.open();
-            return {
-              perform: (action, signal) => session.perform(action, signal),
-              async commit() {
-                commits++;
-                if (commits === 1) writeFileSync(actual, readFileSync(actual, 'utf8') + '{"id":"a9","name":"Added","amount":9}\n');
-                return session.commit();
-              },
-              close: () => session.close(),
-            };
-          },
-        };
+    const editing = servicesWrappingSessions({
+      async commit(session) {
+        commits++;
+        if (commits === 1) writeFileSync(actual, readFileSync(actual, 'utf8') + '{"id":"a9","name":"Added","amount":9}\n');
+        return session.commit();
       },
-    };
+    });
     const before = readFileSync(actual, 'utf8');
     const result = await runApply({ kind: 'file', ir }, { workspaceRoot: dir, stateDir: join(dir, '.recon'), services: editing, actor: 'tester', env: {} });
     expect(commits).toBe(1);
