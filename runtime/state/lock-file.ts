@@ -165,14 +165,18 @@ export function holderIsGone(holder: LockFields, nowMs = Date.now()): boolean {
 /** Writes `content` to a fresh private file beside `path` and fsyncs it; returns its name. */
 function writePrivate(path: string, content: string, suffix: string): string {
   const temporary = `${path}.${suffix}.tmp`;
-  const fd = openSync(temporary, 'wx', 0o644);
+  writeSyncedAndClose(openSync(temporary, 'wx', 0o644), content);
+  return temporary;
+}
+
+/** Writes `content` to the new file `fd`, fsyncs it and closes it (also when writing fails). */
+function writeSyncedAndClose(fd: number, content: string): void {
   try {
     writeSync(fd, content);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  return temporary;
 }
 
 function unlinkQuietly(path: string): void {
@@ -360,12 +364,7 @@ function createExclusively(path: string, holder: LockFields): boolean {
       if ((inner as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw inner;
     }
-    try {
-      writeSync(fd, content);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeSyncedAndClose(fd, content);
     return true;
   } finally {
     unlinkQuietly(temporary);
